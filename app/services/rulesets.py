@@ -1,0 +1,70 @@
+"""The rule set in force: versioned rows holding a review_rules config (signals, weights, thresholds).
+
+Scoring always uses the newest `active` row and records its version with every score. When no
+rule set exists yet, `ensure_default_ruleset` creates version 1 from the catalogue's defaults
+(with its audit row). A stored config is validated every time it is loaded, so a bad row fails
+loudly with the signal and parameter named instead of scoring with half a rule set.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.services.audit import record
+from app.services.bulk import insert_new
+from models import DomainError, RuleSet, db, utcnow
+from review_rules.engine import RuleConfigError, default_config, validate_config
+
+
+class RuleSetError(DomainError):
+    """A stored rule set that cannot be used."""
+
+    status_code = 422
+
+
+@dataclass(frozen=True)
+class ActiveRules:
+    version: int
+    config: dict  # validated and complete
+
+
+def active_ruleset() -> RuleSet | None:
+    """The newest rule set whose status is `active`, if any."""
+    return db.session.scalar(sa.select(RuleSet).where(RuleSet.status == "active")
+                             .order_by(RuleSet.version.desc()).limit(1))
+
+
+def ensure_default_ruleset() -> RuleSet:
+    """The active rule set; creates the default one (next free version, usually 1) if there is none.
+
+    Two scorers starting at once may both try: the insert skips a version that appeared in
+    between (ON CONFLICT DO NOTHING), and both then read the same row.
+    """
+    row = active_ruleset()
+    if row is not None:
+        return row
+    version = (db.session.scalar(sa.select(sa.func.max(RuleSet.version))) or 0) + 1
+    config = default_config()
+    created = insert_new(RuleSet.__table__, [{
+        "version": version, "status": "active", "config": config, "created_at": utcnow(),
+        "note": "default rule set: every signal at its catalogue weight and parameters",
+    }], key="version")
+    row = active_ruleset()
+    if row is None:
+        raise RuleSetError(f"rule set version {version} exists but is not active; activate a rule set")
+    if created:
+        record("ruleset.created", "ruleset", str(version), actor_label="system", data={
+            "status": "active", "source": "default_config", "signals": len(config["signals"]),
+            "thresholds": config["thresholds"]})
+    return row
+
+
+def load_active_rules() -> ActiveRules:
+    """The validated config of the active rule set (seeding the default one if needed)."""
+    row = ensure_default_ruleset()
+    try:
+        config = validate_config(row.config)
+    except RuleConfigError as exc:
+        raise RuleSetError(f"rule set version {row.version} is invalid: {exc}") from exc
+    return ActiveRules(version=row.version, config=config)

@@ -1,0 +1,206 @@
+"""Build the rules' ScoringContext from the database: target proofs plus the history that matters.
+
+History of a batch: proofs sharing a target's fingerprint, account, phone or screenshot file
+within the history window, proofs on the target's campaign around the same time, proofs on its
+address or /24 within a few days (capped: carrier NAT addresses are busy), then the histories of
+the most strongly linked accounts (capped), the live sessions of the rooms involved and the past
+decisions of every account in the context. Every lookup is a set-based query over indexed
+columns (OR-ed, in chunks), so one proof costs a handful of index scans and a batch of
+thousands costs the same handful of queries per chunk, never one per proof.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from models import Campaign, LiveSession, Proof, ReviewDecision, Worker, db, utcnow
+from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, SESSION_COLUMNS, ScoringContext
+
+CHUNK = 900  # SQLite's bound-parameter limit is 999
+P, W, C = Proof.__table__, Worker.__table__, Campaign.__table__
+LINK_KEYS = ("device_fp_hash", "screenshot_sha256")  # with the account, looked up over the whole history window
+NETWORK_KEYS = ("ip_hash", "ip_prefix_hash")  # busy addresses (carrier NAT): a short window and a row cap
+
+
+def _plain(column: sa.Column) -> sa.ColumnElement:
+    """A datetime column read as plain DateTime (naive UTC), converted in bulk by pandas."""
+    return sa.type_coerce(column, sa.DateTime())
+
+
+def _proof_query() -> sa.Select:
+    proof_cols = [_plain(P.c[c]).label(c) if c in ("accepted_at", "started_at", "submitted_at") else P.c[c]
+                  for c in PROOF_COLUMNS if c in P.c and c != "is_target"]
+    return sa.select(
+        P.c.id.label("proof_id"), *[c for c in proof_cols if c.name != "id"],
+        _plain(W.c.created_at).label("worker_created_at"), W.c.region.label("worker_region"),
+        W.c.timezone.label("worker_timezone"), W.c.language.label("worker_language"),
+        W.c.phone_hash.label("worker_phone_hash"),
+        C.c.brand_id, C.c.room_id, C.c.action, C.c.min_watch_seconds,
+        _plain(C.c.starts_at).label("campaign_starts_at"), _plain(C.c.ends_at).label("campaign_ends_at"),
+    ).select_from(P.join(W, W.c.id == P.c.worker_id).join(C, C.c.id == P.c.campaign_id))
+
+
+def _frame(query: sa.Select) -> pd.DataFrame:
+    result = db.session.execute(query)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _chunks(values: Iterable) -> Iterable[list]:
+    values = sorted({v for v in values if v is not None and v == v})
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def _proofs_where(column: sa.ColumnElement, values: Iterable) -> list[pd.DataFrame]:
+    return [_frame(_proof_query().where(column.in_(chunk))) for chunk in _chunks(values)]
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _frame(_proof_query().where(sa.false()))
+    return pd.concat(frames, ignore_index=True).drop_duplicates("proof_id")
+
+
+def _within(first: datetime, last: datetime, span: timedelta) -> sa.ColumnElement:
+    return P.c.submitted_at.between(first - span, last + span)
+
+
+def _chunked_or(parts: list[tuple[sa.Column, list, sa.ColumnElement]]) -> Iterable[sa.ColumnElement]:
+    """OR conditions `column IN chunk AND window`, chunk by chunk (one query per round, not per key)."""
+    chunked = [(column, list(_chunks(values)), window) for column, values, window in parts]
+    for round_ in range(max((len(chunks) for _, chunks, _ in chunked), default=0)):
+        yield sa.or_(*(sa.and_(column.in_(chunks[round_]), window)
+                       for column, chunks, window in chunked if round_ < len(chunks)))
+
+
+def build_context(proof_ids: list[str], *, history_days: int = 30, network_days: int = 3,
+                  campaign_window_hours: float = 1, network_rows_per_proof: int = 500,
+                  linked_workers_per_proof: int = 20, linked_history_days: int = 7,
+                  now: datetime | None = None) -> ScoringContext:
+    """Targets (is_target) with their relevant history; unknown ids are left out.
+
+    The same few lookups whatever the batch size (each chunked by 900 values): the targets; the
+    accounts on their phone numbers; proofs sharing a fingerprint, account or screenshot file
+    (history window) or the campaign around the same time; proofs on the same address or /24
+    (short window, capped, newest first, because a carrier NAT address is busy); the recent
+    histories of the most strongly linked accounts; the targets' room sessions and the decisions
+    their scores can use.
+    """
+    targets = _concat(_proofs_where(P.c.id, proof_ids))
+    if targets.empty:
+        return _finish(targets, set(), now or utcnow(), rooms=[])
+    times = pd.to_datetime(targets["submitted_at"], utc=True)
+    first, last = times.min().to_pydatetime(), times.max().to_pydatetime()
+    history = _within(first, last, timedelta(days=history_days))
+    # Accounts on the same phone number join the account list: every OR branch stays an index scan.
+    accounts = set(targets["worker_id"])
+    for chunk in _chunks(targets["worker_phone_hash"]):
+        accounts.update(db.session.scalars(sa.select(W.c.id).where(W.c.phone_hash.in_(chunk))))
+    parts = [(P.c[key], targets[key].tolist(), history) for key in LINK_KEYS]
+    parts.append((P.c.worker_id, sorted(accounts), history))
+    parts.append((P.c.campaign_id, targets["campaign_id"].tolist(),
+                  _within(first, last, timedelta(hours=campaign_window_hours))))
+    frames = [targets] + [_frame(_proof_query().where(condition)) for condition in _chunked_or(parts)]
+    cap = network_rows_per_proof * len(targets)
+    network = [(P.c[key], targets[key].tolist(), _within(first, last, timedelta(days=network_days)))
+               for key in NETWORK_KEYS]
+    frames += [_frame(_proof_query().where(condition).order_by(P.c.submitted_at.desc()).limit(cap))
+               for condition in _chunked_or(network)]
+    frame = _concat(frames)
+    linked = _linked_workers(frame, targets, linked_workers_per_proof * len(targets))
+    recent = _within(first, last, timedelta(days=linked_history_days))
+    frame = _concat([frame, *[_frame(_proof_query().where(P.c.worker_id.in_(chunk), recent))
+                              for chunk in _chunks(linked)]])
+    rooms = targets["room_id"].dropna().unique().tolist()
+    return _finish(frame, set(targets["proof_id"]), now or utcnow(), rooms=rooms,
+                   span=(first - timedelta(days=1), last + timedelta(days=1)))
+
+
+def _linked_workers(frame: pd.DataFrame, targets: pd.DataFrame, limit: int) -> list[str]:
+    """Accounts met in the first lookups, strongest link first: a shared device, phone or file,
+    then the same address, then the same campaign closest in time; capped at `limit`."""
+    others = frame[~frame["worker_id"].isin(set(targets["worker_id"]))]
+    if others.empty:
+        return []
+    strong = np.zeros(len(others), dtype=bool)
+    for key in ("device_fp_hash", "screenshot_sha256", "worker_phone_hash"):
+        strong |= others[key].isin(set(targets[key].dropna())).to_numpy()
+    same_address = others["ip_hash"].isin(set(targets["ip_hash"].dropna())).to_numpy()
+    moment = pd.to_datetime(targets["submitted_at"], utc=True).mean()
+    distance = (pd.to_datetime(others["submitted_at"], utc=True) - moment).abs().dt.total_seconds().to_numpy()
+    rank = pd.DataFrame({"w": others["worker_id"].to_numpy(), "tier": np.where(strong, 0, np.where(same_address, 1, 2)),
+                         "distance": distance}).sort_values(["tier", "distance"], kind="stable")
+    return rank["w"].drop_duplicates().iloc[:limit].tolist()
+
+
+def load_all_context(target_ids: list[str] | None = None, now: datetime | None = None) -> ScoringContext:
+    """Every stored proof as context (full batch scoring); targets are `target_ids` or all of them."""
+    frame = _frame(_proof_query().order_by(P.c.id))
+    targets = set(frame["proof_id"]) if target_ids is None else set(target_ids)
+    return _finish(frame, targets, now or utcnow())
+
+
+def _finish(frame: pd.DataFrame, targets: set[str], now: datetime, rooms: list[str] | None = None,
+            span: tuple[datetime, datetime] | None = None) -> ScoringContext:
+    """The ScoringContext; sessions of `rooms` within `span` (all sessions when rooms is None), the
+    decisions of every account in the frame (all decisions for a full load)."""
+    frame = frame.assign(is_target=frame["proof_id"].isin(targets))
+    for column in ("accepted_at", "started_at", "submitted_at", "worker_created_at", "campaign_starts_at",
+                   "campaign_ends_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    moment = pd.Timestamp(now)
+    return ScoringContext(
+        proofs=frame[list(PROOF_COLUMNS)].reset_index(drop=True),
+        sessions=_sessions(rooms, span),
+        decisions=_decisions(None if rooms is None else _decision_scope(frame)),
+        now=moment.tz_convert("UTC") if moment.tzinfo else moment.tz_localize("UTC"),
+    )
+
+
+def _decision_scope(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(workers, proofs) whose decisions a target's score can use: the targets' own accounts
+    (reputation) and the proofs that share a target's screenshot file (already paid?)."""
+    targets = frame[frame["is_target"]]
+    shared_files = frame["screenshot_sha256"].dropna()
+    shared_files = set(shared_files[shared_files.duplicated(keep=False)])  # files on more than one proof
+    same_file = frame["screenshot_sha256"].isin(shared_files & set(targets["screenshot_sha256"].dropna()))
+    return targets["worker_id"].unique().tolist(), frame.loc[same_file, "proof_id"].tolist()
+
+
+def _sessions(rooms: list[str] | None, span: tuple[datetime, datetime] | None) -> pd.DataFrame:
+    S = LiveSession.__table__
+    query = sa.select(S.c.room_id, _plain(S.c.starts_at).label("starts_at"), _plain(S.c.ends_at).label("ends_at"))
+    if rooms is None:
+        out = _frame(query)
+    elif not rooms:
+        out = pd.DataFrame(columns=list(SESSION_COLUMNS))
+    else:
+        since, until = span if span else (None, None)
+        out = pd.concat([_frame(query.where(S.c.room_id.in_(chunk), S.c.ends_at >= since, S.c.starts_at <= until))
+                         for chunk in _chunks(rooms)], ignore_index=True)
+    for column in ("starts_at", "ends_at"):
+        out[column] = pd.to_datetime(out[column], utc=True)
+    return out
+
+
+def _decisions(scope: tuple[list[str], list[str]] | None) -> pd.DataFrame:
+    """Approved / rejected decisions of the scope's accounts and proofs (all of them when scope is None)."""
+    D = ReviewDecision.__table__
+    query = sa.select(D.c.proof_id, P.c.worker_id, D.c.decision, _plain(D.c.decided_at).label("decided_at")) \
+        .select_from(D.join(P, P.c.id == D.c.proof_id)).where(D.c.decision.in_(("approved", "rejected")))
+    if scope is None:
+        out = _frame(query)
+    else:
+        workers, proofs = scope  # two lookups: an OR across the joined tables defeats both indexes
+        frames = [_frame(query.where(P.c.worker_id.in_(chunk))) for chunk in _chunks(workers)]
+        frames += [_frame(query.where(D.c.proof_id.in_(chunk))) for chunk in _chunks(proofs)]
+        frames = [f for f in frames if len(f)]
+        out = pd.concat(frames, ignore_index=True).drop_duplicates() if frames else \
+            pd.DataFrame(columns=list(DECISION_COLUMNS))
+    out["decided_at"] = pd.to_datetime(out["decided_at"], utc=True)
+    return out[list(DECISION_COLUMNS)]

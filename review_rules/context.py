@@ -1,0 +1,71 @@
+"""The evidence the rules see: target proofs with their relevant history, as plain frames."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+PROOF_COLUMNS = (
+    "proof_id", "is_target", "campaign_id", "worker_id", "accepted_at", "started_at", "submitted_at",
+    "watch_seconds", "user_agent", "comment_text", "screenshot_sha256", "screenshot_phash",
+    "ip_hash", "ip_prefix_hash", "ip_version", "ip_country", "ip_asn_name", "ip_asn_cidr",
+    "device_present", "device_fp_hash", "device_canvas_hash", "device_platform", "device_os", "device_screen",
+    "device_timezone", "device_language", "device_webdriver", "device_emulator", "device_touch_points",
+    "device_hardware_concurrency", "device_webgl_renderer",
+    "worker_created_at", "worker_region", "worker_timezone", "worker_language", "worker_phone_hash",
+    "brand_id", "room_id", "action", "min_watch_seconds", "campaign_starts_at", "campaign_ends_at",
+)
+TIME_COLUMNS = ("accepted_at", "started_at", "submitted_at", "worker_created_at", "campaign_starts_at",
+                "campaign_ends_at")
+SESSION_COLUMNS = ("room_id", "starts_at", "ends_at")
+DECISION_COLUMNS = ("proof_id", "worker_id", "decision", "decided_at")
+
+
+@dataclass
+class ScoringContext:
+    """Targets and history in one frame (`is_target` marks the proofs to score).
+
+    proofs: one row per proof, columns PROOF_COLUMNS; datetimes tz-aware UTC.
+    sessions: live broadcasts (room_id, starts_at, ends_at) of the rooms involved.
+    decisions: past review outcomes (proof_id, worker_id, decision, decided_at) of the workers involved.
+    now: the moment of scoring; evidence after it does not exist yet.
+    """
+
+    proofs: pd.DataFrame
+    sessions: pd.DataFrame
+    decisions: pd.DataFrame
+    now: pd.Timestamp
+
+
+def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def normalise(context: ScoringContext) -> ScoringContext:
+    """Fill missing optional columns with nulls and make every time column tz-aware UTC."""
+    proofs = context.proofs.copy()
+    for column in PROOF_COLUMNS:
+        if column not in proofs.columns:
+            proofs[column] = None
+    if "is_target" in context.proofs.columns:
+        proofs["is_target"] = proofs["is_target"].fillna(False).astype(bool)
+    else:
+        proofs["is_target"] = True
+    for column in TIME_COLUMNS:
+        proofs[column] = utc(proofs[column])
+    sessions = context.sessions if len(context.sessions.columns) else empty_frame(SESSION_COLUMNS)
+    sessions = sessions.assign(starts_at=utc(sessions["starts_at"]), ends_at=utc(sessions["ends_at"]))
+    decisions = context.decisions if len(context.decisions.columns) else empty_frame(DECISION_COLUMNS)
+    decisions = decisions.assign(decided_at=utc(decisions["decided_at"]))
+    now = pd.Timestamp(context.now)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
+    return ScoringContext(proofs.reset_index(drop=True), sessions.reset_index(drop=True),
+                          decisions.reset_index(drop=True), now)
+
+
+def utc(column: pd.Series) -> pd.Series:
+    """A datetime column as tz-aware UTC (naive values are taken as UTC)."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return column.dt.tz_convert("UTC")
+    return pd.to_datetime(column, utc=True, format="ISO8601") if column.dtype == object else \
+        pd.to_datetime(column, utc=True)

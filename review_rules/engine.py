@@ -1,0 +1,201 @@
+"""Evaluate every enabled signal over a scoring context and combine them into a rule score.
+
+rule_score = 1 - prod_i (1 - weight_i * score_i)   (noisy-OR over enabled signals)
+
+Each signal is independent evidence that the proof is fraudulent with probability
+weight * score; the combination is high when any strong signal fires, and several weak ones
+add up without ever exceeding 1. A hard rule (config `hard_hold`: code -> minimum score)
+forces the route `hold` whatever the combined score or a model says.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from review_rules.context import ScoringContext
+from review_rules.frame import ProofFrame
+from review_rules.params import RuleConfigError, check_params
+from review_rules.registry import SignalSpec, all_signals
+
+__all__ = ["RuleConfigError", "RuleOutput", "default_config", "evaluate", "validate_config"]
+
+DEFAULT_THRESHOLDS = {"auto_approve_below": 0.3, "hold_at_or_above": 0.75}
+DEFAULT_HARD_HOLD = {"content.screenshot_reuse": 1.0}
+# How much history the database loader (app/services/scoring_context.py) brings for each target.
+DEFAULT_CONTEXT = {"history_days": 30, "network_days": 3, "campaign_window_hours": 1, "network_rows_per_proof": 500,
+                   "linked_workers_per_proof": 20}
+CONTEXT_BOUNDS = {"history_days": (1, 365), "network_days": (1, 60), "campaign_window_hours": (0, 72),
+                  "network_rows_per_proof": (10, 100_000), "linked_workers_per_proof": (0, 10_000)}
+DEFAULT_COMBINE = {"model_weight": 0.7}
+
+
+@dataclass
+class RuleOutput:
+    """Everything the rules say about the target proofs (all indexed by proof_id)."""
+
+    scores: pd.DataFrame  # one float column per enabled signal code, in [0, 1]
+    features: pd.DataFrame  # numeric evidence behind the signals
+    reasons: pd.Series  # list[dict(code, score, reason)] of fired signals, strongest first
+    rule_score: pd.Series  # noisy-OR combination in [0, 1]
+    hard_hold: pd.Series  # bool: a hard rule forces `hold`
+
+
+def default_config() -> dict:
+    """Every registered signal enabled with its default weight and parameters."""
+    return {
+        "signals": {spec.code: {"enabled": True, "weight": spec.weight,
+                                "params": {p.name: p.default for p in spec.params}} for spec in all_signals()},
+        "thresholds": dict(DEFAULT_THRESHOLDS),
+        "hard_hold": dict(DEFAULT_HARD_HOLD),
+        "context": dict(DEFAULT_CONTEXT),
+        "combine": dict(DEFAULT_COMBINE),
+    }
+
+
+def validate_config(config: dict) -> dict:
+    """A complete, checked copy of `config`; RuleConfigError names the first bad entry.
+
+    Signals missing from the config (added to the catalogue later) get their defaults; an
+    unknown signal code or parameter is an error, so a typo never silently disables a rule.
+    """
+    if not isinstance(config, dict):
+        raise RuleConfigError("config: expected an object")
+    unknown = sorted(set(config) - {"signals", "thresholds", "hard_hold", "context", "combine"})
+    if unknown:
+        raise RuleConfigError(f"config: unknown section(s) {unknown}")
+    specs = {spec.code: spec for spec in all_signals()}
+    given = config.get("signals") or {}
+    if not isinstance(given, dict):
+        raise RuleConfigError("signals: expected an object keyed by signal code")
+    strange = sorted(set(given) - set(specs))
+    if strange:
+        raise RuleConfigError(f"signals: unknown signal code(s) {strange}")
+    signals = {code: _check_signal(spec, given.get(code)) for code, spec in specs.items()}
+    return {
+        "signals": signals,
+        "thresholds": _check_thresholds(config.get("thresholds")),
+        "hard_hold": _check_hard_hold(config.get("hard_hold", DEFAULT_HARD_HOLD), specs),
+        "context": _check_numbers("context", config.get("context"), DEFAULT_CONTEXT, CONTEXT_BOUNDS),
+        "combine": _check_numbers("combine", config.get("combine"), DEFAULT_COMBINE, {"model_weight": (0, 1)}),
+    }
+
+
+def _check_signal(spec: SignalSpec, entry: Any) -> dict:
+    where = f"signals.{spec.code}"
+    entry = {} if entry is None else entry
+    if not isinstance(entry, dict):
+        raise RuleConfigError(f"{where}: expected an object with enabled, weight, params")
+    extra = sorted(set(entry) - {"enabled", "weight", "params"})
+    if extra:
+        raise RuleConfigError(f"{where}: unknown key(s) {extra}")
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise RuleConfigError(f"{where}.enabled: expected true or false, got {enabled!r}")
+    weight = entry.get("weight", spec.weight)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
+        raise RuleConfigError(f"{where}.weight: expected a number in [0, 1], got {weight!r}")
+    params = check_params(spec.params, entry.get("params"), where, spec.order)
+    return {"enabled": enabled, "weight": float(weight), "params": params}
+
+
+def _check_thresholds(given: Any) -> dict:
+    values = _check_numbers("thresholds", given, DEFAULT_THRESHOLDS,
+                            {k: (0, 1) for k in DEFAULT_THRESHOLDS})
+    if not values["auto_approve_below"] <= values["hold_at_or_above"]:
+        raise RuleConfigError("thresholds: auto_approve_below must not exceed hold_at_or_above")
+    return values
+
+
+def _check_hard_hold(given: Any, specs: dict[str, SignalSpec]) -> dict:
+    if not isinstance(given, dict):
+        raise RuleConfigError("hard_hold: expected an object signal code -> minimum score")
+    out = {}
+    for code, minimum in given.items():
+        if code not in specs:
+            raise RuleConfigError(f"hard_hold: unknown signal code {code!r}")
+        if isinstance(minimum, bool) or not isinstance(minimum, (int, float)) or not 0 < minimum <= 1:
+            raise RuleConfigError(f"hard_hold.{code}: expected a minimum score in (0, 1], got {minimum!r}")
+        out[code] = float(minimum)
+    return out
+
+
+def _check_numbers(section: str, given: Any, defaults: dict, bounds: dict) -> dict:
+    given = {} if given is None else given
+    if not isinstance(given, dict):
+        raise RuleConfigError(f"{section}: expected an object")
+    extra = sorted(set(given) - set(defaults))
+    if extra:
+        raise RuleConfigError(f"{section}: unknown key(s) {extra}")
+    out = {}
+    for key, default in defaults.items():
+        value = given.get(key, default)
+        low, high = bounds[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise RuleConfigError(f"{section}.{key}: expected a number in [{low}, {high}], got {value!r}")
+        out[key] = type(default)(value)
+    return out
+
+
+def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
+    """Run every enabled signal over the context; results for the target proofs only."""
+    config = validate_config(copy.deepcopy(config))
+    frame = ProofFrame(context)
+    rows = np.flatnonzero(frame.target)
+    index = pd.Index(frame.ids[rows], name="proof_id")
+    scores: dict[str, np.ndarray] = {}
+    features: dict[str, np.ndarray] = {}
+    fired: list[pd.DataFrame] = []
+    for spec in all_signals():
+        entry = config["signals"][spec.code]
+        if not entry["enabled"]:
+            continue
+        result = spec.compute(frame, entry["params"])
+        score = np.clip(np.nan_to_num(np.asarray(result.score, dtype=float)[rows], nan=0.0), 0.0, 1.0)
+        scores[spec.code] = score
+        for name, values in result.features.items():
+            if name in features:
+                raise ValueError(f"feature {name!r} emitted twice (second time by {spec.code})")
+            features[name] = np.asarray(values, dtype=float)[rows]
+        hit = np.flatnonzero(score > 0)
+        if len(hit):
+            fired.append(pd.DataFrame({"pos": hit, "code": spec.code, "score": score[hit],
+                                       "strength": score[hit] * entry["weight"],
+                                       "reason": result.explain(rows[hit])}))
+    score_frame = pd.DataFrame(scores, index=index)
+    return RuleOutput(
+        scores=score_frame,
+        features=pd.DataFrame(features, index=index),
+        reasons=_reasons(fired, index),
+        rule_score=_noisy_or(score_frame, config),
+        hard_hold=_hard_hold(score_frame, config),
+    )
+
+
+def _noisy_or(scores: pd.DataFrame, config: dict) -> pd.Series:
+    weights = np.array([config["signals"][code]["weight"] for code in scores.columns], dtype=float)
+    keep = np.prod(1.0 - scores.to_numpy(dtype=float) * weights, axis=1) if len(scores.columns) else \
+        np.ones(len(scores))
+    return pd.Series(np.clip(1.0 - keep, 0.0, 1.0), index=scores.index, name="rule_score")
+
+
+def _hard_hold(scores: pd.DataFrame, config: dict) -> pd.Series:
+    hold = np.zeros(len(scores), dtype=bool)
+    for code, minimum in config["hard_hold"].items():
+        if code in scores.columns:
+            hold |= scores[code].to_numpy() >= minimum - 1e-9
+    return pd.Series(hold, index=scores.index, name="hard_hold")
+
+
+def _reasons(fired: list[pd.DataFrame], index: pd.Index) -> pd.Series:
+    out: list[list[dict]] = [[] for _ in range(len(index))]
+    if fired:
+        table = pd.concat(fired, ignore_index=True).sort_values(["pos", "strength"], ascending=[True, False],
+                                                               kind="stable")
+        for pos, code, score, reason in zip(table["pos"].tolist(), table["code"].tolist(),
+                                            table["score"].tolist(), table["reason"].tolist(), strict=True):
+            out[pos].append({"code": code, "score": round(float(score), 3), "reason": reason})
+    return pd.Series(out, index=index, name="reasons", dtype=object)

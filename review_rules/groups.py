@@ -1,0 +1,151 @@
+"""Vectorised group arithmetic over integer codes: the building blocks every signal uses.
+
+Codes are int64 arrays with -1 for a missing value. Windows are fixed grids of `window`
+seconds; each windowed count is taken on two grids offset by half a window and the larger is
+kept, so a burst that straddles a grid line is still seen whole.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MISSING = -1
+SMALL = 20_000  # below this, sorting (numpy) beats hashing (pandas) once call overhead counts
+
+
+def _dense_codes(values: np.ndarray) -> np.ndarray:
+    """Dense codes 0..k-1 of an int64 array."""
+    if len(values) < SMALL:
+        return np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    return pd.factorize(values)[0].astype(np.int64)
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    return np.unique(values) if len(values) < SMALL else pd.unique(values)
+
+
+def factorize(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Int64 codes of any column; None, NaN and empty strings become -1."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    kind = pd.api.types.infer_dtype(uniques, skipna=True) if len(uniques) else "empty"
+    if kind == "string" or kind.startswith("mixed"):
+        text = pd.Series(uniques, dtype=object)
+        if kind != "string":
+            text = text.where(text.map(lambda v: isinstance(v, str)), None)
+        blank = np.flatnonzero((text.str.strip() == "").to_numpy(dtype=bool))
+        if len(blank):
+            codes[np.isin(codes, blank)] = MISSING
+    return codes
+
+
+def dense(*codes: np.ndarray) -> np.ndarray:
+    """One dense code per distinct combination of the given codes; -1 where any part is missing."""
+    key = np.asarray(codes[0], dtype=np.int64)
+    missing = key < 0
+    for part in codes[1:]:
+        part = np.asarray(part, dtype=np.int64)
+        missing = missing | (part < 0)
+        # factorize after each step keeps the numbers small enough for the next multiplication
+        key = _dense_codes(key * (int(part.max(initial=0)) + 2) + (part + 1))
+    if len(codes) == 1 and not missing.any():
+        return _dense_codes(key)
+    out = np.full(len(key), MISSING, dtype=np.int64)
+    out[~missing] = _dense_codes(key[~missing])
+    return out
+
+
+def bucket(t: np.ndarray, window: float, offset: float = 0.0) -> np.ndarray:
+    """Grid cell of each time (seconds); -1 where the time is missing."""
+    cells = np.floor((t + offset) / window)
+    return np.where(np.isnan(cells), -1, cells).astype(np.int64)
+
+
+def size_by(key: np.ndarray) -> np.ndarray:
+    """Rows in each row's group (0 where the key is missing)."""
+    key = np.asarray(key, dtype=np.int64)
+    valid = key >= 0
+    counts = np.bincount(key[valid], minlength=int(key.max(initial=-1)) + 1)
+    return np.where(valid, counts[np.maximum(key, 0)] if len(counts) else 0, 0)
+
+
+def nunique_by(key: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Distinct non-missing values in each row's group (0 where the key is missing)."""
+    key, value = np.asarray(key, dtype=np.int64), np.asarray(value, dtype=np.int64)
+    valid = (key >= 0) & (value >= 0)
+    if not valid.any():
+        return np.zeros(len(key), dtype=np.int64)
+    span = int(value.max()) + 1
+    pairs = _unique(key[valid] * span + value[valid])
+    counts = np.bincount(pairs // span, minlength=int(key.max()) + 1)
+    return np.where(key >= 0, counts[np.maximum(key, 0)], 0)
+
+
+def windowed(key: np.ndarray, t: np.ndarray, window: float) -> tuple[np.ndarray, np.ndarray]:
+    """The row's (key, cell) group on the two offset grids."""
+    return dense(key, bucket(t, window)), dense(key, bucket(t, window, window / 2))
+
+
+def windowed_nunique(key: np.ndarray, value: np.ndarray, t: np.ndarray, window: float) -> np.ndarray:
+    """Distinct values sharing the row's key within `window` seconds of it (grid approximation)."""
+    return windowed_groups(key, value, t, window)[0]
+
+
+def windowed_groups(key: np.ndarray, value: np.ndarray, t: np.ndarray,
+                    window: float) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values, group id) of each row's fuller grid cell; group ids are unique across grids."""
+    first, second = windowed(key, t, window)
+    count_first, count_second = nunique_by(first, value), nunique_by(second, value)
+    offset = int(first.max(initial=-1)) + 1
+    use_first = count_first >= count_second
+    group = np.where(use_first, first, np.where(second >= 0, second + offset, -1))
+    return np.maximum(count_first, count_second), group
+
+
+def windowed_size(key: np.ndarray, t: np.ndarray, window: float) -> np.ndarray:
+    """Rows sharing the row's key within `window` seconds of it (grid approximation)."""
+    first, second = windowed(key, t, window)
+    return np.maximum(size_by(first), size_by(second))
+
+
+def later_pairs(sorted_groups: np.ndarray, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j), i < j, of positions in the same run of a sorted group array, without a
+    Python loop; with `limit`, only partners at most `limit` positions later."""
+    n = len(sorted_groups)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    ends = np.r_[starts[1:], n]
+    run_end = np.repeat(ends, ends - starts)
+    later = run_end - np.arange(n) - 1  # partners after each position in its run
+    if limit is not None:
+        later = np.minimum(later, limit)
+    left = np.repeat(np.arange(n), later)
+    step = np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later) + 1
+    return left, left + step
+
+
+def ramp(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """0 at or below `low`, 1 at or above `high`, linear between; NaN counts as 0."""
+    out = (np.asarray(x, dtype=float) - low) / (high - low)
+    return np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0)
+
+
+def examples(key: np.ndarray, labels: np.ndarray, rows: np.ndarray, limit: int = 5) -> list[str]:
+    """For each row in `rows`, up to `limit` distinct labels of its group, sorted: "a, b, c, …"."""
+    return listing(key, labels, key[rows], limit)
+
+
+def listing(key: np.ndarray, labels: np.ndarray, wanted: np.ndarray, limit: int = 5) -> list[str]:
+    """For each key in `wanted`, up to `limit` distinct labels of the entries with that key."""
+    mask = np.isin(key, wanted[wanted >= 0]) & pd.notna(labels)
+    group, label = key[mask], labels[mask].astype(str)
+    order = np.lexsort((label, group))
+    group, label = group[order], label[order]
+    fresh = np.ones(len(group), dtype=bool)
+    fresh[1:] = (group[1:] != group[:-1]) | (label[1:] != label[:-1])
+    group, label = group[fresh], label[fresh]
+    bounds = np.flatnonzero(np.r_[True, group[1:] != group[:-1], True]) if len(group) else np.zeros(1, dtype=int)
+    text = {int(group[start]): ", ".join(label[start:min(end, start + limit)]) + (", …" if end - start > limit else "")
+            for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)}
+    return [text.get(k, "") for k in wanted.tolist()]

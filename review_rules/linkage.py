@@ -1,0 +1,121 @@
+"""Links between accounts: shared devices / hardware / addresses (rings) and acting together (lockstep).
+
+Rings are connected components of a bipartite graph of accounts and the things they share:
+a fingerprint, a phone number, identical hardware on the same /24 in the same period, or a home
+address used on several days. Gateways (carrier NAT and VPN exits, used once by many strangers)
+are not links. Lockstep pairs follow SynchroTrap: two accounts that act on the same campaign in
+the same few minutes, campaign after campaign.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from review_rules.frame import DAY, ProofFrame
+from review_rules.groups import bucket, dense, later_pairs, nunique_by
+
+SHARED_BY_DESIGN = ("hosting", "proxy", "tor")
+
+
+def _workers(frame: ProofFrame) -> int:
+    return int(frame.worker.max(initial=-1)) + 1
+
+
+def components(sources: np.ndarray, targets: np.ndarray, n: int) -> np.ndarray:
+    """Connected component label of nodes 0..n-1 given undirected edges."""
+    graph = coo_matrix((np.ones(len(sources)), (sources, targets)), shape=(n, n))
+    return connected_components(graph, directed=False)[1].astype(np.int64)
+
+
+def link_nodes(frame: ProofFrame, hardware_hours: float, ip_min_days: int, gateway_accounts: int,
+               carrier_gateway_accounts: int) -> list[np.ndarray]:
+    """Per row, the shared thing each link kind points at (-1 where the row adds no link).
+
+    An address links accounts that each used it on `ip_min_days` days, unless it is a gateway:
+    a data centre / VPN exit, or an address with more accounts than a household has (carrier
+    NAT hands one address to strangers, day after day).
+    """
+    prefix, ip = frame.codes("ip_prefix_hash"), frame.codes("ip_hash")
+    hardware = dense(frame.hardware, prefix, bucket(frame.submitted, hardware_hours * 3600.0))
+    days = nunique_by(dense(frame.worker, ip), frame.day())
+    accounts = nunique_by(ip, frame.worker)
+    limit = np.where(frame.network == "carrier", carrier_gateway_accounts, gateway_accounts)
+    home = ~np.isin(frame.network, SHARED_BY_DESIGN) & (ip >= 0)
+    address = np.where(home & (days >= ip_min_days) & (accounts >= 2) & (accounts <= limit), ip, -1)
+    return [frame.codes("device_fp_hash"), frame.codes("worker_phone_hash"), hardware, address]
+
+
+def ring_labels(frame: ProofFrame, hardware_hours: float, ip_min_days: int, gateway_accounts: int,
+                carrier_gateway_accounts: int) -> np.ndarray:
+    """Ring (component) id of each row's account; accounts with no links are rings of one."""
+    n_workers = _workers(frame)
+    sources, targets = [], []
+    offset = n_workers
+    for node in link_nodes(frame, hardware_hours, ip_min_days, gateway_accounts, carrier_gateway_accounts):
+        used = (node >= 0) & (frame.worker >= 0)
+        sources.append(frame.worker[used])
+        targets.append(node[used] + offset)
+        offset += int(node.max(initial=-1)) + 1
+    labels = components(np.concatenate(sources), np.concatenate(targets), offset)[:n_workers]
+    return np.where(frame.worker >= 0, labels[np.maximum(frame.worker, 0)] if n_workers else -1, -1)
+
+
+def activity_time(frame: ProofFrame) -> np.ndarray:
+    return np.where(np.isnan(frame.accepted), frame.submitted, frame.accepted)
+
+
+def co_activity(frame: ProofFrame, window_seconds: float, max_group: int) -> pd.DataFrame:
+    """Pairs of accounts (a < b, worker codes) with the number of campaigns they acted on within
+    the same `window_seconds` (two offset grids); crowds larger than `max_group` are skipped."""
+    campaign, t = frame.codes("campaign_id"), activity_time(frame)
+    groups = [dense(campaign, bucket(t, window_seconds, offset)) for offset in (0.0, window_seconds / 2)]
+    return pair_counts(frame, groups, max_group)
+
+
+def pair_counts(frame: ProofFrame, groups: list[np.ndarray], max_group: int) -> pd.DataFrame:
+    """Worker pairs (a < b) sharing any of the given groups, with the distinct campaigns they share."""
+    campaign = frame.codes("campaign_id")
+    parts = [part for group in groups for part in _pairs_in_groups(group, frame.worker, campaign, max_group)]
+    if not parts:
+        return pd.DataFrame({"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64), "shared": np.zeros(0, np.int64)})
+    left = np.concatenate([p[0] for p in parts])
+    right = np.concatenate([p[1] for p in parts])
+    camp = np.concatenate([p[2] for p in parts])
+    n_workers, n_campaigns = _workers(frame), int(campaign.max(initial=0)) + 1
+    triples = pd.unique((np.minimum(left, right) * n_workers + np.maximum(left, right)) * n_campaigns + camp)
+    codes, pairs = pd.factorize(triples // n_campaigns)
+    shared = np.bincount(codes)
+    return pd.DataFrame({"a": pairs // n_workers, "b": pairs % n_workers, "shared": shared})
+
+
+def _pairs_in_groups(group: np.ndarray, worker: np.ndarray, campaign: np.ndarray,
+                     max_group: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    key = dense(group, worker)
+    rows = np.flatnonzero(key >= 0)
+    rows = rows[np.unique(key[rows], return_index=True)[1]]  # one row per (group, worker)
+    order = rows[np.argsort(group[rows], kind="stable")]
+    g, w, c = group[order], worker[order], campaign[order]
+    size = np.bincount(g)[g] if len(g) else g
+    keep = (size >= 2) & (size <= max_group)
+    g, w, c = g[keep], w[keep], c[keep]
+    return [(w[left], w[right], c[left]) for left, right in [later_pairs(g)]]
+
+
+def worker_campaigns(frame: ProofFrame) -> np.ndarray:
+    """Distinct campaigns per worker code."""
+    n_workers = _workers(frame)
+    per_row = nunique_by(frame.worker, frame.codes("campaign_id"))
+    out = np.zeros(n_workers, dtype=np.int64)
+    valid = frame.worker >= 0
+    out[frame.worker[valid]] = per_row[valid]
+    return out
+
+
+def created_gap_days(frame: ProofFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Days between the account creation times of worker codes a and b (NaN when unknown)."""
+    created = np.full(_workers(frame), np.nan)
+    valid = frame.worker >= 0
+    created[frame.worker[valid]] = frame.worker_created[valid]
+    return np.abs(created[a] - created[b]) / DAY

@@ -1,0 +1,112 @@
+"""Scoring through the database: rule set seeding, context building, stored scores, reasons and routes."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.services.rulesets import RuleSetError, ensure_default_ruleset, load_active_rules
+from app.services.scoring import compute_scores
+from app.services.scoring_context import build_context, load_all_context
+from models import AuditEvent, Proof, ProofScore, RuleSet, db
+from tests import factories as f
+
+
+def phash(i: int) -> str:
+    """Perceptual hashes far apart from each other (a multiplicative hash of i)."""
+    return f"{(0x9E3779B97F4A7C15 * (i + 1)) % 2**64:016x}"
+
+
+def _world(world, farm: int = 8):  # noqa: ANN001, ANN202
+    """Three honest proofs, a device farm sharing one fingerprint, and a screenshot already paid."""
+    world.basic(proofs=0).add("workers", *(f.worker(id=f"w{i}", phone=f"+86138001380{i:02d}") for i in range(1, 15)))
+    honest = [f.proof(id=f"h{i}", worker_id=f"w{i}", ip=f"223.104.3.{i}", screenshot_sha256=f"{i:064x}",
+                      screenshot_phash=phash(i), comment_text=text,
+                      device=f.device(fingerprint=f"fp-h{i}", canvas_hash=f"canvas-{i}", screen=f"{1000 + i}x2000"))
+              for i, text in ((1, "这个颜色适合黄皮吗"), (2, "主播今天讲得很详细呀"), (3, "刚下单了期待收货"))]
+    farm_rows = [f.proof(id=f"farm{i}", worker_id=f"w{4 + i}", ip=f"117.136.0.{i + 1}",
+                         screenshot_sha256=f"{100 + i:064x}", screenshot_phash=phash(100 + i), comment_text=f"打卡{i}",
+                         device=f.device(fingerprint="fp-farm")) for i in range(farm)]
+    shot = {"screenshot_sha256": "e" * 64, "screenshot_phash": phash(7)}
+    paid = f.proof(id="paid", worker_id="w13", ip="223.104.9.9", device=f.device(fingerprint="fp-paid"),
+                   submitted_at="2026-10-01T20:03:00+08:00", **shot)
+    again = f.proof(id="again", worker_id="w14", ip="223.104.9.10", device=f.device(fingerprint="fp-again"), **shot)
+    world.add("proofs", *honest, *farm_rows, paid, again)
+    world.add("decisions", f.decision(proof_id="paid", decision="approved"))
+    return world.write()
+
+
+def test_import_scores_every_proof_with_the_default_rule_set(runner, world):
+    result = runner.invoke(args=["import", str(_world(world))])
+    assert result.exit_code == 0, result.output
+    rows = {s.proof_id: s for s in db.session.scalars(sa.select(ProofScore))}
+    assert set(rows) == {"h1", "h2", "h3", *(f"farm{i}" for i in range(8)), "paid", "again"}
+    ruleset = db.session.scalar(sa.select(RuleSet))
+    assert (ruleset.version, ruleset.status) == (1, "active")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "ruleset.created")) == 1
+    for score in rows.values():
+        assert score.ruleset_version == 1 and score.model_score is None and score.degraded is False
+        assert 0.0 <= score.risk_score <= 1.0 and score.route in ("auto_approve", "review", "hold")
+        assert score.reasons == ";".join(s["code"] for s in score.signals)
+    assert rows["h1"].route == "auto_approve" and rows["h1"].reasons == ""
+    farm = rows["farm0"]
+    assert "device.shared_fingerprint" in farm.reasons.split(";") and farm.route == "hold"
+    assert any("fingerprint seen on 8 accounts" in s["reason"] for s in farm.signals)
+    assert rows["again"].route == "hold"
+    assert any(s["code"] == "content.screenshot_reuse" and "already approved" in s["reason"]
+               for s in rows["again"].signals)
+    assert db.session.get(Proof, "h1").state == "approved"  # low risk: approved by policy
+    assert db.session.get(Proof, "farm0").state == "in_review"
+
+
+def test_one_proof_context_brings_its_linked_history(runner, world):
+    runner.invoke(args=["import", "--no-score", str(_world(world))])
+    context = build_context(["farm0"])
+    proofs = context.proofs.set_index("proof_id")
+    assert proofs["is_target"].sum() == 1 and bool(proofs.loc["farm0", "is_target"])
+    assert {f"farm{i}" for i in range(8)} <= set(proofs.index)
+    assert str(proofs["submitted_at"].dtype).startswith("datetime64") and str(proofs["submitted_at"].dt.tz) == "UTC"
+    assert proofs.loc["farm0", "brand_id"] == "b1" and proofs.loc["farm0", "worker_region"] == "CN-GD"
+    assert set(context.sessions["room_id"]) == {"r1"}
+
+
+def test_single_and_batch_scoring_agree(runner, world):
+    runner.invoke(args=["import", "--no-score", str(_world(world))])
+    alone = compute_scores(["farm2"]).set_index("proof_id")
+    together = compute_scores(["h1", "farm2", "again"], context=load_all_context()).set_index("proof_id")
+    assert alone.loc["farm2", "reasons"] == together.loc["farm2", "reasons"]
+    assert alone.loc["farm2", "risk_score"] == pytest.approx(together.loc["farm2", "risk_score"])
+    assert list(together.index) == ["h1", "farm2", "again"]
+
+
+def test_unknown_ids_are_skipped(runner, world):
+    runner.invoke(args=["import", "--no-score", str(_world(world))])
+    scores = compute_scores(["nope", "h2"])
+    assert scores["proof_id"].tolist() == ["h2"]
+    assert compute_scores([]).empty
+
+
+def test_default_rule_set_is_created_once(app):
+    first = ensure_default_ruleset()
+    second = ensure_default_ruleset()
+    db.session.commit()
+    assert first.id == second.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSet)) == 1
+
+
+def test_an_invalid_stored_rule_set_fails_naming_the_parameter(app):
+    row = ensure_default_ruleset()
+    config = dict(row.config)
+    config["signals"] = {**config["signals"], "device.shared_fingerprint": {
+        "enabled": True, "weight": 0.7, "params": {"min_accounts": -4}}}
+    row.config = config
+    db.session.commit()
+    with pytest.raises(RuleSetError, match=r"version 1 .*device.shared_fingerprint.params.min_accounts"):
+        load_active_rules()
+
+
+def test_rescoring_keeps_one_score_per_proof(runner, world):
+    runner.invoke(args=["import", str(_world(world))])
+    result = runner.invoke(args=["score", "--all"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProofScore)) == 13
