@@ -1,0 +1,102 @@
+"""`flask ml train | evaluate | promote`: the classifier's life cycle from the command line."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.services import models_registry as registry
+from app.services.model_training import EvaluationReport, train_and_register
+from ml.registry import ArtifactError
+from ml.train import NotEnoughLabels
+from models import DomainError, db
+
+ml_cli = AppGroup("ml", help="Train, evaluate and promote the fraud classifier.")
+
+METRIC_COLUMNS = (("pr_auc", "PR-AUC"), ("roc_auc", "ROC-AUC"), ("recall_at_fpr", "rec@1%FPR"),
+                  ("ece", "ECE"), ("brier", "Brier"))
+
+
+def _fmt_metrics(values: dict | None) -> str:
+    if not values:
+        return "  ".join(f"{'-':>9}" for _ in METRIC_COLUMNS)
+    return "  ".join(f"{values.get(key, float('nan')):>9.4f}" for key, _ in METRIC_COLUMNS)
+
+
+@ml_cli.command("train")
+@click.option("--force", is_flag=True, help="Promote the new model even if it does not beat the active one.")
+@click.option("--queue", "queued", is_flag=True, help="Run on the `training` RQ queue and print the task id.")
+def train_command(force: bool, queued: bool) -> None:
+    """Train on the labelled decisions; promote the model if it beats the active one."""
+    if queued:
+        from app.jobs.training import enqueue_training
+
+        task = enqueue_training(force=force)
+        click.echo(f"task {task.id}: {task.status} — {task.message}")
+        if task.status == "failed":
+            raise click.ClickException(task.message or "training failed")
+        return
+
+    def progress(stage: str, percent: int) -> None:
+        click.echo(f"[{percent:>3}%] {stage}", err=True)
+
+    try:
+        report = train_and_register(current_app.config["MODEL_DIR"], force=force, progress=progress)
+    except (NotEnoughLabels, DomainError) as exc:
+        db.session.rollback()
+        raise click.ClickException(f"cannot train: {exc}. Nothing was stored or promoted.") from exc
+    db.session.commit()
+    click.echo(f"{'model':<26}  " + "  ".join(f"{label:>9}" for _, label in METRIC_COLUMNS))
+    click.echo(f"{report.version + ' (new)':<26}  {_fmt_metrics(report.metrics)}")
+    if report.active_before:
+        click.echo(f"{report.active_before + ' (active)':<26}  {_fmt_metrics(report.active_metrics)}")
+    click.echo(("promoted: " if report.promoted else "not promoted: ") + report.reason)
+
+
+def print_evaluation(report: EvaluationReport) -> None:
+    window = report.window
+    if "error" in window:
+        click.echo(f"no evaluation window: {window['error']} (stored metrics only)")
+    else:
+        click.echo(f"window: proofs submitted from {window['from']} ({window['rows']} rows, "
+                   f"{window['positives']} rejected)")
+    click.echo(f"{'model':<24} {'status':<9} {'':<7} " + "  ".join(f"{label:>9}" for _, label in METRIC_COLUMNS))
+    for row in report.rows:
+        click.echo(f"{row.version:<24} {row.status:<9} {'stored':<7} {_fmt_metrics(row.stored)}")
+        if row.error:
+            click.echo(f"{'':<24} {'':<9} {'window':<7} unusable: {row.error}")
+        elif row.window is not None:
+            click.echo(f"{'':<24} {'':<9} {'window':<7} {_fmt_metrics(row.window)}")
+
+
+@ml_cli.command("evaluate")
+def evaluate_command() -> None:
+    """Compare the active model with the candidates on the newest labelled window."""
+    from app.services.model_training import evaluate_versions
+
+    if not registry.list_versions():
+        raise click.ClickException("no trained models yet: run `flask --app app ml train`")
+    try:
+        report = evaluate_versions(current_app.config["MODEL_DIR"])
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    print_evaluation(report)
+
+
+@ml_cli.command("promote")
+@click.argument("version")
+@click.option("--reason", required=True, help="Why this version (kept in the audit trail).")
+def promote_command(version: str, reason: str) -> None:
+    """Make VERSION the active model (e.g. a rollback); its artifact must pass the hash check."""
+    try:
+        row = registry.get_version(version)
+        registry.load_version(row, current_app.config["MODEL_DIR"])
+        registry.promote(row, actor_label="cli", reason=reason)
+    except (registry.ModelVersionError, ArtifactError) as exc:
+        raise click.ClickException(f"{version}: {exc}") from exc
+    db.session.commit()
+    click.echo(f"{version} is now the active model")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(ml_cli)
