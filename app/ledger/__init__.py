@@ -1,0 +1,1 @@
+"""Ledger screens: statements per brand, per worker, platform revenue, payouts (read-only)."""
