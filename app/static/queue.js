@@ -1,0 +1,117 @@
+// Keyboard shortcuts for the review queue and the proof page. Plain JS, no framework.
+// Every action clicks a real button or link, so the server-side forms (CSRF, validation) stay the
+// only way anything changes; this file only saves mouse travel.
+(function () {
+  "use strict";
+
+  var help = document.getElementById("kbd-help");
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-href]"));
+  var selected = -1;
+  var submitting = false;
+
+  function byId(id) { return document.getElementById(id); }
+
+  function typingIn(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  function press(id) {
+    var el = byId(id);
+    if (!el || el.disabled) { return false; }
+    if (el.type === "submit") {
+      if (submitting) { return true; }
+      submitting = true;  // one decision per page: a held-down key must not post twice
+    }
+    el.click();
+    return true;
+  }
+
+  function select(index) {
+    if (!rows.length) { return; }
+    index = Math.max(0, Math.min(rows.length - 1, index));
+    if (selected >= 0) {
+      rows[selected].classList.remove("selected");
+      rows[selected].removeAttribute("aria-selected");
+    }
+    selected = index;
+    rows[index].classList.add("selected");
+    rows[index].setAttribute("aria-selected", "true");
+    rows[index].scrollIntoView({ block: "nearest" });
+  }
+
+  function toggleHelp() {
+    if (!help) { return; }
+    if (help.open) { help.close(); } else { help.showModal(); }
+  }
+
+  function pickReason(select, digit) {
+    // Option 0 is the "Reason" placeholder, so digit N is option N.
+    if (digit < select.options.length) {
+      select.selectedIndex = digit;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
+  function onReasonKey(ev) {
+    if (/^[1-9]$/.test(ev.key)) {
+      ev.preventDefault();
+      pickReason(ev.target, Number(ev.key));
+      return true;
+    }
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      press("reject");
+      return true;
+    }
+    return false;
+  }
+
+  var actions = {
+    "j": function () { select(selected + 1); },
+    "k": function () { select(selected - 1); },
+    "Enter": function () { if (selected >= 0) { window.location.assign(rows[selected].dataset.href); } },
+    "n": function () { press("claim-next"); },
+    "a": function () { press("approve"); },
+    "r": function () { var el = byId("reason_code") || byId("note"); if (el) { el.focus(); } },
+    "e": function () { press("escalate"); },
+    "s": function () { press("skip"); },
+    "u": function () { press("back-to-queue"); },
+    "/": function () { var el = byId("note"); if (el) { el.focus(); } },
+    "?": toggleHelp
+  };
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) { return; }
+    var target = ev.target;
+    if (ev.key === "Escape") {
+      if (typingIn(target)) { target.blur(); }
+      return;
+    }
+    if (target && target.id === "reason_code" && onReasonKey(ev)) { return; }
+    if (ev.key === "Enter" && target && target.closest && target.closest("a, button")) { return; }
+    if (typingIn(target) || (help && help.open && ev.key !== "?")) { return; }
+    var action = actions[ev.key];
+    if (action) {
+      ev.preventDefault();
+      action();
+    }
+  }, true);
+
+  document.querySelectorAll("[data-help]").forEach(function (button) {
+    button.addEventListener("click", toggleHelp);
+  });
+
+  rows.forEach(function (row, index) {
+    row.addEventListener("click", function (ev) {
+      if (ev.target.closest("a, button, input, select")) { return; }
+      select(index);
+      window.location.assign(row.dataset.href);
+    });
+  });
+
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function () { submitting = true; });
+  });
+
+  if (rows.length) { select(0); }
+})();
