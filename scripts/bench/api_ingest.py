@@ -1,0 +1,270 @@
+"""API ingest throughput: POST /api/v1/proofs with batches of 1 and of 500.
+
+usage: .venv/bin/python scripts/bench/api_ingest.py [--backends sqlite,postgresql]
+           [--single 300] [--batches 20] [--clients 2] [--workers 2]
+
+Two transports: the Flask test client (in-process, no HTTP) and a real gunicorn server on
+127.0.0.1 started here as a subprocess and stopped at the end. Scoring is queued to real Redis
+(REDIS_URL, default redis://127.0.0.1:6379/15) and never run, so the figure is ingest only; the
+queued jobs are counted and then removed. PostgreSQL runs in a scratch database (wb_bench_api),
+dropped afterwards.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from scripts.bench.common import ROOT, drop_postgres, flask, machine, scratch_postgres  # noqa: E402
+
+PG_NAME = "wb_bench_api"
+WORKERS = 200
+COMMENTS = ["这个颜色好适合黄皮", "主播讲得很清楚，已下单", "质地很轻薄，夏天用刚好", "价格有点贵但是效果不错",
+            "求链接", "第二次回购了，持妆很久", "包装很精致送人合适", "试色很真实，点赞"]
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+Post = Callable[[bytes], int]
+
+
+def seed(app) -> None:  # noqa: ANN001
+    """One brand, room and campaign and WORKERS workers, stored directly (the API needs only these)."""
+    from app.services import evidence, records
+    from models import Brand, Campaign, Room, Worker, db
+
+    vault = app.extensions["pii"]
+    with app.app_context():
+        db.session.add(Brand(**evidence.brand_columns(records.parse_brand(
+            {"id": "b1", "name": "Glow", "kyc_status": "verified"}), vault)))
+        db.session.add(Room(id="r1", platform="douyin", name="Glow 直播间"))
+        db.session.flush()
+        db.session.add(Campaign(**records.parse_campaign({"id": "c1", "brand_id": "b1", "room_id": "r1",
+                                                          "action": "comment", "reward_cents": 100,
+                                                          "budget_cents": 10_000_000}, 0.15)))
+        for i in range(WORKERS):
+            db.session.add(Worker(**evidence.worker_columns(records.parse_worker(
+                {"id": f"w{i}", "created_at": "2026-03-01T12:00:00+08:00", "phone": f"+861380013{i:04d}"}), vault)))
+        db.session.commit()
+
+
+def proof(pid: str, rng: random.Random) -> dict:
+    minute = rng.randrange(0, 50)
+    return {
+        "id": pid, "campaign_id": "c1", "worker_id": f"w{rng.randrange(WORKERS)}",
+        "accepted_at": f"2026-10-01T20:{minute:02d}:00+08:00",
+        "submitted_at": f"2026-10-01T20:{minute + 5:02d}:00+08:00",
+        "ip": f"223.{rng.randrange(104, 120)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+        "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+        "watch_seconds": rng.randrange(30, 300), "comment_text": rng.choice(COMMENTS),
+        "screenshot_sha256": f"{rng.getrandbits(256):064x}", "screenshot_phash": f"{rng.getrandbits(64):016x}",
+        "device": {"fingerprint": f"fp-{rng.getrandbits(40):x}", "platform": "iPhone", "os": "iOS 18.1",
+                   "screen": "1170x2532", "timezone": "Asia/Shanghai", "language": "zh-CN", "webdriver": False,
+                   "emulator": False, "touch_points": 5, "hardware_concurrency": 6,
+                   "canvas_hash": f"{rng.getrandbits(32):08x}", "webgl_renderer": "Apple GPU"},
+    }
+
+
+def bodies(tag: str, batch: int, count: int, seed: int) -> list[bytes]:
+    """`count` request bodies of `batch` proofs each (a bare object when batch is 1), encoded up front."""
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        items = [proof(f"{tag}-{n}-{k}", rng) for k in range(batch)]
+        out.append(json.dumps(items[0] if batch == 1 else items, ensure_ascii=False).encode())
+    return out
+
+
+def timed(post: Post, payloads: list[bytes], clients: int) -> float:
+    """Send every payload with `clients` threads; seconds taken. Any non-202 stops the run."""
+    chunks = [payloads[i::clients] for i in range(clients)]
+    errors: list[str] = []
+
+    def run(chunk: list[bytes]) -> None:
+        for body in chunk:
+            status = post(body)
+            if status != 202:
+                errors.append(f"HTTP {status}")
+                return
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in chunks]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise SystemExit(f"ingest failed: {errors[:3]}")
+    return time.perf_counter() - started
+
+
+def bench_app(env: dict[str, str]):  # noqa: ANN201 - flask.Flask
+    """The app the test client drives, with the schema built from the models and seeded.
+
+    create_all rather than `flask db upgrade`, so the figure does not wait on migrations that
+    other work in progress has not written yet.
+    """
+    from app import create_app
+    from config import DevelopmentConfig, sqlalchemy_url
+    from models import db
+
+    class BenchConfig(DevelopmentConfig):
+        SQLALCHEMY_DATABASE_URI = sqlalchemy_url(env["DATABASE_URL"])
+        REDIS_URL = env["REDIS_URL"]
+        INSTANCE_DIR = Path(env["INSTANCE_DIR"])
+
+    app = create_app(BenchConfig)
+    with app.app_context():
+        db.create_all()
+    seed(app)
+    return app
+
+
+def test_client_poster(app, token: str) -> Post:  # noqa: ANN001
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return lambda body: client.post("/api/v1/proofs", data=body, headers=headers).status_code
+
+
+def http_poster(port: int, token: str) -> Post:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(body: bytes) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            conn.request("POST", "/api/v1/proofs", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        finally:
+            conn.close()
+
+    return post
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, int]:
+    """gunicorn on 127.0.0.1, ready to serve (bounded wait), or SystemExit."""
+    port = free_port()
+    proc = subprocess.Popen([GUNICORN, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "120",
+                             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env={**os.environ, **env})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/openapi.json")
+            if conn.getresponse().status == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    stop(proc)
+    raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def scoring_queue(redis_url: str):  # noqa: ANN201 - rq.Queue
+    from redis import Redis
+    from rq import Queue
+
+    return Queue("scoring", connection=Redis.from_url(redis_url))
+
+
+def measure(name: str, post: Post, args: argparse.Namespace, clients: int, seed: int) -> list[dict]:
+    """Warm up, then time batches of 1 and of 500; one result row per batch size."""
+    timed(post, bodies(f"{name}-warm", 1, clients * 2, seed), clients)
+    rows = []
+    for batch, count in ((1, args.single), (500, args.batches)):
+        payloads = bodies(f"{name}-b{batch}", batch, count, seed + batch)
+        seconds = timed(post, payloads, clients)
+        rows.append({"transport": name, "clients": clients, "batch": batch, "proofs": batch * count,
+                     "seconds": seconds, "per_s": batch * count / seconds,
+                     "ms_per_request": 1000 * seconds * clients / count})
+    return rows
+
+
+def stored_proofs(app) -> int:  # noqa: ANN001
+    import sqlalchemy as sa
+
+    from models import Proof, db
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Proof))
+
+
+def bench_backend(backend: str, workdir: Path, args: argparse.Namespace) -> list[dict]:
+    url = f"sqlite:///{workdir / 'bench.db'}" if backend == "sqlite" else scratch_postgres(PG_NAME)
+    env = {"DATABASE_URL": url, "INSTANCE_DIR": str(workdir / f"instance-{backend}"), "REDIS_URL": args.redis_url,
+           "WORKBENCH_ENV": "development"}
+    queue = scoring_queue(args.redis_url)
+    queue.empty()
+    try:
+        app = bench_app(env)
+        _, token = flask(["api-tokens", "create", "bench"], env)
+        token = token.strip().splitlines()[-1]
+        rows = measure("test client", test_client_poster(app, token), args, 1, 1)
+        proc, port = start_gunicorn(env, args.workers)
+        try:
+            rows += measure(f"gunicorn -w{args.workers}", http_poster(port, token), args, args.clients, 2)
+        finally:
+            stop(proc)
+        sent = sum(r["proofs"] for r in rows) + 2 + 2 * args.clients
+        stored = stored_proofs(app)
+        if stored != sent:
+            raise SystemExit(f"{backend}: posted {sent} proofs but {stored} are stored")
+        print(f"  {backend}: {sent} proofs posted and stored, {queue.count} scoring jobs waiting in Redis (not run)",
+              file=sys.stderr)
+    finally:
+        queue.delete(delete_jobs=True)
+        if backend == "postgresql":
+            drop_postgres(PG_NAME)
+    return [{"backend": backend, **r} for r in rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--single", type=int, default=300, help="requests of 1 proof per transport")
+    parser.add_argument("--batches", type=int, default=20, help="requests of 500 proofs per transport")
+    parser.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients against gunicorn")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
+        for backend in args.backends.split(","):
+            rows += bench_backend(backend, Path(tmp), args)
+    print(f"{'backend':<11} {'transport':<13} {'clients':>7} {'batch':>5} {'proofs':>7} {'seconds':>8} "
+          f"{'proofs/s':>9} {'ms/request':>10}")
+    for r in rows:
+        print(f"{r['backend']:<11} {r['transport']:<13} {r['clients']:>7} {r['batch']:>5} {r['proofs']:>7} "
+              f"{r['seconds']:>8.2f} {r['per_s']:>9.0f} {r['ms_per_request']:>10.1f}")
+
+
+if __name__ == "__main__":
+    main()
