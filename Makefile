@@ -1,0 +1,65 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README.md).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLASK := $(BIN)/flask --app app
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/13
+DEMO_DIR := instance/demo
+DEMO_ENV := DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DIR)/workbench.db INSTANCE_DIR=$(CURDIR)/$(DEMO_DIR)
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: install browser services demo demo-data serve test test-sqlite test-postgres test-integration lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium for the browser tests; Playwright never downloads a browser here.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# PostgreSQL and Redis must be up for the integration half of the suite; start them if they are down.
+services:
+	@scripts/ensure-services.sh
+
+demo: install demo-data serve
+
+demo-data: install
+	mkdir -p $(DEMO_DIR)
+	$(DEMO_ENV) $(FLASK) db upgrade
+	$(DEMO_ENV) $(FLASK) simulate $(DEMO_DIR)/world --proofs 20000 --workers 2500 --campaigns 60
+	-$(DEMO_ENV) $(FLASK) import $(DEMO_DIR)/world --no-score
+	-$(DEMO_ENV) $(FLASK) ml train
+	$(DEMO_ENV) $(FLASK) score
+	-$(DEMO_ENV) $(FLASK) settle
+	$(DEMO_ENV) $(FLASK) users demo-logins
+
+serve: install
+	@echo "Workbench on http://127.0.0.1:5000 (Ctrl-C stops it)"
+	$(DEMO_ENV) $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install browser services test-sqlite test-postgres test-integration
+
+test-sqlite: install
+	$(PYTEST) -n 2 -m "not integration"
+
+test-postgres: install services
+	TEST_DATABASE_URL=$(PG_URL) $(PYTEST) -n 2 -m "not integration and not browser"
+
+test-integration: install services
+	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m integration
+
+lint: install
+	$(BIN)/ruff check app models review_rules ml scripts tests config.py
+
+bench: install
+	$(BIN)/python scripts/bench/import_world.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,55 @@
+"""Application factory: config, extensions, PII vault, job dispatcher, blueprints, errors, CLI."""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask
+
+from config import BASE_DIR, Config, ConfigError, ProductionConfig, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    config_class = config_class or config_from_env()
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(config_class)
+    _install_secrets(app)
+
+    from app.extensions import csrf, db, login_manager, migrate
+    from app.jobs.queues import JobDispatcher
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    app.extensions["jobs"] = JobDispatcher(app.config["REDIS_URL"])
+
+    from app import blueprints, cli, errors, templating
+
+    blueprints.register(app)
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app
+
+
+def _install_secrets(app: Flask) -> None:
+    """Keys from the environment; development generates and keeps its own in instance/."""
+    from app.services.pii import PiiVault, load_or_create_dev_keys
+
+    fernet_keys, hmac_key = app.config["PII_KEYS"], app.config["PII_HMAC_KEY"]
+    if not (fernet_keys and hmac_key):
+        if app.config["TESTING"]:
+            from cryptography.fernet import Fernet
+
+            fernet_keys, hmac_key = Fernet.generate_key().decode(), "t" * 32
+        elif app.config["DEV_KEYS_FILE"]:
+            fernet_keys, hmac_key = load_or_create_dev_keys(app.config["INSTANCE_DIR"])
+        else:
+            raise ConfigError("PII_KEYS and PII_HMAC_KEY must be set")
+    app.extensions["pii"] = PiiVault.from_keys(fernet_keys, hmac_key)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = hashlib.sha256(b"session:" + hmac_key.encode()).hexdigest()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,135 @@
+"""`flask import DIR`, `flask simulate DIR`, `flask score`, `flask export-scores FILE.csv`."""
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from app.jobs.scoring import enqueue_scoring
+from app.services.ingest import WORLD_FILES, WorldDirError, WorldImporter
+from app.services.scoring import score_proofs, unscored_ids
+from models import Proof, ProofScore, db
+
+
+def _count_lines(directory: Path) -> int:
+    total = 0
+    for name in WORLD_FILES:
+        path = directory / f"{name}.jsonl"
+        if path.exists():
+            with path.open("rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+    return total
+
+
+@click.command("import")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--no-score", is_flag=True, help="Store only; score later with `flask score`.")
+def import_command(directory: Path, no_score: bool) -> None:
+    """Load a world directory (idempotent: importing twice changes nothing)."""
+    if not directory.is_dir():
+        raise click.ClickException(f"{directory}: not a directory")
+    total = _count_lines(directory)
+    with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+        importer = WorldImporter(current_app.extensions["pii"], current_app.config["DEFAULT_COMMISSION_RATE"],
+                                 progress=bar.update)
+        try:
+            report = importer.run(directory)
+        except WorldDirError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+    for error in report.errors:
+        click.echo(error, err=True)
+    for f in report.files:
+        click.echo(f"{f.name}: {f.read} lines, {f.inserted} new, {f.unchanged} already stored, {len(f.errors)} rejected")
+    if report.inserted == 0 and not report.errors:
+        click.echo("nothing new: every row was already stored")
+    if report.new_proof_ids and not no_score:
+        queued = enqueue_scoring(report.new_proof_ids)
+        click.echo(f"scoring {len(report.new_proof_ids)} new proofs"
+                   + (f" in {len(queued)} queued jobs" if queued else " (in-process)"))
+    if report.errors:
+        raise click.ClickException(f"{len(report.errors)} lines rejected (listed above); every good line was stored")
+
+
+@click.command("score")
+@click.option("--all", "rescore", is_flag=True, help="Rescore every proof, not only unscored ones.")
+def score_command(rescore: bool) -> None:
+    """Score every proof that has no score yet with the active rule set and model."""
+    ids = unscored_ids(rescore)
+    if not ids:
+        click.echo("nothing to score")
+        return
+    size = current_app.config["SCORING_BATCH_SIZE"]
+    with click.progressbar(length=len(ids), label="scoring", file=sys.stderr) as bar:
+
+        def batch_done(count: int) -> None:
+            db.session.commit()  # per batch: a crash keeps every finished batch
+            bar.update(count)
+
+        summary = score_proofs(ids, batch_size=size, progress=batch_done)
+    routes, auto = summary.routes or {}, summary.auto_approved
+    spread = ", ".join(f"{route} {count}" for route, count in sorted(routes.items()))
+    click.echo(f"scored {len(ids)} proofs ({spread}); {auto} approved by policy")
+
+
+@click.command("export-scores")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_scores_command(path: Path) -> None:
+    """Write proof_id,risk_score,route,reasons for every proof (unscored proofs get empty fields)."""
+    query = (sa.select(Proof.id, ProofScore.risk_score, ProofScore.route, ProofScore.reasons)
+             .outerjoin(ProofScore, ProofScore.proof_id == Proof.id).order_by(Proof.id)
+             .execution_options(yield_per=10000))
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["proof_id", "risk_score", "route", "reasons"])
+        for proof_id, risk, route, reasons in db.session.execute(query):
+            writer.writerow([proof_id, "" if risk is None else f"{risk:.6f}", route or "", reasons or ""])
+            count += 1
+    click.echo(f"wrote {count} rows to {path}")
+
+
+@click.command("simulate")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--workers", default=1500, show_default=True, type=click.IntRange(min=50))
+@click.option("--campaigns", default=40, show_default=True, type=click.IntRange(min=1))
+@click.option("--proofs", default=10000, show_default=True, type=click.IntRange(min=1))
+@click.option("--fraud-rate", default=0.25, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--patterns", default=None, help="Comma-separated fraud patterns (default: all).")
+@click.option("--holdout-pattern", default=None, help="A pattern kept out of decisions.jsonl.")
+@click.option("--days", default=28, show_default=True, type=click.IntRange(min=1))
+def simulate_command(directory: Path, seed: int, workers: int, campaigns: int, proofs: int, fraud_rate: float,
+                     patterns: str | None, holdout_pattern: str | None, days: int) -> None:
+    """Write a synthetic world directory (seeded, reproducible) plus labels.jsonl."""
+    from scripts.simulate import PATTERNS, SimulationOptions, generate_world
+
+    chosen = tuple(p.strip() for p in patterns.split(",")) if patterns else PATTERNS
+    try:
+        options = SimulationOptions(seed=seed, workers=workers, campaigns=campaigns, proofs=proofs,
+                                    fraud_rate=fraud_rate, patterns=chosen, holdout_pattern=holdout_pattern,
+                                    days=days)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with click.progressbar(length=proofs, label="simulating", file=sys.stderr) as bar:
+        state = {"done": 0}
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        try:
+            report = generate_world(directory, options, progress=progress)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for name, count in report.items():
+        click.echo(f"{name}: {count}")
+
+
+def register(app: Flask) -> None:
+    for command in (import_command, score_command, export_scores_command, simulate_command):
+        app.cli.add_command(command)

@@ -1,0 +1,40 @@
+"""Bulk inserts that skip rows whose primary key already exists (idempotent loads)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import sqlalchemy as sa
+
+from models import db
+
+
+def existing_keys(table: sa.Table, column: str, keys: Iterable[str]) -> set[str]:
+    keys = list(keys)
+    found: set[str] = set()
+    col = table.c[column]
+    for start in range(0, len(keys), 900):  # stay under SQLite's bound-parameter limit
+        chunk = keys[start:start + 900]
+        found.update(db.session.scalars(sa.select(col).where(col.in_(chunk))))
+    return found
+
+
+def insert_new(table: sa.Table, rows: list[dict], key: str = "id") -> list[str]:
+    """Insert the rows whose key is not stored yet; returns the keys inserted.
+
+    ON CONFLICT DO NOTHING covers a concurrent loader inserting the same key in between.
+    """
+    if not rows:
+        return []
+    present = existing_keys(table, key, (r[key] for r in rows))
+    fresh = [r for r in rows if r[key] not in present]
+    if not fresh:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    db.session.execute(insert(table).on_conflict_do_nothing(index_elements=[key]), fresh)
+    return [r[key] for r in fresh]

@@ -1,0 +1,92 @@
+"""Encryption at rest (MultiFernet) and keyed hashes (HMAC) for personal data.
+
+Matching never decrypts: rules compare HMACs. Rotating keys: put a new Fernet key first in
+PII_KEYS, keep the old ones after it; `MultiFernet.rotate` re-encrypts on demand.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class PiiKeyError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PiiVault:
+    fernet: MultiFernet
+    hmac_key: bytes
+
+    @classmethod
+    def from_keys(cls, fernet_keys: str, hmac_key: str) -> PiiVault:
+        try:
+            fernets = [Fernet(k.strip().encode()) for k in fernet_keys.split(",") if k.strip()]
+        except ValueError as exc:
+            raise PiiKeyError("PII_KEYS must be comma-separated Fernet keys") from exc
+        if not fernets:
+            raise PiiKeyError("PII_KEYS is empty")
+        if len(hmac_key) < 32:
+            raise PiiKeyError("PII_HMAC_KEY must be at least 32 characters")
+        return cls(MultiFernet(fernets), hmac_key.encode())
+
+    def encrypt(self, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        return self.fernet.encrypt(value.encode()).decode()
+
+    def decrypt(self, token: str | None) -> str | None:
+        if token is None:
+            return None
+        try:
+            return self.fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise PiiKeyError("cannot decrypt: the key that wrote this value is not in PII_KEYS") from exc
+
+    def keyed_hash(self, value: str | None, purpose: str) -> str | None:
+        """HMAC-SHA256 truncated to 128 bits; `purpose` separates namespaces (ip vs phone)."""
+        if value is None or value == "":
+            return None
+        msg = purpose.encode() + b"\x00" + value.encode()
+        return hmac.new(self.hmac_key, msg, hashlib.sha256).hexdigest()[:32]
+
+    def ip_hashes(self, ip: str) -> tuple[str, str]:
+        """(hash of the address, hash of its /24 — or /48 for IPv6 — network)."""
+        addr = ipaddress.ip_address(ip)
+        prefix = 24 if addr.version == 4 else 48
+        network = ipaddress.ip_network(f"{addr}/{prefix}", strict=False)
+        return self.keyed_hash(str(addr), "ip"), self.keyed_hash(str(network), "ip_prefix")  # type: ignore[return-value]
+
+
+def mask_ip(ip: str | None) -> str:
+    """Show the network, hide the host: 223.104.3.77 -> 223.104.3.x."""
+    if not ip:
+        return "—"
+    if ":" in ip:
+        return ":".join(ip.split(":")[:3]) + ":…"
+    return ".".join(ip.split(".")[:3]) + ".x"
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return "—"
+    return phone[:-8] + "****" + phone[-4:] if len(phone) > 8 else "****"
+
+
+def load_or_create_dev_keys(instance_dir: Path) -> tuple[str, str]:
+    """Development only: persist generated keys so the demo database stays readable."""
+    path = instance_dir / "dev-keys.txt"
+    if path.exists():
+        fernet_key, hmac_key = path.read_text().split("\n")[:2]
+        return fernet_key, hmac_key
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    fernet_key = Fernet.generate_key().decode()
+    hmac_key = Fernet.generate_key().decode()
+    path.write_text(f"{fernet_key}\n{hmac_key}\n")
+    path.chmod(0o600)
+    return fernet_key, hmac_key

@@ -1,0 +1,155 @@
+"""Scoring: compute risk for proofs, store the score, and route each proof into the review gate.
+
+`compute_scores` builds the evidence context, evaluates the active rule set (review_rules) and
+combines it with the model hook; everything else here is persistence and routing, done in bulk
+so a batch of 100k proofs never issues a query per proof.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from app.services.audit import record
+from app.services.bulk import insert_new
+from app.services.model_scoring import active_model_outcome, explanations
+from app.services.rulesets import load_active_rules
+from app.services.scoring_context import build_context, load_all_context
+from models import Proof, ProofScore, ProofState, ReviewDecision, ReviewItem, db, utcnow
+from review_rules.combine import combine
+from review_rules.context import ScoringContext
+from review_rules.engine import evaluate
+
+ROUTE_QUEUE = {"auto_approve": "auto", "review": "review", "hold": "hold"}
+SCORE_COLUMNS = ("proof_id", "risk_score", "rule_score", "model_score", "route", "reasons", "signals",
+                 "explanation", "ruleset_version", "model_version", "degraded")
+
+
+@dataclass
+class ScoreSummary:
+    scored: int = 0
+    routes: dict[str, int] | None = None
+    auto_approved: int = 0
+
+
+def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) -> pd.DataFrame:
+    """Score proofs with the active rule set (and the model, once plugged in): one row per stored proof.
+
+    `context` lets a caller that already loaded the evidence (full batch scoring) skip the
+    database lookups; otherwise the targets and their history are read for this batch.
+    """
+    rules = load_active_rules()
+    if context is None:
+        context = build_context(proof_ids, **rules.config["context"])
+    output = evaluate(context, rules.config)
+    model = active_model_outcome(output)  # cold start, model, or degraded (app/services/model_scoring.py)
+    combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen)
+    wanted = [pid for pid in dict.fromkeys(proof_ids) if pid in combined.index]
+    combined = combined.loc[wanted]
+    signals = output.reasons.reindex(combined.index)
+    return pd.DataFrame({
+        "proof_id": combined.index.to_list(),
+        "risk_score": combined["risk_score"].to_numpy(dtype=float),
+        "rule_score": combined["rule_score"].to_numpy(dtype=float),
+        "model_score": combined["model_score"].astype(object).where(combined["model_score"].notna(), None).to_list(),
+        "route": combined["route"].to_list(),
+        "reasons": [";".join(s["code"] for s in listed) for listed in signals],
+        "signals": signals.to_list(),
+        "explanation": explanations(model, combined["route"]).to_list(),
+        "ruleset_version": rules.version,
+        "model_version": model.version,
+        "degraded": bool(model.degraded),
+    })
+
+
+def unscored_ids(rescore: bool = False) -> list[str]:
+    query = sa.select(Proof.id).order_by(Proof.id)
+    if not rescore:
+        query = query.outerjoin(ProofScore, ProofScore.proof_id == Proof.id).where(ProofScore.proof_id.is_(None))
+    return list(db.session.scalars(query))
+
+
+FULL_CONTEXT_FROM = 20_000  # from this many targets, one load of every proof beats per-batch lookups
+
+
+def score_proofs(proof_ids: list[str], batch_size: int = 5000, progress: Callable[[int], None] | None = None,
+                 full_context_from: int = FULL_CONTEXT_FROM) -> ScoreSummary:
+    """Score and route the given proofs batch by batch; the caller commits.
+
+    Large runs evaluate every target against one full context (rings and bursts are seen whole
+    and the evidence is read once); small ones read each batch's own history.
+    """
+    summary = ScoreSummary(routes={})
+    context = load_all_context(target_ids=proof_ids) if len(proof_ids) >= full_context_from else None
+    everything = compute_scores(proof_ids, context=context) if context is not None else None
+    for start in range(0, len(proof_ids), batch_size):
+        chunk = proof_ids[start:start + batch_size]
+        scores = compute_scores(chunk) if everything is None else everything.iloc[start:start + batch_size]
+        store_scores(scores)
+        summary.auto_approved += route_proofs(scores)
+        summary.scored += len(scores)
+        for route, count in scores["route"].value_counts().items():
+            summary.routes[route] = summary.routes.get(route, 0) + int(count)
+        db.session.flush()
+        if progress:
+            progress(len(chunk))
+    return summary
+
+
+def store_scores(scores: pd.DataFrame) -> None:
+    """Replace the stored score of each proof in `scores`."""
+    ids = scores["proof_id"].tolist()
+    table = ProofScore.__table__
+    for start in range(0, len(ids), 900):
+        db.session.execute(sa.delete(table).where(table.c.proof_id.in_(ids[start:start + 900])))
+    now = utcnow()
+    rows = scores[list(SCORE_COLUMNS)].astype(object).where(scores[list(SCORE_COLUMNS)].notna(), None)
+    records = rows.to_dict("records")
+    for row in records:
+        row["scored_at"] = now
+        row["degraded"] = bool(row["degraded"])
+        row["risk_score"] = float(row["risk_score"])
+    db.session.execute(sa.insert(table), records)
+
+
+def route_proofs(scores: pd.DataFrame) -> int:
+    """Queue every newly scored proof; approve by policy the low-risk ones. Returns auto approvals.
+
+    Fresh proofs take the legal path received -> scored -> in_review (-> approved by a system
+    decision) in one bulk update; proofs already decided keep their state and only get the score.
+    """
+    ids = scores["proof_id"].tolist()
+    states: dict[str, str] = {}
+    for start in range(0, len(ids), 900):
+        states.update(db.session.execute(
+            sa.select(Proof.id, Proof.state).where(Proof.id.in_(ids[start:start + 900]))).all())
+    now = utcnow()
+    fresh = scores[scores["proof_id"].map(states).isin([ProofState.RECEIVED.value, ProofState.SCORED.value])]
+    requeue = scores[scores["proof_id"].map(states) == ProofState.IN_REVIEW.value]
+    auto = fresh[(fresh["route"] == "auto_approve") & ~fresh["degraded"].astype(bool)]
+    auto_ids = set(auto["proof_id"])
+    proof_table, item_table = Proof.__table__, ReviewItem.__table__
+    if len(fresh):
+        insert_new(item_table, [{
+            "proof_id": r.proof_id, "queue": ROUTE_QUEUE[r.route], "priority": float(r.risk_score),
+            "status": "decided" if r.proof_id in auto_ids else "open", "created_at": now, "updated_at": now,
+        } for r in fresh.itertuples()], key="proof_id")
+        db.session.execute(sa.update(proof_table).where(proof_table.c.id == sa.bindparam("pid")).values(
+            state=sa.bindparam("new_state"), state_changed_at=now), [
+            {"pid": pid, "new_state": ProofState.APPROVED.value if pid in auto_ids else ProofState.IN_REVIEW.value}
+            for pid in fresh["proof_id"]])
+    if auto_ids:
+        db.session.execute(sa.insert(ReviewDecision), [{
+            "proof_id": pid, "decision": "approved", "reason_code": "policy_low_risk", "note": None,
+            "actor_kind": "system", "actor_id": None, "decided_at": now, "idempotency_key": None,
+        } for pid in sorted(auto_ids)])
+        record("proof.approved", "proof", f"{len(auto_ids)} proofs", actor_label="system",
+               data={"policy": "auto_approve", "proof_ids": sorted(auto_ids)[:1000]})
+    if len(requeue):
+        db.session.execute(sa.update(item_table).where(
+            item_table.c.proof_id == sa.bindparam("pid"), item_table.c.status != "decided").values(
+            queue=sa.bindparam("q"), priority=sa.bindparam("p"), updated_at=now), [
+            {"pid": r.proof_id, "q": ROUTE_QUEUE[r.route], "p": float(r.risk_score)} for r in requeue.itertuples()])
+    return len(auto_ids)

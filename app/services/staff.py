@@ -1,0 +1,33 @@
+"""Staff accounts: creation and authentication."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from models import DomainError, Role, StaffUser, db
+
+
+class StaffError(DomainError):
+    status_code = 422
+
+
+def create_staff(email: str, name: str, role: str, password: str) -> StaffUser:
+    roles = [r.value for r in Role]
+    if role not in roles:
+        raise StaffError(f"role {role!r} is not one of {', '.join(roles)}")
+    if len(password) < 8:
+        raise StaffError("password: at least 8 characters")
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == email)):
+        raise StaffError(f"email {email} is already a staff account")
+    user = StaffUser(email=email, name=name, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user

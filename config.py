@@ -1,0 +1,129 @@
+"""Configuration classes; every setting comes from the environment through a checked parser."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed."""
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_float(name: str, default: float, low: float, high: float) -> float:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number") from exc
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is outside [{low}, {high}]")
+    return value
+
+
+def env_int(name: str, default: int, low: int = 0) -> int:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from exc
+    if value < low:
+        raise ConfigError(f"{name}={value} is below {low}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    lowered = raw.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
+
+
+def sqlalchemy_url(raw: str) -> str:
+    """Accept plain postgres URLs and point them at psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+class Config:
+    INSTANCE_DIR = Path(env_str("INSTANCE_DIR", str(BASE_DIR / "instance")))
+    SECRET_KEY = env_str("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = sqlalchemy_url(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'workbench.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = env_str("REDIS_URL")
+    # Fernet keys, newest first, comma separated (MultiFernet rotation); HMAC key for matching.
+    PII_KEYS = env_str("PII_KEYS")
+    PII_HMAC_KEY = env_str("PII_HMAC_KEY")
+    DEFAULT_COMMISSION_RATE = env_float("DEFAULT_COMMISSION_RATE", 0.15, 0.0, 1.0)
+    SCORING_BATCH_SIZE = env_int("SCORING_BATCH_SIZE", 5000, 1)
+    API_MAX_BATCH = env_int("API_MAX_BATCH", 1000, 1)
+    API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 16 * 1024 * 1024, 1024)  # larger bodies get 413
+    SETTLEMENT_HOLD_HOURS = env_int("SETTLEMENT_HOLD_HOURS", 24)
+    PAYOUT_MINIMUM_CENTS = env_int("PAYOUT_MINIMUM_CENTS", 1000)
+    NEW_WORKER_PAYOUT_HOLD_DAYS = env_int("NEW_WORKER_PAYOUT_HOLD_DAYS", 7)
+    MODEL_DIR = Path(env_str("MODEL_DIR", str(BASE_DIR / "instance" / "models")))
+    MODEL_TIMEOUT_SECONDS = env_float("MODEL_TIMEOUT_SECONDS", 5.0, 0.01, 600.0)
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    DEV_KEYS_FILE = True  # generate and persist dev keys in instance/ when none are given
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = sqlalchemy_url(env_str("TEST_DATABASE_URL", "sqlite://"))
+    REDIS_URL = env_str("TEST_REDIS_URL")
+    DEV_KEYS_FILE = False
+    SECRET_KEY = "test-secret"
+
+
+class ProductionConfig(Config):
+    DEV_KEYS_FILE = False
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+
+    @classmethod
+    def check(cls) -> None:
+        missing = [n for n in ("SECRET_KEY", "PII_KEYS", "PII_HMAC_KEY") if not getattr(cls, n)]
+        if missing:
+            raise ConfigError("production needs " + ", ".join(missing))
+        if env_str("DATABASE_URL") is None:
+            raise ConfigError("production needs DATABASE_URL")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = env_str("WORKBENCH_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"WORKBENCH_ENV={name!r}: choose one of {', '.join(CONFIGS)}")
+    return CONFIGS[name]

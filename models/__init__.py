@@ -1,0 +1,20 @@
+"""Domain model: one module per aggregate, re-exported here."""
+from models.base import Base, DomainError, IllegalTransition, NotFound, UTCDateTime, db, utcnow
+from models.brand import KYC_STATES, Brand
+from models.campaign import ACTIONS, Campaign, LiveSession, Room
+from models.governance import AuditEvent, ModelVersion, RuleSet, Task
+from models.ledger import (AccountKind, EntryKind, FraudFlag, LedgerAccount, LedgerEntry, LedgerPosting, Payout,
+                           PayoutBatch, PayoutState, check_payout_transition)
+from models.proof import Proof, ProofScore, ProofState, check_transition
+from models.review import ReviewDecision, ReviewItem
+from models.staff import ApiClient, Role, StaffUser
+from models.worker import Worker
+
+__all__ = [
+    "ACTIONS", "KYC_STATES", "ApiClient", "AuditEvent", "Base", "Brand", "Campaign", "DomainError",
+    "IllegalTransition", "LiveSession", "ModelVersion", "NotFound", "Proof", "ProofScore",
+    "ProofState", "ReviewDecision", "ReviewItem", "Role", "Room", "RuleSet", "StaffUser", "Task",
+    "UTCDateTime", "Worker", "check_transition", "db", "utcnow",
+]
+__all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEntry", "LedgerPosting", "Payout",
+            "PayoutBatch", "PayoutState", "check_payout_transition"]

@@ -1,0 +1,123 @@
+"""Submitted proofs with their evidence, and the proof lifecycle state machine.
+
+Raw IP is stored only encrypted; rules match on keyed hashes (ip_hash, ip_prefix_hash,
+device_fp_hash, device_canvas_hash) and on non-personal enrichment (country, ASN).
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import IllegalTransition, UTCDateTime, db, utcnow
+
+
+class ProofState(str, enum.Enum):
+    RECEIVED = "received"
+    SCORED = "scored"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SETTLED = "settled"
+    CLAWED_BACK = "clawed_back"
+
+
+S = ProofState
+# received -> in_review is allowed for proofs a human must see before scoring (imported history,
+# scoring failures); approved/rejected -> in_review is a reopen (new evidence, appeal).
+TRANSITIONS: dict[ProofState, frozenset[ProofState]] = {
+    S.RECEIVED: frozenset({S.SCORED, S.IN_REVIEW}),
+    S.SCORED: frozenset({S.IN_REVIEW}),
+    S.IN_REVIEW: frozenset({S.APPROVED, S.REJECTED}),
+    S.APPROVED: frozenset({S.SETTLED, S.IN_REVIEW}),
+    S.REJECTED: frozenset({S.IN_REVIEW}),
+    S.SETTLED: frozenset({S.CLAWED_BACK}),
+    S.CLAWED_BACK: frozenset(),
+}
+
+
+def check_transition(current: str, target: str) -> ProofState:
+    """Return the target state, or raise IllegalTransition naming both ends."""
+    try:
+        src, dst = ProofState(current), ProofState(target)
+    except ValueError as exc:
+        raise IllegalTransition(f"unknown proof state in {current!r} -> {target!r}") from exc
+    if dst not in TRANSITIONS[src]:
+        raise IllegalTransition(f"a proof cannot go from {src.value} to {dst.value}")
+    return dst
+
+
+class Proof(db.Model):
+    __tablename__ = "proofs"
+    __table_args__ = (
+        sa.Index("ix_proofs_state_id", "state", "id"),
+        sa.Index("ix_proofs_worker_submitted", "worker_id", "submitted_at"),
+        sa.Index("ix_proofs_campaign_submitted", "campaign_id", "submitted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(sa.ForeignKey("campaigns.id"))
+    worker_id: Mapped[str] = mapped_column(sa.ForeignKey("workers.id"))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    watch_seconds: Mapped[int | None] = mapped_column()
+    user_agent: Mapped[str | None] = mapped_column(sa.Text)
+    comment_text: Mapped[str | None] = mapped_column(sa.Text)
+    screenshot_sha256: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    screenshot_phash: Mapped[str | None] = mapped_column(sa.String(16))
+
+    ip_enc: Mapped[str] = mapped_column(sa.Text)
+    ip_hash: Mapped[str] = mapped_column(sa.String(32), index=True)
+    ip_prefix_hash: Mapped[str] = mapped_column(sa.String(32), index=True)
+    ip_version: Mapped[int] = mapped_column(sa.SmallInteger)
+    ip_country: Mapped[str | None] = mapped_column(sa.String(8))
+    ip_asn_name: Mapped[str | None] = mapped_column(sa.String(200))
+    ip_asn_cidr: Mapped[str | None] = mapped_column(sa.String(64))
+
+    device_present: Mapped[bool] = mapped_column(default=False)
+    device_fp_hash: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    device_canvas_hash: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    device_platform: Mapped[str | None] = mapped_column(sa.String(64))
+    device_os: Mapped[str | None] = mapped_column(sa.String(64))
+    device_screen: Mapped[str | None] = mapped_column(sa.String(32))
+    device_timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    device_language: Mapped[str | None] = mapped_column(sa.String(32))
+    device_webdriver: Mapped[bool | None] = mapped_column()
+    device_emulator: Mapped[bool | None] = mapped_column()
+    device_touch_points: Mapped[int | None] = mapped_column()
+    device_hardware_concurrency: Mapped[int | None] = mapped_column()
+    device_webgl_renderer: Mapped[str | None] = mapped_column(sa.String(200))
+
+    state: Mapped[str] = mapped_column(sa.String(16), default=ProofState.RECEIVED.value)
+    source: Mapped[str] = mapped_column(sa.String(16), default="api")
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def transition(self, target: ProofState | str) -> None:
+        """Move to `target` or raise IllegalTransition; callers write the matching audit row."""
+        value = target.value if isinstance(target, ProofState) else target
+        self.state = check_transition(self.state, value).value
+        self.state_changed_at = utcnow()
+
+
+class ProofScore(db.Model):
+    """The latest score of a proof; a rescore replaces it (history lives in audit events)."""
+
+    __tablename__ = "proof_scores"
+    __table_args__ = (sa.Index("ix_proof_scores_route_risk", "route", "risk_score"),)
+
+    proof_id: Mapped[str] = mapped_column(sa.ForeignKey("proofs.id"), primary_key=True)
+    risk_score: Mapped[float] = mapped_column(sa.Float)
+    rule_score: Mapped[float | None] = mapped_column(sa.Float)
+    model_score: Mapped[float | None] = mapped_column(sa.Float)
+    route: Mapped[str] = mapped_column(sa.String(16))
+    reasons: Mapped[str] = mapped_column(sa.Text, default="")  # signal codes joined by ';'
+    signals: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{code, score, reason}]
+    explanation: Mapped[list | None] = mapped_column(sa.JSON)  # model feature contributions
+    ruleset_version: Mapped[int | None] = mapped_column()
+    model_version: Mapped[str | None] = mapped_column(sa.String(64))
+    degraded: Mapped[bool] = mapped_column(default=False)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

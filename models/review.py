@@ -1,0 +1,47 @@
+"""Review queue items and the decisions that gate every settlement."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import UTCDateTime, db, utcnow
+
+QUEUES = ("auto", "review", "hold", "senior")
+ITEM_STATES = ("open", "claimed", "decided")
+DECISIONS = ("approved", "rejected", "escalated")
+ACTOR_KINDS = ("human", "system", "import")
+
+
+class ReviewItem(db.Model):
+    __tablename__ = "review_items"
+    __table_args__ = (sa.Index("ix_review_items_queue_status_priority", "queue", "status", "priority"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proof_id: Mapped[str] = mapped_column(sa.ForeignKey("proofs.id"), unique=True)
+    queue: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    priority: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    claimed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReviewDecision(db.Model):
+    """One decision on a proof. The newest row for a proof is the one in force."""
+
+    __tablename__ = "review_decisions"
+    __table_args__ = (sa.Index("ix_review_decisions_proof_decided", "proof_id", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proof_id: Mapped[str] = mapped_column(sa.ForeignKey("proofs.id"))
+    decision: Mapped[str] = mapped_column(sa.String(16))
+    reason_code: Mapped[str | None] = mapped_column(sa.String(64))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    actor_kind: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A stable key for imported and API decisions so repeating them changes nothing.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)

@@ -1,0 +1,131 @@
+"""Fixtures: `app`, `client`, `runner`, `auth`, `world`, one database per xdist worker.
+
+The suite runs on SQLite by default; with TEST_DATABASE_URL pointing at PostgreSQL the same
+tests run there (the Makefile does both). Tables are emptied after every test.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from config import TestingConfig, sqlalchemy_url
+from models import db
+from tests.factories import WorldBuilder
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _database_url(worker: str, tmp_root: Path) -> str:
+    if not PG_URL:
+        return f"sqlite:///{tmp_root / f'test-{worker}.db'}"
+    base = sqlalchemy_url(PG_URL)
+    name = f"wb_test_{worker}_{os.getpid()}"  # concurrent runs never drop each other's database
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_database(url: str) -> None:
+    base, name = url.rsplit("/", 1)
+    admin = sa.create_engine(f"{base}/{sqlalchemy_url(PG_URL).rsplit('/', 1)[1]}", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str):  # noqa: ANN201
+    url = _database_url(worker_id, tmp_path_factory.mktemp("db"))
+    yield url
+    if PG_URL:
+        _drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        INSTANCE_DIR = tmp_path_factory.mktemp("instance")
+
+    app = create_app(Config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return database_url
+
+
+@pytest.fixture()
+def app(_schema: str, tmp_path: Path):  # noqa: ANN201
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = _schema
+        INSTANCE_DIR = tmp_path / "instance"
+        MODEL_DIR = tmp_path / "models"
+        REDIS_URL = None
+
+    application = create_app(Config)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        _empty_tables()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture()
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):  # noqa: ANN001, ANN201
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def world(tmp_path: Path) -> WorldBuilder:
+    return WorldBuilder(tmp_path / "world")
+
+
+class AuthActions:
+    def __init__(self, client) -> None:  # noqa: ANN001
+        self.client = client
+
+    def login(self, email: str, password: str = "correct-horse"):  # noqa: ANN201
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):  # noqa: ANN201
+        return self.client.post("/logout", data={"submit": "1"})
+
+
+@pytest.fixture()
+def auth(client) -> AuthActions:  # noqa: ANN001
+    return AuthActions(client)
+
+
+@pytest.fixture()
+def staff(app):  # noqa: ANN001, ANN201
+    """Make a staff account per role on demand: staff('moderator') -> StaffUser."""
+    from app.services.staff import create_staff
+
+    def make(role: str, email: str | None = None):  # noqa: ANN202
+        user = create_staff(email or f"{role}@example.test", role.title(), role, "correct-horse")
+        db.session.commit()
+        return user
+
+    return make

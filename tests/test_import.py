@@ -1,0 +1,82 @@
+"""World import: contract behaviour (idempotence, bad lines named, nothing lost, PII protected)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from models import Brand, Proof, ReviewDecision, Worker, db
+from tests import factories as f
+
+
+def test_import_stores_every_file_and_scores(runner, world):
+    path = world.basic(proofs=3).add("decisions", f.decision(proof_id="p1")).write()
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Proof)) == 3
+    assert "proofs: 3 lines, 3 new" in result.output
+    assert db.session.get(Proof, "p1").state == "approved"
+    assert {p.state for p in db.session.scalars(sa.select(Proof).where(Proof.id != "p1"))} <= {"in_review", "approved"}
+
+
+def test_second_import_changes_nothing(runner, world):
+    path = world.basic(proofs=2).add("decisions", f.decision(proof_id="p2", decision="rejected")).write()
+    runner.invoke(args=["import", str(path)])
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(ReviewDecision))
+    again = runner.invoke(args=["import", str(path)])
+    assert again.exit_code == 0, again.output
+    assert "nothing new" in again.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewDecision)) == before
+
+
+def test_bad_lines_are_named_and_good_lines_kept(runner, world):
+    world.basic(proofs=0).add("workers", f.worker(id="w1"))
+    world.add("proofs", f.proof(id="ok1"), f.proof(id="bad-time", submitted_at="not a time"),
+              {k: v for k, v in f.proof(id="no-worker").items() if k != "worker_id"},
+              f.proof(id="bad-ip", ip="999.1.1.1"), '{"id": "trunc", "campaign', f.proof(id="ok2"),
+              f.proof(id="ghost", worker_id="w404"), f.proof(id="bad-dev", device=f.device(screen="big")))
+    result = runner.invoke(args=["import", str(world.write())])
+    assert result.exit_code != 0
+    out = result.output
+    assert "proofs.jsonl:2: submitted_at: 'not a time' is not an ISO 8601 time" in out
+    assert "proofs.jsonl:3: worker_id: is required" in out
+    assert "proofs.jsonl:4: ip: '999.1.1.1' is not an IPv4 or IPv6 address" in out
+    assert "proofs.jsonl:5: line: not valid JSON" in out
+    assert "proofs.jsonl:7: worker_id: 'w404' is not a known worker" in out
+    assert "proofs.jsonl:8: device.screen" in out
+    assert set(db.session.scalars(sa.select(Proof.id))) == {"ok1", "ok2"}
+
+
+def test_personal_data_is_encrypted_and_matchable(app, runner, world):
+    path = world.basic(proofs=2).write()
+    runner.invoke(args=["import", str(path)])
+    vault = app.extensions["pii"]
+    w1 = db.session.get(Worker, "w1")
+    assert "13800138001" not in (w1.phone_enc or "")
+    assert vault.decrypt(w1.phone_enc) == "+8613800138001"
+    p1 = db.session.get(Proof, "p1")
+    assert "223.104.3.1" not in p1.ip_enc and vault.decrypt(p1.ip_enc) == "223.104.3.1"
+    p2 = db.session.get(Proof, "p2")
+    assert p1.ip_hash != p2.ip_hash and p1.ip_prefix_hash == p2.ip_prefix_hash
+    assert p1.ip_country == "CN" and "China Mobile" in p1.ip_asn_name
+    assert vault.decrypt(db.session.get(Brand, "b1").contact_email_enc) == "ops@glow.example"
+
+
+def test_unknown_keys_are_ignored_and_missing_device_is_stored(runner, world):
+    bare = {k: v for k, v in f.proof().items() if k != "device"}
+    world.basic(proofs=0).add("workers", f.worker()).add("proofs", {**bare, "extra_key": {"x": 1}})
+    result = runner.invoke(args=["import", str(world.write())])
+    assert result.exit_code == 0, result.output
+    assert db.session.get(Proof, "p1").device_present is False
+
+
+def test_import_of_missing_directory_fails_clearly(runner, tmp_path):
+    result = runner.invoke(args=["import", str(tmp_path / "nope")])
+    assert result.exit_code != 0 and "not a directory" in result.output
+
+
+def test_phone_spellings_hash_alike(app, runner, world):
+    world.basic(proofs=0).add("workers", f.worker(id="w1", phone="+86 138 0013 8000"),
+                              f.worker(id="w2", phone="+86-13800138000"))
+    runner.invoke(args=["import", str(world.write())])
+    w1, w2 = db.session.get(Worker, "w1"), db.session.get(Worker, "w2")
+    assert w1.phone_hash == w2.phone_hash
+    assert app.extensions["pii"].decrypt(w1.phone_enc) == "+8613800138000"
