@@ -37,7 +37,8 @@ def worker(**kw: Any) -> dict:
 def device(**kw: Any) -> dict:
     return {"fingerprint": "fp-001", "platform": "iPhone", "os": "iOS 18.1", "screen": "1170x2532",
             "timezone": "Asia/Shanghai", "language": "zh-CN", "webdriver": False, "emulator": False,
-            "touch_points": 5, "hardware_concurrency": 6, "canvas_hash": "c0ffee01", "webgl_renderer": "Apple GPU", **kw}
+            "touch_points": 5, "hardware_concurrency": 6, "canvas_hash": "c0ffee01", "webgl_renderer": "Apple GPU",
+            **kw}
 
 
 def proof(**kw: Any) -> dict:

@@ -75,7 +75,8 @@ def test_users_create_rejects_short_passwords_and_duplicates(runner, staff):
     dup = runner.invoke(args=["users", "create", "--email", "moderator@example.test", "--role", "moderator"],
                         input="long-password\nlong-password\n")
     assert dup.exit_code != 0 and "already" in dup.output
-    short = runner.invoke(args=["users", "create", "--email", "x@example.test", "--role", "admin"], input="short\nshort\n")
+    short = runner.invoke(args=["users", "create", "--email", "x@example.test", "--role", "admin"],
+                          input="short\nshort\n")
     assert short.exit_code != 0 and "at least 8" in short.output
 
 

@@ -45,8 +45,12 @@ def test_full_context_scoring_matches_per_batch_scoring(runner, world):
     from app.services.scoring import score_proofs
 
     score_proofs(ids, batch_size=2)
-    per_batch = {s.proof_id: (s.route, s.reasons, round(s.risk_score, 6)) for s in db.session.scalars(sa.select(ProofScore))}
+    per_batch = stored_scores()
     summary = score_proofs(ids, batch_size=2, full_context_from=1)
     db.session.expire_all()
-    whole = {s.proof_id: (s.route, s.reasons, round(s.risk_score, 6)) for s in db.session.scalars(sa.select(ProofScore))}
+    whole = stored_scores()
     assert summary.scored == 3 and whole == per_batch
+
+
+def stored_scores() -> dict[str, tuple]:
+    return {s.proof_id: (s.route, s.reasons, round(s.risk_score, 6)) for s in db.session.scalars(sa.select(ProofScore))}

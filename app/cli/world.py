@@ -44,7 +44,8 @@ def import_command(directory: Path, no_score: bool) -> None:
     for error in report.errors:
         click.echo(error, err=True)
     for f in report.files:
-        click.echo(f"{f.name}: {f.read} lines, {f.inserted} new, {f.unchanged} already stored, {len(f.errors)} rejected")
+        click.echo(f"{f.name}: {f.read} lines, {f.inserted} new, {f.unchanged} already stored, "
+                   f"{len(f.errors)} rejected")
     if report.inserted == 0 and not report.errors:
         click.echo("nothing new: every row was already stored")
     if report.new_proof_ids and not no_score:

@@ -1,7 +1,7 @@
 """Bulk inserts that skip rows whose primary key already exists (idempotent loads)."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 

@@ -7,16 +7,16 @@ second import changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from app.services import evidence, records
 from app.services.audit import record
 from app.services.bulk import existing_keys, insert_new
 from app.services.funding import capacity_screen, fund_imported_campaigns
-from app.services.review import apply_imported_decisions
 from app.services.pii import PiiVault
+from app.services.review import apply_imported_decisions
 from models import Brand, Campaign, LiveSession, Proof, Room, Worker, db
 
 WORLD_FILES = ("brands", "rooms", "sessions", "campaigns", "workers", "proofs", "decisions")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from models import ACTIONS, KYC_STATES
 
@@ -103,7 +104,8 @@ def boolean(obj: dict, key: str) -> bool | None:
     return value
 
 
-def choice(obj: dict, key: str, options: tuple[str, ...], *, required: bool = False, default: str | None = None) -> str | None:
+def choice(obj: dict, key: str, options: tuple[str, ...], *, required: bool = False,
+           default: str | None = None) -> str | None:
     value = _get(obj, key, required)
     if value is None:
         return default

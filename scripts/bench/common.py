@@ -51,5 +51,6 @@ def flask(args: list[str], env: dict[str, str]) -> tuple[float, str]:
                           capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        raise SystemExit(f"flask {' '.join(args)} failed ({done.returncode}):\n"
+                         f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return elapsed, done.stdout

@@ -50,7 +50,8 @@ def main() -> None:
         print(f"{'backend':<11} {'import s':>9} {'proofs/s':>9} {'repeat s':>9} {'score s':>8}")
         for backend in args.backends.split(","):
             r = bench_backend(backend, world, workdir, args.proofs)
-            print(f"{backend:<11} {r['import_s']:>9.1f} {r['proofs_per_s']:>9.0f} {r['repeat_s']:>9.1f} {r['score_s']:>8.1f}")
+            print(f"{backend:<11} {r['import_s']:>9.1f} {r['proofs_per_s']:>9.0f} {r['repeat_s']:>9.1f} "
+                  f"{r['score_s']:>8.1f}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ usage: .venv/bin/python scripts/bench/quality.py [--proofs 80000] [--holdout loc
 
 For each world: simulate it (scripts/simulate), turn it into the engine's frames with the app's
 own parsers and evidence mapping (scripts/bench/world_frames.py; no database, see docs/ml.md),
-compute the rules point in time (scripts/bench/point_in_time.py), train with ml.train on the
+compute the rules point in time (ml/history.py, as training does), train with ml.train on the
 decisions of the labelled (older) period exactly as `flask ml train` does, then score the later
 period and compare with the simulator's ground truth (labels.jsonl):
 - PR-AUC and recall at 1% false-positive rate of the risk score (targets 0.95 and 0.90);
