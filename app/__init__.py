@@ -15,6 +15,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR), instance_relative_config=False)
     app.config.from_object(config_class)
     _install_secrets(app)
+    _tune_engine(app)
 
     from app.extensions import csrf, db, login_manager, migrate
     from app.jobs.queues import JobDispatcher
@@ -32,6 +33,18 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     templating.register(app)
     cli.register(app)
     return app
+
+
+def _tune_engine(app: Flask) -> None:
+    """PostgreSQL plans every statement with its own parameters. psycopg prepares a statement after
+    a few runs, and the server may then reuse one generic plan: made while a table was still empty,
+    it scans the whole table for every primary-key lookup of a big import (quadratic time)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args["options"] = (connect_args.get("options", "") + " -c plan_cache_mode=force_custom_plan").strip()
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _install_secrets(app: Flask) -> None:

@@ -25,6 +25,17 @@ def test_postgres_urls_use_psycopg3():
     assert sqlalchemy_url("sqlite:///x.db") == "sqlite:///x.db"
 
 
+def test_postgres_plans_each_statement_with_its_own_parameters(app):
+    """A generic plan cached while a table was empty turns a big import quadratic (app._tune_engine)."""
+    import sqlalchemy as sa
+
+    from models import db
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "force_custom_plan"
+
+
 def test_production_refuses_to_start_without_secrets(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
