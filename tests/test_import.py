@@ -1,6 +1,7 @@
 """World import: contract behaviour (idempotence, bad lines named, nothing lost, PII protected)."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from models import Brand, Proof, ReviewDecision, Worker, db
@@ -80,3 +81,27 @@ def test_phone_spellings_hash_alike(app, runner, world):
     w1, w2 = db.session.get(Worker, "w1"), db.session.get(Worker, "w2")
     assert w1.phone_hash == w2.phone_hash
     assert app.extensions["pii"].decrypt(w1.phone_enc) == "+8613800138000"
+
+
+def test_large_files_refresh_the_planner_statistics_of_what_they_wrote(runner, world, monkeypatch):
+    from app.services import ingest
+
+    analysed: list[str] = []
+    monkeypatch.setattr(ingest, "ANALYZE_FROM", 2)
+    monkeypatch.setattr(ingest, "refresh_statistics", lambda *tables: analysed.extend(t.name for t in tables))
+    path = world.basic(proofs=3).add("decisions", f.decision(proof_id="p1"), f.decision(proof_id="p2")).write()
+    result = runner.invoke(args=["import", str(path), "--no-score"])
+    assert result.exit_code == 0, result.output
+    # basic() writes one brand, room, session and campaign, and three workers and proofs
+    assert analysed == ["workers", "proofs", "review_decisions", "review_items", "proofs"]
+
+
+def test_statistics_count_the_loading_transactions_own_rows(app):
+    from app.services.bulk import refresh_statistics
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no planner statistics to refresh")
+    db.session.add_all([Brand(id=f"b{i}", name=f"Brand {i}") for i in range(300)])
+    db.session.flush()
+    refresh_statistics(Brand.__table__)
+    assert db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'brands'")) == 300

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.jobs.scoring import enqueue_scoring
-from app.services.ingest import WORLD_FILES, WorldDirError, WorldImporter
+from app.services.bulk import refresh_statistics
+from app.services.ingest import ANALYZE_FROM, WORLD_FILES, WorldDirError, WorldImporter
 from app.services.scoring import score_proofs, unscored_ids
-from models import Proof, ProofScore, db
+from models import Proof, ProofScore, ReviewDecision, ReviewItem, db
 
 
 def _count_lines(directory: Path) -> int:
@@ -72,6 +73,9 @@ def score_command(rescore: bool) -> None:
             bar.update(count)
 
         summary = score_proofs(ids, batch_size=size, progress=batch_done)
+    if len(ids) >= ANALYZE_FROM:
+        refresh_statistics(*(model.__table__ for model in (ProofScore, ReviewItem, ReviewDecision, Proof)))
+        db.session.commit()
     routes, auto = summary.routes or {}, summary.auto_approved
     spread = ", ".join(f"{route} {count}" for route, count in sorted(routes.items()))
     click.echo(f"scored {len(ids)} proofs ({spread}); {auto} approved by policy")

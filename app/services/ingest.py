@@ -13,14 +13,18 @@ from pathlib import Path
 
 from app.services import evidence, records
 from app.services.audit import record
-from app.services.bulk import existing_keys, insert_new
+from app.services.bulk import existing_keys, insert_new, refresh_statistics
 from app.services.funding import capacity_screen, fund_imported_campaigns
 from app.services.pii import PiiVault
 from app.services.review import apply_imported_decisions
-from models import Brand, Campaign, LiveSession, Proof, Room, Worker, db
+from models import Brand, Campaign, LiveSession, Proof, ReviewDecision, ReviewItem, Room, Worker, db
 
 WORLD_FILES = ("brands", "rooms", "sessions", "campaigns", "workers", "proofs", "decisions")
 BATCH = 5000
+ANALYZE_FROM = 5000  # new rows in one file after which the planner's statistics are refreshed
+# What each file writes to (a decision also moves its proof and closes its review item).
+FILE_TABLES = {"brands": (Brand,), "rooms": (Room,), "sessions": (LiveSession,), "campaigns": (Campaign,),
+               "workers": (Worker,), "proofs": (Proof,), "decisions": (ReviewDecision, ReviewItem, Proof)}
 
 Progress = Callable[[int], None]
 
@@ -84,7 +88,9 @@ class WorldImporter:
         if not present:
             raise WorldDirError(f"{directory}: none of {', '.join(f + '.jsonl' for f in WORLD_FILES)} found")
         for name in present:
-            self._load(name, directory / f"{name}.jsonl")
+            loaded = self._load(name, directory / f"{name}.jsonl")
+            if loaded.inserted >= ANALYZE_FROM:  # later files look up these rows: plan with their real size
+                refresh_statistics(*(model.__table__ for model in FILE_TABLES[name]))
         fund_imported_campaigns(self.report.new_campaign_ids)
         record("world.import", "world", str(directory), actor_label="import", data={
             f.name: {"read": f.read, "inserted": f.inserted, "unchanged": f.unchanged, "errors": len(f.errors)}
@@ -92,7 +98,7 @@ class WorldImporter:
         })
         return self.report
 
-    def _load(self, name: str, path: Path) -> None:
+    def _load(self, name: str, path: Path) -> FileReport:
         report = FileReport(name)
         self.report.files.append(report)
         parse, store = self._handlers(name)
@@ -121,6 +127,7 @@ class WorldImporter:
                 batch = []
         if batch:
             store(batch, report, path.name)
+        return report
 
     def _handlers(self, name: str):  # noqa: ANN202 - (parser, storer) pair
         commission = self.default_commission
