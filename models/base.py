@@ -1,6 +1,8 @@
 """Declarative base, the shared `db` handle and column types used by every aggregate."""
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,3 +63,15 @@ class IllegalTransition(DomainError):
 
 class NotFound(DomainError):
     status_code = 404
+
+
+def checked_transition(what: str, states: type[enum.Enum], transitions: Mapping[Any, frozenset],
+                       current: str, target: str) -> Any:
+    """The target state of a state machine, or IllegalTransition naming `what` and both ends."""
+    try:
+        src, dst = states(current), states(target)
+    except ValueError as exc:
+        raise IllegalTransition(f"unknown {what} state in {current!r} -> {target!r}") from exc
+    if dst not in transitions[src]:
+        raise IllegalTransition(f"a {what} cannot go from {src.value} to {dst.value}")
+    return dst

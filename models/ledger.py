@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import IllegalTransition, UTCDateTime, db, utcnow
+from models.base import UTCDateTime, checked_transition, db, utcnow
 
 # SQLite only auto-numbers an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -107,13 +107,7 @@ PAYOUT_IN_FLIGHT = (P.PENDING.value, P.SENT.value, P.FAILED.value, P.RETRIED.val
 
 def check_payout_transition(current: str, target: str) -> PayoutState:
     """Return the target payout state, or raise IllegalTransition naming both ends."""
-    try:
-        src, dst = PayoutState(current), PayoutState(target)
-    except ValueError as exc:
-        raise IllegalTransition(f"unknown payout state in {current!r} -> {target!r}") from exc
-    if dst not in PAYOUT_TRANSITIONS[src]:
-        raise IllegalTransition(f"a payout cannot go from {src.value} to {dst.value}")
-    return dst
+    return checked_transition("payout", PayoutState, PAYOUT_TRANSITIONS, current, target)
 
 
 class PayoutBatch(db.Model):

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import IllegalTransition, UTCDateTime, db, utcnow
+from models.base import UTCDateTime, checked_transition, db, utcnow
 
 
 class ProofState(str, enum.Enum):
@@ -40,13 +40,7 @@ TRANSITIONS: dict[ProofState, frozenset[ProofState]] = {
 
 def check_transition(current: str, target: str) -> ProofState:
     """Return the target state, or raise IllegalTransition naming both ends."""
-    try:
-        src, dst = ProofState(current), ProofState(target)
-    except ValueError as exc:
-        raise IllegalTransition(f"unknown proof state in {current!r} -> {target!r}") from exc
-    if dst not in TRANSITIONS[src]:
-        raise IllegalTransition(f"a proof cannot go from {src.value} to {dst.value}")
-    return dst
+    return checked_transition("proof", ProofState, TRANSITIONS, current, target)
 
 
 class Proof(db.Model):
