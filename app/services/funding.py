@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from app.services import ledger
 from app.services.audit import record
 from app.services.bulk import existing_keys
-from models import Campaign, DomainError, EntryKind, LedgerEntry, NotFound, Proof, ProofState, StaffUser, db
+from models import Campaign, DomainError, EntryKind, LedgerEntry, Proof, ProofState, StaffUser, db
 
 # Proof states that no longer hold a claim on the campaign's budget.
 RELEASED_STATES = (ProofState.REJECTED.value, ProofState.CLAWED_BACK.value)
@@ -162,13 +162,7 @@ def unfunded_campaign_ids() -> list[str]:
 
 
 def _locked_campaign(campaign_id: str) -> Campaign:
-    query = sa.select(Campaign).where(Campaign.id == campaign_id).execution_options(populate_existing=True)
-    if ledger.is_postgres():
-        query = query.with_for_update()
-    campaign = db.session.scalar(query)
-    if campaign is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
-    return campaign
+    return ledger.locked(Campaign, campaign_id, "campaign")
 
 
 def activate_campaign(campaign_id: str, *, actor: StaffUser | None = None, actor_label: str = "system") -> int:

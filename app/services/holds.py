@@ -20,13 +20,7 @@ class FlagError(DomainError):
 
 def locked_proof(proof_id: str) -> Proof:
     """Load a proof holding its row lock (PostgreSQL), so no settlement or review races the change."""
-    query = sa.select(Proof).where(Proof.id == proof_id).execution_options(populate_existing=True)
-    if ledger.is_postgres():
-        query = query.with_for_update()
-    proof = db.session.scalar(query)
-    if proof is None:
-        raise NotFound(f"proof {proof_id} does not exist")
-    return proof
+    return ledger.locked(Proof, proof_id, "proof")
 
 
 def reopen_proof(proof: Proof, *, reason: str, actor: StaffUser | None = None, actor_label: str = "system") -> None:

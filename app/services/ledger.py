@@ -12,11 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 from app.services.bulk import insert_new
-from models import AccountKind, DomainError, LedgerAccount, LedgerEntry, LedgerPosting, db, utcnow
+from models import AccountKind, DomainError, LedgerAccount, LedgerEntry, LedgerPosting, NotFound, db, utcnow
+
+M = TypeVar("M")
 
 ACCOUNTS = LedgerAccount.__table__
 ENTRIES = LedgerEntry.__table__
@@ -92,6 +95,18 @@ class Draft:
 
 def is_postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def locked(model: type[M], key: object, what: str) -> M:
+    """Load a row holding its lock (PostgreSQL), so no settlement, review or payout races the change;
+    NotFound names `what` when there is no such row."""
+    query = sa.select(model).where(model.__mapper__.primary_key[0] == key).execution_options(populate_existing=True)
+    if is_postgres():
+        query = query.with_for_update()
+    row = db.session.scalar(query)
+    if row is None:
+        raise NotFound(f"{what} {key} does not exist")
+    return row
 
 
 def naive_utc(value: datetime) -> datetime:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from app.services import ledger
 from app.services.audit import record
 from app.services.holds import open_flag_filter
-from models import DomainError, EntryKind, NotFound, Payout, PayoutBatch, PayoutState, Worker, db, utcnow
+from models import DomainError, EntryKind, Payout, PayoutBatch, PayoutState, Worker, db, utcnow
 
 CSV_COLUMNS = ("reference", "payout_id", "batch_id", "worker_id", "amount_cents", "amount", "currency")
 RESULT_STATES = (PayoutState.CONFIRMED.value, PayoutState.FAILED.value)
@@ -91,13 +91,7 @@ def create_batch(*, minimum: int, new_account_days: int, now: datetime | None = 
 
 
 def _locked_payout(payout_id: int) -> Payout:
-    query = sa.select(Payout).where(Payout.id == payout_id).execution_options(populate_existing=True)
-    if ledger.is_postgres():
-        query = query.with_for_update()
-    payout = db.session.scalar(query)
-    if payout is None:
-        raise NotFound(f"payout {payout_id} does not exist")
-    return payout
+    return ledger.locked(Payout, payout_id, "payout")
 
 
 def _move_money(payout: Payout, target: PayoutState) -> None:
