@@ -105,3 +105,25 @@ def test_statistics_count_the_loading_transactions_own_rows(app):
     db.session.flush()
     refresh_statistics(Brand.__table__)
     assert db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'brands'")) == 300
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_read(runner, world):
+    path = world.basic(proofs=2).write()
+    brands = path / "brands.jsonl"
+    brands.write_bytes(b"\xef\xbb\xbf" + brands.read_bytes().replace(b"\n", b"\r\n"))
+    result = runner.invoke(args=["import", str(path), "--no-score"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Proof)) == 2
+
+
+def test_a_decision_without_a_time_is_dated_when_imported(runner, world):
+    from models import utcnow
+
+    undated = f.decision(proof_id="p1")
+    undated.pop("decided_at")
+    before = utcnow()
+    result = runner.invoke(args=["import", str(world.basic(proofs=2).add("decisions", undated).write()), "--no-score"])
+    assert result.exit_code == 0, result.output
+    decision = db.session.scalar(sa.select(ReviewDecision).where(ReviewDecision.proof_id == "p1"))
+    assert decision.decision == "approved" and decision.decided_at >= before
+    assert db.session.get(Proof, "p1").state == "approved"

@@ -64,7 +64,7 @@ def iter_lines(path: Path) -> Iterator[tuple[int, dict | str]]:
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw.decode("utf-8"))
+                obj = json.loads(raw.decode("utf-8-sig"))  # tolerates the BOM some editors write
             except UnicodeDecodeError:
                 yield number, "line: not valid UTF-8"
                 continue

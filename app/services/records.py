@@ -235,5 +235,5 @@ def parse_decision(obj: dict) -> dict:
     return {
         "proof_id": ident(obj, "proof_id"),
         "decision": choice(obj, "decision", ("approved", "rejected"), required=True),
-        "reason": text(obj, "reason", max_len=64), "decided_at": timestamp(obj, "decided_at", required=True),
+        "reason": text(obj, "reason", max_len=64), "decided_at": timestamp(obj, "decided_at"),
     }

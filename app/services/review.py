@@ -90,7 +90,9 @@ def apply_imported_decisions(rows: list[dict]) -> int:
     db.session.execute(sa.insert(ReviewDecision), [{
         "proof_id": r["proof_id"], "decision": r["decision"], "reason_code": r["reason"],
         "note": "imported history", "actor_kind": "import", "actor_id": None,
-        "decided_at": r["decided_at"], "idempotency_key": f"import:{r['proof_id']}",
+        # Undated history is dated when it arrived: dating it at the proof's submission would let
+        # point-in-time features see a label before anyone had decided it.
+        "decided_at": r["decided_at"] or now, "idempotency_key": f"import:{r['proof_id']}",
     } for r in fresh])
     movable = [r for r in fresh if states.get(r["proof_id"]) in DECIDABLE]
     if movable:
