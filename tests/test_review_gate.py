@@ -57,7 +57,7 @@ def test_human_decision_needs_an_actor(proof):
 def test_deciding_keeps_the_items_queue_and_risk(runner, world, staff):
     runner.invoke(args=["import", str(world.basic(proofs=1).write()), "--no-score"])
     proof = db.session.get(Proof, "p1")
-    item = ReviewItem(proof_id="p1", queue="hold", priority=0.91)
+    item = ReviewItem(proof_id="p1", campaign_id=proof.campaign_id, queue="hold", priority=0.91)
     db.session.add(item)
     proof.transition("in_review")
     decide(proof, "escalated", actor=staff("moderator"))

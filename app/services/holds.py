@@ -28,7 +28,7 @@ def reopen_proof(proof: Proof, *, reason: str, actor: StaffUser | None = None, a
     proof.transition(ProofState.IN_REVIEW)
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof.id))
     if item is None:
-        item = ReviewItem(proof_id=proof.id, queue="hold", priority=1.0)
+        item = ReviewItem(proof_id=proof.id, campaign_id=proof.campaign_id, queue="hold", priority=1.0)
         db.session.add(item)
     item.queue, item.status, item.claimed_by, item.claimed_at = "hold", "open", None, None
     record("proof.reopened", "proof", proof.id, actor=actor, actor_label=actor_label, data={"reason": reason})

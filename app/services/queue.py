@@ -163,14 +163,13 @@ def filtered_items(columns: list, filters: QueueFilters, viewer_id: int, now: da
                    status: str | None = None) -> sa.Select:
     """SELECT `columns` FROM review_items narrowed by the tab and filters (joins only when needed)."""
     query = sa.select(*columns).select_from(ReviewItem).where(_in_tab(filters.tab, status))
-    if filters.campaign or filters.brand or filters.worker:
-        query = query.join(Proof, Proof.id == ReviewItem.proof_id)
-        if filters.campaign:
-            query = query.where(Proof.campaign_id == filters.campaign)
-        if filters.worker:
-            query = query.where(Proof.worker_id == filters.worker)
-        if filters.brand:
-            query = query.join(Campaign, Campaign.id == Proof.campaign_id).where(Campaign.brand_id == filters.brand)
+    if filters.campaign:
+        query = query.where(ReviewItem.campaign_id == filters.campaign)
+    if filters.brand:
+        brand_campaigns = sa.select(Campaign.id).where(Campaign.brand_id == filters.brand)
+        query = query.where(ReviewItem.campaign_id.in_(brand_campaigns))
+    if filters.worker:
+        query = query.join(Proof, Proof.id == ReviewItem.proof_id).where(Proof.worker_id == filters.worker)
     if filters.signal or filters.route:
         query = query.join(ProofScore, ProofScore.proof_id == ReviewItem.proof_id)
         if filters.route:

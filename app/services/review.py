@@ -32,7 +32,8 @@ def ensure_item(proof: Proof, queue: str, priority: float) -> ReviewItem:
     """Put a proof in a queue (or move it), and the proof into `in_review`."""
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof.id))
     if item is None:
-        item = ReviewItem(proof_id=proof.id, queue=queue, priority=priority, status="open")
+        item = ReviewItem(proof_id=proof.id, campaign_id=proof.campaign_id, queue=queue, priority=priority,
+                          status="open")
         db.session.add(item)
     elif item.status != "decided":
         item.queue, item.priority = queue, priority
@@ -84,8 +85,8 @@ def apply_imported_decisions(rows: list[dict]) -> int:
     fresh = [r for k, r in keyed.items() if k not in present]
     if not fresh:
         return 0
-    states = dict(db.session.execute(
-        sa.select(Proof.id, Proof.state).where(Proof.id.in_([r["proof_id"] for r in fresh]))).all())
+    proofs = {pid: (state, campaign) for pid, state, campaign in db.session.execute(
+        sa.select(Proof.id, Proof.state, Proof.campaign_id).where(Proof.id.in_([r["proof_id"] for r in fresh])))}
     now = utcnow()
     db.session.execute(sa.insert(ReviewDecision), [{
         "proof_id": r["proof_id"], "decision": r["decision"], "reason_code": r["reason"],
@@ -94,24 +95,27 @@ def apply_imported_decisions(rows: list[dict]) -> int:
         # point-in-time features see a label before anyone had decided it.
         "decided_at": r["decided_at"] or now, "idempotency_key": f"import:{r['proof_id']}",
     } for r in fresh])
-    movable = [r for r in fresh if states.get(r["proof_id"]) in DECIDABLE]
+    movable = [r for r in fresh if proofs[r["proof_id"]][0] in DECIDABLE]
     if movable:
         db.session.execute(
             sa.update(Proof.__table__).where(Proof.__table__.c.id == sa.bindparam("pid")).values(
                 state=sa.bindparam("new_state"), state_changed_at=now),
             [{"pid": r["proof_id"], "new_state": r["decision"]} for r in movable],
         )
-        _close_items([r["proof_id"] for r in movable], now)
+        _close_items({r["proof_id"]: proofs[r["proof_id"]][1] for r in movable}, now)
     record("decisions.import", "proof", f"{len(fresh)} proofs", actor_label="import",
            data={"approved": sum(r["decision"] == "approved" for r in fresh),
                  "rejected": sum(r["decision"] == "rejected" for r in fresh)})
     return len(fresh)
 
 
-def _close_items(proof_ids: list[str], now: datetime) -> None:
+def _close_items(campaigns: dict[str, str], now: datetime) -> None:
+    """Mark the review items of these proofs (proof id -> campaign id) decided, creating missing ones."""
+    proof_ids = list(campaigns)
     insert_new(ReviewItem.__table__, [
-        {"proof_id": pid, "queue": "review", "status": "decided", "priority": 0.0, "created_at": now, "updated_at": now}
-        for pid in proof_ids
+        {"proof_id": pid, "campaign_id": campaign, "queue": "review", "status": "decided", "priority": 0.0,
+         "created_at": now, "updated_at": now}
+        for pid, campaign in campaigns.items()
     ], key="proof_id")
     db.session.execute(
         sa.update(ReviewItem.__table__).where(ReviewItem.__table__.c.proof_id.in_(proof_ids))

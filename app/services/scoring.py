@@ -122,9 +122,11 @@ def route_proofs(scores: pd.DataFrame) -> int:
     """
     ids = scores["proof_id"].tolist()
     states: dict[str, str] = {}
+    campaigns: dict[str, str] = {}
     for start in range(0, len(ids), 900):
-        states.update(db.session.execute(
-            sa.select(Proof.id, Proof.state).where(Proof.id.in_(ids[start:start + 900]))).all())
+        for pid, state, campaign in db.session.execute(
+                sa.select(Proof.id, Proof.state, Proof.campaign_id).where(Proof.id.in_(ids[start:start + 900]))):
+            states[pid], campaigns[pid] = state, campaign
     now = utcnow()
     fresh = scores[scores["proof_id"].map(states).isin([ProofState.RECEIVED.value, ProofState.SCORED.value])]
     requeue = scores[scores["proof_id"].map(states) == ProofState.IN_REVIEW.value]
@@ -133,7 +135,8 @@ def route_proofs(scores: pd.DataFrame) -> int:
     proof_table, item_table = Proof.__table__, ReviewItem.__table__
     if len(fresh):
         insert_new(item_table, [{
-            "proof_id": r.proof_id, "queue": ROUTE_QUEUE[r.route], "priority": float(r.risk_score),
+            "proof_id": r.proof_id, "campaign_id": campaigns[r.proof_id], "queue": ROUTE_QUEUE[r.route],
+            "priority": float(r.risk_score),
             "status": "decided" if r.proof_id in auto_ids else "open", "created_at": now, "updated_at": now,
         } for r in fresh.itertuples()], key="proof_id")
         db.session.execute(sa.update(proof_table).where(proof_table.c.id == sa.bindparam("pid")).values(

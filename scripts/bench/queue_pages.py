@@ -60,8 +60,9 @@ def fill(n: int, ip_token: str) -> None:
         f" SELECT 'p' || i, {risk}, CASE WHEN i % 100 < 75 THEN 'auto_approve' WHEN i % 100 >= 98 THEN 'hold'"
         " ELSE 'review' END, CASE WHEN i % 997 = 0 THEN 'device.emulator;ip.shared' WHEN i % 3 = 0 THEN 'ip.shared'"
         f" ELSE '' END, {as_json}, false, :t0 FROM seq",
-        f"{seq} INSERT INTO review_items (proof_id, queue, status, priority, created_at, updated_at)"
-        " SELECT 'p' || i, CASE WHEN i % 100 < 75 THEN 'auto' WHEN i % 100 >= 98 THEN 'hold' ELSE 'review' END,"
+        f"{seq} INSERT INTO review_items (proof_id, campaign_id, queue, status, priority, created_at, updated_at)"
+        " SELECT 'p' || i, 'c' || (1 + (i / 100) % 100),"
+        " CASE WHEN i % 100 < 75 THEN 'auto' WHEN i % 100 >= 98 THEN 'hold' ELSE 'review' END,"
         f" CASE WHEN i % 100 < 90 THEN 'decided' ELSE 'open' END, {risk}, :t0, :t0 FROM seq",
     ]
     for statement in statements:
