@@ -4,16 +4,16 @@ from models.brand import KYC_STATES, Brand
 from models.campaign import ACTIONS, Campaign, LiveSession, Room
 from models.governance import AuditEvent, ModelVersion, RuleSet, Task
 from models.ledger import (
-                           AccountKind,
-                           EntryKind,
-                           FraudFlag,
-                           LedgerAccount,
-                           LedgerEntry,
-                           LedgerPosting,
-                           Payout,
-                           PayoutBatch,
-                           PayoutState,
-                           check_payout_transition,
+    AccountKind,
+    EntryKind,
+    FraudFlag,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerPosting,
+    Payout,
+    PayoutBatch,
+    PayoutState,
+    check_payout_transition,
 )
 from models.proof import Proof, ProofScore, ProofState, check_transition
 from models.review import ReviewDecision, ReviewItem
