@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -16,30 +17,26 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def env_float(name: str, default: float, low: float, high: float) -> float:
+def _env_number(name: str, default: float, parse: type, kind: str, low: float, high: float | None) -> Any:
     raw = env_str(name)
     if raw is None:
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not a number") from exc
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={value} is outside [{low}, {high}]")
+        raise ConfigError(f"{name}={raw!r} is not {kind}") from exc
+    if value < low or (high is not None and value > high):
+        bounds = f"outside [{low}, {high}]" if high is not None else f"below {low}"
+        raise ConfigError(f"{name}={value} is {bounds}")
     return value
+
+
+def env_float(name: str, default: float, low: float, high: float) -> float:
+    return _env_number(name, default, float, "a number", low, high)
 
 
 def env_int(name: str, default: int, low: int = 0) -> int:
-    raw = env_str(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not an integer") from exc
-    if value < low:
-        raise ConfigError(f"{name}={value} is below {low}")
-    return value
+    return _env_number(name, default, int, "an integer", low, None)
 
 
 def env_bool(name: str, default: bool) -> bool:

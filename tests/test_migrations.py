@@ -10,12 +10,18 @@ from config import TestingConfig
 from models import db
 
 
-def test_migrations_match_models(tmp_path):
+def _app_on_file(tmp_path):  # noqa: ANN001, ANN202
+    """An app over an empty SQLite file, for migrations to build (create_all is never called)."""
+
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'migrated.db'}"
         INSTANCE_DIR = tmp_path
 
-    app = create_app(Config)
+    return create_app(Config)
+
+
+def test_migrations_match_models(tmp_path):
+    app = _app_on_file(tmp_path)
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
@@ -26,11 +32,7 @@ def test_migrations_match_models(tmp_path):
 def test_upgrade_copies_each_review_items_campaign_from_its_proof(tmp_path):
     import sqlalchemy as sa
 
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'upgraded.db'}"
-        INSTANCE_DIR = tmp_path
-
-    app = create_app(Config)
+    app = _app_on_file(tmp_path)
     with app.app_context():
         upgrade(revision="0002")
         with db.engine.begin() as conn:
