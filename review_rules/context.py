@@ -66,6 +66,6 @@ def normalise(context: ScoringContext) -> ScoringContext:
 def utc(column: pd.Series) -> pd.Series:
     """A datetime column as tz-aware UTC (naive values are taken as UTC)."""
     if isinstance(column.dtype, pd.DatetimeTZDtype):
-        return column.dt.tz_convert("UTC")
+        return column if str(column.dtype.tz) == "UTC" else column.dt.tz_convert("UTC")
     return pd.to_datetime(column, utc=True, format="ISO8601") if column.dtype == object else \
         pd.to_datetime(column, utc=True)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 MISSING = -1
+_KEY_LIMIT = 2**62
 SMALL = 20_000  # below this, sorting (numpy) beats hashing (pandas) once call overhead counts
 
 
@@ -25,16 +26,12 @@ def _unique(values: np.ndarray) -> np.ndarray:
 
 
 def factorize(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Int64 codes of any column; None, NaN and empty strings become -1."""
+    """Int64 codes of any column; None, NaN and blank strings become -1."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     codes = codes.astype(np.int64)
-    kind = pd.api.types.infer_dtype(uniques, skipna=True) if len(uniques) else "empty"
-    if kind == "string" or kind.startswith("mixed"):
-        text = pd.Series(uniques, dtype=object)
-        if kind != "string":
-            text = text.where(text.map(lambda v: isinstance(v, str)), None)
-        blank = np.flatnonzero((text.str.strip() == "").to_numpy(dtype=bool))
-        if len(blank):
+    if uniques.dtype == object or pd.api.types.is_string_dtype(uniques.dtype):
+        blank = [i for i, v in enumerate(uniques) if isinstance(v, str) and not v.strip()]
+        if blank:
             codes[np.isin(codes, blank)] = MISSING
     return codes
 
@@ -46,9 +43,11 @@ def dense(*codes: np.ndarray) -> np.ndarray:
     for part in codes[1:]:
         part = np.asarray(part, dtype=np.int64)
         missing = missing | (part < 0)
-        # factorize after each step keeps the numbers small enough for the next multiplication
-        key = _dense_codes(key * (int(part.max(initial=0)) + 2) + (part + 1))
-    if len(codes) == 1 and not missing.any():
+        span = int(part.max(initial=0)) + 2
+        if int(key.max(initial=0)) + 1 > _KEY_LIMIT // span:
+            key = _dense_codes(key)  # keep the product below 2**62 for the multiplication
+        key = key * span + (part + 1)
+    if not missing.any():
         return _dense_codes(key)
     out = np.full(len(key), MISSING, dtype=np.int64)
     out[~missing] = _dense_codes(key[~missing])

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from review_rules.groups import dense
+
 DATA_DIR = Path(__file__).parent / "data"
 # Strongest first: a Tor operator's data centre is Tor, a carrier's data centre is hosting.
 NETWORK_KINDS = ("tor", "proxy", "hosting", "carrier", "isp", "unknown")
@@ -89,11 +91,15 @@ def network_kind(asn_name: str | None, asn_cidr: str | None) -> str:
 
 def network_kinds(asn_names: pd.Series, asn_cidrs: pd.Series) -> np.ndarray:
     """`network_kind` for every row, computed once per distinct (name, cidr) pair."""
-    names = asn_names.astype(object).where(asn_names.notna(), "").astype(str)
-    cidrs = asn_cidrs.astype(object).where(asn_cidrs.notna(), "").astype(str)
-    codes, uniques = pd.factorize(names + "\x1f" + cidrs)
-    kinds = [network_kind(*(part or None for part in key.split("\x1f", 1))) for key in uniques]
-    return np.array(kinds, dtype=object)[codes] if len(codes) else np.array([], dtype=object)
+    names, cidrs = asn_names.to_numpy(dtype=object), asn_cidrs.to_numpy(dtype=object)
+    pair = dense(pd.factorize(names, use_na_sentinel=False)[0], pd.factorize(cidrs, use_na_sentinel=False)[0])
+    _, first = np.unique(pair, return_index=True)
+    kinds = [network_kind(_text(names[i]), _text(cidrs[i])) for i in first]
+    return np.array(kinds, dtype=object)[pair]
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 @functools.lru_cache(maxsize=1)

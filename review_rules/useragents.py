@@ -126,23 +126,41 @@ def describe_one(user_agent: str) -> tuple[str, bool, bool, str | None]:
     return family, mobile and family not in ("windows", "mac"), match is not None, match
 
 
+NO_AGENT = ("none", False, False, None)
+_SHAPE_CACHE_SIZE = 200_000
+_by_shape: dict[str, tuple[str, bool, bool, str | None]] = {}
+
+
+@functools.lru_cache(maxsize=_SHAPE_CACHE_SIZE)
+def shape(user_agent: str) -> str:
+    """The user agent with digit runs and hex ids folded to 0 (in-app browsers vary only there)."""
+    return re.sub(_VARIABLE, "0", user_agent)
+
+
+def describe_shaped(user_agent: str) -> tuple[str, bool, bool, str | None]:
+    """`describe_one` of the first user agent this process met with the same shape."""
+    key = shape(user_agent)
+    found = _by_shape.get(key)
+    if found is None:
+        if len(_by_shape) >= _SHAPE_CACHE_SIZE:
+            _by_shape.clear()
+        found = _by_shape[key] = describe_one(user_agent) if user_agent.strip() else NO_AGENT
+    return found
+
+
 def describe(user_agents: pd.Series) -> pd.DataFrame:
     """UA_COLUMNS for every row (a missing user agent is os 'none', not mobile, not a bot).
 
     In-app browsers append random build numbers and ids, so a large batch holds hundreds of
     thousands of distinct strings but few distinct *shapes* (digit runs and hex ids folded);
-    each shape is parsed once, through its first user agent.
+    each shape is parsed once per process, through the first user agent of that shape, so a
+    single proof scored online finds its user agent's description already known.
     """
     codes, uniques = pd.factorize(user_agents, use_na_sentinel=True)
-    shapes = pd.Series(uniques, dtype=object).astype(str).str.replace(_VARIABLE, "0", regex=True)
-    shape_codes, _ = pd.factorize(shapes)
-    representative = pd.Series(np.arange(len(shapes))).groupby(shape_codes).first().to_numpy()
-    rows = [describe_one(str(uniques[i])) if str(uniques[i]).strip() else ("none", False, False, None)
-            for i in representative]
-    rows.append(("none", False, False, None))
-    table = pd.DataFrame(rows, columns=list(UA_COLUMNS))
-    per_unique = np.append(shape_codes, len(rows) - 1)  # the extra slot is "missing"
-    return table.iloc[per_unique[codes]].reset_index(drop=True)
+    rows = [describe_shaped(str(agent)) for agent in uniques] + [NO_AGENT]
+    columns = list(zip(*rows, strict=True))
+    return pd.DataFrame({name: np.array(values, dtype=dtype)[codes] for name, values, dtype in
+                         zip(UA_COLUMNS, columns, (object, bool, bool, object), strict=True)})
 
 
 def gpu_class(renderer: str | None) -> str:
