@@ -30,7 +30,7 @@ def factorize(values: pd.Series | np.ndarray) -> np.ndarray:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     codes = codes.astype(np.int64)
     if uniques.dtype == object or pd.api.types.is_string_dtype(uniques.dtype):
-        blank = [i for i, v in enumerate(uniques) if isinstance(v, str) and not v.strip()]
+        blank = [i for i, v in enumerate(uniques.tolist()) if isinstance(v, str) and (not v or v.isspace())]
         if blank:
             codes[np.isin(codes, blank)] = MISSING
     return codes
