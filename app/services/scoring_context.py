@@ -31,22 +31,27 @@ def _plain(column: sa.Column) -> sa.ColumnElement:
     return sa.type_coerce(column, sa.DateTime())
 
 
+# The context's worker and campaign columns, read by key and attached to the proof rows: a join
+# in every history lookup lets the planner pick a scan of the whole workers table for a few rows.
+WORKER_FIELDS = {"worker_created_at": _plain(W.c.created_at), "worker_region": W.c.region,
+                 "worker_timezone": W.c.timezone, "worker_language": W.c.language,
+                 "worker_phone_hash": W.c.phone_hash}
+CAMPAIGN_FIELDS = {"brand_id": C.c.brand_id, "room_id": C.c.room_id, "action": C.c.action,
+                   "min_watch_seconds": C.c.min_watch_seconds, "campaign_starts_at": _plain(C.c.starts_at),
+                   "campaign_ends_at": _plain(C.c.ends_at)}
+PROOF_FIELDS = [_plain(P.c[c]).label(c) if c in ("accepted_at", "started_at", "submitted_at") else P.c[c]
+                for c in PROOF_COLUMNS if c in P.c and c != "is_target"]
+
+
 def _proof_query() -> sa.Select:
-    proof_cols = [_plain(P.c[c]).label(c) if c in ("accepted_at", "started_at", "submitted_at") else P.c[c]
-                  for c in PROOF_COLUMNS if c in P.c and c != "is_target"]
-    return sa.select(
-        P.c.id.label("proof_id"), *[c for c in proof_cols if c.name != "id"],
-        _plain(W.c.created_at).label("worker_created_at"), W.c.region.label("worker_region"),
-        W.c.timezone.label("worker_timezone"), W.c.language.label("worker_language"),
-        W.c.phone_hash.label("worker_phone_hash"),
-        C.c.brand_id, C.c.room_id, C.c.action, C.c.min_watch_seconds,
-        _plain(C.c.starts_at).label("campaign_starts_at"), _plain(C.c.ends_at).label("campaign_ends_at"),
-    ).select_from(P.join(W, W.c.id == P.c.worker_id).join(C, C.c.id == P.c.campaign_id))
+    """The proofs' own columns (workers and campaigns are attached by `_attach`)."""
+    return sa.select(P.c.id.label("proof_id"), *[c for c in PROOF_FIELDS if c.name != "id"])
 
 
 def _frame(query: sa.Select) -> pd.DataFrame:
     result = db.session.execute(query)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    columns = list(result.keys())
+    return pd.DataFrame([tuple(row) for row in result], columns=columns)  # tuples: pandas' fast path
 
 
 def _chunks(values: Iterable) -> Iterable[list]:
@@ -63,7 +68,29 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
         return _frame(_proof_query().where(sa.false()))
-    return pd.concat(frames, ignore_index=True).drop_duplicates("proof_id")
+    return pd.concat(frames, ignore_index=True).drop_duplicates("proof_id") if len(frames) > 1 else frames[0]
+
+
+def _attributes(key: sa.Column, fields: dict[str, sa.ColumnElement], ids: Iterable | None) -> pd.DataFrame:
+    """Rows of `fields` indexed by `key`, for `ids` (every row when ids is None)."""
+    query = sa.select(key.label("key"), *[column.label(name) for name, column in fields.items()])
+    frames = [_frame(query)] if ids is None else [_frame(query.where(key.in_(chunk))) for chunk in _chunks(ids)]
+    frames = [f for f in frames if len(f)]
+    out = pd.concat(frames, ignore_index=True) if frames else _frame(query.where(sa.false()))
+    return out.set_index("key")
+
+
+def _attach(frame: pd.DataFrame, everything: bool = False) -> pd.DataFrame:
+    """The proof rows with their worker's and campaign's columns (all workers and campaigns read
+    at once when `everything`, as for a full load)."""
+    out = frame.copy()
+    for key, table_key, fields in (("worker_id", W.c.id, WORKER_FIELDS), ("campaign_id", C.c.id, CAMPAIGN_FIELDS)):
+        known = _attributes(table_key, fields, None if everything else frame[key])
+        rows = known.index.get_indexer(frame[key])
+        for name in fields:
+            values = known[name].to_numpy(dtype=object)
+            out[name] = np.where(rows >= 0, values[np.maximum(rows, 0)] if len(values) else None, None)
+    return out
 
 
 def _within(first: datetime, last: datetime, span: timedelta) -> sa.ColumnElement:
@@ -93,14 +120,15 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     """
     targets = _concat(_proofs_where(P.c.id, proof_ids))
     if targets.empty:
-        return _finish(targets, set(), now or utcnow(), rooms=[])
+        return _finish(_attach(targets), set(), now or utcnow(), rooms=[])
     times = pd.to_datetime(targets["submitted_at"], utc=True)
     first, last = times.min().to_pydatetime(), times.max().to_pydatetime()
     history = _within(first, last, timedelta(days=history_days))
     # Accounts on the same phone number join the account list: every OR branch stays an index scan.
-    accounts = set(targets["worker_id"])
-    for chunk in _chunks(targets["worker_phone_hash"]):
-        accounts.update(db.session.scalars(sa.select(W.c.id).where(W.c.phone_hash.in_(chunk))))
+    phone = sa.select(W.c.phone_hash).where(W.c.id.in_(sa.bindparam("ids", expanding=True))).scalar_subquery()
+    same_phone = {w for chunk in _chunks(targets["worker_id"])
+                  for w in db.session.scalars(sa.select(W.c.id).where(W.c.phone_hash.in_(phone)), {"ids": chunk})}
+    accounts = set(targets["worker_id"]) | same_phone
     parts = [(P.c[key], targets[key].tolist(), history) for key in LINK_KEYS]
     parts.append((P.c.worker_id, sorted(accounts), history))
     parts.append((P.c.campaign_id, targets["campaign_id"].tolist(),
@@ -112,23 +140,24 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     frames += [_frame(_proof_query().where(condition).order_by(P.c.submitted_at.desc()).limit(cap))
                for condition in _chunked_or(network)]
     frame = _concat(frames)
-    linked = _linked_workers(frame, targets, linked_workers_per_proof * len(targets))
+    linked = _linked_workers(frame, targets, same_phone, linked_workers_per_proof * len(targets))
     recent = _within(first, last, timedelta(days=linked_history_days))
-    frame = _concat([frame, *[_frame(_proof_query().where(P.c.worker_id.in_(chunk), recent))
-                              for chunk in _chunks(linked)]])
-    rooms = targets["room_id"].dropna().unique().tolist()
-    return _finish(frame, set(targets["proof_id"]), now or utcnow(), rooms=rooms,
+    frame = _attach(_concat([frame, *[_frame(_proof_query().where(P.c.worker_id.in_(chunk), recent))
+                                      for chunk in _chunks(linked)]]))
+    target_ids = set(targets["proof_id"])
+    rooms = frame.loc[frame["proof_id"].isin(target_ids), "room_id"].dropna().unique().tolist()
+    return _finish(frame, target_ids, now or utcnow(), rooms=rooms,
                    span=(first - timedelta(days=1), last + timedelta(days=1)))
 
 
-def _linked_workers(frame: pd.DataFrame, targets: pd.DataFrame, limit: int) -> list[str]:
+def _linked_workers(frame: pd.DataFrame, targets: pd.DataFrame, same_phone: set[str], limit: int) -> list[str]:
     """Accounts met in the first lookups, strongest link first: a shared device, phone or file,
     then the same address, then the same campaign closest in time; capped at `limit`."""
     others = frame[~frame["worker_id"].isin(set(targets["worker_id"]))]
     if others.empty:
         return []
-    strong = np.zeros(len(others), dtype=bool)
-    for key in ("device_fp_hash", "screenshot_sha256", "worker_phone_hash"):
+    strong = np.array(others["worker_id"].isin(same_phone), dtype=bool)
+    for key in ("device_fp_hash", "screenshot_sha256"):
         strong |= others[key].isin(set(targets[key].dropna())).to_numpy()
     same_address = others["ip_hash"].isin(set(targets["ip_hash"].dropna())).to_numpy()
     moment = pd.to_datetime(targets["submitted_at"], utc=True).mean()
@@ -140,7 +169,7 @@ def _linked_workers(frame: pd.DataFrame, targets: pd.DataFrame, limit: int) -> l
 
 def load_all_context(target_ids: list[str] | None = None, now: datetime | None = None) -> ScoringContext:
     """Every stored proof as context (full batch scoring); targets are `target_ids` or all of them."""
-    frame = _frame(_proof_query().order_by(P.c.id))
+    frame = _attach(_frame(_proof_query().order_by(P.c.id)), everything=True)
     targets = set(frame["proof_id"]) if target_ids is None else set(target_ids)
     return _finish(frame, targets, now or utcnow())
 
