@@ -107,6 +107,34 @@ def test_statistics_count_the_loading_transactions_own_rows(app):
     assert db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'brands'")) == 300
 
 
+def test_the_import_command_vacuums_the_tables_of_large_files_after_committing(runner, world, monkeypatch):
+    from app.cli import world as world_cli
+    from app.services import ingest
+
+    vacuumed: list[str] = []
+    monkeypatch.setattr(ingest, "ANALYZE_FROM", 2)
+    monkeypatch.setattr(world_cli, "ANALYZE_FROM", 2)
+    monkeypatch.setattr(world_cli, "vacuum_after_bulk_load", lambda *tables: vacuumed.extend(t.name for t in tables))
+    path = world.basic(proofs=3).add("decisions", f.decision(proof_id="p1"), f.decision(proof_id="p2")).write()
+    result = runner.invoke(args=["import", str(path), "--no-score"])
+    assert result.exit_code == 0, result.output
+    assert vacuumed == ["workers", "proofs", "review_decisions", "review_items"]
+
+
+def test_vacuum_after_a_bulk_load_marks_the_committed_pages_all_visible(app):
+    from app.services.bulk import vacuum_after_bulk_load
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no visibility map")
+    db.session.add_all([Brand(id=f"b{i}", name=f"Brand {i}") for i in range(300)])
+    db.session.commit()
+    visible = "SELECT relallvisible FROM pg_class WHERE relname = 'brands'"
+    assert db.session.scalar(sa.text(visible)) == 0
+    db.session.commit()
+    vacuum_after_bulk_load(Brand.__table__)
+    assert db.session.scalar(sa.text(visible)) > 0
+
+
 def test_a_byte_order_mark_and_windows_line_ends_are_read(runner, world):
     path = world.basic(proofs=2).write()
     brands = path / "brands.jsonl"

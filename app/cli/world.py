@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.jobs.scoring import enqueue_scoring
-from app.services.bulk import refresh_statistics
-from app.services.ingest import ANALYZE_FROM, WORLD_FILES, WorldDirError, WorldImporter
+from app.services.bulk import vacuum_after_bulk_load
+from app.services.ingest import ANALYZE_FROM, FILE_TABLES, WORLD_FILES, WorldDirError, WorldImporter
 from app.services.scoring import score_proofs, unscored_ids
 from models import Proof, ProofScore, ReviewDecision, ReviewItem, db
 
@@ -42,6 +42,8 @@ def import_command(directory: Path, no_score: bool) -> None:
         except WorldDirError as exc:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
+    loaded = [f.name for f in report.files if f.inserted >= ANALYZE_FROM]
+    vacuum_after_bulk_load(*dict.fromkeys(model.__table__ for name in loaded for model in FILE_TABLES[name]))
     for error in report.errors:
         click.echo(error, err=True)
     for f in report.files:
@@ -74,8 +76,7 @@ def score_command(rescore: bool) -> None:
 
         summary = score_proofs(ids, batch_size=size, progress=batch_done)
     if len(ids) >= ANALYZE_FROM:
-        refresh_statistics(*(model.__table__ for model in (ProofScore, ReviewItem, ReviewDecision, Proof)))
-        db.session.commit()
+        vacuum_after_bulk_load(*(model.__table__ for model in (ProofScore, ReviewItem, ReviewDecision, Proof)))
     routes, auto = summary.routes or {}, summary.auto_approved
     spread = ", ".join(f"{route} {count}" for route, count in sorted(routes.items()))
     click.echo(f"scored {len(ids)} proofs ({spread}); {auto} approved by policy")
