@@ -44,15 +44,33 @@ PROOF_FIELDS = [_plain(P.c[c]).label(c) if c in ("accepted_at", "started_at", "s
                 for c in PROOF_COLUMNS if c in P.c and c != "is_target"]
 
 
-def _proof_query() -> sa.Select:
-    """The proofs' own columns (workers and campaigns are attached by `_attach`)."""
-    return sa.select(P.c.id.label("proof_id"), *[c for c in PROOF_FIELDS if c.name != "id"])
+PROOF_QUERY = sa.select(P.c.id.label("proof_id"), *[c for c in PROOF_FIELDS if c.name != "id"])
+PROOF_NAMES = list(PROOF_QUERY.selected_columns.keys())
+
+
+def _rows(query: sa.Select) -> list[tuple]:
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def _frame(query: sa.Select) -> pd.DataFrame:
     result = db.session.execute(query)
     columns = list(result.keys())
     return pd.DataFrame([tuple(row) for row in result], columns=columns)  # tuples: pandas' fast path
+
+
+def _proof_frame(rows: Iterable[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=PROOF_NAMES)
+
+
+class _Gathered(dict):
+    """Proof rows by id from several lookups: each proof once, in the order first met."""
+
+    def fetch(self, query: sa.Select) -> None:
+        for row in _rows(query):
+            self.setdefault(row[0], row)
+
+    def frame(self) -> pd.DataFrame:
+        return _proof_frame(self.values())
 
 
 def _chunks(values: Iterable) -> Iterable[list]:
@@ -69,37 +87,19 @@ def _among(column: sa.ColumnElement, chunk: list) -> sa.ColumnElement:
     return column.in_(chunk)
 
 
-def _proofs_where(column: sa.ColumnElement, values: Iterable) -> list[pd.DataFrame]:
-    return [_frame(_proof_query().where(_among(column, chunk))) for chunk in _chunks(values)]
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return _frame(_proof_query().where(sa.false()))
-    return pd.concat(frames, ignore_index=True).drop_duplicates("proof_id") if len(frames) > 1 else frames[0]
-
-
-def _attributes(key: sa.Column, fields: dict[str, sa.ColumnElement], ids: Iterable | None) -> pd.DataFrame:
-    """Rows of `fields` indexed by `key`, for `ids` (every row when ids is None)."""
-    query = sa.select(key.label("key"), *[column.label(name) for name, column in fields.items()])
-    frames = [_frame(query)] if ids is None else [_frame(query.where(_among(key, chunk))) for chunk in _chunks(ids)]
-    frames = [f for f in frames if len(f)]
-    out = pd.concat(frames, ignore_index=True) if frames else _frame(query.where(sa.false()))
-    return out.set_index("key")
-
-
 def _attach(frame: pd.DataFrame, everything: bool = False) -> pd.DataFrame:
     """The proof rows with their worker's and campaign's columns (all workers and campaigns read
     at once when `everything`, as for a full load)."""
-    out = frame.copy()
+    columns: dict[str, np.ndarray] = {}
     for key, table_key, fields in (("worker_id", W.c.id, WORKER_FIELDS), ("campaign_id", C.c.id, CAMPAIGN_FIELDS)):
-        known = _attributes(table_key, fields, None if everything else frame[key])
-        rows = known.index.get_indexer(frame[key])
-        for name in fields:
-            values = known[name].to_numpy(dtype=object)
-            out[name] = np.where(rows >= 0, values[np.maximum(rows, 0)] if len(values) else None, None)
-    return out
+        query = sa.select(table_key, *fields.values())
+        queries = [query] if everything else [query.where(_among(table_key, chunk)) for chunk in _chunks(frame[key])]
+        known = {row[0]: row[1:] for q in queries for row in _rows(q)}
+        unknown = (None,) * len(fields)
+        picked = [known.get(k, unknown) for k in frame[key].tolist()]
+        for name, values in zip(fields, zip(*picked, strict=True) if picked else [()] * len(fields), strict=True):
+            columns[name] = np.array(values, dtype=object)
+    return frame.assign(**columns)
 
 
 def _within(first: datetime, last: datetime, span: timedelta) -> sa.ColumnElement:
@@ -127,7 +127,10 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     histories of the most strongly linked accounts; the targets' room sessions and the decisions
     their scores can use.
     """
-    targets = _concat(_proofs_where(P.c.id, proof_ids))
+    found = _Gathered()
+    for chunk in _chunks(proof_ids):
+        found.fetch(PROOF_QUERY.where(_among(P.c.id, chunk)))
+    targets = found.frame()
     if targets.empty:
         return _finish(_attach(targets), set(), now or utcnow(), rooms=[])
     times = pd.to_datetime(targets["submitted_at"], utc=True)
@@ -142,17 +145,18 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     parts.append((P.c.worker_id, sorted(accounts), history))
     parts.append((P.c.campaign_id, targets["campaign_id"].tolist(),
                   _within(first, last, timedelta(hours=campaign_window_hours))))
-    frames = [targets] + [_frame(_proof_query().where(condition)) for condition in _chunked_or(parts)]
+    for condition in _chunked_or(parts):
+        found.fetch(PROOF_QUERY.where(condition))
     cap = network_rows_per_proof * len(targets)
     network = [(P.c[key], targets[key].tolist(), _within(first, last, timedelta(days=network_days)))
                for key in NETWORK_KEYS]
-    frames += [_frame(_proof_query().where(condition).order_by(P.c.submitted_at.desc()).limit(cap))
-               for condition in _chunked_or(network)]
-    frame = _concat(frames)
-    linked = _linked_workers(frame, targets, same_phone, linked_workers_per_proof * len(targets))
+    for condition in _chunked_or(network):
+        found.fetch(PROOF_QUERY.where(condition).order_by(P.c.submitted_at.desc()).limit(cap))
+    linked = _linked_workers(found.frame(), targets, same_phone, linked_workers_per_proof * len(targets))
     recent = _within(first, last, timedelta(days=linked_history_days))
-    frame = _attach(_concat([frame, *[_frame(_proof_query().where(_among(P.c.worker_id, chunk), recent))
-                                      for chunk in _chunks(linked)]]))
+    for chunk in _chunks(linked):
+        found.fetch(PROOF_QUERY.where(_among(P.c.worker_id, chunk), recent))
+    frame = _attach(found.frame())
     target_ids = set(targets["proof_id"])
     rooms = frame.loc[frame["proof_id"].isin(target_ids), "room_id"].dropna().unique().tolist()
     return _finish(frame, target_ids, now or utcnow(), rooms=rooms,
@@ -178,7 +182,7 @@ def _linked_workers(frame: pd.DataFrame, targets: pd.DataFrame, same_phone: set[
 
 def load_all_context(target_ids: list[str] | None = None, now: datetime | None = None) -> ScoringContext:
     """Every stored proof as context (full batch scoring); targets are `target_ids` or all of them."""
-    frame = _attach(_frame(_proof_query().order_by(P.c.id)), everything=True)
+    frame = _attach(_proof_frame(_rows(PROOF_QUERY.order_by(P.c.id))), everything=True)
     targets = set(frame["proof_id"]) if target_ids is None else set(target_ids)
     return _finish(frame, targets, now or utcnow())
 
