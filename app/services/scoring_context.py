@@ -32,7 +32,7 @@ def _plain(column: sa.Column) -> sa.ColumnElement:
     return sa.type_coerce(column, sa.DateTime())
 
 
-# The context's worker and campaign columns, read by key and attached to the proof rows: a join
+# The context's worker and campaign columns, read by key and appended to the proof rows: a join
 # in every history lookup lets the planner pick a scan of the whole workers table for a few rows.
 WORKER_FIELDS = {"worker_created_at": _plain(W.c.created_at), "worker_region": W.c.region,
                  "worker_timezone": W.c.timezone, "worker_language": W.c.language,
@@ -87,19 +87,22 @@ def _among(column: sa.ColumnElement, chunk: list) -> sa.ColumnElement:
     return column.in_(chunk)
 
 
-def _attach(frame: pd.DataFrame, everything: bool = False) -> pd.DataFrame:
-    """The proof rows with their worker's and campaign's columns (all workers and campaigns read
-    at once when `everything`, as for a full load)."""
-    columns: dict[str, np.ndarray] = {}
-    for key, table_key, fields in (("worker_id", W.c.id, WORKER_FIELDS), ("campaign_id", C.c.id, CAMPAIGN_FIELDS)):
-        query = sa.select(table_key, *fields.values())
-        queries = [query] if everything else [query.where(_among(table_key, chunk)) for chunk in _chunks(frame[key])]
-        known = {row[0]: row[1:] for q in queries for row in _rows(q)}
-        unknown = (None,) * len(fields)
-        picked = [known.get(k, unknown) for k in frame[key].tolist()]
-        for name, values in zip(fields, zip(*picked, strict=True) if picked else [()] * len(fields), strict=True):
-            columns[name] = np.array(values, dtype=object)
-    return frame.assign(**columns)
+def _known(key: sa.Column, fields: dict[str, sa.ColumnElement], ids: Iterable | None) -> dict:
+    """key -> tuple of `fields`, for `ids` (every row when ids is None)."""
+    query = sa.select(key, *fields.values())
+    queries = [query] if ids is None else [query.where(_among(key, chunk)) for chunk in _chunks(ids)]
+    return {row[0]: row[1:] for q in queries for row in _rows(q)}
+
+
+def _with_attributes(rows: list[tuple], everything: bool = False) -> pd.DataFrame:
+    """The proof rows as a frame, each with its worker's and campaign's columns (all workers and
+    campaigns read at once when `everything`, as for a full load)."""
+    worker_at, campaign_at = PROOF_NAMES.index("worker_id"), PROOF_NAMES.index("campaign_id")
+    workers = _known(W.c.id, WORKER_FIELDS, None if everything else {r[worker_at] for r in rows})
+    campaigns = _known(C.c.id, CAMPAIGN_FIELDS, None if everything else {r[campaign_at] for r in rows})
+    no_worker, no_campaign = (None,) * len(WORKER_FIELDS), (None,) * len(CAMPAIGN_FIELDS)
+    return pd.DataFrame([row + workers.get(row[worker_at], no_worker) + campaigns.get(row[campaign_at], no_campaign)
+                         for row in rows], columns=[*PROOF_NAMES, *WORKER_FIELDS, *CAMPAIGN_FIELDS])
 
 
 def _within(first: datetime, last: datetime, span: timedelta) -> sa.ColumnElement:
@@ -132,7 +135,7 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
         found.fetch(PROOF_QUERY.where(_among(P.c.id, chunk)))
     targets = found.frame()
     if targets.empty:
-        return _finish(_attach(targets), set(), now or utcnow(), rooms=[])
+        return _finish(_with_attributes([]), set(), now or utcnow(), rooms=[])
     times = pd.to_datetime(targets["submitted_at"], utc=True)
     first, last = times.min().to_pydatetime(), times.max().to_pydatetime()
     history = _within(first, last, timedelta(days=history_days))
@@ -156,7 +159,7 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     recent = _within(first, last, timedelta(days=linked_history_days))
     for chunk in _chunks(linked):
         found.fetch(PROOF_QUERY.where(_among(P.c.worker_id, chunk), recent))
-    frame = _attach(found.frame())
+    frame = _with_attributes(list(found.values()))
     target_ids = set(targets["proof_id"])
     rooms = frame.loc[frame["proof_id"].isin(target_ids), "room_id"].dropna().unique().tolist()
     return _finish(frame, target_ids, now or utcnow(), rooms=rooms,
@@ -182,7 +185,7 @@ def _linked_workers(frame: pd.DataFrame, targets: pd.DataFrame, same_phone: set[
 
 def load_all_context(target_ids: list[str] | None = None, now: datetime | None = None) -> ScoringContext:
     """Every stored proof as context (full batch scoring); targets are `target_ids` or all of them."""
-    frame = _attach(_proof_frame(_rows(PROOF_QUERY.order_by(P.c.id))), everything=True)
+    frame = _with_attributes(_rows(PROOF_QUERY.order_by(P.c.id)), everything=True)
     targets = set(frame["proof_id"]) if target_ids is None else set(target_ids)
     return _finish(frame, targets, now or utcnow())
 
