@@ -148,7 +148,7 @@ def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
     index = pd.Index(frame.ids[rows], name="proof_id")
     scores: dict[str, np.ndarray] = {}
     features: dict[str, np.ndarray] = {}
-    fired: list[pd.DataFrame] = []
+    fired: list[tuple[np.ndarray, str, np.ndarray, float, list[str]]] = []  # (positions, code, scores, weight, reasons)
     for spec in all_signals():
         entry = config["signals"][spec.code]
         if not entry["enabled"]:
@@ -162,9 +162,7 @@ def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
             features[name] = np.asarray(values, dtype=float)[rows]
         hit = np.flatnonzero(score > 0)
         if len(hit):
-            fired.append(pd.DataFrame({"pos": hit, "code": spec.code, "score": score[hit],
-                                       "strength": score[hit] * entry["weight"],
-                                       "reason": result.explain(rows[hit])}))
+            fired.append((hit, spec.code, score[hit], entry["weight"], result.explain(rows[hit])))
     score_frame = pd.DataFrame(scores, index=index)
     return RuleOutput(
         scores=score_frame,
@@ -190,12 +188,15 @@ def _hard_hold(scores: pd.DataFrame, config: dict) -> pd.Series:
     return pd.Series(hold, index=scores.index, name="hard_hold")
 
 
-def _reasons(fired: list[pd.DataFrame], index: pd.Index) -> pd.Series:
+def _reasons(fired: list[tuple[np.ndarray, str, np.ndarray, float, list[str]]], index: pd.Index) -> pd.Series:
     out: list[list[dict]] = [[] for _ in range(len(index))]
     if fired:
-        table = pd.concat(fired, ignore_index=True).sort_values(["pos", "strength"], ascending=[True, False],
-                                                               kind="stable")
-        for pos, code, score, reason in zip(table["pos"].tolist(), table["code"].tolist(),
-                                            table["score"].tolist(), table["reason"].tolist(), strict=True):
-            out[pos].append({"code": code, "score": round(float(score), 3), "reason": reason})
+        positions = np.concatenate([hit for hit, *_ in fired])
+        scores = np.concatenate([score for _, _, score, _, _ in fired])
+        strengths = np.concatenate([score * weight for _, _, score, weight, _ in fired])
+        codes = [code for hit, code, *_ in fired for _ in range(len(hit))]
+        reasons = [reason for *_, texts in fired for reason in texts]
+        # by proof, strongest first; ties keep catalogue order (a stable sort over the fired order)
+        for k in np.lexsort((-strengths, positions)).tolist():
+            out[positions[k]].append({"code": codes[k], "score": round(float(scores[k]), 3), "reason": reasons[k]})
     return pd.Series(out, index=index, name="reasons", dtype=object)
