@@ -6,7 +6,9 @@ address or /24 within a few days (capped: carrier NAT addresses are busy), then 
 the most strongly linked accounts (capped), the live sessions of the rooms involved and the past
 decisions of every account in the context. Every lookup is a set-based query over indexed
 columns (OR-ed, in chunks), so one proof costs a handful of index scans and a batch of
-thousands costs the same handful of queries per chunk, never one per proof.
+thousands costs the same handful of queries per chunk, never one per proof. The proof rows of
+all lookups are gathered as tuples, each proof once, and become one frame at the end: online,
+building a frame per lookup cost more than the lookups themselves.
 """
 from __future__ import annotations
 

@@ -149,7 +149,8 @@ def online(args: argparse.Namespace) -> None:
             seconds, _ = flask(["import", str(world), "--no-score"], env)
             print(f"import: {seconds:.0f} s", flush=True)
         app = bench_app(url, args.workdir)
-        tune_gc()  # as wsgi.py does for gunicorn workers
+        if not args.default_gc:
+            tune_gc()  # as wsgi.py does for gunicorn workers
         with app.app_context():
             from app.services.api_tokens import create_token
             from models import db
@@ -167,7 +168,8 @@ def online(args: argparse.Namespace) -> None:
             ids = [new_id(p, run, k) for k, p in enumerate(proofs[20:])]
             facts = check_scored(app, ids)
         print(f"\nmachine: {machine()}")
-        print(f"online: PostgreSQL with {args.proofs} stored proofs, model {version}; {facts}")
+        gc_note = "CPython default GC" if args.default_gc else "GC tuned as in wsgi.py"
+        print(f"online: PostgreSQL with {args.proofs} stored proofs, model {version}, {gc_note}; {facts}")
         report(latencies, "POST /api/v1/proofs (store + score in-process)")
         for label, values in split.items():
             report(values, "  " + label)
