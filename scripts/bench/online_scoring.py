@@ -6,8 +6,7 @@ import service); the batch bench's model is registered and promoted; then each r
 one new proof (a copy of a stored proof under a new id, so its worker, devices, addresses and
 campaign have real history) to /api/v1/proofs through the Flask test client with no Redis, so
 the request stores the proof and scores it in-process: history lookups, rules, model,
-explanation, storage, routing. The process is tuned as wsgi.py tunes a gunicorn worker
-(app/runtime.py). Latency is measured per request; the database is dropped after.
+explanation, storage, routing. Latency is measured per request; the database is dropped after.
 """
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ from pathlib import Path
 
 import joblib
 
-from app.runtime import tune_gc
 from scripts.bench.common import PG_ADMIN_URL, drop_postgres, flask, machine, scratch_postgres
 
 PG_NAME = "wb_bench_online"
@@ -149,8 +147,6 @@ def online(args: argparse.Namespace) -> None:
             seconds, _ = flask(["import", str(world), "--no-score"], env)
             print(f"import: {seconds:.0f} s", flush=True)
         app = bench_app(url, args.workdir)
-        if not args.default_gc:
-            tune_gc()  # as wsgi.py does for gunicorn workers
         with app.app_context():
             from app.services.api_tokens import create_token
             from models import db
@@ -168,8 +164,7 @@ def online(args: argparse.Namespace) -> None:
             ids = [new_id(p, run, k) for k, p in enumerate(proofs[20:])]
             facts = check_scored(app, ids)
         print(f"\nmachine: {machine()}")
-        gc_note = "CPython default GC" if args.default_gc else "GC tuned as in wsgi.py"
-        print(f"online: PostgreSQL with {args.proofs} stored proofs, model {version}, {gc_note}; {facts}")
+        print(f"online: PostgreSQL with {args.proofs} stored proofs, model {version}; {facts}")
         report(latencies, "POST /api/v1/proofs (store + score in-process)")
         for label, values in split.items():
             report(values, "  " + label)

@@ -151,8 +151,6 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/wb-bench-speed"))
     parser.add_argument("--keep-db", action="store_true", help="online: keep the scratch database afterwards")
     parser.add_argument("--reuse-db", action="store_true", help="online: use the kept database, skip the import")
-    parser.add_argument("--default-gc", action="store_true",
-                        help="online: keep CPython's garbage-collector settings (no app.runtime.tune_gc)")
     args = parser.parse_args()
     if args.mode == "batch":
         batch(args)
