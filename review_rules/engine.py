@@ -197,6 +197,7 @@ def _reasons(fired: list[tuple[np.ndarray, str, np.ndarray, float, list[str]]], 
         codes = [code for hit, code, *_ in fired for _ in range(len(hit))]
         reasons = [reason for *_, texts in fired for reason in texts]
         # by proof, strongest first; ties keep catalogue order (a stable sort over the fired order)
-        for k in np.lexsort((-strengths, positions)).tolist():
-            out[positions[k]].append({"code": codes[k], "score": round(float(scores[k]), 3), "reason": reasons[k]})
+        order = np.lexsort((-strengths, positions))
+        for k, pos, score in zip(order.tolist(), positions[order].tolist(), scores[order].tolist(), strict=True):
+            out[pos].append({"code": codes[k], "score": round(score, 3), "reason": reasons[k]})
     return pd.Series(out, index=index, name="reasons", dtype=object)
