@@ -12,16 +12,17 @@ building a frame per lookup cost more than the lookups themselves.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from models import Campaign, LiveSession, Proof, ReviewDecision, Worker, db, utcnow
-from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, SESSION_COLUMNS, ScoringContext
+from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, SESSION_COLUMNS, TIME_COLUMNS, ScoringContext
 
 CHUNK = 900  # SQLite's bound-parameter limit is 999
 P, W, C = Proof.__table__, Worker.__table__, Campaign.__table__
@@ -54,25 +55,12 @@ def _rows(query: sa.Select) -> list[tuple]:
     return [tuple(row) for row in db.session.execute(query)]
 
 
-def _frame(query: sa.Select) -> pd.DataFrame:
-    result = db.session.execute(query)
-    columns = list(result.keys())
-    return pd.DataFrame([tuple(row) for row in result], columns=columns)  # tuples: pandas' fast path
-
-
-def _proof_frame(rows: Iterable[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=PROOF_NAMES)
-
-
 class _Gathered(dict):
     """Proof rows by id from several lookups: each proof once, in the order first met."""
 
     def fetch(self, query: sa.Select) -> None:
         for row in _rows(query):
             self.setdefault(row[0], row)
-
-    def frame(self) -> pd.DataFrame:
-        return _proof_frame(self.values())
 
 
 def _chunks(values: Iterable) -> Iterable[list]:
@@ -96,15 +84,25 @@ def _known(key: sa.Column, fields: dict[str, sa.ColumnElement], ids: Iterable | 
     return {row[0]: row[1:] for q in queries for row in _rows(q)}
 
 
-def _with_attributes(rows: list[tuple], everything: bool = False) -> pd.DataFrame:
-    """The proof rows as a frame, each with its worker's and campaign's columns (all workers and
-    campaigns read at once when `everything`, as for a full load)."""
-    worker_at, campaign_at = PROOF_NAMES.index("worker_id"), PROOF_NAMES.index("campaign_id")
+def _with_attributes(rows: list[tuple], targets: set[str], everything: bool = False) -> pd.DataFrame:
+    """The context's proof frame (PROOF_COLUMNS, times aware UTC): the proof rows, each with its
+    worker's and campaign's columns (all workers and campaigns read at once when `everything`, as
+    for a full load), `is_target` where the id is in `targets`."""
+    worker_at, campaign_at = AT["worker_id"], AT["campaign_id"]
     workers = _known(W.c.id, WORKER_FIELDS, None if everything else {r[worker_at] for r in rows})
     campaigns = _known(C.c.id, CAMPAIGN_FIELDS, None if everything else {r[campaign_at] for r in rows})
     no_worker, no_campaign = (None,) * len(WORKER_FIELDS), (None,) * len(CAMPAIGN_FIELDS)
-    return pd.DataFrame([row + workers.get(row[worker_at], no_worker) + campaigns.get(row[campaign_at], no_campaign)
-                         for row in rows], columns=[*PROOF_NAMES, *WORKER_FIELDS, *CAMPAIGN_FIELDS])
+    frame = pd.DataFrame([_IN_CONTEXT_ORDER(row + workers.get(row[worker_at], no_worker)
+                                            + campaigns.get(row[campaign_at], no_campaign)) for row in rows],
+                         columns=_CONTEXT_NAMES)
+    frame.insert(PROOF_COLUMNS.index("is_target"), "is_target", frame["proof_id"].isin(targets))
+    for column in TIME_COLUMNS:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+_CONTEXT_NAMES = [c for c in PROOF_COLUMNS if c != "is_target"]
+_IN_CONTEXT_ORDER = itemgetter(*[[*PROOF_NAMES, *WORKER_FIELDS, *CAMPAIGN_FIELDS].index(c) for c in _CONTEXT_NAMES])
 
 
 def _within(first: datetime, last: datetime, span: timedelta) -> sa.ColumnElement:
@@ -130,124 +128,138 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     (history window) or the campaign around the same time; proofs on the same address or /24
     (short window, capped, newest first, because a carrier NAT address is busy); the recent
     histories of the most strongly linked accounts; the targets' room sessions and the decisions
-    their scores can use.
+    their scores can use. Rows stay plain tuples until the one frame at the end.
     """
     found = _Gathered()
     for chunk in _chunks(proof_ids):
         found.fetch(PROOF_QUERY.where(_among(P.c.id, chunk)))
-    targets = found.frame()
-    if targets.empty:
-        return _finish(_with_attributes([]), set(), now or utcnow(), rooms=[])
-    times = pd.to_datetime(targets["submitted_at"], utc=True)
-    first, last = times.min().to_pydatetime(), times.max().to_pydatetime()
+    targets = list(found.values())
+    if not targets:
+        return _finish(_with_attributes([], set()), now or utcnow(), sessions=_sessions([], None),
+                       decisions=_decisions(([], [])))
+    times = _times(targets)
+    first, last = min(times), max(times)
     history = _within(first, last, timedelta(days=history_days))
     # Accounts on the same phone number join the account list: every OR branch stays an index scan.
     phone = sa.select(W.c.phone_hash).where(W.c.id.in_(sa.bindparam("ids", expanding=True))).scalar_subquery()
-    same_phone = {w for chunk in _chunks(targets["worker_id"])
+    own = _values(targets, "worker_id")
+    same_phone = {w for chunk in _chunks(own)
                   for w in db.session.scalars(sa.select(W.c.id).where(W.c.phone_hash.in_(phone)), {"ids": chunk})}
-    accounts = set(targets["worker_id"]) | same_phone
-    parts = [(P.c[key], targets[key].tolist(), history) for key in LINK_KEYS]
-    parts.append((P.c.worker_id, sorted(accounts), history))
-    parts.append((P.c.campaign_id, targets["campaign_id"].tolist(),
+    parts = [(P.c[key], _values(targets, key), history) for key in LINK_KEYS]
+    parts.append((P.c.worker_id, own | same_phone, history))
+    parts.append((P.c.campaign_id, _values(targets, "campaign_id"),
                   _within(first, last, timedelta(hours=campaign_window_hours))))
     for condition in _chunked_or(parts):
         found.fetch(PROOF_QUERY.where(condition))
     cap = network_rows_per_proof * len(targets)
-    network = [(P.c[key], targets[key].tolist(), _within(first, last, timedelta(days=network_days)))
+    network = [(P.c[key], _values(targets, key), _within(first, last, timedelta(days=network_days)))
                for key in NETWORK_KEYS]
     for condition in _chunked_or(network):
         found.fetch(PROOF_QUERY.where(condition).order_by(P.c.submitted_at.desc()).limit(cap))
-    linked = _linked_workers(found.frame(), targets, same_phone, linked_workers_per_proof * len(targets))
+    linked = _linked_workers(found.values(), targets, same_phone, linked_workers_per_proof * len(targets))
     recent = _within(first, last, timedelta(days=linked_history_days))
     for chunk in _chunks(linked):
         found.fetch(PROOF_QUERY.where(_among(P.c.worker_id, chunk), recent))
-    frame = _with_attributes(list(found.values()))
-    target_ids = set(targets["proof_id"])
-    rooms = frame.loc[frame["proof_id"].isin(target_ids), "room_id"].dropna().unique().tolist()
-    return _finish(frame, target_ids, now or utcnow(), rooms=rooms,
-                   span=(first - timedelta(days=1), last + timedelta(days=1)))
+    rows = list(found.values())
+    frame = _with_attributes(rows, {r[0] for r in targets})
+    rooms = pd.unique(frame["room_id"].to_numpy()[frame["is_target"].to_numpy()])
+    return _finish(frame, now or utcnow(), sessions=_sessions([r for r in rooms if r is not None and r == r],
+                                                              (first - timedelta(days=1), last + timedelta(days=1))),
+                   decisions=_decisions(_decision_scope(rows, targets)))
 
 
-def _linked_workers(frame: pd.DataFrame, targets: pd.DataFrame, same_phone: set[str], limit: int) -> list[str]:
+AT = {name: position for position, name in enumerate(PROOF_NAMES)}
+
+
+def _values(rows: Iterable[tuple], column: str) -> set:
+    """The distinct non-null values of `column` in proof rows."""
+    at = AT[column]
+    return {r[at] for r in rows} - {None}
+
+
+def _times(rows: list[tuple]) -> list[datetime]:
+    """Submission times of proof rows as aware UTC datetimes (they are read as naive UTC)."""
+    at = AT["submitted_at"]
+    return [r[at].replace(tzinfo=UTC) for r in rows if r[at] is not None]
+
+
+def _linked_workers(rows: Iterable[tuple], targets: list[tuple], same_phone: set[str], limit: int) -> list[str]:
     """Accounts met in the first lookups, strongest link first: a shared device, phone or file,
     then the same address, then the same campaign closest in time; capped at `limit`."""
-    others = frame[~frame["worker_id"].isin(set(targets["worker_id"]))]
-    if others.empty:
-        return []
-    strong = np.array(others["worker_id"].isin(same_phone), dtype=bool)
-    for key in ("device_fp_hash", "screenshot_sha256"):
-        strong |= others[key].isin(set(targets[key].dropna())).to_numpy()
-    same_address = others["ip_hash"].isin(set(targets["ip_hash"].dropna())).to_numpy()
-    moment = pd.to_datetime(targets["submitted_at"], utc=True).mean()
-    distance = (pd.to_datetime(others["submitted_at"], utc=True) - moment).abs().dt.total_seconds().to_numpy()
-    rank = pd.DataFrame({"w": others["worker_id"].to_numpy(), "tier": np.where(strong, 0, np.where(same_address, 1, 2)),
-                         "distance": distance}).sort_values(["tier", "distance"], kind="stable")
-    return rank["w"].drop_duplicates().iloc[:limit].tolist()
+    own = _values(targets, "worker_id")
+    shared = [(AT[key], _values(targets, key)) for key in ("device_fp_hash", "screenshot_sha256")]
+    address_at, addresses = AT["ip_hash"], _values(targets, "ip_hash")
+    worker_at, submitted_at = AT["worker_id"], AT["submitted_at"]
+    times = _times(targets)
+    moment = times[0] + sum((t - times[0] for t in times), timedelta()) / len(times)
+    ranked = []
+    for position, row in enumerate(rows):
+        worker = row[worker_at]
+        if worker in own:
+            continue
+        if worker in same_phone or any(row[at] in values for at, values in shared):
+            tier = 0
+        else:
+            tier = 1 if row[address_at] in addresses else 2
+        when = row[submitted_at]
+        distance = abs((when.replace(tzinfo=UTC) - moment).total_seconds()) if when is not None \
+            else float("inf")
+        ranked.append((tier, distance, position, worker))
+    ranked.sort()
+    return list(dict.fromkeys(worker for *_, worker in ranked))[:limit]
 
 
 def load_all_context(target_ids: list[str] | None = None, now: datetime | None = None) -> ScoringContext:
     """Every stored proof as context (full batch scoring); targets are `target_ids` or all of them."""
-    frame = _with_attributes(_rows(PROOF_QUERY.order_by(P.c.id)), everything=True)
-    targets = set(frame["proof_id"]) if target_ids is None else set(target_ids)
-    return _finish(frame, targets, now or utcnow())
+    rows = _rows(PROOF_QUERY.order_by(P.c.id))
+    frame = _with_attributes(rows, {r[0] for r in rows} if target_ids is None else set(target_ids), everything=True)
+    return _finish(frame, now or utcnow(), sessions=_sessions(None, None), decisions=_decisions(None))
 
 
-def _finish(frame: pd.DataFrame, targets: set[str], now: datetime, rooms: list[str] | None = None,
-            span: tuple[datetime, datetime] | None = None) -> ScoringContext:
-    """The ScoringContext; sessions of `rooms` within `span` (all sessions when rooms is None), the
-    decisions of every account in the frame (all decisions for a full load)."""
-    frame = frame.assign(is_target=frame["proof_id"].isin(targets))
-    for column in ("accepted_at", "started_at", "submitted_at", "worker_created_at", "campaign_starts_at",
-                   "campaign_ends_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
+def _finish(frame: pd.DataFrame, now: datetime, sessions: pd.DataFrame, decisions: pd.DataFrame) -> ScoringContext:
     moment = pd.Timestamp(now)
-    return ScoringContext(
-        proofs=frame[list(PROOF_COLUMNS)].reset_index(drop=True),
-        sessions=_sessions(rooms, span),
-        decisions=_decisions(None if rooms is None else _decision_scope(frame)),
-        now=moment.tz_convert("UTC") if moment.tzinfo else moment.tz_localize("UTC"),
-    )
+    return ScoringContext(proofs=frame, sessions=sessions, decisions=decisions,
+                          now=moment.tz_convert("UTC") if moment.tzinfo else moment.tz_localize("UTC"))
 
 
-def _decision_scope(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+def _decision_scope(rows: list[tuple], targets: list[tuple]) -> tuple[set[str], list[str]]:
     """(workers, proofs) whose decisions a target's score can use: the targets' own accounts
     (reputation) and the proofs that share a target's screenshot file (already paid?)."""
-    targets = frame[frame["is_target"]]
-    shared_files = frame["screenshot_sha256"].dropna()
-    shared_files = set(shared_files[shared_files.duplicated(keep=False)])  # files on more than one proof
-    same_file = frame["screenshot_sha256"].isin(shared_files & set(targets["screenshot_sha256"].dropna()))
-    return targets["worker_id"].unique().tolist(), frame.loc[same_file, "proof_id"].tolist()
+    file_at = AT["screenshot_sha256"]
+    files = _values(targets, "screenshot_sha256")
+    on_file = [r for r in rows if r[file_at] in files]
+    proofs_per_file = Counter(r[file_at] for r in on_file)
+    return _values(targets, "worker_id"), [r[0] for r in on_file if proofs_per_file[r[file_at]] > 1]
 
 
 def _sessions(rooms: list[str] | None, span: tuple[datetime, datetime] | None) -> pd.DataFrame:
+    """Live sessions of `rooms` overlapping `span` (every session when rooms is None)."""
     S = LiveSession.__table__
     query = sa.select(S.c.room_id, _plain(S.c.starts_at).label("starts_at"), _plain(S.c.ends_at).label("ends_at"))
     if rooms is None:
-        out = _frame(query)
-    elif not rooms:
-        out = pd.DataFrame(columns=list(SESSION_COLUMNS))
+        rows = _rows(query)
     else:
         since, until = span if span else (None, None)
-        out = pd.concat([_frame(query.where(_among(S.c.room_id, chunk), S.c.ends_at >= since, S.c.starts_at <= until))
-                         for chunk in _chunks(rooms)], ignore_index=True)
+        rows = [row for chunk in _chunks(rooms)
+                for row in _rows(query.where(_among(S.c.room_id, chunk), S.c.ends_at >= since, S.c.starts_at <= until))]
+    out = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
     for column in ("starts_at", "ends_at"):
         out[column] = pd.to_datetime(out[column], utc=True)
     return out
 
 
-def _decisions(scope: tuple[list[str], list[str]] | None) -> pd.DataFrame:
+def _decisions(scope: tuple[Iterable[str], Iterable[str]] | None) -> pd.DataFrame:
     """Approved / rejected decisions of the scope's accounts and proofs (all of them when scope is None)."""
     D = ReviewDecision.__table__
     query = sa.select(D.c.proof_id, P.c.worker_id, D.c.decision, _plain(D.c.decided_at).label("decided_at")) \
         .select_from(D.join(P, P.c.id == D.c.proof_id)).where(D.c.decision.in_(("approved", "rejected")))
     if scope is None:
-        out = _frame(query)
+        rows = _rows(query)
     else:
         workers, proofs = scope  # two lookups: an OR across the joined tables defeats both indexes
-        frames = [_frame(query.where(_among(P.c.worker_id, chunk))) for chunk in _chunks(workers)]
-        frames += [_frame(query.where(_among(D.c.proof_id, chunk))) for chunk in _chunks(proofs)]
-        frames = [f for f in frames if len(f)]
-        out = pd.concat(frames, ignore_index=True).drop_duplicates() if frames else \
-            pd.DataFrame(columns=list(DECISION_COLUMNS))
+        queries = [query.where(_among(P.c.worker_id, chunk)) for chunk in _chunks(workers)]
+        queries += [query.where(_among(D.c.proof_id, chunk)) for chunk in _chunks(proofs)]
+        rows = list(dict.fromkeys(row for q in queries for row in _rows(q)))  # each decision once, first seen first
+    out = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
     out["decided_at"] = pd.to_datetime(out["decided_at"], utc=True)
-    return out[list(DECISION_COLUMNS)]
+    return out
