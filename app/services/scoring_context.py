@@ -4,7 +4,7 @@ History of a batch: proofs sharing a target's fingerprint, account, phone or scr
 within the history window, proofs on the target's campaign around the same time, proofs on its
 address or /24 within a few days (capped: carrier NAT addresses are busy), then the histories of
 the most strongly linked accounts (capped), the live sessions of the rooms involved and the past
-decisions of every account in the context. Every lookup is a set-based query over indexed
+decisions a target's score can use. Every lookup is a set-based query over indexed
 columns (OR-ed, in chunks), so one proof costs a handful of index scans and a batch of
 thousands costs the same handful of queries per chunk, never one per proof. The proof rows of
 all lookups are gathered as tuples, each proof once, and become one frame at the end: online,

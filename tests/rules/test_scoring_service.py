@@ -70,6 +70,33 @@ def test_one_proof_context_brings_its_linked_history(runner, world):
     assert set(context.sessions["room_id"]) == {"r1"}
 
 
+def test_linked_accounts_bring_their_recent_history_strongest_link_first(runner, world):
+    """A shared device outranks a shared address: with room for one linked account, only the device
+    sharer's other proofs come along; with room for two, the address sharer's do too."""
+    def proof(pid: str, worker: str, fp: str, ip: str, at: str, campaign: str = "c2") -> dict:
+        return f.proof(id=pid, worker_id=worker, campaign_id=campaign, ip=ip, submitted_at=at,
+                       accepted_at="2026-10-01T19:00:00+08:00", started_at="2026-10-01T19:01:00+08:00",
+                       screenshot_sha256=pid.ljust(64, "0").encode().hex()[:64], screenshot_phash=phash(len(pid) * 7),
+                       device=f.device(fingerprint=fp))
+
+    world.basic(proofs=0).add("campaigns", f.campaign(id="c2"))
+    world.add("workers", *(f.worker(id=w, phone=f"+861380013{k:04d}") for k, w in enumerate(("wt", "ws", "wa"))))
+    world.add("proofs",
+              proof("t", "wt", "fp-t", "203.0.113.5", "2026-10-01T20:05:00+08:00", campaign="c1"),
+              proof("s1", "ws", "fp-t", "198.51.100.7", "2026-10-03T10:00:00+08:00"),  # same device
+              proof("s2", "ws", "fp-s", "198.51.100.8", "2026-10-04T10:00:00+08:00"),  # only as linked history
+              proof("a1", "wa", "fp-a", "203.0.113.5", "2026-10-02T10:00:00+08:00"),  # same address
+              proof("a2", "wa", "fp-a2", "198.51.100.9", "2026-10-05T10:00:00+08:00"))  # only as linked history
+    runner.invoke(args=["import", "--no-score", str(world.write())])
+
+    def context_ids(room: int) -> set[str]:
+        return set(build_context(["t"], linked_workers_per_proof=room).proofs["proof_id"])
+
+    assert context_ids(0) == {"t", "s1", "a1"}
+    assert context_ids(1) == {"t", "s1", "a1", "s2"}
+    assert context_ids(2) == {"t", "s1", "a1", "s2", "a2"}
+
+
 def test_single_and_batch_scoring_agree(runner, world):
     runner.invoke(args=["import", "--no-score", str(_world(world))])
     alone = compute_scores(["farm2"]).set_index("proof_id")
