@@ -49,6 +49,7 @@ PROOF_FIELDS = [_plain(P.c[c]).label(c) if c in ("accepted_at", "started_at", "s
 
 PROOF_QUERY = sa.select(P.c.id.label("proof_id"), *[c for c in PROOF_FIELDS if c.name != "id"])
 PROOF_NAMES = list(PROOF_QUERY.selected_columns.keys())
+AT = {name: position for position, name in enumerate(PROOF_NAMES)}  # where each column sits in a proof row
 
 
 def _rows(query: sa.Select) -> list[tuple]:
@@ -166,9 +167,6 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     return _finish(frame, now or utcnow(), sessions=_sessions([r for r in rooms if r is not None and r == r],
                                                               (first - timedelta(days=1), last + timedelta(days=1))),
                    decisions=_decisions(_decision_scope(rows, targets)))
-
-
-AT = {name: position for position, name in enumerate(PROOF_NAMES)}
 
 
 def _values(rows: Iterable[tuple], column: str) -> set:
