@@ -28,40 +28,44 @@ def combine(rule_output: RuleOutput, model_scores: pd.Series | None, config: dic
             degraded: bool = False, unseen: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """One row per proof_id: COMBINED_COLUMNS. `model_scores` None means rules alone."""
     config = validate_config(config)
-    rule = rule_output.rule_score.astype(float)
+    index = rule_output.rule_score.index
+    # Plain arrays, not Series arithmetic: one proof scored online pays every call's overhead.
+    rule = rule_output.rule_score.to_numpy(dtype=float)
     if model_scores is None:
-        model = pd.Series(np.nan, index=rule.index, name="model_score")
+        model = np.full(len(rule), np.nan)
         risk = rule.copy()
     else:
-        model = model_scores.reindex(rule.index).astype(float)
-        risk = _with_model(rule, model, rule_output.scores, config, unseen)
-    hard = rule_output.hard_hold.reindex(rule.index).fillna(False).astype(bool)
-    risk = risk.clip(0.0, 1.0)
-    frame = pd.DataFrame({"risk_score": risk, "rule_score": rule, "model_score": model,
-                          "route": route(risk, hard, config["thresholds"], degraded),
-                          "hard_hold": hard, "degraded": bool(degraded)}, index=rule.index)
-    return frame
+        model = _aligned(model_scores, index).to_numpy(dtype=float)
+        risk = _with_model(rule, model, _aligned(rule_output.scores, index), config, unseen)
+    hard = _aligned(rule_output.hard_hold, index).fillna(False).to_numpy(dtype=bool)
+    risk = np.clip(risk, 0.0, 1.0)
+    return pd.DataFrame({"risk_score": risk, "rule_score": rule, "model_score": model,
+                         "route": route(risk, hard, config["thresholds"], degraded),
+                         "hard_hold": hard, "degraded": bool(degraded)}, index=index)
 
 
-def _with_model(rule: pd.Series, model: pd.Series, scores: pd.DataFrame, config: dict,
-                unseen: tuple[str, ...] | list[str]) -> pd.Series:
+def _aligned(values: pd.Series | pd.DataFrame, index: pd.Index) -> pd.Series | pd.DataFrame:
+    return values if values.index.equals(index) else values.reindex(index)
+
+
+def _with_model(rule: np.ndarray, model: np.ndarray, scores: pd.DataFrame, config: dict,
+                unseen: tuple[str, ...] | list[str]) -> np.ndarray:
     """The blend and its two floors (module docstring)."""
     weight, thresholds = config["combine"]["model_weight"], config["thresholds"]
     # A proof the model could not score keeps its rule score.
-    risk = (weight * model + (1.0 - weight) * rule).where(model.notna(), rule)
+    risk = np.where(np.isnan(model), rule, weight * model + (1.0 - weight) * rule)
     rules_would_hold = rule >= thresholds["hold_at_or_above"]
-    risk = risk.where(~rules_would_hold, risk.clip(lower=thresholds["auto_approve_below"]))
+    risk = np.where(rules_would_hold, np.maximum(risk, thresholds["auto_approve_below"]), risk)
     codes = [c for c in unseen if c in scores.columns and config["signals"][c]["enabled"]]
     if codes:
         weights = np.array([config["signals"][c]["weight"] for c in codes], dtype=float)
-        keep = np.prod(1.0 - scores.reindex(rule.index)[codes].to_numpy(dtype=float) * weights, axis=1)
-        risk = np.maximum(risk, pd.Series(1.0 - keep, index=rule.index))
+        keep = np.prod(1.0 - scores[codes].to_numpy(dtype=float) * weights, axis=1)
+        risk = np.maximum(risk, 1.0 - keep)
     return risk
 
 
-def route(risk: pd.Series, hard_hold: pd.Series, thresholds: dict, degraded: bool = False) -> pd.Series:
+def route(risk: np.ndarray, hard_hold: np.ndarray, thresholds: dict, degraded: bool = False) -> np.ndarray:
     """auto_approve / review / hold for every proof."""
-    values = np.where(
-        hard_hold.to_numpy() | (risk.to_numpy() >= thresholds["hold_at_or_above"]), "hold",
-        np.where((risk.to_numpy() < thresholds["auto_approve_below"]) & (not degraded), "auto_approve", "review"))
-    return pd.Series(values, index=risk.index, name="route", dtype=object)
+    return np.where(hard_hold | (risk >= thresholds["hold_at_or_above"]), "hold",
+                    np.where((risk < thresholds["auto_approve_below"]) & (not degraded), "auto_approve",
+                             "review")).astype(object)

@@ -9,7 +9,6 @@ forces the route `hold` whatever the combined score or a model says.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,7 +141,7 @@ def _check_numbers(section: str, given: Any, defaults: dict, bounds: dict) -> di
 
 def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
     """Run every enabled signal over the context; results for the target proofs only."""
-    config = validate_config(copy.deepcopy(config))
+    config = validate_config(config)  # a fresh, complete copy: the caller's dict is never touched
     frame = ProofFrame(context)
     rows = np.flatnonzero(frame.target)
     index = pd.Index(frame.ids[rows], name="proof_id")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -47,17 +48,20 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
     model = active_model_outcome(output)  # cold start, model, or degraded (app/services/model_scoring.py)
     combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen)
     wanted = [pid for pid in dict.fromkeys(proof_ids) if pid in combined.index]
-    combined = combined.loc[wanted]
-    signals = output.reasons.reindex(combined.index)
+    # Arrays by position rather than label-aligned Series: online, one proof pays every call's overhead.
+    at = combined.index.get_indexer(wanted)
+    routes = combined["route"].to_numpy()[at]
+    model_scores = combined["model_score"].to_numpy(dtype=float)[at]
+    signals = output.reasons.to_numpy()[output.reasons.index.get_indexer(wanted)]
     return pd.DataFrame({
-        "proof_id": combined.index.to_list(),
-        "risk_score": combined["risk_score"].to_numpy(dtype=float),
-        "rule_score": combined["rule_score"].to_numpy(dtype=float),
-        "model_score": combined["model_score"].astype(object).where(combined["model_score"].notna(), None).to_list(),
-        "route": combined["route"].to_list(),
+        "proof_id": wanted,
+        "risk_score": combined["risk_score"].to_numpy(dtype=float)[at],
+        "rule_score": combined["rule_score"].to_numpy(dtype=float)[at],
+        "model_score": [None if np.isnan(m) else float(m) for m in model_scores],
+        "route": routes,
         "reasons": [";".join(s["code"] for s in listed) for listed in signals],
-        "signals": signals.to_list(),
-        "explanation": explanations(model, combined["route"]).to_list(),
+        "signals": list(signals),
+        "explanation": explanations(model, pd.Series(routes, index=wanted)).to_list(),
         "ruleset_version": rules.version,
         "model_version": model.version,
         "degraded": bool(model.degraded),
@@ -90,8 +94,8 @@ def score_proofs(proof_ids: list[str], batch_size: int = 5000, progress: Callabl
         store_scores(scores)
         summary.auto_approved += route_proofs(scores)
         summary.scored += len(scores)
-        for route, count in scores["route"].value_counts().items():
-            summary.routes[route] = summary.routes.get(route, 0) + int(count)
+        for route in scores["route"].to_list():
+            summary.routes[route] = summary.routes.get(route, 0) + 1
         db.session.flush()
         if progress:
             progress(len(chunk))
@@ -105,13 +109,20 @@ def store_scores(scores: pd.DataFrame) -> None:
     for start in range(0, len(ids), 900):
         db.session.execute(sa.delete(table).where(table.c.proof_id.in_(ids[start:start + 900])))
     now = utcnow()
-    rows = scores[list(SCORE_COLUMNS)].astype(object).where(scores[list(SCORE_COLUMNS)].notna(), None)
-    records = rows.to_dict("records")
+    records = [{column: _stored(value) for column, value in zip(SCORE_COLUMNS, values, strict=True)}
+               for values in zip(*(scores[c].to_list() for c in SCORE_COLUMNS), strict=True)]
     for row in records:
         row["scored_at"] = now
         row["degraded"] = bool(row["degraded"])
         row["risk_score"] = float(row["risk_score"])
     db.session.execute(sa.insert(table), records)
+
+
+def _stored(value: object) -> object:
+    """A frame cell as the database takes it: NaN is NULL, numpy scalars are Python numbers."""
+    if isinstance(value, float | np.floating):
+        return None if value != value else float(value)
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def route_proofs(scores: pd.DataFrame) -> int:
@@ -128,21 +139,23 @@ def route_proofs(scores: pd.DataFrame) -> int:
                 sa.select(Proof.id, Proof.state, Proof.campaign_id).where(Proof.id.in_(ids[start:start + 900]))):
             states[pid], campaigns[pid] = state, campaign
     now = utcnow()
-    fresh = scores[scores["proof_id"].map(states).isin([ProofState.RECEIVED.value, ProofState.SCORED.value])]
-    requeue = scores[scores["proof_id"].map(states) == ProofState.IN_REVIEW.value]
-    auto = fresh[(fresh["route"] == "auto_approve") & ~fresh["degraded"].astype(bool)]
-    auto_ids = set(auto["proof_id"])
+    scored = list(zip(ids, scores["route"].to_list(), scores["risk_score"].to_list(),
+                      scores["degraded"].to_list(), strict=True))
+    waiting = (ProofState.RECEIVED.value, ProofState.SCORED.value)
+    fresh = [(pid, route, risk) for pid, route, risk, _ in scored if states.get(pid) in waiting]
+    requeue = [(pid, route, risk) for pid, route, risk, _ in scored if states.get(pid) == ProofState.IN_REVIEW.value]
+    auto_ids = {pid for pid, route, _, degraded in scored
+                if states.get(pid) in waiting and route == "auto_approve" and not degraded}
     proof_table, item_table = Proof.__table__, ReviewItem.__table__
-    if len(fresh):
+    if fresh:
         insert_new(item_table, [{
-            "proof_id": r.proof_id, "campaign_id": campaigns[r.proof_id], "queue": ROUTE_QUEUE[r.route],
-            "priority": float(r.risk_score),
-            "status": "decided" if r.proof_id in auto_ids else "open", "created_at": now, "updated_at": now,
-        } for r in fresh.itertuples()], key="proof_id")
+            "proof_id": pid, "campaign_id": campaigns[pid], "queue": ROUTE_QUEUE[route], "priority": float(risk),
+            "status": "decided" if pid in auto_ids else "open", "created_at": now, "updated_at": now,
+        } for pid, route, risk in fresh], key="proof_id")
         db.session.execute(sa.update(proof_table).where(proof_table.c.id == sa.bindparam("pid")).values(
             state=sa.bindparam("new_state"), state_changed_at=now), [
             {"pid": pid, "new_state": ProofState.APPROVED.value if pid in auto_ids else ProofState.IN_REVIEW.value}
-            for pid in fresh["proof_id"]])
+            for pid, _, _ in fresh])
     if auto_ids:
         db.session.execute(sa.insert(ReviewDecision), [{
             "proof_id": pid, "decision": "approved", "reason_code": "policy_low_risk", "note": None,
@@ -150,9 +163,9 @@ def route_proofs(scores: pd.DataFrame) -> int:
         } for pid in sorted(auto_ids)])
         record("proof.approved", "proof", f"{len(auto_ids)} proofs", actor_label="system",
                data={"policy": "auto_approve", "proof_ids": sorted(auto_ids)[:1000]})
-    if len(requeue):
+    if requeue:
         db.session.execute(sa.update(item_table).where(
             item_table.c.proof_id == sa.bindparam("pid"), item_table.c.status != "decided").values(
             queue=sa.bindparam("q"), priority=sa.bindparam("p"), updated_at=now), [
-            {"pid": r.proof_id, "q": ROUTE_QUEUE[r.route], "p": float(r.risk_score)} for r in requeue.itertuples()])
+            {"pid": pid, "q": ROUTE_QUEUE[route], "p": float(risk)} for pid, route, risk in requeue])
     return len(auto_ids)
