@@ -1,19 +1,23 @@
 """Build the rules' ScoringContext from the database: target proofs plus the history that matters.
 
-History of a batch: proofs sharing a target's fingerprint, account, phone or screenshot file
-within the history window, proofs on the target's campaign around the same time, proofs on its
-address or /24 within a few days (capped: carrier NAT addresses are busy), then the histories of
-the most strongly linked accounts (capped), the live sessions of the rooms involved and the past
-decisions a target's score can use. Every lookup is a set-based query over indexed
-columns (OR-ed, in chunks), so one proof costs a handful of index scans and a batch of
-thousands costs the same handful of queries per chunk, never one per proof. The proof rows of
-all lookups are gathered as tuples, each proof once, and become one frame at the end: online,
-building a frame per lookup cost more than the lookups themselves.
+History of a batch: proofs sharing a target's account, phone, fingerprint or screenshot file
+within the history window, proofs on its address or /24 within a few days, proofs on its
+campaign around the same time, then the recent proofs of the most strongly linked accounts, the
+live sessions of the rooms involved and the past decisions a target's score can use. Every
+lookup is capped per target, newest rows first: a device farm, a carrier NAT address or a hot
+campaign would otherwise flood one proof's context, and the cost of scoring grows with every
+row. Every lookup is a set-based query over indexed columns (OR-ed, in chunks), so one proof
+costs a handful of index scans and a batch of thousands costs the same handful of queries per
+chunk, never one per proof. The statements are built once with bind parameters, and the proof
+rows of all lookups are gathered as tuples, each proof once, becoming one frame at the end:
+online, building statements and frames per lookup cost more than the lookups themselves.
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
@@ -26,8 +30,9 @@ from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, SESSION_COLUMN
 
 CHUNK = 900  # SQLite's bound-parameter limit is 999
 P, W, C = Proof.__table__, Worker.__table__, Campaign.__table__
+S, D = LiveSession.__table__, ReviewDecision.__table__
 LINK_KEYS = ("device_fp_hash", "screenshot_sha256")  # with the account, looked up over the whole history window
-NETWORK_KEYS = ("ip_hash", "ip_prefix_hash")  # busy addresses (carrier NAT): a short window and a row cap
+NETWORK_KEYS = ("ip_hash", "ip_prefix_hash")  # busy addresses (carrier NAT): a short window
 
 
 def _plain(column: sa.Column) -> sa.ColumnElement:
@@ -50,17 +55,21 @@ PROOF_FIELDS = [_plain(P.c[c]).label(c) if c in ("accepted_at", "started_at", "s
 PROOF_QUERY = sa.select(P.c.id.label("proof_id"), *[c for c in PROOF_FIELDS if c.name != "id"])
 PROOF_NAMES = list(PROOF_QUERY.selected_columns.keys())
 AT = {name: position for position, name in enumerate(PROOF_NAMES)}  # where each column sits in a proof row
+SESSIONS_QUERY = sa.select(S.c.room_id, _plain(S.c.starts_at).label("starts_at"), _plain(S.c.ends_at).label("ends_at"))
+DECISIONS_QUERY = sa.select(D.c.proof_id, P.c.worker_id, D.c.decision, _plain(D.c.decided_at).label("decided_at")) \
+    .select_from(D.join(P, P.c.id == D.c.proof_id)).where(D.c.decision.in_(("approved", "rejected")))
 
 
-def _rows(query: sa.Select) -> list[tuple]:
-    return [tuple(row) for row in db.session.execute(query)]
+def _rows(query: sa.Executable, params: dict | None = None) -> list[tuple]:
+    # fetchall, not row-by-row iteration: psycopg's per-row fetch costs more than the rows' decoding.
+    return [tuple(row) for row in db.session.execute(query, params).all()]
 
 
 class _Gathered(dict):
     """Proof rows by id from several lookups: each proof once, in the order first met."""
 
-    def fetch(self, query: sa.Select) -> None:
-        for row in _rows(query):
+    def fetch(self, query: sa.Executable, params: dict) -> None:
+        for row in _rows(query, params):
             self.setdefault(row[0], row)
 
 
@@ -70,19 +79,76 @@ def _chunks(values: Iterable) -> Iterable[list]:
         yield values[start:start + CHUNK]
 
 
-def _among(column: sa.ColumnElement, chunk: list) -> sa.ColumnElement:
-    """`column IN chunk`; on PostgreSQL as `= ANY(array)`, one parameter instead of one per value
-    (binding hundreds of parameters costs more than the index lookups they ask for)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.literal(chunk, postgresql.ARRAY(column.type)))
-    return column.in_(chunk)
+def _rounds(**values: Iterable) -> Iterable[dict[str, list]]:
+    """Bind parameters round by round: every name's next chunk of values (an empty list once a
+    name runs out), so a batch of any size costs the same few statements per chunk of 900."""
+    chunked = {name: list(_chunks(v)) for name, v in values.items()}
+    for round_ in range(max((len(c) for c in chunked.values()), default=0)):
+        yield {name: c[round_] if round_ < len(c) else [] for name, c in chunked.items()}
 
 
-def _known(key: sa.Column, fields: dict[str, sa.ColumnElement], ids: Iterable | None) -> dict:
-    """key -> tuple of `fields`, for `ids` (every row when ids is None)."""
-    query = sa.select(key, *fields.values())
-    queries = [query] if ids is None else [query.where(_among(key, chunk)) for chunk in _chunks(ids)]
-    return {row[0]: row[1:] for q in queries for row in _rows(q)}
+@dataclass(frozen=True)
+class _Lookups:
+    """The online lookups, built once per dialect with bind parameters for keys, windows and caps:
+    building a statement (and its cache key) per call cost more than running it."""
+
+    targets: sa.Select
+    newest: sa.CompoundSelect
+    linked: sa.Select
+    workers: sa.Select
+    campaigns: sa.Select
+    sessions: sa.Select
+    decisions_of_workers: sa.Select
+    decisions_of_proofs: sa.Select
+
+
+@functools.cache
+def _lookups(dialect: str) -> _Lookups:
+    def among(column: sa.Column, name: str) -> sa.ColumnElement:
+        """`column IN :name`; on PostgreSQL `= ANY(:name)`, one array parameter instead of one per value."""
+        if dialect == "postgresql":
+            return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+        return column.in_(sa.bindparam(name, expanding=True))
+
+    def window(name: str) -> sa.ColumnElement:
+        return P.c.submitted_at.between(sa.bindparam(f"{name}_from"), sa.bindparam(f"{name}_to"))
+
+    def newest(condition: sa.ColumnElement, span: str, cap: str) -> sa.Subquery:
+        return PROOF_QUERY.where(condition, window(span)).order_by(P.c.submitted_at.desc()) \
+            .limit(sa.bindparam(cap, type_=sa.Integer)).subquery()
+
+    busy = [newest(among(P.c.worker_id, "accounts"), "history", "account_cap"),
+            newest(sa.or_(among(P.c.device_fp_hash, "devices"), among(P.c.screenshot_sha256, "files")),
+                   "history", "shared_cap"),
+            newest(sa.or_(among(P.c.ip_hash, "addresses"), among(P.c.ip_prefix_hash, "prefixes")),
+                   "network", "network_cap"),
+            newest(among(P.c.campaign_id, "campaigns"), "campaign", "campaign_cap")]
+    nth = sa.func.row_number().over(partition_by=P.c.worker_id, order_by=P.c.submitted_at.desc())
+    ranked = PROOF_QUERY.add_columns(nth.label("nth")).where(among(P.c.worker_id, "workers"), window("linked")) \
+        .subquery()
+    return _Lookups(
+        targets=PROOF_QUERY.where(among(P.c.id, "ids")),
+        newest=sa.union_all(*(sa.select(subquery) for subquery in busy)),
+        linked=sa.select(*(ranked.c[name] for name in PROOF_NAMES))
+        .where(ranked.c.nth <= sa.bindparam("per_account", type_=sa.Integer)),
+        workers=sa.select(W.c.id, *WORKER_FIELDS.values()).where(among(W.c.id, "ids")),
+        campaigns=sa.select(C.c.id, *CAMPAIGN_FIELDS.values()).where(among(C.c.id, "ids")),
+        sessions=SESSIONS_QUERY.where(among(S.c.room_id, "rooms"), S.c.ends_at >= sa.bindparam("since"),
+                                      S.c.starts_at <= sa.bindparam("until")),
+        decisions_of_workers=DECISIONS_QUERY.where(among(P.c.worker_id, "ids")),
+        decisions_of_proofs=DECISIONS_QUERY.where(among(D.c.proof_id, "ids")),
+    )
+
+
+def _statements() -> _Lookups:
+    return _lookups(db.session.get_bind().dialect.name)
+
+
+def _known(lookup: sa.Select | None, fields: dict[str, sa.ColumnElement], key: sa.Column, ids: Iterable) -> dict:
+    """key -> tuple of `fields`, for `ids` (every row when lookup is None)."""
+    rows = _rows(sa.select(key, *fields.values())) if lookup is None else \
+        [row for params in _rounds(ids=ids) for row in _rows(lookup, params)]
+    return {row[0]: row[1:] for row in rows}
 
 
 def _with_attributes(rows: list[tuple], targets: set[str], everything: bool = False) -> pd.DataFrame:
@@ -90,8 +156,9 @@ def _with_attributes(rows: list[tuple], targets: set[str], everything: bool = Fa
     worker's and campaign's columns (all workers and campaigns read at once when `everything`, as
     for a full load), `is_target` where the id is in `targets`."""
     worker_at, campaign_at = AT["worker_id"], AT["campaign_id"]
-    workers = _known(W.c.id, WORKER_FIELDS, None if everything else {r[worker_at] for r in rows})
-    campaigns = _known(C.c.id, CAMPAIGN_FIELDS, None if everything else {r[campaign_at] for r in rows})
+    lookups = None if everything else _statements()
+    workers = _known(lookups and lookups.workers, WORKER_FIELDS, W.c.id, {r[worker_at] for r in rows})
+    campaigns = _known(lookups and lookups.campaigns, CAMPAIGN_FIELDS, C.c.id, {r[campaign_at] for r in rows})
     no_worker, no_campaign = (None,) * len(WORKER_FIELDS), (None,) * len(CAMPAIGN_FIELDS)
     frame = pd.DataFrame([_IN_CONTEXT_ORDER(row + workers.get(row[worker_at], no_worker)
                                             + campaigns.get(row[campaign_at], no_campaign)) for row in rows],
@@ -106,67 +173,64 @@ _CONTEXT_NAMES = [c for c in PROOF_COLUMNS if c != "is_target"]
 _IN_CONTEXT_ORDER = itemgetter(*[[*PROOF_NAMES, *WORKER_FIELDS, *CAMPAIGN_FIELDS].index(c) for c in _CONTEXT_NAMES])
 
 
-def _within(first: datetime, last: datetime, span: timedelta) -> sa.ColumnElement:
-    return P.c.submitted_at.between(first - span, last + span)
-
-
-def _chunked_or(parts: list[tuple[sa.Column, list, sa.ColumnElement]]) -> Iterable[sa.ColumnElement]:
-    """OR conditions `column IN chunk AND window`, chunk by chunk (one query per round, not per key)."""
-    chunked = [(column, list(_chunks(values)), window) for column, values, window in parts]
-    for round_ in range(max((len(chunks) for _, chunks, _ in chunked), default=0)):
-        yield sa.or_(*(sa.and_(_among(column, chunks[round_]), window)
-                       for column, chunks, window in chunked if round_ < len(chunks)))
-
-
 def build_context(proof_ids: list[str], *, history_days: int = 30, network_days: int = 3,
-                  campaign_window_hours: float = 1, network_rows_per_proof: int = 500,
-                  linked_workers_per_proof: int = 20, linked_history_days: int = 7,
+                  campaign_window_hours: float = 1, account_rows_per_proof: int = 300,
+                  shared_rows_per_proof: int = 1000, network_rows_per_proof: int = 500,
+                  campaign_rows_per_proof: int = 300, linked_workers_per_proof: int = 20,
+                  linked_history_days: int = 7, linked_rows_per_account: int = 30,
                   now: datetime | None = None) -> ScoringContext:
     """Targets (is_target) with their relevant history; unknown ids are left out.
 
     The same few lookups whatever the batch size (each chunked by 900 values): the targets; the
-    accounts on their phone numbers; proofs sharing a fingerprint, account or screenshot file
-    (history window) or the campaign around the same time; proofs on the same address or /24
-    (short window, capped, newest first, because a carrier NAT address is busy); the recent
-    histories of the most strongly linked accounts; the targets' room sessions and the decisions
-    their scores can use. Rows stay plain tuples until the one frame at the end.
+    accounts on their phone numbers; then, in one round trip, the newest proofs of the target
+    accounts (and accounts on the same phone) and of their fingerprints and screenshot files
+    (history window), of their addresses and /24s (network window) and of their campaigns around
+    the same time, each lookup capped per target so a device farm, a carrier NAT address or a hot
+    campaign cannot flood one proof's context; the recent proofs of the most strongly linked
+    accounts (capped per account); the targets' room sessions and the decisions their scores can
+    use. Rows stay plain tuples until the one frame at the end.
     """
+    lookups = _statements()
     found = _Gathered()
-    for chunk in _chunks(proof_ids):
-        found.fetch(PROOF_QUERY.where(_among(P.c.id, chunk)))
+    for params in _rounds(ids=proof_ids):
+        found.fetch(lookups.targets, params)
     targets = list(found.values())
     if not targets:
         return _finish(_with_attributes([], set()), now or utcnow(), sessions=_sessions([], None),
                        decisions=_decisions(([], [])))
     times = _times(targets)
     first, last = min(times), max(times)
-    history = _within(first, last, timedelta(days=history_days))
     # Accounts on the same phone number join the account list: every OR branch stays an index scan.
     phone = sa.select(W.c.phone_hash).where(W.c.id.in_(sa.bindparam("ids", expanding=True))).scalar_subquery()
     own = _values(targets, "worker_id")
     same_phone = {w for chunk in _chunks(own)
                   for w in db.session.scalars(sa.select(W.c.id).where(W.c.phone_hash.in_(phone)), {"ids": chunk})}
-    parts = [(P.c[key], _values(targets, key), history) for key in LINK_KEYS]
-    parts.append((P.c.worker_id, own | same_phone, history))
-    parts.append((P.c.campaign_id, _values(targets, "campaign_id"),
-                  _within(first, last, timedelta(hours=campaign_window_hours))))
-    for condition in _chunked_or(parts):
-        found.fetch(PROOF_QUERY.where(condition))
-    cap = network_rows_per_proof * len(targets)
-    network = [(P.c[key], _values(targets, key), _within(first, last, timedelta(days=network_days)))
-               for key in NETWORK_KEYS]
-    for condition in _chunked_or(network):
-        found.fetch(PROOF_QUERY.where(condition).order_by(P.c.submitted_at.desc()).limit(cap))
-    linked = _linked_workers(found.values(), targets, same_phone, linked_workers_per_proof * len(targets))
-    recent = _within(first, last, timedelta(days=linked_history_days))
-    for chunk in _chunks(linked):
-        found.fetch(PROOF_QUERY.where(_among(P.c.worker_id, chunk), recent))
+    count = len(targets)
+    bounds = {**_span("history", first, last, timedelta(days=history_days)),
+              **_span("network", first, last, timedelta(days=network_days)),
+              **_span("campaign", first, last, timedelta(hours=campaign_window_hours)),
+              "account_cap": account_rows_per_proof * count, "shared_cap": shared_rows_per_proof * count,
+              "network_cap": network_rows_per_proof * count, "campaign_cap": campaign_rows_per_proof * count}
+    for params in _rounds(accounts=own | same_phone, devices=_values(targets, "device_fp_hash"),
+                          files=_values(targets, "screenshot_sha256"), addresses=_values(targets, "ip_hash"),
+                          prefixes=_values(targets, "ip_prefix_hash"), campaigns=_values(targets, "campaign_id")):
+        found.fetch(lookups.newest, {**params, **bounds})
+    linked = _linked_workers(found.values(), targets, same_phone, linked_workers_per_proof * count)
+    recent = {**_span("linked", first, last, timedelta(days=linked_history_days)),
+              "per_account": linked_rows_per_account}
+    for params in _rounds(workers=linked):
+        found.fetch(lookups.linked, {**params, **recent})
     rows = list(found.values())
     frame = _with_attributes(rows, {r[0] for r in targets})
     rooms = pd.unique(frame["room_id"].to_numpy()[frame["is_target"].to_numpy()])
     return _finish(frame, now or utcnow(), sessions=_sessions([r for r in rooms if r is not None and r == r],
                                                               (first - timedelta(days=1), last + timedelta(days=1))),
                    decisions=_decisions(_decision_scope(rows, targets)))
+
+
+def _span(name: str, first: datetime, last: datetime, margin: timedelta) -> dict[str, datetime]:
+    """Bind parameters of the window `name`: from `margin` before the first target to after the last."""
+    return {f"{name}_from": first - margin, f"{name}_to": last + margin}
 
 
 def _values(rows: Iterable[tuple], column: str) -> set:
@@ -232,14 +296,12 @@ def _decision_scope(rows: list[tuple], targets: list[tuple]) -> tuple[set[str], 
 
 def _sessions(rooms: list[str] | None, span: tuple[datetime, datetime] | None) -> pd.DataFrame:
     """Live sessions of `rooms` overlapping `span` (every session when rooms is None)."""
-    S = LiveSession.__table__
-    query = sa.select(S.c.room_id, _plain(S.c.starts_at).label("starts_at"), _plain(S.c.ends_at).label("ends_at"))
     if rooms is None:
-        rows = _rows(query)
+        rows = _rows(SESSIONS_QUERY)
     else:
         since, until = span if span else (None, None)
-        rows = [row for chunk in _chunks(rooms)
-                for row in _rows(query.where(_among(S.c.room_id, chunk), S.c.ends_at >= since, S.c.starts_at <= until))]
+        rows = [row for params in _rounds(rooms=rooms)
+                for row in _rows(_statements().sessions, {**params, "since": since, "until": until})]
     out = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
     for column in ("starts_at", "ends_at"):
         out[column] = pd.to_datetime(out[column], utc=True)
@@ -248,16 +310,14 @@ def _sessions(rooms: list[str] | None, span: tuple[datetime, datetime] | None) -
 
 def _decisions(scope: tuple[Iterable[str], Iterable[str]] | None) -> pd.DataFrame:
     """Approved / rejected decisions of the scope's accounts and proofs (all of them when scope is None)."""
-    D = ReviewDecision.__table__
-    query = sa.select(D.c.proof_id, P.c.worker_id, D.c.decision, _plain(D.c.decided_at).label("decided_at")) \
-        .select_from(D.join(P, P.c.id == D.c.proof_id)).where(D.c.decision.in_(("approved", "rejected")))
     if scope is None:
-        rows = _rows(query)
+        rows = _rows(DECISIONS_QUERY)
     else:
         workers, proofs = scope  # two lookups: an OR across the joined tables defeats both indexes
-        queries = [query.where(_among(P.c.worker_id, chunk)) for chunk in _chunks(workers)]
-        queries += [query.where(_among(D.c.proof_id, chunk)) for chunk in _chunks(proofs)]
-        rows = list(dict.fromkeys(row for q in queries for row in _rows(q)))  # each decision once, first seen first
+        lookups = _statements()
+        rows = [row for params in _rounds(ids=workers) for row in _rows(lookups.decisions_of_workers, params)]
+        rows += [row for params in _rounds(ids=proofs) for row in _rows(lookups.decisions_of_proofs, params)]
+        rows = list(dict.fromkeys(rows))  # each decision once, first seen first
     out = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
     out["decided_at"] = pd.to_datetime(out["decided_at"], utc=True)
     return out

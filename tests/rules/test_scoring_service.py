@@ -97,6 +97,36 @@ def test_linked_accounts_bring_their_recent_history_strongest_link_first(runner,
     assert context_ids(2) == {"t", "s1", "a1", "s2", "a2"}
 
 
+def test_busy_lookups_are_capped_newest_first(runner, world):
+    """A hot campaign brings only its newest proofs around the target, and a linked account only
+    its newest recent proofs, however many there are."""
+    def proof(pid: str, worker: str, at: str, campaign: str = "c1", fp: str | None = None) -> dict:
+        return f.proof(id=pid, worker_id=worker, campaign_id=campaign, submitted_at=at,
+                       ip=f"198.51.{sum(map(ord, pid))}.7",  # a /24 of its own: no network link
+                       accepted_at="2026-10-01T18:00:00+08:00", started_at="2026-10-01T18:01:00+08:00",
+                       screenshot_sha256=pid.ljust(64, "0").encode().hex()[:64], screenshot_phash=phash(len(pid) * 7),
+                       device=f.device(fingerprint=fp or f"fp-{pid}"))
+
+    crowd = [f"wc{k}" for k in range(5)]
+    world.basic(proofs=0).add("campaigns", f.campaign(id="c2"))
+    world.add("workers", *(f.worker(id=w, phone=f"+861380014{k:04d}") for k, w in enumerate(["wt", "wl", *crowd])))
+    world.add("proofs", proof("t", "wt", "2026-10-01T20:05:00+08:00", fp="fp-t"),
+              *(proof(f"c{k}", w, f"2026-10-01T19:{10 + 10 * k}:00+08:00") for k, w in enumerate(crowd)),
+              proof("l0", "wl", "2026-09-29T10:00:00+08:00", campaign="c2", fp="fp-t"),  # shares the device
+              *(proof(f"l{k}", "wl", f"2026-09-{29 - k}T09:00:00+08:00", campaign="c2") for k in range(1, 4)))
+    result = runner.invoke(args=["import", "--no-score", str(world.write())])
+    assert result.exit_code == 0, result.output
+
+    def context_ids(**caps: int) -> set[str]:
+        return set(build_context(["t"], **caps).proofs["proof_id"])
+
+    everything = {"t", "c0", "c1", "c2", "c3", "c4", "l0", "l1", "l2", "l3"}
+    assert context_ids() == everything
+    # the target is the campaign's newest proof, so it takes one of the three places
+    assert context_ids(campaign_rows_per_proof=3, linked_workers_per_proof=0) == {"t", "c3", "c4", "l0"}
+    assert context_ids(linked_rows_per_account=2, linked_workers_per_proof=1) == everything - {"l2", "l3"}
+
+
 def test_single_and_batch_scoring_agree(runner, world):
     runner.invoke(args=["import", "--no-score", str(_world(world))])
     alone = compute_scores(["farm2"]).set_index("proof_id")
