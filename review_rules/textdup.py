@@ -9,13 +9,14 @@ hundreds of thousands of comments.
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-_NON_WORD = r"[\W_]+"  # punctuation, symbols, emoji and spaces: edits that change nothing
+_NON_WORD = re.compile(r"[\W_]+")  # punctuation, symbols, emoji and spaces: edits that change nothing
 _MIX = np.uint32(0x9E3779B1)
 
 
@@ -31,9 +32,10 @@ def lsh_setup(num_perm: int, threshold: float, seed: int = 1) -> tuple[np.ndarra
 
 
 def normalise(texts: pd.Series) -> pd.Series:
-    """Lower case without punctuation, symbols, emoji or spaces (None stays None)."""
-    clean = texts.astype(object).where(texts.notna(), None)
-    return clean.str.lower().str.replace(_NON_WORD, "", regex=True)
+    """Lower case without punctuation, symbols, emoji or spaces (None stays None; non-text is missing)."""
+    missing = texts.isna().to_numpy()
+    return pd.Series([None if gone or not isinstance(text, str) else _NON_WORD.sub("", text.lower())
+                      for text, gone in zip(texts.tolist(), missing, strict=True)], index=texts.index, dtype=object)
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:

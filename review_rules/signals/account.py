@@ -26,21 +26,25 @@ def new_account(frame: ProofFrame, p: dict) -> SignalResult:
         {"account_age_days": age})
 
 
-def code_lookup(frame: ProofFrame) -> pd.Series:
+def code_lookup(frame: ProofFrame) -> dict[str, int]:
     """worker_id -> worker code."""
-    pairs = pd.DataFrame({"id": frame.worker_ids, "code": frame.worker}).drop_duplicates("id")
-    return pd.Series(pairs["code"].to_numpy(), index=pairs["id"].to_numpy())
+    return frame.shared("worker_codes",
+                        lambda: dict(zip(frame.worker_ids.tolist(), frame.worker.tolist(), strict=True)))
 
 
 def decayed_history(frame: ProofFrame, half_life_days: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(decisions, decayed decisions, decayed rejections) of each row's worker decided before it was submitted."""
     dec = frame.context.decisions
-    dec = dec[dec["decision"].isin(["approved", "rejected"]) & (dec["decided_at"] <= frame.context.now)]
-    codes = dec["worker_id"].astype(str).map(code_lookup(frame)).to_numpy(dtype=float)
-    keep = ~np.isnan(codes)
-    worker = codes[keep].astype(np.int64)
-    when = to_seconds(dec["decided_at"])[keep]
-    rejected = (dec["decision"].to_numpy() == "rejected")[keep].astype(float)
+    verdict = dec["decision"].to_numpy()
+    decided = to_seconds(dec["decided_at"])
+    counted = ((verdict == "approved") | (verdict == "rejected")) & (decided <= frame.now)
+    lookup = code_lookup(frame)
+    codes = np.fromiter((lookup.get(w, -1) for w in dec["worker_id"].astype(str).to_numpy()[counted].tolist()),
+                        dtype=np.int64, count=int(counted.sum()))
+    keep = codes >= 0
+    worker = codes[keep]
+    when = decided[counted][keep]
+    rejected = (verdict[counted] == "rejected")[keep].astype(float)
     zeros = np.zeros(frame.n)
     if not len(worker):
         return zeros, zeros, zeros

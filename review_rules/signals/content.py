@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from review_rules import imagedup, ipintel, textdup
-from review_rules.frame import HOUR, ProofFrame
+from review_rules.frame import HOUR, ProofFrame, to_seconds
 from review_rules.groups import dense, examples, nunique_by, ramp, windowed_groups
 from review_rules.params import FloatParam, IntParam
 from review_rules.registry import SignalResult, signal
@@ -112,10 +112,12 @@ def _approved(frame: ProofFrame) -> np.ndarray:
     decisions = frame.context.decisions
     if decisions.empty:
         return np.zeros(frame.n, dtype=bool)
-    latest = decisions[decisions["decided_at"] <= frame.context.now].sort_values("decided_at") \
-        .drop_duplicates("proof_id", keep="last")
-    approved_ids = set(latest.loc[latest["decision"] == "approved", "proof_id"].astype(str))
-    return pd.Series(frame.ids).isin(approved_ids).to_numpy(dtype=bool)
+    when = to_seconds(decisions["decided_at"])
+    known = when <= frame.now
+    order = np.flatnonzero(known)[np.argsort(when[known], kind="stable")]
+    latest = dict(zip(decisions["proof_id"].astype(str).to_numpy()[order].tolist(),
+                      decisions["decision"].to_numpy()[order].tolist(), strict=True))  # later decisions win
+    return np.fromiter((latest.get(pid) == "approved" for pid in frame.ids), dtype=bool, count=frame.n)
 
 
 @signal("content.screenshot_near", title="Near-identical screenshot", weight=0.6,
