@@ -93,7 +93,7 @@ class _Lookups:
     building a statement (and its cache key) per call cost more than running it."""
 
     targets: sa.Select
-    newest: sa.CompoundSelect
+    nearest: sa.CompoundSelect
     linked: sa.Select
     workers: sa.Select
     campaigns: sa.Select
@@ -113,24 +113,44 @@ def _lookups(dialect: str) -> _Lookups:
     def window(name: str) -> sa.ColumnElement:
         return P.c.submitted_at.between(sa.bindparam(f"{name}_from"), sa.bindparam(f"{name}_to"))
 
-    def newest(condition: sa.ColumnElement, span: str, cap: str) -> sa.Subquery:
-        return PROOF_QUERY.where(condition, window(span)).order_by(P.c.submitted_at.desc()) \
+    moment = sa.bindparam("moment", type_=P.c.submitted_at.type)
+    if dialect == "postgresql":
+        distance = sa.func.abs(sa.extract("epoch", P.c.submitted_at - moment))
+    else:
+        distance = sa.func.abs(sa.func.julianday(P.c.submitted_at) - sa.func.julianday(moment))
+
+    def nearest(condition: sa.ColumnElement, span: str, cap: str) -> sa.Subquery:
+        """The `cap` rows matching `condition` within the window `span` closest in time to the
+        targets: for a fresh proof its newest history, for a rescored one both sides of it."""
+        return PROOF_QUERY.where(condition, window(span)).order_by(distance, P.c.id) \
             .limit(sa.bindparam(cap, type_=sa.Integer)).subquery()
 
-    busy = [newest(among(P.c.worker_id, "accounts"), "history", "account_cap"),
-            newest(sa.or_(among(P.c.device_fp_hash, "devices"), among(P.c.screenshot_sha256, "files")),
-                   "history", "shared_cap"),
-            newest(sa.or_(among(P.c.ip_hash, "addresses"), among(P.c.ip_prefix_hash, "prefixes")),
-                   "network", "network_cap"),
-            newest(among(P.c.campaign_id, "campaigns"), "campaign", "campaign_cap")]
-    nth = sa.func.row_number().over(partition_by=P.c.worker_id, order_by=P.c.submitted_at.desc())
-    ranked = PROOF_QUERY.add_columns(nth.label("nth")).where(among(P.c.worker_id, "workers"), window("linked")) \
-        .subquery()
+    busy = [nearest(among(P.c.worker_id, "accounts"), "history", "account_cap"),
+            # other accounts on the fingerprints and files: the targets' own come, capped, above
+            nearest(sa.and_(sa.or_(among(P.c.device_fp_hash, "devices"), among(P.c.screenshot_sha256, "files")),
+                            sa.not_(among(P.c.worker_id, "accounts"))), "history", "shared_cap"),
+            nearest(sa.or_(among(P.c.ip_hash, "addresses"), among(P.c.ip_prefix_hash, "prefixes")),
+                    "network", "network_cap"),
+            nearest(among(P.c.campaign_id, "campaigns"), "campaign", "campaign_cap")]
+
+    def nearest_per_account() -> sa.Select:
+        """The `per_account` proofs of each of `workers` within the linked window closest in time."""
+        cap = sa.bindparam("per_account", type_=sa.Integer)
+        if dialect == "postgresql":  # one small index scan per account
+            accounts = sa.func.unnest(sa.bindparam("workers", type_=postgresql.ARRAY(P.c.worker_id.type))) \
+                .table_valued("id").render_derived(name="accounts")
+            rows = PROOF_QUERY.where(P.c.worker_id == accounts.c.id, window("linked")) \
+                .order_by(distance, P.c.id).limit(cap).lateral()
+            return sa.select(*(rows.c[name] for name in PROOF_NAMES)).select_from(accounts.join(rows, sa.true()))
+        nth = sa.func.row_number().over(partition_by=P.c.worker_id, order_by=(distance, P.c.id))
+        ranked = PROOF_QUERY.add_columns(nth.label("nth")).where(among(P.c.worker_id, "workers"),
+                                                                 window("linked")).subquery()
+        return sa.select(*(ranked.c[name] for name in PROOF_NAMES)).where(ranked.c.nth <= cap)
+
     return _Lookups(
         targets=PROOF_QUERY.where(among(P.c.id, "ids")),
-        newest=sa.union_all(*(sa.select(subquery) for subquery in busy)),
-        linked=sa.select(*(ranked.c[name] for name in PROOF_NAMES))
-        .where(ranked.c.nth <= sa.bindparam("per_account", type_=sa.Integer)),
+        nearest=sa.union_all(*(sa.select(subquery) for subquery in busy)),
+        linked=nearest_per_account(),
         workers=sa.select(W.c.id, *WORKER_FIELDS.values()).where(among(W.c.id, "ids")),
         campaigns=sa.select(C.c.id, *CAMPAIGN_FIELDS.values()).where(among(C.c.id, "ids")),
         sessions=SESSIONS_QUERY.where(among(S.c.room_id, "rooms"), S.c.ends_at >= sa.bindparam("since"),
@@ -175,7 +195,7 @@ _IN_CONTEXT_ORDER = itemgetter(*[[*PROOF_NAMES, *WORKER_FIELDS, *CAMPAIGN_FIELDS
 
 def build_context(proof_ids: list[str], *, history_days: int = 30, network_days: int = 3,
                   campaign_window_hours: float = 1, account_rows_per_proof: int = 300,
-                  shared_rows_per_proof: int = 1000, network_rows_per_proof: int = 500,
+                  shared_rows_per_proof: int = 300, network_rows_per_proof: int = 500,
                   campaign_rows_per_proof: int = 300, linked_workers_per_proof: int = 20,
                   linked_history_days: int = 7, linked_rows_per_account: int = 30,
                   now: datetime | None = None) -> ScoringContext:
@@ -206,7 +226,8 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     same_phone = {w for chunk in _chunks(own)
                   for w in db.session.scalars(sa.select(W.c.id).where(W.c.phone_hash.in_(phone)), {"ids": chunk})}
     count = len(targets)
-    bounds = {**_span("history", first, last, timedelta(days=history_days)),
+    moment = _middle(times)
+    bounds = {"moment": moment, **_span("history", first, last, timedelta(days=history_days)),
               **_span("network", first, last, timedelta(days=network_days)),
               **_span("campaign", first, last, timedelta(hours=campaign_window_hours)),
               "account_cap": account_rows_per_proof * count, "shared_cap": shared_rows_per_proof * count,
@@ -214,9 +235,9 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     for params in _rounds(accounts=own | same_phone, devices=_values(targets, "device_fp_hash"),
                           files=_values(targets, "screenshot_sha256"), addresses=_values(targets, "ip_hash"),
                           prefixes=_values(targets, "ip_prefix_hash"), campaigns=_values(targets, "campaign_id")):
-        found.fetch(lookups.newest, {**params, **bounds})
+        found.fetch(lookups.nearest, {**params, **bounds})
     linked = _linked_workers(found.values(), targets, same_phone, linked_workers_per_proof * count)
-    recent = {**_span("linked", first, last, timedelta(days=linked_history_days)),
+    recent = {"moment": moment, **_span("linked", first, last, timedelta(days=linked_history_days)),
               "per_account": linked_rows_per_account}
     for params in _rounds(workers=linked):
         found.fetch(lookups.linked, {**params, **recent})
@@ -245,6 +266,11 @@ def _times(rows: list[tuple]) -> list[datetime]:
     return [r[at].replace(tzinfo=UTC) for r in rows if r[at] is not None]
 
 
+def _middle(times: list[datetime]) -> datetime:
+    """The mean of the targets' times: history is taken closest to it."""
+    return times[0] + sum((t - times[0] for t in times), timedelta()) / len(times)
+
+
 def _linked_workers(rows: Iterable[tuple], targets: list[tuple], same_phone: set[str], limit: int) -> list[str]:
     """Accounts met in the first lookups, strongest link first: a shared device, phone or file,
     then the same address, then the same campaign closest in time; capped at `limit`."""
@@ -252,8 +278,7 @@ def _linked_workers(rows: Iterable[tuple], targets: list[tuple], same_phone: set
     shared = [(AT[key], _values(targets, key)) for key in ("device_fp_hash", "screenshot_sha256")]
     address_at, addresses = AT["ip_hash"], _values(targets, "ip_hash")
     worker_at, submitted_at = AT["worker_id"], AT["submitted_at"]
-    times = _times(targets)
-    moment = times[0] + sum((t - times[0] for t in times), timedelta()) / len(times)
+    moment = _middle(_times(targets))
     ranked = []
     for position, row in enumerate(rows):
         worker = row[worker_at]

@@ -97,9 +97,9 @@ def test_linked_accounts_bring_their_recent_history_strongest_link_first(runner,
     assert context_ids(2) == {"t", "s1", "a1", "s2", "a2"}
 
 
-def test_busy_lookups_are_capped_newest_first(runner, world):
-    """A hot campaign brings only its newest proofs around the target, and a linked account only
-    its newest recent proofs, however many there are."""
+def test_busy_lookups_are_capped_closest_in_time_first(runner, world):
+    """A hot campaign brings only its proofs closest in time to the target (the newest, for a fresh
+    proof; both sides, for one rescored later), and a linked account only its closest recent proofs."""
     def proof(pid: str, worker: str, at: str, campaign: str = "c1", fp: str | None = None) -> dict:
         return f.proof(id=pid, worker_id=worker, campaign_id=campaign, submitted_at=at,
                        ip=f"198.51.{sum(map(ord, pid))}.7",  # a /24 of its own: no network link
@@ -125,6 +125,8 @@ def test_busy_lookups_are_capped_newest_first(runner, world):
     # the target is the campaign's newest proof, so it takes one of the three places
     assert context_ids(campaign_rows_per_proof=3, linked_workers_per_proof=0) == {"t", "c3", "c4", "l0"}
     assert context_ids(linked_rows_per_account=2, linked_workers_per_proof=1) == everything - {"l2", "l3"}
+    rescored = build_context(["c2"], campaign_rows_per_proof=3, linked_workers_per_proof=0)
+    assert set(rescored.proofs["proof_id"]) == {"c1", "c2", "c3"}  # 10 min either side; t is 35 min later
 
 
 def test_single_and_batch_scoring_agree(runner, world):
