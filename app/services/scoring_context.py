@@ -98,8 +98,7 @@ class _Lookups:
     workers: sa.Select
     campaigns: sa.Select
     sessions: sa.Select
-    decisions_of_workers: sa.Select
-    decisions_of_proofs: sa.Select
+    decisions: sa.CompoundSelect
 
 
 @functools.cache
@@ -155,8 +154,9 @@ def _lookups(dialect: str) -> _Lookups:
         campaigns=sa.select(C.c.id, *CAMPAIGN_FIELDS.values()).where(among(C.c.id, "ids")),
         sessions=SESSIONS_QUERY.where(among(S.c.room_id, "rooms"), S.c.ends_at >= sa.bindparam("since"),
                                       S.c.starts_at <= sa.bindparam("until")),
-        decisions_of_workers=DECISIONS_QUERY.where(among(P.c.worker_id, "ids")),
-        decisions_of_proofs=DECISIONS_QUERY.where(among(D.c.proof_id, "ids")),
+        # two branches: an OR across the joined tables defeats both indexes
+        decisions=sa.union_all(DECISIONS_QUERY.where(among(P.c.worker_id, "workers")),
+                               DECISIONS_QUERY.where(among(D.c.proof_id, "proofs"))),
     )
 
 
@@ -338,10 +338,9 @@ def _decisions(scope: tuple[Iterable[str], Iterable[str]] | None) -> pd.DataFram
     if scope is None:
         rows = _rows(DECISIONS_QUERY)
     else:
-        workers, proofs = scope  # two lookups: an OR across the joined tables defeats both indexes
-        lookups = _statements()
-        rows = [row for params in _rounds(ids=workers) for row in _rows(lookups.decisions_of_workers, params)]
-        rows += [row for params in _rounds(ids=proofs) for row in _rows(lookups.decisions_of_proofs, params)]
+        workers, proofs = scope
+        rows = [row for params in _rounds(workers=workers, proofs=proofs)
+                for row in _rows(_statements().decisions, params)]
         rows = list(dict.fromkeys(rows))  # each decision once, first seen first
     out = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
     out["decided_at"] = pd.to_datetime(out["decided_at"], utc=True)
