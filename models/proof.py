@@ -49,6 +49,12 @@ class Proof(db.Model):
         sa.Index("ix_proofs_state_id", "state", "id"),
         sa.Index("ix_proofs_worker_submitted", "worker_id", "submitted_at"),
         sa.Index("ix_proofs_campaign_submitted", "campaign_id", "submitted_at"),
+        # Evidence keys are looked up within a time window: with the time in the index, a busy
+        # address or a farm's fingerprint reads only the rows inside the window from the table.
+        sa.Index("ix_proofs_ip_hash_submitted", "ip_hash", "submitted_at"),
+        sa.Index("ix_proofs_ip_prefix_hash_submitted", "ip_prefix_hash", "submitted_at"),
+        sa.Index("ix_proofs_device_fp_hash_submitted", "device_fp_hash", "submitted_at"),
+        sa.Index("ix_proofs_screenshot_sha256_submitted", "screenshot_sha256", "submitted_at"),
         # A campaign's live proofs are counted at every intake (budget and cap): answered from the
         # index alone once the table is vacuumed, instead of one heap page per proof.
         sa.Index("ix_proofs_campaign_state", "campaign_id", "state"),
@@ -63,19 +69,19 @@ class Proof(db.Model):
     watch_seconds: Mapped[int | None] = mapped_column()
     user_agent: Mapped[str | None] = mapped_column(sa.Text)
     comment_text: Mapped[str | None] = mapped_column(sa.Text)
-    screenshot_sha256: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    screenshot_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     screenshot_phash: Mapped[str | None] = mapped_column(sa.String(16))
 
     ip_enc: Mapped[str] = mapped_column(sa.Text)
-    ip_hash: Mapped[str] = mapped_column(sa.String(32), index=True)
-    ip_prefix_hash: Mapped[str] = mapped_column(sa.String(32), index=True)
+    ip_hash: Mapped[str] = mapped_column(sa.String(32))
+    ip_prefix_hash: Mapped[str] = mapped_column(sa.String(32))
     ip_version: Mapped[int] = mapped_column(sa.SmallInteger)
     ip_country: Mapped[str | None] = mapped_column(sa.String(8))
     ip_asn_name: Mapped[str | None] = mapped_column(sa.String(200))
     ip_asn_cidr: Mapped[str | None] = mapped_column(sa.String(64))
 
     device_present: Mapped[bool] = mapped_column(default=False)
-    device_fp_hash: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    device_fp_hash: Mapped[str | None] = mapped_column(sa.String(32))
     device_canvas_hash: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     device_platform: Mapped[str | None] = mapped_column(sa.String(64))
     device_os: Mapped[str | None] = mapped_column(sa.String(64))

@@ -27,9 +27,9 @@ DEFAULT_HARD_HOLD = {"content.screenshot_reuse": 1.0}
 # How much history the database loader (app/services/scoring_context.py) brings for each target.
 # Every lookup is capped per target proof (newest rows first), so one busy key cannot flood a context.
 DEFAULT_CONTEXT = {"history_days": 30, "network_days": 3, "campaign_window_hours": 1,
-                   "account_rows_per_proof": 300, "shared_rows_per_proof": 300, "network_rows_per_proof": 500,
-                   "campaign_rows_per_proof": 300, "linked_workers_per_proof": 20, "linked_history_days": 7,
-                   "linked_rows_per_account": 30}
+                   "account_rows_per_proof": 150, "shared_rows_per_proof": 150, "network_rows_per_proof": 200,
+                   "campaign_rows_per_proof": 150, "linked_workers_per_proof": 20, "linked_history_days": 7,
+                   "linked_rows_per_account": 15}
 CONTEXT_BOUNDS = {"history_days": (1, 365), "network_days": (1, 60), "campaign_window_hours": (0, 72),
                   "account_rows_per_proof": (10, 100_000), "shared_rows_per_proof": (10, 100_000),
                   "network_rows_per_proof": (10, 100_000), "campaign_rows_per_proof": (10, 100_000),

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql
 
 from models import Campaign, LiveSession, Proof, ReviewDecision, Worker, db, utcnow
 from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, SESSION_COLUMNS, TIME_COLUMNS, ScoringContext
+from review_rules.engine import DEFAULT_CONTEXT
 
 CHUNK = 900  # SQLite's bound-parameter limit is 999
 P, W, C = Proof.__table__, Worker.__table__, Campaign.__table__
@@ -193,12 +194,7 @@ _CONTEXT_NAMES = [c for c in PROOF_COLUMNS if c != "is_target"]
 _IN_CONTEXT_ORDER = itemgetter(*[[*PROOF_NAMES, *WORKER_FIELDS, *CAMPAIGN_FIELDS].index(c) for c in _CONTEXT_NAMES])
 
 
-def build_context(proof_ids: list[str], *, history_days: int = 30, network_days: int = 3,
-                  campaign_window_hours: float = 1, account_rows_per_proof: int = 300,
-                  shared_rows_per_proof: int = 300, network_rows_per_proof: int = 500,
-                  campaign_rows_per_proof: int = 300, linked_workers_per_proof: int = 20,
-                  linked_history_days: int = 7, linked_rows_per_account: int = 30,
-                  now: datetime | None = None) -> ScoringContext:
+def build_context(proof_ids: list[str], *, now: datetime | None = None, **settings: float) -> ScoringContext:
     """Targets (is_target) with their relevant history; unknown ids are left out.
 
     The same few lookups whatever the batch size (each chunked by 900 values): the targets; the
@@ -208,8 +204,13 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
     the same time, each lookup capped per target so a device farm, a carrier NAT address or a hot
     campaign cannot flood one proof's context; the recent proofs of the most strongly linked
     accounts (capped per account); the targets' room sessions and the decisions their scores can
-    use. Rows stay plain tuples until the one frame at the end.
+    use. Rows stay plain tuples until the one frame at the end. `settings` are the rule set's
+    `context` section (review_rules.engine.DEFAULT_CONTEXT fills what is not given).
     """
+    unknown = sorted(set(settings) - set(DEFAULT_CONTEXT))
+    if unknown:
+        raise TypeError(f"unknown context setting(s) {unknown}")
+    setting = {**DEFAULT_CONTEXT, **settings}
     lookups = _statements()
     found = _Gathered()
     for params in _rounds(ids=proof_ids):
@@ -227,18 +228,18 @@ def build_context(proof_ids: list[str], *, history_days: int = 30, network_days:
                   for w in db.session.scalars(sa.select(W.c.id).where(W.c.phone_hash.in_(phone)), {"ids": chunk})}
     count = len(targets)
     moment = _middle(times)
-    bounds = {"moment": moment, **_span("history", first, last, timedelta(days=history_days)),
-              **_span("network", first, last, timedelta(days=network_days)),
-              **_span("campaign", first, last, timedelta(hours=campaign_window_hours)),
-              "account_cap": account_rows_per_proof * count, "shared_cap": shared_rows_per_proof * count,
-              "network_cap": network_rows_per_proof * count, "campaign_cap": campaign_rows_per_proof * count}
+    bounds = {"moment": moment, **_span("history", first, last, timedelta(days=setting["history_days"])),
+              **_span("network", first, last, timedelta(days=setting["network_days"])),
+              **_span("campaign", first, last, timedelta(hours=setting["campaign_window_hours"])),
+              **{f"{lookup}_cap": setting[f"{lookup}_rows_per_proof"] * count
+                 for lookup in ("account", "shared", "network", "campaign")}}
     for params in _rounds(accounts=own | same_phone, devices=_values(targets, "device_fp_hash"),
                           files=_values(targets, "screenshot_sha256"), addresses=_values(targets, "ip_hash"),
                           prefixes=_values(targets, "ip_prefix_hash"), campaigns=_values(targets, "campaign_id")):
         found.fetch(lookups.nearest, {**params, **bounds})
-    linked = _linked_workers(found.values(), targets, same_phone, linked_workers_per_proof * count)
-    recent = {"moment": moment, **_span("linked", first, last, timedelta(days=linked_history_days)),
-              "per_account": linked_rows_per_account}
+    linked = _linked_workers(found.values(), targets, same_phone, setting["linked_workers_per_proof"] * count)
+    recent = {"moment": moment, **_span("linked", first, last, timedelta(days=setting["linked_history_days"])),
+              "per_account": setting["linked_rows_per_account"]}
     for params in _rounds(workers=linked):
         found.fetch(lookups.linked, {**params, **recent})
     rows = list(found.values())
