@@ -13,16 +13,18 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from flask import current_app
 
 from app.services.models_registry import load_active
-from ml.explain import explain
+from ml.explain import explain, predict_with_shifts
 from ml.features import feature_frame, unseen_signals
-from ml.predict import predict_within, run_within
+from ml.predict import ModelTimeout, predict_within, run_within
 from ml.registry import ModelBundle
 
 log = logging.getLogger(__name__)
+STACKED_EXPLANATIONS = 64  # up to this many proofs, scores and explanation shifts come from one prediction
 
 
 @dataclass
@@ -35,6 +37,7 @@ class ModelOutcome:
     features: pd.DataFrame | None = None
     timeout: float | None = None
     unseen: tuple[str, ...] = ()  # signals the model could not learn: the rules' reading is a floor
+    shifts: np.ndarray | None = None  # explanation shifts per feature row, when predicted with the scores
 
 
 def model_outcome(rule_output, model_dir: Path, timeout: float | None) -> ModelOutcome:  # noqa: ANN001
@@ -46,14 +49,35 @@ def model_outcome(rule_output, model_dir: Path, timeout: float | None) -> ModelO
         log.error("model %s unusable, scoring in degraded mode: %s", active.row.version, active.error)
         return ModelOutcome(probabilities=None, degraded=True, error=active.error)
     features = feature_frame(rule_output)
+    shifts = None
     try:
-        probabilities = predict_within(active.bundle, features, timeout)
+        if len(features) <= STACKED_EXPLANATIONS:
+            probabilities, shifts = _with_shifts(active.bundle, features, timeout)
+        else:
+            probabilities = predict_within(active.bundle, features, timeout)
     except Exception as exc:  # noqa: BLE001 - any model failure degrades to the rules, it never loses a proof
         log.error("model %s failed, scoring in degraded mode: %s", active.bundle.version, exc)
         return ModelOutcome(probabilities=None, degraded=True, error=str(exc))
     unseen = tuple(unseen_signals(active.bundle.meta, list(rule_output.scores.columns)))
     return ModelOutcome(probabilities=probabilities, version=active.bundle.version, bundle=active.bundle,
-                        features=features, timeout=timeout, unseen=unseen)
+                        features=features, timeout=timeout, unseen=unseen, shifts=shifts)
+
+
+def _with_shifts(bundle: ModelBundle, features: pd.DataFrame,
+                 timeout: float | None) -> tuple[pd.Series, np.ndarray | None]:
+    """Scores with their explanation shifts in one prediction; scores alone if the stacking fails
+    (an explanation must never cost the score), degraded only if the model itself fails."""
+    try:
+        return run_within(lambda: predict_with_shifts(bundle, features, _tried(bundle)), timeout)
+    except ModelTimeout:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        log.warning("explanation shifts skipped for model %s: %s", bundle.version, exc)
+        return predict_within(bundle, features, timeout), None
+
+
+def _tried(bundle: ModelBundle) -> int:
+    return int(bundle.meta.get("config", {}).get("explain_features", 12))
 
 
 def active_model_outcome(rule_output) -> ModelOutcome:  # noqa: ANN001 - RuleOutput
@@ -70,11 +94,15 @@ def explanations(outcome: ModelOutcome, routes: pd.Series, top: int = 5) -> pd.S
     read = routes.index[(routes != "auto_approve").to_numpy()]
     if len(read) == 0:
         return result
-    tried = int(outcome.bundle.meta.get("config", {}).get("explain_features", 12))
     try:
         base = outcome.probabilities.loc[read].to_numpy() if outcome.probabilities is not None else None
-        rows = run_within(lambda: explain(outcome.bundle, outcome.features.loc[read], top=top, tried=tried,
-                                          base=base), outcome.timeout)
+        if outcome.shifts is not None:
+            shifts = outcome.shifts[:, outcome.features.index.get_indexer(read)]
+            rows = explain(outcome.bundle, outcome.features.loc[read], top=top, tried=_tried(outcome.bundle),
+                           base=base, shifts=shifts)
+        else:
+            rows = run_within(lambda: explain(outcome.bundle, outcome.features.loc[read], top=top,
+                                              tried=_tried(outcome.bundle), base=base), outcome.timeout)
     except Exception as exc:  # noqa: BLE001 - an explanation must never fail the score
         log.warning("explanations skipped for model %s: %s", outcome.bundle.version, exc)
         return result

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from app.services import model_scoring
 from app.services.models_registry import promote, register_candidate
 from ml.predict import ModelTimeout, predict_within
 from ml.registry import ModelBundle, clear_cache, save_artifact
@@ -96,14 +95,19 @@ def test_missing_artifact_scores_degraded(app, runner, world):
     assert {(s.degraded, s.route) for s in scored(runner, world).values()} == {(True, "review")}
 
 
+class FailingModel:
+    """A picklable 'model' whose every prediction raises `failure`."""
+
+    def __init__(self, failure: Exception):
+        self.failure = failure
+
+    def predict_proba(self, x: pd.DataFrame):  # noqa: ANN201
+        raise self.failure
+
+
 @pytest.mark.parametrize("failure", [ModelTimeout("took longer than 5s"), ValueError("feature mismatch")])
-def test_a_model_that_times_out_or_raises_degrades_to_rules(app, runner, world, monkeypatch, failure):
-    install_model(app, ColumnRisk(FEATURE, base=0.01))
-
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        raise failure
-
-    monkeypatch.setattr(model_scoring, "predict_within", broken)
+def test_a_model_that_times_out_or_raises_degrades_to_rules(app, runner, world, failure):
+    install_model(app, FailingModel(failure))
     scores = scored(runner, world)
     assert {(s.degraded, s.route) for s in scores.values()} == {(True, "review")}
     assert all(s.risk_score == pytest.approx(s.rule_score) for s in scores.values())

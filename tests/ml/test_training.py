@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from ml.evaluate import beats, expected_calibration_error, metrics, recall_at_fpr
-from ml.explain import explain
+from ml.explain import explain, predict_with_shifts
 from ml.features import unseen_signals
+from ml.predict import predict_proba
 from ml.registry import ArtifactError, load_artifact, load_cached, save_artifact
 from ml.train import NotEnoughLabels, check_labels, time_split, train
 from tests.ml.synthetic import FAST, labelled_set
@@ -83,6 +84,18 @@ def test_explanation_lists_top_contributions_per_proof():
     for items in rows:
         sizes = [abs(item["contribution"]) for item in items]
         assert sizes == sorted(sizes, reverse=True)
+
+
+def test_one_stacked_prediction_gives_the_same_scores_and_explanations():
+    data = labelled_set(1200)
+    bundle = train(data, FAST).bundle
+    features = data.features.iloc[-12:]
+    scores, shifts = predict_with_shifts(bundle, features, tried=4)
+    alone = predict_proba(bundle, features)
+    assert scores.index.equals(alone.index) and np.array_equal(scores.to_numpy(), alone.to_numpy())
+    assert shifts.shape == (4, 12) and np.abs(shifts).sum() > 0
+    assert explain(bundle, features, top=2, tried=4, base=scores.to_numpy(), shifts=shifts) == \
+        explain(bundle, features, top=2, tried=4)
 
 
 def test_artifact_refuses_a_tampered_file_and_files_outside_the_model_dir(tmp_path):
