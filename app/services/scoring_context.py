@@ -14,51 +14,31 @@ online, building statements and frames per lookup cost more than the lookups the
 """
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
-from models import Campaign, LiveSession, Proof, ReviewDecision, Worker, db, utcnow
+from app.services.context_queries import (
+    AT,
+    CAMPAIGN_FIELDS,
+    DECISIONS_QUERY,
+    PROOF_NAMES,
+    PROOF_QUERY,
+    SESSIONS_QUERY,
+    WORKER_FIELDS,
+    Lookups,
+    lookups,
+)
+from models import Campaign, Proof, Worker, db, utcnow
 from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, SESSION_COLUMNS, TIME_COLUMNS, ScoringContext
 from review_rules.engine import DEFAULT_CONTEXT
 
 CHUNK = 900  # SQLite's bound-parameter limit is 999
 P, W, C = Proof.__table__, Worker.__table__, Campaign.__table__
-S, D = LiveSession.__table__, ReviewDecision.__table__
-LINK_KEYS = ("device_fp_hash", "screenshot_sha256")  # with the account, looked up over the whole history window
-NETWORK_KEYS = ("ip_hash", "ip_prefix_hash")  # busy addresses (carrier NAT): a short window
-
-
-def _plain(column: sa.Column) -> sa.ColumnElement:
-    """A datetime column read as plain DateTime (naive UTC), converted in bulk by pandas."""
-    return sa.type_coerce(column, sa.DateTime())
-
-
-# The context's worker and campaign columns, read by key and appended to the proof rows: a join
-# in every history lookup lets the planner pick a scan of the whole workers table for a few rows.
-WORKER_FIELDS = {"worker_created_at": _plain(W.c.created_at), "worker_region": W.c.region,
-                 "worker_timezone": W.c.timezone, "worker_language": W.c.language,
-                 "worker_phone_hash": W.c.phone_hash}
-CAMPAIGN_FIELDS = {"brand_id": C.c.brand_id, "room_id": C.c.room_id, "action": C.c.action,
-                   "min_watch_seconds": C.c.min_watch_seconds, "campaign_starts_at": _plain(C.c.starts_at),
-                   "campaign_ends_at": _plain(C.c.ends_at)}
-PROOF_FIELDS = [_plain(P.c[c]).label(c) if c in ("accepted_at", "started_at", "submitted_at") else P.c[c]
-                for c in PROOF_COLUMNS if c in P.c and c != "is_target"]
-
-
-PROOF_QUERY = sa.select(P.c.id.label("proof_id"), *[c for c in PROOF_FIELDS if c.name != "id"])
-PROOF_NAMES = list(PROOF_QUERY.selected_columns.keys())
-AT = {name: position for position, name in enumerate(PROOF_NAMES)}  # where each column sits in a proof row
-SESSIONS_QUERY = sa.select(S.c.room_id, _plain(S.c.starts_at).label("starts_at"), _plain(S.c.ends_at).label("ends_at"))
-DECISIONS_QUERY = sa.select(D.c.proof_id, P.c.worker_id, D.c.decision, _plain(D.c.decided_at).label("decided_at")) \
-    .select_from(D.join(P, P.c.id == D.c.proof_id)).where(D.c.decision.in_(("approved", "rejected")))
 
 
 def _rows(query: sa.Executable, params: dict | None = None) -> list[tuple]:
@@ -88,81 +68,8 @@ def _rounds(**values: Iterable) -> Iterable[dict[str, list]]:
         yield {name: c[round_] if round_ < len(c) else [] for name, c in chunked.items()}
 
 
-@dataclass(frozen=True)
-class _Lookups:
-    """The online lookups, built once per dialect with bind parameters for keys, windows and caps:
-    building a statement (and its cache key) per call cost more than running it."""
-
-    targets: sa.Select
-    nearest: sa.CompoundSelect
-    linked: sa.Select
-    workers: sa.Select
-    campaigns: sa.Select
-    sessions: sa.Select
-    decisions: sa.CompoundSelect
-
-
-@functools.cache
-def _lookups(dialect: str) -> _Lookups:
-    def among(column: sa.Column, name: str) -> sa.ColumnElement:
-        """`column IN :name`; on PostgreSQL `= ANY(:name)`, one array parameter instead of one per value."""
-        if dialect == "postgresql":
-            return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
-        return column.in_(sa.bindparam(name, expanding=True))
-
-    def window(name: str) -> sa.ColumnElement:
-        return P.c.submitted_at.between(sa.bindparam(f"{name}_from"), sa.bindparam(f"{name}_to"))
-
-    moment = sa.bindparam("moment", type_=P.c.submitted_at.type)
-    if dialect == "postgresql":
-        distance = sa.func.abs(sa.extract("epoch", P.c.submitted_at - moment))
-    else:
-        distance = sa.func.abs(sa.func.julianday(P.c.submitted_at) - sa.func.julianday(moment))
-
-    def nearest(condition: sa.ColumnElement, span: str, cap: str) -> sa.Subquery:
-        """The `cap` rows matching `condition` within the window `span` closest in time to the
-        targets: for a fresh proof its newest history, for a rescored one both sides of it."""
-        return PROOF_QUERY.where(condition, window(span)).order_by(distance, P.c.id) \
-            .limit(sa.bindparam(cap, type_=sa.Integer)).subquery()
-
-    busy = [nearest(among(P.c.worker_id, "accounts"), "history", "account_cap"),
-            # other accounts on the fingerprints and files: the targets' own come, capped, above
-            nearest(sa.and_(sa.or_(among(P.c.device_fp_hash, "devices"), among(P.c.screenshot_sha256, "files")),
-                            sa.not_(among(P.c.worker_id, "accounts"))), "history", "shared_cap"),
-            nearest(sa.or_(among(P.c.ip_hash, "addresses"), among(P.c.ip_prefix_hash, "prefixes")),
-                    "network", "network_cap"),
-            nearest(among(P.c.campaign_id, "campaigns"), "campaign", "campaign_cap")]
-
-    def nearest_per_account() -> sa.Select:
-        """The `per_account` proofs of each of `workers` within the linked window closest in time."""
-        cap = sa.bindparam("per_account", type_=sa.Integer)
-        if dialect == "postgresql":  # one small index scan per account
-            accounts = sa.func.unnest(sa.bindparam("workers", type_=postgresql.ARRAY(P.c.worker_id.type))) \
-                .table_valued("id").render_derived(name="accounts")
-            rows = PROOF_QUERY.where(P.c.worker_id == accounts.c.id, window("linked")) \
-                .order_by(distance, P.c.id).limit(cap).lateral()
-            return sa.select(*(rows.c[name] for name in PROOF_NAMES)).select_from(accounts.join(rows, sa.true()))
-        nth = sa.func.row_number().over(partition_by=P.c.worker_id, order_by=(distance, P.c.id))
-        ranked = PROOF_QUERY.add_columns(nth.label("nth")).where(among(P.c.worker_id, "workers"),
-                                                                 window("linked")).subquery()
-        return sa.select(*(ranked.c[name] for name in PROOF_NAMES)).where(ranked.c.nth <= cap)
-
-    return _Lookups(
-        targets=PROOF_QUERY.where(among(P.c.id, "ids")),
-        nearest=sa.union_all(*(sa.select(subquery) for subquery in busy)),
-        linked=nearest_per_account(),
-        workers=sa.select(W.c.id, *WORKER_FIELDS.values()).where(among(W.c.id, "ids")),
-        campaigns=sa.select(C.c.id, *CAMPAIGN_FIELDS.values()).where(among(C.c.id, "ids")),
-        sessions=SESSIONS_QUERY.where(among(S.c.room_id, "rooms"), S.c.ends_at >= sa.bindparam("since"),
-                                      S.c.starts_at <= sa.bindparam("until")),
-        # two branches: an OR across the joined tables defeats both indexes
-        decisions=sa.union_all(DECISIONS_QUERY.where(among(P.c.worker_id, "workers")),
-                               DECISIONS_QUERY.where(among(D.c.proof_id, "proofs"))),
-    )
-
-
-def _statements() -> _Lookups:
-    return _lookups(db.session.get_bind().dialect.name)
+def _statements() -> Lookups:
+    return lookups(db.session.get_bind().dialect.name)
 
 
 def _known(lookup: sa.Select | None, fields: dict[str, sa.ColumnElement], key: sa.Column, ids: Iterable) -> dict:
@@ -177,9 +84,9 @@ def _with_attributes(rows: list[tuple], targets: set[str], everything: bool = Fa
     worker's and campaign's columns (all workers and campaigns read at once when `everything`, as
     for a full load), `is_target` where the id is in `targets`."""
     worker_at, campaign_at = AT["worker_id"], AT["campaign_id"]
-    lookups = None if everything else _statements()
-    workers = _known(lookups and lookups.workers, WORKER_FIELDS, W.c.id, {r[worker_at] for r in rows})
-    campaigns = _known(lookups and lookups.campaigns, CAMPAIGN_FIELDS, C.c.id, {r[campaign_at] for r in rows})
+    statements = None if everything else _statements()
+    workers = _known(statements and statements.workers, WORKER_FIELDS, W.c.id, {r[worker_at] for r in rows})
+    campaigns = _known(statements and statements.campaigns, CAMPAIGN_FIELDS, C.c.id, {r[campaign_at] for r in rows})
     no_worker, no_campaign = (None,) * len(WORKER_FIELDS), (None,) * len(CAMPAIGN_FIELDS)
     frame = pd.DataFrame([_IN_CONTEXT_ORDER(row + workers.get(row[worker_at], no_worker)
                                             + campaigns.get(row[campaign_at], no_campaign)) for row in rows],
@@ -211,10 +118,10 @@ def build_context(proof_ids: list[str], *, now: datetime | None = None, **settin
     if unknown:
         raise TypeError(f"unknown context setting(s) {unknown}")
     setting = {**DEFAULT_CONTEXT, **settings}
-    lookups = _statements()
+    statements = _statements()
     found = _Gathered()
     for params in _rounds(ids=proof_ids):
-        found.fetch(lookups.targets, params)
+        found.fetch(statements.targets, params)
     targets = list(found.values())
     if not targets:
         return _finish(_with_attributes([], set()), now or utcnow(), sessions=_sessions([], None),
@@ -234,14 +141,14 @@ def build_context(proof_ids: list[str], *, now: datetime | None = None, **settin
               **{f"{lookup}_cap": setting[f"{lookup}_rows_per_proof"] * count
                  for lookup in ("account", "shared", "network", "campaign")}}
     for params in _rounds(accounts=own | same_phone, devices=_values(targets, "device_fp_hash"),
-                          files=_values(targets, "screenshot_sha256"), addresses=_values(targets, "ip_hash"),
-                          prefixes=_values(targets, "ip_prefix_hash"), campaigns=_values(targets, "campaign_id")):
-        found.fetch(lookups.nearest, {**params, **bounds})
+                          files=_values(targets, "screenshot_sha256"), prefixes=_values(targets, "ip_prefix_hash"),
+                          campaigns=_values(targets, "campaign_id")):
+        found.fetch(statements.nearest, {**params, **bounds})
     linked = _linked_workers(found.values(), targets, same_phone, setting["linked_workers_per_proof"] * count)
     recent = {"moment": moment, **_span("linked", first, last, timedelta(days=setting["linked_history_days"])),
               "per_account": setting["linked_rows_per_account"]}
     for params in _rounds(workers=linked):
-        found.fetch(lookups.linked, {**params, **recent})
+        found.fetch(statements.linked, {**params, **recent})
     rows = list(found.values())
     frame = _with_attributes(rows, {r[0] for r in targets})
     rooms = pd.unique(frame["room_id"].to_numpy()[frame["is_target"].to_numpy()])
