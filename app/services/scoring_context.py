@@ -72,6 +72,14 @@ def _statements() -> Lookups:
     return lookups(db.session.get_bind().dialect.name)
 
 
+def _plan_once() -> None:
+    """On PostgreSQL, let the prepared lookups keep one generic plan for this transaction: their
+    plans do not depend on the key values, and planning the capped union afresh for every proof
+    took longer than running it (about 2 ms against 1)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_generic_plan"))
+
+
 def _known(lookup: sa.Select | None, fields: dict[str, sa.ColumnElement], key: sa.Column, ids: Iterable) -> dict:
     """key -> tuple of `fields`, for `ids` (every row when lookup is None)."""
     rows = _rows(sa.select(key, *fields.values())) if lookup is None else \
@@ -119,6 +127,7 @@ def build_context(proof_ids: list[str], *, now: datetime | None = None, **settin
         raise TypeError(f"unknown context setting(s) {unknown}")
     setting = {**DEFAULT_CONTEXT, **settings}
     statements = _statements()
+    _plan_once()
     found = _Gathered()
     for params in _rounds(ids=proof_ids):
         found.fetch(statements.targets, params)
