@@ -27,7 +27,10 @@ def _unique(values: np.ndarray) -> np.ndarray:
 
 def factorize(values: pd.Series | np.ndarray) -> np.ndarray:
     """Int64 codes of any column; None, NaN and blank strings become -1."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    # On the bare array: factorizing a Series costs twice as much per call, and online one proof's
+    # context is small enough for that overhead to dominate.
+    array = values.to_numpy() if isinstance(values, pd.Series) else values
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
     codes = codes.astype(np.int64)
     if uniques.dtype == object or pd.api.types.is_string_dtype(uniques.dtype):
         blank = [i for i, v in enumerate(uniques.tolist()) if isinstance(v, str) and (not v or v.isspace())]
@@ -122,6 +125,34 @@ def later_pairs(sorted_groups: np.ndarray, limit: int | None = None) -> tuple[np
     left = np.repeat(np.arange(n), later)
     step = np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later) + 1
     return left, left + step
+
+
+def group_median(key: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The median of `values` over each row's group (NaN values are left out; NaN for a group of none)."""
+    key, values = np.asarray(key, dtype=np.int64), np.asarray(values, dtype=float)
+    out = np.full(len(key), np.nan)
+    known = np.flatnonzero(~np.isnan(values))
+    if not len(known):
+        return out
+    order = known[np.lexsort((values[known], key[known]))]
+    groups = key[order]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    counts = np.diff(np.r_[starts, len(order)])
+    ordered = values[order]
+    medians = (ordered[starts + (counts - 1) // 2] + ordered[starts + counts // 2]) / 2
+    at = np.searchsorted(groups[starts], key)
+    found = (at < len(starts)) & (groups[starts][np.minimum(at, len(starts) - 1)] == key)
+    out[found] = medians[at[found]]
+    return out
+
+
+def running_max_by(key: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Running maximum of `values` within runs of equal `key` (rows already sorted by key)."""
+    out = np.asarray(values, dtype=float).copy()
+    for i in range(1, len(out)):  # sessions of a context: a handful, or a few thousand in a full batch
+        if key[i] == key[i - 1] and out[i - 1] > out[i]:
+            out[i] = out[i - 1]
+    return out
 
 
 def ramp(x: np.ndarray, low: float, high: float) -> np.ndarray:

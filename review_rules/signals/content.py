@@ -63,9 +63,11 @@ def generic_comment(frame: ProofFrame, p: dict) -> SignalResult:
     """A comment task answered with nothing, or with a stock phrase from data/generic_comments.txt
     or a very short text: a hollow interaction, weak evidence on its own."""
     is_task = frame.text("action") == "comment"
-    clean = frame.shared("normalised_comments", lambda: textdup.normalise(frame.df["comment_text"]))
-    empty = clean.isna().to_numpy() | (clean.fillna("").str.len().to_numpy() == 0)
-    generic = clean.isin(generic_comments()).to_numpy() | (clean.fillna("").str.len().to_numpy() < p["min_chars"])
+    clean = frame.shared("normalised_comments", lambda: textdup.normalise(frame.df["comment_text"])).tolist()
+    length = np.fromiter((len(c) if isinstance(c, str) else 0 for c in clean), dtype=np.int64, count=len(clean))
+    stock = generic_comments()
+    empty = length == 0
+    generic = np.fromiter((c in stock for c in clean), dtype=bool, count=len(clean)) | (length < p["min_chars"])
     score = np.where(is_task & empty, 1.0, np.where(is_task & generic, p["generic_score"], 0.0))
     text = frame.text("comment_text")
     return SignalResult(score, lambda rows: ["comment task submitted without a comment" if empty[r]

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from review_rules.frame import DAY, HOUR, ProofFrame, to_seconds
-from review_rules.groups import examples, factorize, ramp, windowed_groups
+from review_rules.groups import examples, factorize, group_median, ramp, running_max_by, windowed_groups
 from review_rules.params import ChoiceListParam, FloatParam, IntParam
 from review_rules.registry import SignalResult, signal
 
@@ -67,7 +66,7 @@ def too_fast(frame: ProofFrame, p: dict) -> SignalResult:
 def session_cover(frame: ProofFrame, begin: np.ndarray, end: np.ndarray, grace: float) -> tuple[np.ndarray, ...]:
     """(overlaps a live session of its room, the room has sessions in the context) per row."""
     sessions = frame.context.sessions
-    rooms = factorize(pd.concat([frame.df["room_id"], sessions["room_id"]], ignore_index=True).astype(object))
+    rooms = factorize(np.concatenate([frame.text("room_id"), sessions["room_id"].to_numpy(dtype=object)]))
     proof_room, session_room = rooms[:frame.n], rooms[frame.n:]
     starts, ends = to_seconds(sessions["starts_at"]), to_seconds(sessions["ends_at"])
     keep = (session_room >= 0) & ~np.isnan(starts) & ~np.isnan(ends)
@@ -77,7 +76,7 @@ def session_cover(frame: ProofFrame, begin: np.ndarray, end: np.ndarray, grace: 
         return np.zeros(frame.n, dtype=bool), has_sessions
     order = np.lexsort((starts, session_room))
     session_room, starts, ends = session_room[order], starts[order], ends[order]
-    reach = pd.Series(ends).groupby(session_room).cummax().to_numpy()  # sessions may overlap
+    reach = running_max_by(session_room, ends)  # sessions may overlap
     base = min(np.nanmin(starts), np.nanmin(np.where(np.isnan(begin), np.inf, begin)))
     span = 2.0 ** 36
     session_key = session_room * span + (starts - base)
@@ -121,7 +120,7 @@ def campaign_burst(frame: ProofFrame, p: dict) -> SignalResult:
     same moment are driven by one hand."""
     campaign = frame.codes("campaign_id")
     crowd, group = windowed_groups(campaign, frame.worker, frame.accepted, float(p["window_seconds"]))
-    usual = pd.Series(crowd.astype(float)).groupby(campaign).transform("median").to_numpy()
+    usual = group_median(campaign, crowd)
     ratio = crowd / np.maximum(np.nan_to_num(usual, nan=1.0), 1.0)
     score = ramp(crowd, p["min_accounts"] - 1, p["full_accounts"]) * ramp(ratio, p["min_ratio"], p["full_ratio"])
     campaign_ids = frame.text("campaign_id")

@@ -49,3 +49,25 @@ def test_factorize_treats_blank_strings_like_missing(values):
     present = [v for v, b in zip(values.astype(object).tolist(), blank, strict=True) if not b]
     kept = codes[codes >= 0]
     assert len(set(kept.tolist())) == len(set(present))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=-1, max_value=4),
+                          st.one_of(st.floats(min_value=-50, max_value=50), st.just(float("nan")))),
+                min_size=1, max_size=40))
+def test_group_median_matches_pandas(rows):
+    key = np.array([k for k, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=float)
+    expected = pd.Series(values).groupby(key).transform("median").to_numpy()
+    np.testing.assert_allclose(groups.group_median(key, values), expected, equal_nan=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=3), st.floats(min_value=-1e9, max_value=1e9)),
+                min_size=1, max_size=40))
+def test_running_max_by_restarts_at_every_key(rows):
+    rows = sorted(rows, key=lambda r: r[0])  # the function expects rows sorted by key
+    key = np.array([k for k, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=float)
+    expected = pd.Series(values).groupby(key).cummax().to_numpy()
+    assert groups.running_max_by(key, values).tolist() == expected.tolist()
