@@ -48,12 +48,15 @@ def existing_keys(table: sa.Table, column: str, keys: Iterable[str]) -> set[str]
 
 
 def insert_new(table: sa.Table, rows: list[dict], key: str = "id") -> list[str]:
-    """Insert the rows whose key is not stored yet; returns the keys inserted, in row order.
+    """Insert the rows whose key is not stored yet; returns the keys inserted.
 
-    One statement (ON CONFLICT DO NOTHING RETURNING key) rather than a read then a write: the
-    answer stays right when a concurrent loader inserts the same key in between.
+    ON CONFLICT DO NOTHING covers a concurrent loader inserting the same key in between.
     """
     if not rows:
+        return []
+    present = existing_keys(table, key, (r[key] for r in rows))
+    fresh = [r for r in rows if r[key] not in present]
+    if not fresh:
         return []
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -62,6 +65,5 @@ def insert_new(table: sa.Table, rows: list[dict], key: str = "id") -> list[str]:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
-    statement = insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
-    inserted = set(db.session.scalars(statement, rows))
-    return [k for k in dict.fromkeys(r[key] for r in rows) if k in inserted]
+    db.session.execute(insert(table).on_conflict_do_nothing(index_elements=[key]), fresh)
+    return [r[key] for r in fresh]

@@ -118,11 +118,8 @@ def ingest_proofs(items: list[Any], vault: PiiVault, *, max_batch: int, client: 
     inserted = insert_new(Proof.__table__, [c for _, c in fresh])
     db.session.flush()
     # A concurrent request may have stored one of these ids between our read and our insert
-    # (the insert then skipped it): re-read those, so a different body is a conflict, never "accepted".
-    stored_now = set(inserted)
-    skipped = [(i, c) for i, c in fresh if c["id"] not in stored_now]
-    if skipped:
-        _refuse_conflicts(skipped, stored_evidence([c["id"] for _, c in skipped]))
+    # (the insert then skipped it): re-read, so a different body is a conflict, never "accepted".
+    _refuse_conflicts(fresh, stored_evidence([c["id"] for _, c in fresh]))
     result = IntakeResult(ids=[c["id"] for c in columns], new_ids=inserted)
     result.unscored_repeats = [pid for pid, ev in stored.items() if ev["state"] == ProofState.RECEIVED.value]
     if inserted:
