@@ -4,9 +4,10 @@ History of a batch: proofs sharing a target's account, phone, fingerprint or scr
 within the history window, proofs on its address or /24 within a few days, proofs on its
 campaign around the same time, then the recent proofs of the most strongly linked accounts, the
 live sessions of the rooms involved and the past decisions a target's score can use. Every
-lookup is capped per target, newest rows first: a device farm, a carrier NAT address or a hot
-campaign would otherwise flood one proof's context, and the cost of scoring grows with every
-row. Every lookup is a set-based query over indexed columns (OR-ed, in chunks), so one proof
+lookup is capped per target, rows closest in time to the targets first: a device farm, a
+carrier NAT address or a hot campaign would otherwise flood one proof's context, and the cost of
+scoring grows with every row. Every lookup is a set-based query over indexed columns (in chunks
+of keys; the statements are in context_queries.py), so one proof
 costs a handful of index scans and a batch of thousands costs the same handful of queries per
 chunk, never one per proof. The statements are built once with bind parameters, and the proof
 rows of all lookups are gathered as tuples, each proof once, becoming one frame at the end:
@@ -113,11 +114,11 @@ def build_context(proof_ids: list[str], *, now: datetime | None = None, **settin
     """Targets (is_target) with their relevant history; unknown ids are left out.
 
     The same few lookups whatever the batch size (each chunked by 900 values): the targets; the
-    accounts on their phone numbers; then, in one round trip, the newest proofs of the target
-    accounts (and accounts on the same phone) and of their fingerprints and screenshot files
-    (history window), of their addresses and /24s (network window) and of their campaigns around
-    the same time, each lookup capped per target so a device farm, a carrier NAT address or a hot
-    campaign cannot flood one proof's context; the recent proofs of the most strongly linked
+    accounts on their phone numbers; then, in one round trip, the proofs closest in time of the
+    target accounts (and accounts on the same phone), of other accounts on their fingerprints and
+    screenshot files (history window), of their /24s (network window) and of their campaigns
+    around the same time, each lookup capped per target so a device farm, a carrier NAT address or
+    a hot campaign cannot flood one proof's context; the recent proofs of the most strongly linked
     accounts (capped per account); the targets' room sessions and the decisions their scores can
     use. Rows stay plain tuples until the one frame at the end. `settings` are the rule set's
     `context` section (review_rules.engine.DEFAULT_CONTEXT fills what is not given).
