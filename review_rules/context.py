@@ -57,23 +57,22 @@ def normalise(context: ScoringContext) -> ScoringContext:
         changes["is_target"] = True
     for column in TIME_COLUMNS:
         values = proofs[column] if column in proofs.columns else pd.Series(None, index=proofs.index, dtype=object)
-        if not _is_utc(values):
-            changes[column] = utc(values)
+        converted = utc(values)  # the column itself when it already is UTC
+        if converted is not values:
+            changes[column] = converted
     if changes:
         proofs = proofs.assign(**changes)
     sessions = context.sessions if len(context.sessions.columns) else empty_frame(SESSION_COLUMNS)
-    if not (_is_utc(sessions["starts_at"]) and _is_utc(sessions["ends_at"])):
-        sessions = sessions.assign(starts_at=utc(sessions["starts_at"]), ends_at=utc(sessions["ends_at"]))
+    starts, ends = sessions["starts_at"], sessions["ends_at"]
+    if utc(starts) is not starts or utc(ends) is not ends:
+        sessions = sessions.assign(starts_at=utc(starts), ends_at=utc(ends))
     decisions = context.decisions if len(context.decisions.columns) else empty_frame(DECISION_COLUMNS)
-    if not _is_utc(decisions["decided_at"]):
-        decisions = decisions.assign(decided_at=utc(decisions["decided_at"]))
+    decided = decisions["decided_at"]
+    if utc(decided) is not decided:
+        decisions = decisions.assign(decided_at=utc(decided))
     now = pd.Timestamp(context.now)
     now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
     return ScoringContext(_positional(proofs), _positional(sessions), _positional(decisions), now)
-
-
-def _is_utc(column: pd.Series) -> bool:
-    return isinstance(column.dtype, pd.DatetimeTZDtype) and str(column.dtype.tz) == "UTC"
 
 
 def _positional(frame: pd.DataFrame) -> pd.DataFrame:
