@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
+from ml.direct import direct_path
 from ml.features import align
 from ml.registry import ModelBundle
 
@@ -70,11 +71,13 @@ def run_within(fn: Callable[[], T], timeout: float | None) -> T:
 
 
 def probabilities(estimator, x: pd.DataFrame) -> np.ndarray:  # noqa: ANN001 - any sklearn classifier
-    """P(fraud) of each row; one OpenMP thread for small inputs."""
-    if len(x) <= SMALL_BATCH:
-        with _threads().limit(limits=1, user_api="openmp"):
-            return estimator.predict_proba(x)[:, 1]
-    return estimator.predict_proba(x)[:, 1]
+    """P(fraud) of each row; small inputs take the direct path (ml/direct.py) on one OpenMP thread."""
+    if len(x) > SMALL_BATCH:
+        return estimator.predict_proba(x)[:, 1]
+    rows = x.to_numpy(dtype=np.float32)
+    direct = direct_path(estimator, list(x.columns), rows)
+    with _threads().limit(limits=1, user_api="openmp"):
+        return direct(rows) if direct else estimator.predict_proba(x)[:, 1]
 
 
 def predict_proba(bundle: ModelBundle, features: pd.DataFrame) -> pd.Series:
