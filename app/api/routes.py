@@ -53,6 +53,10 @@ def post_proofs() -> Response:
     db.session.commit()
     _queue_scoring(result.to_score)
     states = intake.current_states(result.ids)
+    # End the read with a commit, not the teardown's rollback: psycopg forgets a connection's
+    # prepared statements at every rollback, and scoring's lookups are planned once per connection
+    # only while they last (2 to 5 ms a proof; docs/rules.md).
+    db.session.commit()
     entries = [{"id": pid, "status": status, "state": states.get(pid), "url": proof_url(pid)}
                for pid, status in result.statuses()]
     accepted = sum(1 for e in entries if e["status"] == "accepted")

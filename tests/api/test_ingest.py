@@ -1,6 +1,7 @@
 """POST /api/v1/proofs: accept, idempotent repeats, conflicts, commit before enqueue."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -153,3 +154,14 @@ def test_a_concurrent_store_of_the_same_id_with_other_content_is_a_conflict(api,
     assert response.status_code == 409
     assert response.get_json()["items"][0]["field"] == "comment_text"
     assert db.session.get(Proof, "p1").comment_text == f.proof()["comment_text"]
+
+
+def test_scoring_keeps_its_prepared_statements_between_requests(api):
+    """A request that ended in a rollback would make PostgreSQL plan every lookup afresh."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for i in range(8):
+        assert api.post(f.proof(id=f"prep{i}")).status_code == 202
+        db.session.remove()  # what the end of a real request's app context does
+    reused = db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements WHERE generic_plans > 0"))
+    assert reused > 0
