@@ -3,12 +3,19 @@
 Run through scripts/bench/scoring_speed.py online. Steps: a scratch database (wb_bench_online)
 is migrated and loaded with the simulated world by the real `flask import --no-score` (the
 import service); the batch bench's model is registered and promoted; then each request POSTs
-one new proof (a copy of a stored proof under a new id, so its worker, devices, addresses and
-campaign have real history) to /api/v1/proofs through the Flask test client with no Redis, so
-the request stores the proof and scores it in-process: history lookups, rules, model,
-explanation, storage, routing. Latency is measured per request; the database is dropped after
-(--keep-db keeps it; --reuse-db first deletes what earlier runs POSTed, so every run scores the
-same sample against the imported world).
+one proof to /api/v1/proofs through the Flask test client with no Redis, so the request stores
+the proof and scores it in-process: history lookups, rules, model, explanation, storage,
+routing. Latency is measured per request; the database is dropped after (--keep-db keeps it;
+--reuse-db first deletes what earlier runs POSTed, so every run scores the same sample against
+the same stored world).
+
+Two samples (--sample):
+- copies (default, the sample of every earlier figure): random stored proofs resubmitted under
+  new ids at their original moments. Each copy has history on both sides of it, and its own
+  original as a twin at the same instant on the same account, device and address.
+- newest: the world's newest proofs, taken out of the store and POSTed back in time order, as
+  they would arrive online: each finds the whole history before it and nothing after. The end of
+  the simulated month is busy, so these contexts are no smaller.
 """
 from __future__ import annotations
 
@@ -16,8 +23,10 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import statistics
 import time
+from datetime import datetime
 from pathlib import Path
 
 import joblib
@@ -37,6 +46,32 @@ def sample_proofs(world: Path, count: int, seed: int = 3) -> list[dict]:
         lines = handle.readlines()
     picked = random.Random(seed).sample(lines, count)
     return [json.loads(line) for line in picked]
+
+
+SUBMITTED = re.compile(r'"submitted_at":"([^"]+)"')
+
+
+def newest_proofs(world: Path, count: int) -> list[dict]:
+    """The world's `count` newest proofs (by submission time), oldest first."""
+    with (world / "proofs.jsonl").open(encoding="utf-8") as handle:
+        lines = handle.readlines()
+    times = [datetime.fromisoformat(found.group(1)) if (found := SUBMITTED.search(line)) else None
+             for line in lines]
+    order = sorted((t, k) for k, t in enumerate(times) if t is not None)[-count:]
+    return [json.loads(lines[k]) for _, k in order]
+
+
+def take_out(ids: list[str]) -> int:
+    """Remove these proofs from the store (with what import attached to them) to POST them anew."""
+    import sqlalchemy as sa
+
+    from models import FraudFlag, Proof, ProofScore, ReviewDecision, ReviewItem, db
+
+    for model in (FraudFlag, ReviewDecision, ReviewItem, ProofScore):
+        db.session.execute(sa.delete(model).where(model.proof_id.in_(ids)))
+    removed = db.session.execute(sa.delete(Proof).where(Proof.id.in_(ids))).rowcount
+    db.session.commit()
+    return removed
 
 
 def bench_app(url: str, workdir: Path):  # noqa: ANN201 - Flask app
@@ -69,12 +104,14 @@ def new_id(proof: dict, run: str, k: int) -> str:
     return f"{proof['id']}-{run}-{k}"
 
 
-def timed_posts(client, token: str, proofs: list[dict], run: str) -> list[float]:  # noqa: ANN001
+def timed_posts(client, token: str, proofs: list[dict], run: str | None) -> list[float]:  # noqa: ANN001
+    """POST each proof, timed; under a new id (and a new screenshot) for a run of copies, as it is
+    when `run` is None."""
     headers = {"Authorization": f"Bearer {token}"}
     latencies = []
     for k, proof in enumerate(proofs):
-        body = {**proof, "id": new_id(proof, run, k)}
-        if "screenshot_sha256" in proof:  # a new screenshot: a resubmitted file would be a hard hold
+        body = {**proof, "id": new_id(proof, run, k)} if run else proof
+        if run and "screenshot_sha256" in proof:  # a new screenshot: a resubmitted file would be a hard hold
             digest = hashlib.sha256(body["id"].encode()).hexdigest()
             body.update(screenshot_sha256=digest, screenshot_phash=digest[:16])
         started = time.perf_counter()
@@ -175,16 +212,25 @@ def online(args: argparse.Namespace) -> None:
             _, token = create_token("online-bench")
             db.session.commit()
             client = app.test_client()
-            proofs = sample_proofs(world, args.requests + 20)
-            run = f"o{int(time.time()) % 1_000_000}"  # fresh ids on every run, also with --reuse-db
-            timed_posts(client, token, proofs[:20], run + "w")  # warm-up: caches, connections, model load
+            if args.sample == "newest":
+                proofs, run = newest_proofs(world, args.requests + 20), None
+                print(f"took {take_out([p['id'] for p in proofs])} newest proofs out of the store to POST them",
+                      flush=True)
+                warm, timed = None, None
+            else:
+                proofs = sample_proofs(world, args.requests + 20)
+                run = f"o{int(time.time()) % 1_000_000}"  # fresh ids on every run, also with --reuse-db
+                warm, timed = run + "w", run
+            timed_posts(client, token, proofs[:20], warm)  # warm-up: caches, connections, model load
             split: dict[str, list[float]] = {}
             instrument(split)
-            latencies = timed_posts(client, token, proofs[20:], run)
-            ids = [new_id(p, run, k) for k, p in enumerate(proofs[20:])]
+            latencies = timed_posts(client, token, proofs[20:], timed)
+            ids = [new_id(p, run, k) if run else p["id"] for k, p in enumerate(proofs[20:])]
             facts = check_scored(app, ids)
+        stored = args.proofs - (len(proofs) if args.sample == "newest" else 0)
         print(f"\nmachine: {machine()}")
-        print(f"online: PostgreSQL with {args.proofs} stored proofs, model {version}; {facts}")
+        print(f"online ({args.sample}): PostgreSQL with {stored} stored proofs before the run, model {version}; "
+              f"{facts}")
         report(latencies, "POST /api/v1/proofs (store + score in-process)")
         for label, values in split.items():
             report(values, "  " + label)

@@ -151,6 +151,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/wb-bench-speed"))
     parser.add_argument("--keep-db", action="store_true", help="online: keep the scratch database afterwards")
     parser.add_argument("--reuse-db", action="store_true", help="online: use the kept database, skip the import")
+    parser.add_argument("--sample", choices=("copies", "newest"), default="copies",
+                        help="online: copies of random stored proofs at their original moments, or the "
+                             "world's newest proofs POSTed in time order (see online_scoring.py)")
     args = parser.parse_args()
     if args.mode == "batch":
         batch(args)
