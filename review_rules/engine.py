@@ -9,6 +9,7 @@ forces the route `hold` whatever the combined score or a model says.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from review_rules.frame import ProofFrame
 from review_rules.params import RuleConfigError, check_params
 from review_rules.registry import SignalSpec, all_signals
 
-__all__ = ["RuleConfigError", "RuleOutput", "default_config", "evaluate", "validate_config"]
+__all__ = ["CheckedConfig", "RuleConfigError", "RuleOutput", "default_config", "evaluate", "validate_config"]
 
 DEFAULT_THRESHOLDS = {"auto_approve_below": 0.3, "hold_at_or_above": 0.75}
 DEFAULT_HARD_HOLD = {"content.screenshot_reuse": 1.0}
@@ -61,12 +62,38 @@ def default_config() -> dict:
     }
 
 
-def validate_config(config: dict) -> dict:
-    """A complete, checked copy of `config`; RuleConfigError names the first bad entry.
+class CheckedConfig(dict):
+    """A config `validate_config` produced: complete, checked, and every mapping in it read-only,
+    so passing it on (rules, combination) needs no second check."""
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a checked rule config is read-only; change a copy and validate it again")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+    def __copy__(self) -> dict:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
+    def __reduce__(self) -> tuple:
+        return (_checked, (dict(self),))
+
+
+def _checked(value: Any) -> Any:
+    return CheckedConfig({k: _checked(v) for k, v in value.items()}) if isinstance(value, dict) else value
+
+
+def validate_config(config: dict) -> CheckedConfig:
+    """A complete, checked, read-only copy of `config`; RuleConfigError names the first bad entry.
 
     Signals missing from the config (added to the catalogue later) get their defaults; an
     unknown signal code or parameter is an error, so a typo never silently disables a rule.
+    A config that already is a CheckedConfig is returned as it is.
     """
+    if isinstance(config, CheckedConfig):
+        return config
     if not isinstance(config, dict):
         raise RuleConfigError("config: expected an object")
     unknown = sorted(set(config) - {"signals", "thresholds", "hard_hold", "context", "combine"})
@@ -80,13 +107,13 @@ def validate_config(config: dict) -> dict:
     if strange:
         raise RuleConfigError(f"signals: unknown signal code(s) {strange}")
     signals = {code: _check_signal(spec, given.get(code)) for code, spec in specs.items()}
-    return {
+    return _checked({
         "signals": signals,
         "thresholds": _check_thresholds(config.get("thresholds")),
         "hard_hold": _check_hard_hold(config.get("hard_hold", DEFAULT_HARD_HOLD), specs),
         "context": _check_numbers("context", config.get("context"), DEFAULT_CONTEXT, CONTEXT_BOUNDS),
         "combine": _check_numbers("combine", config.get("combine"), DEFAULT_COMBINE, {"model_weight": (0, 1)}),
-    }
+    })
 
 
 def _check_signal(spec: SignalSpec, entry: Any) -> dict:
@@ -147,7 +174,7 @@ def _check_numbers(section: str, given: Any, defaults: dict, bounds: dict) -> di
 
 def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
     """Run every enabled signal over the context; results for the target proofs only."""
-    config = validate_config(config)  # a fresh, complete copy: the caller's dict is never touched
+    config = validate_config(config)  # complete and read-only; the caller's dict is never touched
     frame = ProofFrame(context)
     rows = np.flatnonzero(frame.target)
     index = pd.Index(frame.ids[rows], name="proof_id")
@@ -159,7 +186,9 @@ def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
         if not entry["enabled"]:
             continue
         result = spec.compute(frame, entry["params"])
-        score = np.clip(np.nan_to_num(np.asarray(result.score, dtype=float)[rows], nan=0.0), 0.0, 1.0)
+        score = np.asarray(result.score, dtype=float)[rows]  # a copy: the signal's array is left alone
+        score[np.isnan(score)] = 0.0
+        np.clip(score, 0.0, 1.0, out=score)
         scores[spec.code] = score
         for name, values in result.features.items():
             if name in features:

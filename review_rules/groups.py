@@ -15,14 +15,29 @@ SMALL = 20_000  # below this, sorting (numpy) beats hashing (pandas) once call o
 
 
 def _dense_codes(values: np.ndarray) -> np.ndarray:
-    """Dense codes 0..k-1 of an int64 array."""
-    if len(values) < SMALL:
-        return np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64)
-    return pd.factorize(values)[0].astype(np.int64)
+    """Dense codes 0..k-1 of an int64 array, in the order of the values."""
+    if len(values) >= SMALL:
+        return pd.factorize(values)[0].astype(np.int64)
+    # np.unique(return_inverse=True) does this with more checks than a small array has values
+    order = np.argsort(values, kind="stable")
+    codes = np.empty(len(values), dtype=np.int64)
+    codes[order] = np.cumsum(_starts(values[order])) - 1
+    return codes
 
 
 def _unique(values: np.ndarray) -> np.ndarray:
-    return np.unique(values) if len(values) < SMALL else pd.unique(values)
+    if len(values) >= SMALL:
+        return pd.unique(values)
+    ordered = np.sort(values)
+    return ordered[_starts(ordered)]
+
+
+def _starts(ordered: np.ndarray) -> np.ndarray:
+    """True where a sorted array's value differs from the one before it (and at the first)."""
+    fresh = np.empty(len(ordered), dtype=bool)
+    fresh[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=fresh[1:])
+    return fresh
 
 
 def factorize(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -158,7 +173,8 @@ def running_max_by(key: np.ndarray, values: np.ndarray) -> np.ndarray:
 def ramp(x: np.ndarray, low: float, high: float) -> np.ndarray:
     """0 at or below `low`, 1 at or above `high`, linear between; NaN counts as 0."""
     out = (np.asarray(x, dtype=float) - low) / (high - low)
-    return np.clip(np.nan_to_num(out, nan=0.0), 0.0, 1.0)
+    out[np.isnan(out)] = 0.0
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def examples(key: np.ndarray, labels: np.ndarray, rows: np.ndarray, limit: int = 5) -> list[str]:

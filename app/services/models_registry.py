@@ -24,7 +24,7 @@ class ModelVersionError(DomainError):
 class ActiveModel:
     """The model scoring should use now: a bundle, or why there is none (cold start or degraded)."""
 
-    row: ModelVersion | None
+    row: sa.Row | None  # id, version, artifact_path, sha256 of the active version
     bundle: ModelBundle | None
     error: str | None = None
 
@@ -39,8 +39,11 @@ class ActiveModel:
 
 
 def active_version() -> ModelVersion | None:
-    return db.session.scalar(sa.select(ModelVersion).where(ModelVersion.status == "active")
-                             .order_by(ModelVersion.id.desc()).limit(1))
+    return db.session.scalar(_newest_active(sa.select(ModelVersion)))
+
+
+def _newest_active(query: sa.Select) -> sa.Select:
+    return query.where(ModelVersion.status == "active").order_by(ModelVersion.id.desc()).limit(1)
 
 
 def get_version(version: str) -> ModelVersion:
@@ -55,14 +58,19 @@ def list_versions() -> list[ModelVersion]:
                                                                     ModelVersion.id.desc())))
 
 
-def load_version(row: ModelVersion, model_dir: Path) -> ModelBundle:
+def load_version(row: ModelVersion | sa.Row, model_dir: Path) -> ModelBundle:
     """The bundle of a version row, hash-checked and cached per process; ArtifactError if unusable."""
     return load_cached(row.version, Path(row.artifact_path), row.sha256, model_dir)
 
 
 def load_active(model_dir: Path) -> ActiveModel:
-    """The active model, or a cold start (no active row), or degraded (the artifact is unusable)."""
-    row = active_version()
+    """The active model, or a cold start (no active row), or degraded (the artifact is unusable).
+
+    Reads only what finds the artifact: the row's metrics and metadata are JSON that scoring one
+    proof online would decode on every request for nothing.
+    """
+    row = db.session.execute(_newest_active(sa.select(ModelVersion.id, ModelVersion.version,
+                                                      ModelVersion.artifact_path, ModelVersion.sha256))).first()
     if row is None:
         return ActiveModel(row=None, bundle=None)
     try:

@@ -2,11 +2,12 @@
 
 Scoring always uses the newest `active` row and records its version with every score. When no
 rule set exists yet, `ensure_default_ruleset` creates version 1 from the catalogue's defaults
-(with its audit row). A stored config is validated every time it is loaded, so a bad row fails
-loudly with the signal and parameter named instead of scoring with half a rule set.
+(with its audit row). A stored config is validated whenever its text is new to the process, so
+a bad row fails loudly with the signal and parameter named instead of scoring with half a rule set.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from app.services.audit import record
 from app.services.bulk import insert_new
 from models import DomainError, RuleSet, db, utcnow
-from review_rules.engine import RuleConfigError, default_config, validate_config
+from review_rules.engine import CheckedConfig, RuleConfigError, default_config, validate_config
 
 
 class RuleSetError(DomainError):
@@ -26,7 +27,7 @@ class RuleSetError(DomainError):
 @dataclass(frozen=True)
 class ActiveRules:
     version: int
-    config: dict  # validated and complete
+    config: CheckedConfig  # validated, complete, read-only
 
 
 def active_ruleset() -> RuleSet | None:
@@ -61,10 +62,33 @@ def ensure_default_ruleset() -> RuleSet:
 
 
 def load_active_rules() -> ActiveRules:
-    """The validated config of the active rule set (seeding the default one if needed)."""
-    row = ensure_default_ruleset()
-    try:
-        config = validate_config(row.config)
-    except RuleConfigError as exc:
-        raise RuleSetError(f"rule set version {row.version} is invalid: {exc}") from exc
-    return ActiveRules(version=row.version, config=config)
+    """The validated config of the active rule set (seeding the default one if needed).
+
+    The active row is read on every call; its stored text is validated once per process and the
+    read-only result kept, since one proof scored online would otherwise pay for decoding and
+    checking some 30 signals' settings. A row whose text changes is validated afresh.
+    """
+    found = _active_text()
+    if found is None:
+        ensure_default_ruleset()
+        found = _active_text()
+    version, text = found
+    config = _checked.get((version, text))
+    if config is None:
+        try:
+            config = validate_config(json.loads(text))
+        except (RuleConfigError, ValueError) as exc:
+            raise RuleSetError(f"rule set version {version} is invalid: {exc}") from exc
+        if len(_checked) >= 16:  # a process meets a handful of rule sets; never let old ones pile up
+            _checked.clear()
+        _checked[(version, text)] = config
+    return ActiveRules(version=version, config=config)
+
+
+_checked: dict[tuple[int, str], CheckedConfig] = {}
+
+
+def _active_text() -> sa.Row | None:
+    """(version, config as stored text) of the rule set in force."""
+    return db.session.execute(sa.select(RuleSet.version, sa.cast(RuleSet.config, sa.Text))
+                              .where(RuleSet.status == "active").order_by(RuleSet.version.desc()).limit(1)).first()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -38,6 +40,19 @@ def test_registering_a_code_twice_or_outside_a_family_fails() -> None:
 def test_default_config_validates_to_itself() -> None:
     config = default_config()
     assert validate_config(config) == config
+
+
+def test_a_checked_config_is_read_only_passed_on_as_is_and_copies_freely() -> None:
+    checked = validate_config(default_config())
+    assert validate_config(checked) is checked
+    with pytest.raises(TypeError, match="read-only"):
+        checked["signals"]["ip.hosting_asn"]["weight"] = 0.0
+    with pytest.raises(TypeError, match="read-only"):
+        checked["thresholds"].update(hold_at_or_above=0.1)
+    editable = copy.deepcopy(checked)
+    editable["signals"]["ip.hosting_asn"]["weight"] = 0.0
+    assert checked["signals"]["ip.hosting_asn"]["weight"] > 0
+    assert pickle.loads(pickle.dumps(checked)) == checked and json.loads(json.dumps(checked)) == checked
 
 
 def test_missing_entries_are_filled_with_defaults() -> None:

@@ -169,3 +169,15 @@ def test_rescoring_keeps_one_score_per_proof(runner, world):
     result = runner.invoke(args=["score", "--all"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ProofScore)) == 13
+
+
+def test_the_active_rule_set_is_checked_once_per_text_and_read_only(app):
+    first, again = load_active_rules(), load_active_rules()
+    assert again.config is first.config
+    with pytest.raises(TypeError, match="read-only"):
+        first.config["thresholds"]["hold_at_or_above"] = 0.1
+    row = ensure_default_ruleset()
+    row.config = {**row.config, "thresholds": {"auto_approve_below": 0.2, "hold_at_or_above": 0.9}}
+    db.session.commit()
+    changed = load_active_rules()
+    assert changed.config is not first.config and changed.config["thresholds"]["hold_at_or_above"] == 0.9
