@@ -17,8 +17,6 @@ from re import _parser as sre_parser  # type: ignore[attr-defined]
 import numpy as np
 import pandas as pd
 
-from review_rules.groups import dense
-
 UA_COLUMNS = ("ua_os", "ua_mobile", "ua_bot", "ua_bot_match")
 _VARIABLE = r"0x[0-9a-fA-F]+|\d+"
 
@@ -213,25 +211,23 @@ def mismatches(ua_os: str, mobile: bool, platform: str | None, device_os: str | 
 
 
 def mismatch_table(ua: pd.DataFrame, devices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(number of contradictions, their text joined by '; ') per row, computed per distinct combination."""
-    columns = {
-        "os": ua["ua_os"].to_numpy(dtype=object), "mobile": ua["ua_mobile"].to_numpy(dtype=bool),
-        "platform": devices["device_platform"].to_numpy(dtype=object),
-        "device_os": devices["device_os"].to_numpy(dtype=object),
-        "touch": pd.to_numeric(devices["device_touch_points"], errors="coerce").fillna(-1).to_numpy(dtype=float),
-        "gpu": devices["device_webgl_renderer"].to_numpy(dtype=object),
-    }
-    n = len(columns["os"])
-    if n == 0:
-        return np.zeros(0), np.array([], dtype=object)
-    key = dense(*(pd.factorize(values, use_na_sentinel=False)[0] for values in columns.values()))
-    _, first = np.unique(key, return_index=True)
-    found = {int(key[i]): mismatches(*(None if _is_missing(v[i]) else v[i] for v in columns.values()))
-             for i in first}
-    counts = np.array([len(found[k]) for k in range(len(found))], dtype=float)
-    texts = np.array(["; ".join(found[k]) for k in range(len(found))], dtype=object)
-    return counts[key], texts[key]
+    """(number of contradictions, their text joined by '; ') per row. Each combination of traits
+    is judged once per process: a context repeats a few dozen, and so do the contexts after it."""
+    columns = [ua["ua_os"].to_numpy(dtype=object), ua["ua_mobile"].to_numpy(dtype=bool).tolist(),
+               *(_present(devices[c]) for c in ("device_platform", "device_os")),
+               pd.to_numeric(devices["device_touch_points"], errors="coerce").fillna(-1).to_numpy(dtype=float).tolist(),
+               _present(devices["device_webgl_renderer"])]
+    judged = [_judged(*traits) for traits in zip(*columns, strict=True)]
+    return (np.array([count for count, _ in judged], dtype=float).reshape(-1),
+            np.array([text for _, text in judged], dtype=object).reshape(-1))
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+def _present(values: pd.Series) -> list:
+    """The column as a list with None for every missing value."""
+    return [None if v is None or v != v else v for v in values.tolist()]
+
+
+@functools.lru_cache(maxsize=100_000)
+def _judged(*traits: object) -> tuple[int, str]:
+    found = mismatches(*traits)
+    return len(found), "; ".join(found)
