@@ -69,6 +69,27 @@ def dispatcher() -> JobDispatcher:
     return current_app.extensions["jobs"]
 
 
+def worker_class(fork: bool) -> type:
+    """rq's forking Worker, or a worker that runs every job in its own process (see `flask worker`)."""
+    from rq import SimpleWorker, Worker
+
+    if fork:
+        return Worker
+
+    class InProcessWorker(SimpleWorker):
+        """A fresh database session for every job: a failed job's session must not reach the next."""
+
+        def perform_job(self, job, queue) -> bool:  # noqa: ANN001 - rq.Job, rq.Queue
+            from models import db
+
+            try:
+                return super().perform_job(job, queue)
+            finally:
+                db.session.remove()
+
+    return InProcessWorker
+
+
 _worker_app: Flask | None = None
 
 

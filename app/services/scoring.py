@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from flask import current_app
 
 from app.services.audit import record
 from app.services.bulk import insert_new
 from app.services.model_scoring import active_model_outcome, explanations
+from app.services.models_registry import load_active
 from app.services.rulesets import load_active_rules
 from app.services.scoring_context import build_context, load_all_context
+from ml.predict import predict_proba
 from models import Proof, ProofScore, ProofState, ReviewDecision, ReviewItem, db, utcnow
 from review_rules.combine import combine
 from review_rules.context import ScoringContext
@@ -66,6 +70,23 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
         "model_version": model.version,
         "degraded": bool(model.degraded),
     })
+
+
+def warm_scoring() -> str:
+    """Load the active rule set and model into this process's caches (and make one prediction, which
+    settles how the model is called) before any proof waits for them; what was loaded, in words.
+    Writes nothing: the caller's session is rolled back."""
+    try:
+        rules = load_active_rules()
+        model = load_active(Path(current_app.config["MODEL_DIR"]))
+        if model.bundle is not None:
+            bundle = model.bundle
+            predict_proba(bundle, pd.DataFrame([bundle.medians], columns=bundle.feature_names, dtype=float))
+    finally:
+        db.session.rollback()
+    found = "no model (rules alone)" if model.cold_start else \
+        f"model {model.row.version}" + ("" if model.bundle is not None else f" unusable: {model.error}")
+    return f"rule set {rules.version}, {found}"
 
 
 def unscored_ids(rescore: bool = False) -> list[str]:

@@ -51,8 +51,9 @@ def worker_env(app, tmp_path: Path) -> dict[str, str]:  # noqa: ANN001
     return env
 
 
-def run_worker(app, tmp_path: Path, *queues: str, timeout: int = 120) -> subprocess.CompletedProcess:  # noqa: ANN001
+def run_worker(app, tmp_path: Path, *queues: str, timeout: int = 120,  # noqa: ANN001
+               options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """A real `flask worker --burst` process; it exits when the queues are empty."""
     flask = str(Path(sys.executable).with_name("flask"))
-    return subprocess.run([flask, "--app", "app", "worker", *queues, "--burst"], cwd=BASE_DIR,
+    return subprocess.run([flask, "--app", "app", "worker", *queues, "--burst", *options], cwd=BASE_DIR,
                           env=worker_env(app, tmp_path), capture_output=True, text=True, timeout=timeout)
