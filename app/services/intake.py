@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from app.services import evidence, records
 from app.services.audit import record
-from app.services.bulk import existing_keys, insert_new
+from app.services.bulk import existing_keys, insert_returning
 from app.services.funding import refused_admissions
 from app.services.pii import PiiVault, mask_ip
 from models import ApiClient, Campaign, DomainError, Proof, ProofScore, ProofState, ReviewDecision, Worker, db
@@ -115,11 +115,14 @@ def ingest_proofs(items: list[Any], vault: PiiVault, *, max_batch: int, client: 
     stored = stored_evidence([c["id"] for c in columns])
     _refuse_conflicts(list(enumerate(columns)), stored)
     fresh = [(i, c) for i, c in enumerate(columns) if c["id"] not in stored]
-    inserted = insert_new(Proof.__table__, [c for _, c in fresh])
+    added = insert_returning(Proof.__table__, [c for _, c in fresh])
     db.session.flush()
-    # A concurrent request may have stored one of these ids between our read and our insert
-    # (the insert then skipped it): re-read, so a different body is a conflict, never "accepted".
-    _refuse_conflicts(fresh, stored_evidence([c["id"] for _, c in fresh]))
+    # A concurrent request may have stored one of these ids between our read and our insert (the
+    # insert then skipped it): re-read those, so a different body is a conflict, never "accepted".
+    raced = [(i, c) for i, c in fresh if c["id"] not in added]
+    if raced:
+        _refuse_conflicts(raced, stored_evidence([c["id"] for _, c in raced]))
+    inserted = [c["id"] for _, c in fresh if c["id"] in added]
     result = IntakeResult(ids=[c["id"] for c in columns], new_ids=inserted)
     result.unscored_repeats = [pid for pid, ev in stored.items() if ev["state"] == ProofState.RECEIVED.value]
     if inserted:
