@@ -82,14 +82,16 @@ def capacity(campaign_ids: set[str] | list[str], *, lock: bool = False) -> dict[
             for c in campaigns}
 
 
-def refused_admissions(rows: list[dict], *, lock: bool = True) -> dict[int, str]:
+def refused_admissions(rows: list[dict], *, lock: bool = True, stored: set[str] | None = None) -> dict[int, str]:
     """{position: why} for the new proofs among `rows` that their campaign cannot take (field campaign_id).
 
     Proofs already stored and proofs of unknown campaigns are never refused here (the caller
     reports unknown campaigns); new proofs take the free slots of their campaign in the order given.
     `lock` holds the campaign rows until commit (PostgreSQL), so concurrent intakes cannot overshoot.
+    `stored`: the ids among `rows` already stored, when the caller has read them.
     """
-    stored = existing_keys(Proof.__table__, "id", [r["id"] for r in rows])
+    if stored is None:
+        stored = existing_keys(Proof.__table__, "id", [r["id"] for r in rows])
     fresh: dict[str, list[int]] = defaultdict(list)
     for position, row in enumerate(rows):
         if row["id"] not in stored:

@@ -109,10 +109,9 @@ def ingest_proofs(items: list[Any], vault: PiiVault, *, max_batch: int, client: 
         raise EmptyBatch("the batch is empty: send one proof object or an array of 1 or more proofs")
     if len(items) > max_batch:
         raise BatchTooLarge(f"a batch holds at most {max_batch} proofs, this one has {len(items)}: split it")
-    rows = validate_items(items)
+    rows, stored = validate_items(items)
     # Validation passed for every item, so position i here is item i of the request.
     columns = [{**evidence.proof_columns(row, vault), "source": "api"} for row in rows]
-    stored = stored_evidence([c["id"] for c in columns])
     _refuse_conflicts(list(enumerate(columns)), stored)
     fresh = [(i, c) for i, c in enumerate(columns) if c["id"] not in stored]
     added = insert_returning(Proof.__table__, [c for _, c in fresh])
@@ -132,8 +131,9 @@ def ingest_proofs(items: list[Any], vault: PiiVault, *, max_batch: int, client: 
     return result
 
 
-def validate_items(items: list[Any]) -> list[dict]:
-    """Parse every item like the importer does; raise BatchInvalid listing every bad item."""
+def validate_items(items: list[Any]) -> tuple[list[dict], dict[str, dict[str, Any]]]:
+    """Parse every item like the importer does; raise BatchInvalid listing every bad item. Returns
+    the parsed rows and `stored_evidence` of their ids (stored proofs take no campaign slot)."""
     problems: list[ItemProblem] = []
     valid: list[tuple[int, dict]] = []
     first_seen: dict[str, int] = {}
@@ -153,13 +153,14 @@ def validate_items(items: list[Any]) -> list[dict]:
         valid.append((index, row))
     problems.extend(_unknown_references(valid))
     # Budget and caps: a campaign refuses completions it could not pay (rows locked until commit).
-    refused = refused_admissions([row for _, row in valid])
+    stored = stored_evidence([row["id"] for _, row in valid])
+    refused = refused_admissions([row for _, row in valid], stored=set(stored))
     problems.extend(ItemProblem(valid[pos][0], valid[pos][1]["id"], "campaign_id", why) for pos, why in refused.items())
     if problems:
         bad = len({p.index for p in problems})
         raise BatchInvalid(f"{bad} of {len(items)} items {'is' if bad == 1 else 'are'} invalid; nothing was stored "
                            "(fix them and send the whole batch again)", problems)
-    return [row for _, row in valid]
+    return [row for _, row in valid], stored
 
 
 def _echo_id(value: Any) -> str | None:
