@@ -27,6 +27,19 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
+def cpu_reference() -> float:
+    """Milliseconds for a fixed pure-Python loop (best of 5). The same code on the same kind of
+    machine has run 1.5x slower on some days: this says what kind of day a run had."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def scratch_postgres(name: str) -> str:
     """A fresh, empty PostgreSQL database; returns its URL."""
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")

@@ -5,7 +5,8 @@ is migrated and loaded with the simulated world by the real `flask import --no-s
 import service); the batch bench's model is registered and promoted; then each request POSTs
 one proof to /api/v1/proofs through the Flask test client with no Redis, so the request stores
 the proof and scores it in-process: history lookups, rules, model, explanation, storage,
-routing. Latency is measured per request; the database is dropped after (--keep-db keeps it;
+routing. Each request runs in its own app context, as under a real server, so its database
+session ends with it. Latency is measured per request; the database is dropped after (--keep-db keeps it;
 --reuse-db first deletes what earlier runs POSTed, so every run scores the same sample against
 the same stored world).
 
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import joblib
 
-from scripts.bench.common import PG_ADMIN_URL, drop_postgres, flask, machine, scratch_postgres
+from scripts.bench.common import PG_ADMIN_URL, cpu_reference, drop_postgres, flask, machine, scratch_postgres
 
 PG_NAME = "wb_bench_online"
 
@@ -165,6 +166,7 @@ def forget_earlier_runs() -> int:
     velocity rule and grow every context, measuring the bench's own debris instead of the world."""
     import sqlalchemy as sa
 
+    from app.services.bulk import vacuum_after_bulk_load
     from models import FraudFlag, Proof, ProofScore, ReviewDecision, ReviewItem, db
 
     posted = sa.select(Proof.id).where(Proof.source == "api").scalar_subquery()
@@ -172,6 +174,9 @@ def forget_earlier_runs() -> int:
         db.session.execute(sa.delete(model).where(model.proof_id.in_(posted)))
     removed = db.session.execute(sa.delete(Proof).where(Proof.source == "api")).rowcount
     db.session.commit()
+    # The copies sat at their originals' moments, in the very index ranges the next run reads:
+    # left as dead rows (autovacuum may be off or behind), they would slow every later run.
+    vacuum_after_bulk_load(*(model.__table__ for model in (Proof, ProofScore, ReviewItem, ReviewDecision, FraudFlag)))
     return removed
 
 
@@ -221,14 +226,19 @@ def online(args: argparse.Namespace) -> None:
                 proofs = sample_proofs(world, args.requests + 20)
                 run = f"o{int(time.time()) % 1_000_000}"  # fresh ids on every run, also with --reuse-db
                 warm, timed = run + "w", run
-            timed_posts(client, token, proofs[:20], warm)  # warm-up: caches, connections, model load
-            split: dict[str, list[float]] = {}
-            instrument(split)
-            latencies = timed_posts(client, token, proofs[20:], timed)
-            ids = [new_id(p, run, k) if run else p["id"] for k, p in enumerate(proofs[20:])]
-            facts = check_scored(app, ids)
+        # Each request in its own app context, as under a real server: the session ends with the
+        # request (a rollback there would drop the connection's prepared statements).
+        timed_posts(client, token, proofs[:20], warm)  # warm-up: caches, connections, model load
+        split: dict[str, list[float]] = {}
+        instrument(split)
+        cpu_before = cpu_reference()
+        latencies = timed_posts(client, token, proofs[20:], timed)
+        cpu_after = cpu_reference()
+        with app.app_context():
+            facts = check_scored(app, [new_id(p, run, k) if run else p["id"] for k, p in enumerate(proofs[20:])])
         stored = args.proofs - (len(proofs) if args.sample == "newest" else 0)
-        print(f"\nmachine: {machine()}")
+        print(f"\nmachine: {machine()}; CPU reference loop {cpu_before:.1f} ms before the run, {cpu_after:.1f} after "
+              "(scripts/bench/common.py)")
         print(f"online ({args.sample}): PostgreSQL with {stored} stored proofs before the run, model {version}; "
               f"{facts}")
         report(latencies, "POST /api/v1/proofs (store + score in-process)")
