@@ -104,7 +104,7 @@ def explain(bundle, features: pd.DataFrame, top: int = 5, tried: int = 12,  # no
     if not tried_features:
         return [[] for _ in range(len(x))]
     order = np.argsort(-np.abs(shifts), axis=0, kind="stable")[:top]
-    values = x[tried_features].to_numpy(dtype=float)
+    values = x.to_numpy(dtype=float)[:, x.columns.get_indexer(tried_features)]
     out: list[list[dict]] = []
     for row in range(len(x)):
         items = []

@@ -33,7 +33,10 @@ def feature_frame(rule_output: RuleOutput) -> pd.DataFrame:
 
 
 def align(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """The columns a model was trained on, in its order; a feature the engine no longer emits is NaN."""
+    """The columns a model was trained on, in its order; a feature the engine no longer emits is NaN.
+    A frame already in that shape is returned as it is."""
+    if list(frame.columns) == list(names) and all(dtype == np.float32 for dtype in frame.dtypes):
+        return frame
     return frame.reindex(columns=names).astype(np.float32)
 
 

@@ -19,7 +19,7 @@ from flask import current_app
 
 from app.services.models_registry import load_active
 from ml.explain import explain, predict_with_shifts
-from ml.features import feature_frame, unseen_signals
+from ml.features import align, feature_frame, unseen_signals
 from ml.predict import ModelTimeout, predict_within, run_within
 from ml.registry import ModelBundle
 
@@ -34,7 +34,7 @@ class ModelOutcome:
     degraded: bool = False
     error: str | None = None
     bundle: ModelBundle | None = None
-    features: pd.DataFrame | None = None
+    features: pd.DataFrame | None = None  # the model's inputs, in its own column order
     timeout: float | None = None
     unseen: tuple[str, ...] = ()  # signals the model could not learn: the rules' reading is a floor
     shifts: np.ndarray | None = None  # explanation shifts per feature row, when predicted with the scores
@@ -48,7 +48,7 @@ def model_outcome(rule_output, model_dir: Path, timeout: float | None) -> ModelO
     if active.bundle is None:
         log.error("model %s unusable, scoring in degraded mode: %s", active.row.version, active.error)
         return ModelOutcome(probabilities=None, degraded=True, error=active.error)
-    features = feature_frame(rule_output)
+    features = align(feature_frame(rule_output), active.bundle.feature_names)  # once, for scores and explanations
     shifts = None
     try:
         if len(features) <= STACKED_EXPLANATIONS:
