@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -100,10 +101,17 @@ def _with_attributes(rows: list[tuple], targets: set[str], everything: bool = Fa
     frame = pd.DataFrame([_IN_CONTEXT_ORDER(row + workers.get(row[worker_at], no_worker)
                                             + campaigns.get(row[campaign_at], no_campaign)) for row in rows],
                          columns=_CONTEXT_NAMES)
-    frame.insert(PROOF_COLUMNS.index("is_target"), "is_target", frame["proof_id"].isin(targets))
-    for column in TIME_COLUMNS:
-        frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame
+    frame.insert(PROOF_COLUMNS.index("is_target"), "is_target",
+                 np.fromiter((row[0] in targets for row in rows), dtype=bool, count=len(rows)))
+    return frame.assign(**{column: _as_utc(frame[column]) for column in TIME_COLUMNS})
+
+
+def _as_utc(column: pd.Series) -> pd.api.extensions.ExtensionArray | pd.Series:
+    """Naive UTC times as tz-aware UTC: pandas has already read datetimes into datetime64, which
+    only needs its zone set (half the cost of to_datetime); a column of nothing but nulls is parsed."""
+    if column.dtype.kind == "M" and not isinstance(column.dtype, pd.DatetimeTZDtype):
+        return column.array.tz_localize("UTC")
+    return pd.to_datetime(column, utc=True)
 
 
 _CONTEXT_NAMES = [c for c in PROOF_COLUMNS if c != "is_target"]
@@ -246,9 +254,7 @@ def _sessions(rooms: list[str] | None, span: tuple[datetime, datetime] | None) -
         rows = [row for params in _rounds(rooms=rooms)
                 for row in _rows(_statements().sessions, {**params, "since": since, "until": until})]
     out = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
-    for column in ("starts_at", "ends_at"):
-        out[column] = pd.to_datetime(out[column], utc=True)
-    return out
+    return out.assign(starts_at=_as_utc(out["starts_at"]), ends_at=_as_utc(out["ends_at"]))
 
 
 def _decisions(scope: tuple[Iterable[str], Iterable[str]] | None) -> pd.DataFrame:
@@ -261,5 +267,4 @@ def _decisions(scope: tuple[Iterable[str], Iterable[str]] | None) -> pd.DataFram
                 for row in _rows(_statements().decisions, params)]
         rows = list(dict.fromkeys(rows))  # each decision once, first seen first
     out = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
-    out["decided_at"] = pd.to_datetime(out["decided_at"], utc=True)
-    return out
+    return out.assign(decided_at=_as_utc(out["decided_at"]))
