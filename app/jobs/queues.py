@@ -70,7 +70,7 @@ def dispatcher() -> JobDispatcher:
 
 
 def worker_class(fork: bool) -> type:
-    """rq's forking Worker, or a worker that runs every job in its own process (see `flask worker`)."""
+    """rq's forking Worker, or one that runs every job in the worker process itself (see `flask worker`)."""
     from rq import SimpleWorker, Worker
 
     if fork:
