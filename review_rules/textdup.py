@@ -75,19 +75,29 @@ def signatures(docs: list[str], size: int, a: np.ndarray, b: np.ndarray) -> np.n
     return out
 
 
+BAND_CELLS = 200_000  # bucket keys hashed per pass: all bands of a small batch at once, one at a time in a large one
+
+
 def _candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
     """Documents that agree on a whole band, each linked to the first document of its bucket."""
+    n = len(sig)
+    step = max(1, BAND_CELLS // max(n, 1))
     left, right = [], []
-    for band in range(bands):
-        block = sig[:, band * rows:(band + 1) * rows].astype(np.uint64)
-        key = np.zeros(len(sig), dtype=np.uint64)
+    for first in range(0, bands, step):
+        count = min(step, bands - first)
+        block = sig[:, first * rows:(first + count) * rows].astype(np.uint64).reshape(n, count, rows)
+        key = np.zeros((n, count), dtype=np.uint64)
         with np.errstate(over="ignore"):
-            for j in range(block.shape[1]):
-                key = key * np.uint64(0x100000001B3) ^ block[:, j]
-        codes, _ = pd.factorize(key)
-        leader = np.unique(codes, return_index=True)[1][codes]  # the first doc of every bucket
-        linked = leader != np.arange(len(codes))
-        left.append(np.flatnonzero(linked))
+            for j in range(rows):
+                key = key * np.uint64(0x100000001B3) ^ block[:, :, j]
+            # band-major, and each band's keys apart from the others' (a rare collision between
+            # bands only adds a candidate, which the signature comparison then rejects)
+            key = (key ^ (np.arange(first, first + count, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))).T
+        codes, _ = pd.factorize(key.reshape(-1))
+        leader = np.unique(codes, return_index=True)[1][codes] % n  # the first doc of every bucket
+        doc = np.tile(np.arange(n), count)
+        linked = leader != doc
+        left.append(doc[linked])
         right.append(leader[linked])
     return np.concatenate(left) if left else np.zeros(0, int), np.concatenate(right) if right else np.zeros(0, int)
 
