@@ -117,13 +117,17 @@ class ProofFrame:
     def timezone_country(self) -> np.ndarray:
         return ipintel.timezone_country(self.df["device_timezone"])
 
+    # The user agent's traits are read per proof and never across proofs, so they are derived for
+    # the target rows only: online, a proof's history holds dozens of agents it would parse for nothing.
     @cached_property
-    def ua(self) -> pd.DataFrame:
-        return useragents.describe(self.df["user_agent"])
+    def ua(self) -> dict[str, np.ndarray]:
+        """useragents.describe of the target rows' user agents; history rows read as no user agent."""
+        return useragents.describe(np.where(self.target, self.text("user_agent"), None))
 
     @cached_property
     def ua_mismatch(self) -> tuple[np.ndarray, np.ndarray]:
-        return useragents.mismatch_table(self.ua, self.df)
+        """useragents.mismatch_table of the target rows; none on history rows."""
+        return useragents.mismatch_table(self.ua, self.df, rows=np.flatnonzero(self.target))
 
     def day(self, t: np.ndarray | None = None) -> np.ndarray:
         t = self.submitted if t is None else t

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
 
@@ -146,19 +147,26 @@ def describe_shaped(user_agent: str) -> tuple[str, bool, bool, str | None]:
     return found
 
 
-def describe(user_agents: pd.Series) -> pd.DataFrame:
-    """UA_COLUMNS for every row (a missing user agent is os 'none', not mobile, not a bot).
+def describe(user_agents: Iterable[object]) -> dict[str, np.ndarray]:
+    """UA_COLUMNS -> one array over the given user agents (a missing one is os 'none', not mobile,
+    not a bot).
 
     In-app browsers append random build numbers and ids, so a large batch holds hundreds of
     thousands of distinct strings but few distinct *shapes* (digit runs and hex ids folded);
     each shape is parsed once per process, through the first user agent of that shape, so a
     single proof scored online finds its user agent's description already known.
     """
-    codes, uniques = pd.factorize(user_agents, use_na_sentinel=True)
-    rows = [describe_shaped(str(agent)) for agent in uniques] + [NO_AGENT]
-    columns = list(zip(*rows, strict=True))
-    return pd.DataFrame({name: np.array(values, dtype=dtype)[codes] for name, values, dtype in
-                         zip(UA_COLUMNS, columns, (object, bool, bool, object), strict=True)})
+    known: dict[object, tuple[str, bool, bool, str | None]] = {}
+    rows = []
+    for agent in user_agents:
+        found = known.get(agent)
+        if found is None:
+            missing = agent is None or agent != agent  # None, NaN or pd.NA
+            found = known[agent] = NO_AGENT if missing else describe_shaped(str(agent))
+        rows.append(found)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(UA_COLUMNS)
+    return {name: np.array(values, dtype=dtype) for name, values, dtype in
+            zip(UA_COLUMNS, columns, (object, bool, bool, object), strict=True)}
 
 
 def gpu_class(renderer: str | None) -> str:
@@ -210,21 +218,26 @@ def mismatches(ua_os: str, mobile: bool, platform: str | None, device_os: str | 
     return found
 
 
-def mismatch_table(ua: pd.DataFrame, devices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(number of contradictions, their text joined by '; ') per row. Each combination of traits
-    is judged once per process: a context repeats a few dozen, and so do the contexts after it."""
-    columns = [ua["ua_os"].to_numpy(dtype=object), ua["ua_mobile"].to_numpy(dtype=bool).tolist(),
-               *(_present(devices[c]) for c in ("device_platform", "device_os")),
-               pd.to_numeric(devices["device_touch_points"], errors="coerce").fillna(-1).to_numpy(dtype=float).tolist(),
-               _present(devices["device_webgl_renderer"])]
+def mismatch_table(ua: dict[str, np.ndarray], devices: pd.DataFrame,
+                   rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(number of contradictions, their text joined by '; ') per row: of the given `rows` positions
+    (every row by default), 0 and "" elsewhere. Each combination of traits is judged once per
+    process: a context repeats a few dozen, and so do the contexts after it."""
+    take = np.arange(len(devices)) if rows is None else rows
+    touch = pd.to_numeric(devices["device_touch_points"], errors="coerce").fillna(-1).to_numpy(dtype=float)
+    columns = [ua["ua_os"][take], ua["ua_mobile"][take].tolist(),
+               *(_present(devices[c], take) for c in ("device_platform", "device_os")), touch[take].tolist(),
+               _present(devices["device_webgl_renderer"], take)]
     judged = [_judged(*traits) for traits in zip(*columns, strict=True)]
-    return (np.array([count for count, _ in judged], dtype=float).reshape(-1),
-            np.array([text for _, text in judged], dtype=object).reshape(-1))
+    count, text = np.zeros(len(devices)), np.full(len(devices), "", dtype=object)
+    count[take] = [found for found, _ in judged]
+    text[take] = [joined for _, joined in judged]
+    return count, text
 
 
-def _present(values: pd.Series) -> list:
-    """The column as a list with None for every missing value."""
-    return [None if v is None or v != v else v for v in values.tolist()]
+def _present(values: pd.Series, rows: np.ndarray) -> list:
+    """The column's values at `rows` as a list, with None for every missing value."""
+    return [None if v is None or v != v else v for v in values.to_numpy(dtype=object)[rows].tolist()]
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -56,10 +56,24 @@ def insert_new(table: sa.Table, rows: list[dict], key: str = "id") -> list[str]:
         return []
     present = existing_keys(table, key, (r[key] for r in rows))
     fresh = [r for r in rows if r[key] not in present]
-    if not fresh:
-        return []
-    db.session.execute(_insert(table).on_conflict_do_nothing(index_elements=[key]), fresh)
+    insert_ignoring_conflicts(table, fresh, key)
     return [r[key] for r in fresh]
+
+
+def insert_ignoring_conflicts(table: sa.Table, rows: list[dict], key: str = "id") -> None:
+    """Insert the rows, skipping any whose key is stored already, without reading first: for
+    rows that are new but for a rare race (one proof's queue entry)."""
+    if rows:
+        db.session.execute(_insert(table).on_conflict_do_nothing(index_elements=[key]), rows)
+
+
+def upsert(table: sa.Table, rows: list[dict], key: str) -> None:
+    """Insert the rows, or replace every given column of the row already stored under their key."""
+    if not rows:
+        return
+    statement = _insert(table)
+    replaced = {column: statement.excluded[column] for column in rows[0] if column != key}
+    db.session.execute(statement.on_conflict_do_update(index_elements=[key], set_=replaced), rows)
 
 
 RETURNING_ROWS = 400  # rows per statement: under SQLite's 32,766 bound parameters at 80 columns

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.services.audit import record
-from app.services.bulk import insert_new
+from app.services.bulk import insert_ignoring_conflicts, upsert
 from app.services.model_scoring import active_model_outcome, explanations
 from app.services.models_registry import load_active
 from app.services.rulesets import load_active_rules
@@ -124,11 +124,7 @@ def score_proofs(proof_ids: list[str], batch_size: int = 5000, progress: Callabl
 
 
 def store_scores(scores: pd.DataFrame) -> None:
-    """Replace the stored score of each proof in `scores`."""
-    ids = scores["proof_id"].tolist()
-    table = ProofScore.__table__
-    for start in range(0, len(ids), 900):
-        db.session.execute(sa.delete(table).where(table.c.proof_id.in_(ids[start:start + 900])))
+    """Store the score of each proof in `scores`, replacing the one it had."""
     now = utcnow()
     records = [{column: _stored(value) for column, value in zip(SCORE_COLUMNS, values, strict=True)}
                for values in zip(*(scores[c].to_list() for c in SCORE_COLUMNS), strict=True)]
@@ -136,7 +132,7 @@ def store_scores(scores: pd.DataFrame) -> None:
         row["scored_at"] = now
         row["degraded"] = bool(row["degraded"])
         row["risk_score"] = float(row["risk_score"])
-    db.session.execute(sa.insert(table), records)
+    upsert(ProofScore.__table__, records, key="proof_id")
 
 
 def _stored(value: object) -> object:
@@ -169,7 +165,7 @@ def route_proofs(scores: pd.DataFrame) -> int:
                 if states.get(pid) in waiting and route == "auto_approve" and not degraded}
     proof_table, item_table = Proof.__table__, ReviewItem.__table__
     if fresh:
-        insert_new(item_table, [{
+        insert_ignoring_conflicts(item_table, [{
             "proof_id": pid, "campaign_id": campaigns[pid], "queue": ROUTE_QUEUE[route], "priority": float(risk),
             "status": "decided" if pid in auto_ids else "open", "created_at": now, "updated_at": now,
         } for pid, route, risk in fresh], key="proof_id")

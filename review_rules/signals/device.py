@@ -28,8 +28,7 @@ def automation(frame: ProofFrame, p: dict) -> SignalResult:
     """The browser reports `navigator.webdriver` (Selenium, Puppeteer, Playwright), or the user
     agent is a known bot, headless browser or HTTP library (crawlerdetect's maintained list)."""
     webdriver = frame.flag("device_webdriver")
-    bot = frame.ua["ua_bot"].to_numpy(dtype=bool)
-    match = frame.ua["ua_bot_match"].to_numpy(dtype=object)
+    bot, match = frame.ua["ua_bot"], frame.ua["ua_bot_match"]
     score = (webdriver | bot).astype(float)
 
     def explain(rows: np.ndarray) -> list[str]:

@@ -21,6 +21,7 @@ Two samples (--sample):
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import random
@@ -160,6 +161,33 @@ def instrument(split: dict[str, list[float]]) -> None:
         setattr(module, attr, timed)
 
 
+class CollectorClock:
+    """Time Python's cyclic garbage collector spends while requests run: its pauses land on
+    whichever request allocated last, so they show in the tail and nowhere in the split."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {}
+        self._started = 0.0
+
+    def __enter__(self) -> CollectorClock:
+        gc.callbacks.append(self._tick)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._tick)
+
+    def _tick(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.setdefault(info["generation"], []).append(time.perf_counter() - self._started)
+
+    def summary(self) -> str:
+        parts = [f"gen{gen} {len(p)}x {sum(p) * 1000:.0f} ms (max {max(p) * 1000:.1f})"
+                 for gen, p in sorted(self.pauses.items())]
+        return "; ".join(parts) or "no collections"
+
+
 def forget_earlier_runs() -> int:
     """Delete the proofs earlier runs POSTed (and what scoring attached to them): every run resubmits
     the same sample, and copies piling up on the same accounts at the same moments would trip the
@@ -232,7 +260,8 @@ def online(args: argparse.Namespace) -> None:
         split: dict[str, list[float]] = {}
         instrument(split)
         cpu_before = cpu_reference()
-        latencies = timed_posts(client, token, proofs[20:], timed)
+        with CollectorClock() as collector:
+            latencies = timed_posts(client, token, proofs[20:], timed)
         cpu_after = cpu_reference()
         with app.app_context():
             facts = check_scored(app, [new_id(p, run, k) if run else p["id"] for k, p in enumerate(proofs[20:])])
@@ -242,6 +271,8 @@ def online(args: argparse.Namespace) -> None:
         print(f"online ({args.sample}): PostgreSQL with {stored} stored proofs before the run, model {version}; "
               f"{facts}")
         report(latencies, "POST /api/v1/proofs (store + score in-process)")
+        print(f"  garbage collector during the run: {collector.summary()}; "
+              f"{len(gc.get_objects())} tracked objects, {gc.get_freeze_count()} frozen")
         for label, values in split.items():
             report(values, "  " + label)
     finally:
