@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
 
@@ -147,7 +146,7 @@ def describe_shaped(user_agent: str) -> tuple[str, bool, bool, str | None]:
     return found
 
 
-def describe(user_agents: Iterable[object]) -> dict[str, np.ndarray]:
+def describe(user_agents: np.ndarray | list) -> dict[str, np.ndarray]:
     """UA_COLUMNS -> one array over the given user agents (a missing one is os 'none', not mobile,
     not a bot).
 
@@ -156,17 +155,10 @@ def describe(user_agents: Iterable[object]) -> dict[str, np.ndarray]:
     each shape is parsed once per process, through the first user agent of that shape, so a
     single proof scored online finds its user agent's description already known.
     """
-    known: dict[object, tuple[str, bool, bool, str | None]] = {}
-    rows = []
-    for agent in user_agents:
-        found = known.get(agent)
-        if found is None:
-            missing = agent is None or agent != agent  # None, NaN or pd.NA
-            found = known[agent] = NO_AGENT if missing else describe_shaped(str(agent))
-        rows.append(found)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(UA_COLUMNS)
-    return {name: np.array(values, dtype=dtype) for name, values, dtype in
-            zip(UA_COLUMNS, columns, (object, bool, bool, object), strict=True)}
+    codes, uniques = pd.factorize(np.asarray(user_agents, dtype=object), use_na_sentinel=True)
+    rows = [describe_shaped(str(agent)) for agent in uniques] + [NO_AGENT]  # code -1 (missing) takes the last
+    return {name: np.array(values, dtype=dtype)[codes] for name, values, dtype in
+            zip(UA_COLUMNS, zip(*rows, strict=True), (object, bool, bool, object), strict=True)}
 
 
 def gpu_class(renderer: str | None) -> str:
