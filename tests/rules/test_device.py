@@ -1,12 +1,14 @@
 """Device signals: fingerprints, hardware traits, automation and user agents that lie."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from crawlerdetect import CrawlerDetect
 
 from review_rules import useragents
-from tests.rules.frames import ANDROID_UA, IPHONE_UA, T0, proof, scores
+from review_rules.frame import ProofFrame
+from tests.rules.frames import ANDROID_UA, IPHONE_UA, T0, context, proof, scores
 
 HEADLESS = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/126.0.0.0 "
             "Safari/537.36")
@@ -108,3 +110,28 @@ def test_many_fingerprints_on_one_account(fingerprints: int, expected: float) ->
 ])
 def test_timezone_mismatch(fields: dict, expected: float) -> None:
     assert scores([proof(1, **fields)], "device.timezone_mismatch")["p1"] == pytest.approx(expected)
+
+
+def test_user_agent_traits_are_read_for_the_scored_proofs_only() -> None:
+    """A bot or a lying user agent in the history is no evidence against the proof scored beside it,
+    and its traits are not derived at all (online, that parse was most of the signal's cost)."""
+    liar = {**ANDROID_PHONE, "device_platform": "Linux x86_64", "device_touch_points": 0}
+    history = [proof(2, user_agent=HEADLESS, is_target=False), proof(3, **liar, is_target=False)]
+    assert scores([proof(1), *history], "device.automation").tolist() == [0.0]
+    assert scores([proof(1), *history], "device.ua_mismatch").tolist() == [0.0]
+    frame = ProofFrame(context([proof(1), *history]))
+    assert frame.ua["ua_bot"].tolist() == [False, False, False]
+    assert frame.ua["ua_os"].tolist() == ["ios", "none", "none"]
+    count, text = frame.ua_mismatch
+    assert count.tolist() == [0.0, 0.0, 0.0] and text.tolist() == ["", "", ""]
+
+
+def test_mismatch_table_of_some_rows_agrees_with_the_whole_table() -> None:
+    devices = pd.DataFrame([proof(1), proof(2, **{**ANDROID_PHONE, "device_touch_points": 0}),
+                            proof(3, device_platform="Win32"), proof(4, user_agent=None)])
+    traits = useragents.describe(devices["user_agent"].to_numpy(dtype=object))
+    whole_count, whole_text = useragents.mismatch_table(traits, devices)
+    some_count, some_text = useragents.mismatch_table(traits, devices, rows=np.array([1, 2]))
+    assert whole_count.tolist() == [0.0, 1.0, 1.0, 0.0]
+    assert some_count.tolist() == [0.0, *whole_count[1:3], 0.0]
+    assert some_text.tolist() == ["", *whole_text[1:3], ""]
