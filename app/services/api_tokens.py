@@ -60,12 +60,15 @@ def revoke_token(client_id: int, *, actor_label: str = "cli") -> ApiClient:
     return client
 
 
+_BY_DIGEST = sa.select(ApiClient).where(ApiClient.token_hash == sa.bindparam("digest"))  # built once: every API request
+
+
 def authenticate(token: str | None) -> ApiClient | None:
     """The active client holding `token`, or None (unknown, malformed or revoked)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
-    client = db.session.scalar(sa.select(ApiClient).where(ApiClient.token_hash == digest))
+    client = db.session.scalar(_BY_DIGEST, {"digest": digest})
     if client is None or not hmac.compare_digest(client.token_hash, digest):
         return None
     if client.revoked_at is not None:

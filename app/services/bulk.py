@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from app.services.sql import among, insert, per_dialect
 from models import db
 
 
@@ -40,11 +41,15 @@ def vacuum_after_bulk_load(*tables: sa.Table) -> None:
 def existing_keys(table: sa.Table, column: str, keys: Iterable[str]) -> set[str]:
     keys = list(keys)
     found: set[str] = set()
-    col = table.c[column]
+    query = _present(table, column)
     for start in range(0, len(keys), 900):  # stay under SQLite's bound-parameter limit
-        chunk = keys[start:start + 900]
-        found.update(db.session.scalars(sa.select(col).where(col.in_(chunk))))
+        found.update(db.session.scalars(query, {"keys": keys[start:start + 900]}))
     return found
+
+
+@per_dialect
+def _present(dialect: str, table: sa.Table, column: str) -> sa.Select:
+    return sa.select(table.c[column]).where(among(table.c[column], "keys", dialect))
 
 
 def insert_new(table: sa.Table, rows: list[dict], key: str = "id") -> list[str]:
@@ -64,16 +69,25 @@ def insert_ignoring_conflicts(table: sa.Table, rows: list[dict], key: str = "id"
     """Insert the rows, skipping any whose key is stored already, without reading first: for
     rows that are new but for a rare race (one proof's queue entry)."""
     if rows:
-        db.session.execute(_insert(table).on_conflict_do_nothing(index_elements=[key]), rows)
+        db.session.execute(_insert_or_skip(table, key), rows)
+
+
+@per_dialect
+def _insert_or_skip(dialect: str, table: sa.Table, key: str) -> sa.Insert:
+    return insert(table, dialect).on_conflict_do_nothing(index_elements=[key])
 
 
 def upsert(table: sa.Table, rows: list[dict], key: str) -> None:
     """Insert the rows, or replace every given column of the row already stored under their key."""
-    if not rows:
-        return
-    statement = _insert(table)
-    replaced = {column: statement.excluded[column] for column in rows[0] if column != key}
-    db.session.execute(statement.on_conflict_do_update(index_elements=[key], set_=replaced), rows)
+    if rows:
+        db.session.execute(_upsert(table, key, tuple(rows[0])), rows)
+
+
+@per_dialect
+def _upsert(dialect: str, table: sa.Table, key: str, columns: tuple[str, ...]) -> sa.Insert:
+    statement = insert(table, dialect)
+    return statement.on_conflict_do_update(
+        index_elements=[key], set_={column: statement.excluded[column] for column in columns if column != key})
 
 
 RETURNING_ROWS = 400  # rows per statement: under SQLite's 32,766 bound parameters at 80 columns
@@ -82,24 +96,17 @@ RETURNING_ROWS = 400  # rows per statement: under SQLite's 32,766 bound paramete
 def insert_returning(table: sa.Table, rows: list[dict], key: str = "id") -> set[str]:
     """Insert the rows whose key is not stored yet and return exactly the keys this call inserted.
 
-    One multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING per chunk: no read first, and a row a
-    concurrent writer stored in between is simply not returned. For the few rows of an API
-    request; a bulk load keeps `insert_new` (RETURNING over executemany halved its speed).
+    INSERT ... ON CONFLICT DO NOTHING RETURNING, sent as multi-row statements of RETURNING_ROWS
+    rows (SQLAlchemy's "insertmanyvalues"): no read first, and a row a concurrent writer stored
+    in between is simply not returned. For the few rows of an API request; a bulk load keeps
+    `insert_new` (RETURNING over executemany halved its speed).
     """
-    inserted: set[str] = set()
-    for start in range(0, len(rows), RETURNING_ROWS):
-        statement = _insert(table).values(rows[start:start + RETURNING_ROWS]) \
-            .on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
-        inserted.update(db.session.scalars(statement))
-    return inserted
+    if not rows:
+        return set()
+    return set(db.session.scalars(_insert_returning(table, key), rows))
 
 
-def _insert(table: sa.Table):  # noqa: ANN202 - the dialect's Insert, which has on_conflict_do_nothing
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"unsupported database {dialect}")
-    return insert(table)
+@per_dialect
+def _insert_returning(dialect: str, table: sa.Table, key: str) -> sa.Insert:
+    return insert(table, dialect).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key]) \
+        .execution_options(insertmanyvalues_page_size=RETURNING_ROWS)

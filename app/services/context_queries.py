@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from app.services.sql import among
 from models import Campaign, LiveSession, Proof, ReviewDecision, Worker
 from review_rules.context import PROOF_COLUMNS
 
@@ -49,6 +50,7 @@ DECISIONS_QUERY = sa.select(D.c.proof_id, P.c.worker_id, D.c.decision, _plain(D.
 @dataclass(frozen=True)
 class Lookups:
     targets: sa.Select
+    same_phone: sa.Select  # accounts on the phone numbers of the accounts :ids
     nearest: sa.CompoundSelect  # the capped lookups (accounts, shared device/file, network, campaign), one UNION ALL
     linked: sa.Select
     workers: sa.Select
@@ -64,6 +66,7 @@ def lookups(dialect: str) -> Lookups:
 
 class _Builder:
     def __init__(self, dialect: str):
+        self.dialect = dialect
         self.postgres = dialect == "postgresql"
         self.moment = sa.bindparam("moment", type_=P.c.submitted_at.type)
 
@@ -78,6 +81,8 @@ class _Builder:
                 self.nearest([(P.c.campaign_id, "campaigns")], "campaign", "campaign_cap")]
         return Lookups(
             targets=PROOF_QUERY.where(among(P.c.id, "ids")),
+            same_phone=sa.select(W.c.id).where(
+                W.c.phone_hash.in_(sa.select(W.c.phone_hash).where(among(W.c.id, "ids")).scalar_subquery())),
             nearest=sa.union_all(*(sa.select(subquery) for subquery in busy)),
             linked=self.nearest_per_account(),
             workers=sa.select(W.c.id, *WORKER_FIELDS.values()).where(among(W.c.id, "ids")),
@@ -90,10 +95,7 @@ class _Builder:
         )
 
     def among(self, column: sa.Column, name: str) -> sa.ColumnElement:
-        """`column IN :name`; on PostgreSQL `= ANY(:name)`, one array parameter instead of one per value."""
-        if self.postgres:
-            return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
-        return column.in_(sa.bindparam(name, expanding=True))
+        return among(column, name, self.dialect)
 
     def values_of(self, column: sa.Column, name: str) -> sa.TableValuedAlias:
         """The array parameter `name` as a one-column table (PostgreSQL), to run a lateral scan per value."""

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from app.services import ledger
 from app.services.audit import record
 from app.services.bulk import existing_keys
+from app.services.sql import among, per_dialect
 from models import Campaign, DomainError, EntryKind, LedgerEntry, Proof, ProofState, StaffUser, db
 
 # Proof states that no longer hold a claim on the campaign's budget.
@@ -69,26 +70,33 @@ def capacity(campaign_ids: set[str] | list[str], *, lock: bool = False) -> dict[
     ids = sorted(set(campaign_ids))
     if not ids:
         return {}
-    query = sa.select(Campaign.id, Campaign.status, Campaign.reward_cents, Campaign.budget_cents,
-                      Campaign.max_completions).where(Campaign.id.in_(ids)).order_by(Campaign.id)
-    if lock and ledger.is_postgres():
-        query = query.with_for_update()
-    campaigns = db.session.execute(query).all()
-    live = dict(db.session.execute(
-        sa.select(Proof.campaign_id, sa.func.count()).where(Proof.campaign_id.in_(ids),
-                                                            Proof.state.not_in(RELEASED_STATES))
-        .group_by(Proof.campaign_id)).all())
+    campaigns_query, live_query = _capacity_queries(lock)
+    campaigns = db.session.execute(campaigns_query, {"ids": ids}).all()
+    live = dict(db.session.execute(live_query, {"ids": ids}).all())
     return {c.id: Capacity(c.id, c.status, live.get(c.id, 0), c.reward_cents, c.budget_cents, c.max_completions)
             for c in campaigns}
 
 
-def refused_admissions(rows: list[dict], *, lock: bool = True, stored: set[str] | None = None) -> dict[int, str]:
+@per_dialect
+def _capacity_queries(dialect: str, lock: bool) -> tuple[sa.Select, sa.Select]:
+    campaigns = sa.select(Campaign.id, Campaign.status, Campaign.reward_cents, Campaign.budget_cents,
+                          Campaign.max_completions).where(among(Campaign.id, "ids", dialect)).order_by(Campaign.id)
+    if lock and dialect == "postgresql":
+        campaigns = campaigns.with_for_update()
+    live = sa.select(Proof.campaign_id, sa.func.count()).where(
+        among(Proof.campaign_id, "ids", dialect), Proof.state.not_in(RELEASED_STATES)).group_by(Proof.campaign_id)
+    return campaigns, live
+
+
+def refused_admissions(rows: list[dict], *, lock: bool = True, stored: set[str] | None = None,
+                       limits: dict[str, Capacity] | None = None) -> dict[int, str]:
     """{position: why} for the new proofs among `rows` that their campaign cannot take (field campaign_id).
 
     Proofs already stored and proofs of unknown campaigns are never refused here (the caller
     reports unknown campaigns); new proofs take the free slots of their campaign in the order given.
     `lock` holds the campaign rows until commit (PostgreSQL), so concurrent intakes cannot overshoot.
-    `stored`: the ids among `rows` already stored, when the caller has read them.
+    `stored`: the ids among `rows` already stored, and `limits`: the `capacity` of (at least) their
+    campaigns, when the caller has read them (and locked them, if it should).
     """
     if stored is None:
         stored = existing_keys(Proof.__table__, "id", [r["id"] for r in rows])
@@ -96,7 +104,8 @@ def refused_admissions(rows: list[dict], *, lock: bool = True, stored: set[str] 
     for position, row in enumerate(rows):
         if row["id"] not in stored:
             fresh[row["campaign_id"]].append(position)
-    limits = capacity(set(fresh), lock=lock)
+    if limits is None:
+        limits = capacity(set(fresh), lock=lock)
     refused: dict[int, str] = {}
     for campaign_id, positions in fresh.items():
         limit = limits.get(campaign_id)

@@ -22,9 +22,10 @@ import sqlalchemy as sa
 from app.services import evidence, records
 from app.services.audit import record
 from app.services.bulk import existing_keys, insert_returning
-from app.services.funding import refused_admissions
+from app.services.funding import capacity, refused_admissions
 from app.services.pii import PiiVault, mask_ip
-from models import ApiClient, Campaign, DomainError, Proof, ProofScore, ProofState, ReviewDecision, Worker, db
+from app.services.sql import among, per_dialect
+from models import ApiClient, DomainError, Proof, ProofScore, ProofState, ReviewDecision, Worker, db
 
 # Stored column -> the exchange-format field it comes from; these decide "same proof or not".
 COMPARED: dict[str, str] = {
@@ -39,7 +40,6 @@ COMPARED: dict[str, str] = {
     "device_touch_points": "device.touch_points", "device_hardware_concurrency": "device.hardware_concurrency",
     "device_webgl_renderer": "device.webgl_renderer",
 }
-REFERENCES = (("campaign_id", Campaign, "campaign"), ("worker_id", Worker, "worker"))
 CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 
@@ -151,10 +151,14 @@ def validate_items(items: list[Any]) -> tuple[list[dict], dict[str, dict[str, An
             continue
         first_seen[row["id"]] = index
         valid.append((index, row))
-    problems.extend(_unknown_references(valid))
     # Budget and caps: a campaign refuses completions it could not pay (rows locked until commit).
+    # Stored proofs take no campaign slot; a campaign without a capacity is unknown.
     stored = stored_evidence([row["id"] for _, row in valid])
-    refused = refused_admissions([row for _, row in valid], stored=set(stored))
+    limits = capacity({row["campaign_id"] for _, row in valid}, lock=True)
+    problems.extend(_unknown(valid, "campaign_id", set(limits), "campaign"))
+    workers = existing_keys(Worker.__table__, "id", {row["worker_id"] for _, row in valid})
+    problems.extend(_unknown(valid, "worker_id", workers, "worker"))
+    refused = refused_admissions([row for _, row in valid], stored=set(stored), limits=limits)
     problems.extend(ItemProblem(valid[pos][0], valid[pos][1]["id"], "campaign_id", why) for pos, why in refused.items())
     if problems:
         bad = len({p.index for p in problems})
@@ -171,25 +175,26 @@ def _echo_id(value: Any) -> str | None:
     return text if len(text) <= records.ID_MAX else None
 
 
-def _unknown_references(valid: list[tuple[int, dict]]) -> list[ItemProblem]:
-    problems = []
-    for key, model, noun in REFERENCES:
-        known = existing_keys(model.__table__, "id", {row[key] for _, row in valid})
-        problems.extend(ItemProblem(index, row["id"], key, f"{row[key]!r} is not a known {noun}")
-                        for index, row in valid if row[key] not in known)
-    return problems
+def _unknown(valid: list[tuple[int, dict]], key: str, known: set[str], noun: str) -> list[ItemProblem]:
+    return [ItemProblem(index, row["id"], key, f"{row[key]!r} is not a known {noun}")
+            for index, row in valid if row[key] not in known]
 
 
 def stored_evidence(ids: list[str]) -> dict[str, dict[str, Any]]:
     """For each stored id: its compared columns and its state."""
-    table = Proof.__table__
-    wanted = [table.c[name] for name in COMPARED] + [table.c.state]
     found: dict[str, dict[str, Any]] = {}
+    query = _evidence_query()
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        for row in db.session.execute(sa.select(table.c.id, *wanted).where(table.c.id.in_(chunk))).mappings():
+        for row in db.session.execute(query, {"ids": ids[start:start + CHUNK]}).mappings():
             found[row["id"]] = dict(row)
     return found
+
+
+@per_dialect
+def _evidence_query(dialect: str) -> sa.Select:
+    table = Proof.__table__
+    return sa.select(table.c.id, *(table.c[name] for name in COMPARED), table.c.state) \
+        .where(among(table.c.id, "ids", dialect))
 
 
 def differing_fields(columns: dict[str, Any], stored: dict[str, Any]) -> list[str]:
@@ -215,11 +220,15 @@ def _refuse_conflicts(columns: list[tuple[int, dict]], stored: dict[str, dict[st
 def current_states(ids: list[str]) -> dict[str, str]:
     """Proof id -> lifecycle state, for the ids that exist."""
     states: dict[str, str] = {}
+    query = _state_query()
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        states.update((pid, state) for pid, state in db.session.execute(
-            sa.select(Proof.id, Proof.state).where(Proof.id.in_(chunk))))
+        states.update(db.session.execute(query, {"ids": ids[start:start + CHUNK]}).all())
     return states
+
+
+@per_dialect
+def _state_query(dialect: str) -> sa.Select:
+    return sa.select(Proof.id, Proof.state).where(among(Proof.id, "ids", dialect))
 
 
 IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")

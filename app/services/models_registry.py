@@ -46,6 +46,11 @@ def _newest_active(query: sa.Select) -> sa.Select:
     return query.where(ModelVersion.status == "active").order_by(ModelVersion.id.desc()).limit(1)
 
 
+# Built once: every proof scored online reads it.
+_ACTIVE_ARTIFACT = _newest_active(sa.select(ModelVersion.id, ModelVersion.version, ModelVersion.artifact_path,
+                                            ModelVersion.sha256))
+
+
 def get_version(version: str) -> ModelVersion:
     row = db.session.scalar(sa.select(ModelVersion).where(ModelVersion.version == version))
     if row is None:
@@ -69,8 +74,7 @@ def load_active(model_dir: Path) -> ActiveModel:
     Reads only what finds the artifact: the row's metrics and metadata are JSON that scoring one
     proof online would decode on every request for nothing.
     """
-    row = db.session.execute(_newest_active(sa.select(ModelVersion.id, ModelVersion.version,
-                                                      ModelVersion.artifact_path, ModelVersion.sha256))).first()
+    row = db.session.execute(_ACTIVE_ARTIFACT).first()
     if row is None:
         return ActiveModel(row=None, bundle=None)
     try:

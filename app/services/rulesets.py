@@ -90,5 +90,8 @@ _checked: dict[tuple[int, str], CheckedConfig] = {}
 
 def _active_text() -> sa.Row | None:
     """(version, config as stored text) of the rule set in force."""
-    return db.session.execute(sa.select(RuleSet.version, sa.cast(RuleSet.config, sa.Text))
-                              .where(RuleSet.status == "active").order_by(RuleSet.version.desc()).limit(1)).first()
+    return db.session.execute(_ACTIVE_TEXT).first()
+
+
+_ACTIVE_TEXT = sa.select(RuleSet.version, sa.cast(RuleSet.config, sa.Text)).where(RuleSet.status == "active") \
+    .order_by(RuleSet.version.desc()).limit(1)

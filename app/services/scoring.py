@@ -21,6 +21,7 @@ from app.services.model_scoring import active_model_outcome, explanations
 from app.services.models_registry import load_active
 from app.services.rulesets import load_active_rules
 from app.services.scoring_context import build_context, load_all_context
+from app.services.sql import among, per_dialect
 from ml.predict import predict_proba
 from models import Proof, ProofScore, ProofState, ReviewDecision, ReviewItem, db, utcnow
 from review_rules.combine import combine
@@ -146,43 +147,57 @@ def route_proofs(scores: pd.DataFrame) -> int:
     """Queue every newly scored proof; approve by policy the low-risk ones. Returns auto approvals.
 
     Fresh proofs take the legal path received -> scored -> in_review (-> approved by a system
-    decision) in one bulk update; proofs already decided keep their state and only get the score.
+    decision) in one bulk update, which also claims them: of two scorings of one proof at once,
+    only the one whose update moved it queues it (and approves it), the other finds it moved.
+    Proofs already in review move to the queue of their new route; decided ones only get the score.
     """
-    ids = scores["proof_id"].tolist()
-    states: dict[str, str] = {}
-    campaigns: dict[str, str] = {}
-    for start in range(0, len(ids), 900):
-        for pid, state, campaign in db.session.execute(
-                sa.select(Proof.id, Proof.state, Proof.campaign_id).where(Proof.id.in_(ids[start:start + 900]))):
-            states[pid], campaigns[pid] = state, campaign
     now = utcnow()
-    scored = list(zip(ids, scores["route"].to_list(), scores["risk_score"].to_list(),
+    scored = list(zip(scores["proof_id"].to_list(), scores["route"].to_list(), scores["risk_score"].to_list(),
                       scores["degraded"].to_list(), strict=True))
-    waiting = (ProofState.RECEIVED.value, ProofState.SCORED.value)
-    fresh = [(pid, route, risk) for pid, route, risk, _ in scored if states.get(pid) in waiting]
-    requeue = [(pid, route, risk) for pid, route, risk, _ in scored if states.get(pid) == ProofState.IN_REVIEW.value]
-    auto_ids = {pid for pid, route, _, degraded in scored
-                if states.get(pid) in waiting and route == "auto_approve" and not degraded}
-    proof_table, item_table = Proof.__table__, ReviewItem.__table__
-    if fresh:
-        insert_ignoring_conflicts(item_table, [{
+    approve, review = [], []
+    for pid, route, _, degraded in scored:
+        (approve if route == "auto_approve" and not degraded else review).append(pid)
+    campaigns = {}  # proof id -> campaign, of the fresh proofs this call moved
+    for new_state, ids in ((ProofState.APPROVED.value, approve), (ProofState.IN_REVIEW.value, review)):
+        for start in range(0, len(ids), 900):
+            campaigns.update(db.session.execute(_claim_fresh(), {
+                "ids": ids[start:start + 900], "new_state": new_state, "now": now}).all())
+    auto_ids = sorted(pid for pid in approve if pid in campaigns)
+    auto = set(auto_ids)
+    if campaigns:
+        insert_ignoring_conflicts(ReviewItem.__table__, [{
             "proof_id": pid, "campaign_id": campaigns[pid], "queue": ROUTE_QUEUE[route], "priority": float(risk),
-            "status": "decided" if pid in auto_ids else "open", "created_at": now, "updated_at": now,
-        } for pid, route, risk in fresh], key="proof_id")
-        db.session.execute(sa.update(proof_table).where(proof_table.c.id == sa.bindparam("pid")).values(
-            state=sa.bindparam("new_state"), state_changed_at=now), [
-            {"pid": pid, "new_state": ProofState.APPROVED.value if pid in auto_ids else ProofState.IN_REVIEW.value}
-            for pid, _, _ in fresh])
+            "status": "decided" if pid in auto else "open", "created_at": now, "updated_at": now,
+        } for pid, route, risk, _ in scored if pid in campaigns], key="proof_id")
     if auto_ids:
         db.session.execute(sa.insert(ReviewDecision), [{
             "proof_id": pid, "decision": "approved", "reason_code": "policy_low_risk", "note": None,
             "actor_kind": "system", "actor_id": None, "decided_at": now, "idempotency_key": None,
-        } for pid in sorted(auto_ids)])
+        } for pid in auto_ids])
         record("proof.approved", "proof", f"{len(auto_ids)} proofs", actor_label="system",
-               data={"policy": "auto_approve", "proof_ids": sorted(auto_ids)[:1000]})
+               data={"policy": "auto_approve", "proof_ids": auto_ids[:1000]})
+    requeue = [{"pid": pid, "q": ROUTE_QUEUE[route], "p": float(risk), "now": now}
+               for pid, route, risk, _ in scored if pid not in campaigns]
     if requeue:
-        db.session.execute(sa.update(item_table).where(
-            item_table.c.proof_id == sa.bindparam("pid"), item_table.c.status != "decided").values(
-            queue=sa.bindparam("q"), priority=sa.bindparam("p"), updated_at=now), [
-            {"pid": pid, "q": ROUTE_QUEUE[route], "p": float(risk)} for pid, route, risk in requeue])
+        db.session.execute(_REQUEUE, requeue)
     return len(auto_ids)
+
+
+WAITING = (ProofState.RECEIVED.value, ProofState.SCORED.value)
+
+
+@per_dialect
+def _claim_fresh(dialect: str) -> sa.Update:
+    """Move the waiting proofs among :ids to :new_state; returns (id, campaign) of those it moved."""
+    proofs = Proof.__table__
+    return sa.update(proofs).where(among(proofs.c.id, "ids", dialect), proofs.c.state.in_(WAITING)) \
+        .values(state=sa.bindparam("new_state"), state_changed_at=sa.bindparam("now")) \
+        .returning(proofs.c.id, proofs.c.campaign_id)
+
+
+_ITEMS = ReviewItem.__table__
+# A proof in review follows its new route to another queue; a decided one stays where it is.
+_REQUEUE = sa.update(_ITEMS).where(
+    _ITEMS.c.proof_id == sa.bindparam("pid"), _ITEMS.c.status != "decided",
+    sa.exists().where(Proof.id == _ITEMS.c.proof_id, Proof.state == ProofState.IN_REVIEW.value),
+).values(queue=sa.bindparam("q"), priority=sa.bindparam("p"), updated_at=sa.bindparam("now"))

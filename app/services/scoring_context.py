@@ -147,10 +147,8 @@ def build_context(proof_ids: list[str], *, now: datetime | None = None, **settin
     times = _times(targets)
     first, last = min(times), max(times)
     # Accounts on the same phone number join the account list: every OR branch stays an index scan.
-    phone = sa.select(W.c.phone_hash).where(W.c.id.in_(sa.bindparam("ids", expanding=True))).scalar_subquery()
     own = _values(targets, "worker_id")
-    same_phone = {w for chunk in _chunks(own)
-                  for w in db.session.scalars(sa.select(W.c.id).where(W.c.phone_hash.in_(phone)), {"ids": chunk})}
+    same_phone = {w for chunk in _chunks(own) for w in db.session.scalars(statements.same_phone, {"ids": chunk})}
     count = len(targets)
     moment = _middle(times)
     bounds = {"moment": moment, **_span("history", first, last, timedelta(days=setting["history_days"])),

@@ -35,7 +35,11 @@ def main() -> None:
     parser.add_argument("--proofs", type=int, default=300)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/wb-bench-speed"))
+    parser.add_argument("--cap", action="append", default=[], metavar="NAME=VALUE",
+                        help="try another context setting than the active rule set's (repeatable), "
+                             "e.g. --cap linked_rows_per_account=10")
     args = parser.parse_args()
+    tried = dict(_setting(text) for text in args.cap)
     app = bench_app(pg_url(PG_NAME), args.workdir)
     with app.app_context():
         import sqlalchemy as sa
@@ -45,7 +49,7 @@ def main() -> None:
         from app.services.scoring_context import build_context
         from models import Proof, db
 
-        caps = load_active_rules().config["context"]
+        caps = {**load_active_rules().config["context"], **tried}
         stored = list(db.session.scalars(sa.select(Proof.id).where(Proof.source != "api").order_by(Proof.id)))
         picked = random.Random(args.seed).sample(stored, args.proofs)
         rows = []
@@ -72,6 +76,14 @@ def main() -> None:
     print(f"context rows, capped: p50 {np.median(capped_rows):.0f}, p95 {np.percentile(capped_rows, 95):.0f}, "
           f"max {capped_rows.max()}; reference: p50 {np.median(wide_rows):.0f}, "
           f"p95 {np.percentile(wide_rows, 95):.0f}, max {wide_rows.max()}")
+
+
+def _setting(text: str) -> tuple[str, float]:
+    name, _, value = text.partition("=")
+    try:
+        return name.strip(), float(value) if "." in value else int(value)
+    except ValueError:
+        raise SystemExit(f"--cap {text!r}: expected NAME=NUMBER, e.g. linked_rows_per_account=10") from None
 
 
 if __name__ == "__main__":
