@@ -44,8 +44,9 @@ P, W, C = Proof.__table__, Worker.__table__, Campaign.__table__
 
 
 def _rows(query: sa.Executable, params: dict | None = None) -> list[tuple]:
+    # On the session's connection (Core statements skip the ORM's execution layer, 50 µs each), and
     # fetchall, not row-by-row iteration: psycopg's per-row fetch costs more than the rows' decoding.
-    return [tuple(row) for row in db.session.execute(query, params).all()]
+    return [tuple(row) for row in db.session.connection().execute(query, params).all()]
 
 
 class _Gathered(dict):
@@ -103,7 +104,9 @@ def _with_attributes(rows: list[tuple], targets: set[str], everything: bool = Fa
                          columns=_CONTEXT_NAMES)
     frame.insert(PROOF_COLUMNS.index("is_target"), "is_target",
                  np.fromiter((row[0] in targets for row in rows), dtype=bool, count=len(rows)))
-    return frame.assign(**{column: _as_utc(frame[column]) for column in TIME_COLUMNS})
+    for column in TIME_COLUMNS:
+        frame[column] = _as_utc(frame[column])
+    return frame
 
 
 def _as_utc(column: pd.Series) -> pd.api.extensions.ExtensionArray | pd.Series:
@@ -251,8 +254,7 @@ def _sessions(rooms: list[str] | None, span: tuple[datetime, datetime] | None) -
         since, until = span if span else (None, None)
         rows = [row for params in _rounds(rooms=rooms)
                 for row in _rows(_statements().sessions, {**params, "since": since, "until": until})]
-    out = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
-    return out.assign(starts_at=_as_utc(out["starts_at"]), ends_at=_as_utc(out["ends_at"]))
+    return _frame(rows, SESSION_COLUMNS, times=("starts_at", "ends_at"))
 
 
 def _decisions(scope: tuple[Iterable[str], Iterable[str]] | None) -> pd.DataFrame:
@@ -264,5 +266,13 @@ def _decisions(scope: tuple[Iterable[str], Iterable[str]] | None) -> pd.DataFram
         rows = [row for params in _rounds(workers=workers, proofs=proofs)
                 for row in _rows(_statements().decisions, params)]
         rows = list(dict.fromkeys(rows))  # each decision once, first seen first
-    out = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
-    return out.assign(decided_at=_as_utc(out["decided_at"]))
+    return _frame(rows, DECISION_COLUMNS, times=("decided_at",))
+
+
+def _frame(rows: list[tuple], columns: tuple[str, ...], times: tuple[str, ...]) -> pd.DataFrame:
+    """A small frame of rows, its `times` columns made aware UTC in place (`assign` would copy the
+    frame, a noticeable share of building one proof's context)."""
+    out = pd.DataFrame(rows, columns=list(columns))
+    for column in times:
+        out[column] = _as_utc(out[column])
+    return out
