@@ -176,11 +176,18 @@ def route_proofs(scores: pd.DataFrame) -> int:
         } for pid in auto_ids])
         record("proof.approved", "proof", f"{len(auto_ids)} proofs", actor_label="system",
                data={"policy": "auto_approve", "proof_ids": auto_ids[:1000]})
-    requeue = [{"pid": pid, "q": ROUTE_QUEUE[route], "p": float(risk), "now": now}
-               for pid, route, risk, _ in scored if pid not in campaigns]
-    if requeue:
-        db.session.execute(_REQUEUE, requeue)
+    in_review = _in_review([pid for pid, *_ in scored if pid not in campaigns])
+    if in_review:
+        db.session.execute(_REQUEUE, [{"pid": pid, "q": ROUTE_QUEUE[route], "p": float(risk), "now": now}
+                                      for pid, route, risk, _ in scored if pid in in_review])
     return len(auto_ids)
+
+
+def _in_review(ids: list[str]) -> set[str]:
+    """The proofs among `ids` waiting in review (rescored ones; a fresh proof never gets here)."""
+    query = _in_review_query()
+    return {pid for start in range(0, len(ids), 900)
+            for pid in db.session.scalars(query, {"ids": ids[start:start + 900]})}
 
 
 WAITING = (ProofState.RECEIVED.value, ProofState.SCORED.value)
@@ -195,9 +202,12 @@ def _claim_fresh(dialect: str) -> sa.Update:
         .returning(proofs.c.id, proofs.c.campaign_id)
 
 
+@per_dialect
+def _in_review_query(dialect: str) -> sa.Select:
+    return sa.select(Proof.id).where(among(Proof.id, "ids", dialect), Proof.state == ProofState.IN_REVIEW.value)
+
+
 _ITEMS = ReviewItem.__table__
-# A proof in review follows its new route to another queue; a decided one stays where it is.
-_REQUEUE = sa.update(_ITEMS).where(
-    _ITEMS.c.proof_id == sa.bindparam("pid"), _ITEMS.c.status != "decided",
-    sa.exists().where(Proof.id == _ITEMS.c.proof_id, Proof.state == ProofState.IN_REVIEW.value),
-).values(queue=sa.bindparam("q"), priority=sa.bindparam("p"), updated_at=sa.bindparam("now"))
+# A proof in review follows its new route to another queue; one decided meanwhile stays where it is.
+_REQUEUE = sa.update(_ITEMS).where(_ITEMS.c.proof_id == sa.bindparam("pid"), _ITEMS.c.status != "decided") \
+    .values(queue=sa.bindparam("q"), priority=sa.bindparam("p"), updated_at=sa.bindparam("now"))
