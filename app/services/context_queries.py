@@ -8,13 +8,12 @@ farm, a carrier NAT range or a hot campaign costs its cap in rows, not its whole
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from app.services.sql import among
+from app.services.sql import among, per_dialect
 from models import Campaign, LiveSession, Proof, ReviewDecision, Worker
 from review_rules.context import PROOF_COLUMNS
 
@@ -59,8 +58,9 @@ class Lookups:
     decisions: sa.CompoundSelect
 
 
-@functools.cache
+@per_dialect
 def lookups(dialect: str) -> Lookups:
+    """The lookups for the session's database (built once per dialect)."""
     return _Builder(dialect).build()
 
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 
 from app.services.bulk import insert_new
+from app.services.sql import dialect_name
 from models import AccountKind, DomainError, LedgerAccount, LedgerEntry, LedgerPosting, NotFound, db, utcnow
 
 M = TypeVar("M")
@@ -94,7 +95,7 @@ class Draft:
 
 
 def is_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
+    return dialect_name() == "postgresql"
 
 
 def locked(model: type[M], key: object, what: str) -> M:

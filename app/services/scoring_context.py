@@ -32,9 +32,9 @@ from app.services.context_queries import (
     PROOF_QUERY,
     SESSIONS_QUERY,
     WORKER_FIELDS,
-    Lookups,
     lookups,
 )
+from app.services.sql import dialect_name
 from models import Campaign, Proof, Worker, db, utcnow
 from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, SESSION_COLUMNS, TIME_COLUMNS, ScoringContext
 from review_rules.engine import DEFAULT_CONTEXT
@@ -71,15 +71,11 @@ def _rounds(**values: Iterable) -> Iterable[dict[str, list]]:
         yield {name: c[round_] if round_ < len(c) else [] for name, c in chunked.items()}
 
 
-def _statements() -> Lookups:
-    return lookups(db.session.get_bind().dialect.name)
-
-
 def _plan_once() -> None:
     """On PostgreSQL, let the prepared lookups keep one generic plan for this transaction: their
     plans do not depend on the key values, and planning the capped union afresh for every proof
     took longer than running it (about 2 ms against 1)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_generic_plan"))
 
 
@@ -95,7 +91,7 @@ def _with_attributes(rows: list[tuple], targets: set[str], everything: bool = Fa
     worker's and campaign's columns (all workers and campaigns read at once when `everything`, as
     for a full load), `is_target` where the id is in `targets`."""
     worker_at, campaign_at = AT["worker_id"], AT["campaign_id"]
-    statements = None if everything else _statements()
+    statements = None if everything else lookups()
     workers = _known(statements and statements.workers, WORKER_FIELDS, W.c.id, {r[worker_at] for r in rows})
     campaigns = _known(statements and statements.campaigns, CAMPAIGN_FIELDS, C.c.id, {r[campaign_at] for r in rows})
     no_worker, no_campaign = (None,) * len(WORKER_FIELDS), (None,) * len(CAMPAIGN_FIELDS)
@@ -138,7 +134,7 @@ def build_context(proof_ids: list[str], *, now: datetime | None = None, **settin
     if unknown:
         raise TypeError(f"unknown context setting(s) {unknown}")
     setting = {**DEFAULT_CONTEXT, **settings}
-    statements = _statements()
+    statements = lookups()
     _plan_once()
     found = _Gathered()
     for params in _rounds(ids=proof_ids):
@@ -253,7 +249,7 @@ def _sessions(rooms: list[str] | None, span: tuple[datetime, datetime] | None) -
     else:
         since, until = span if span else (None, None)
         rows = [row for params in _rounds(rooms=rooms)
-                for row in _rows(_statements().sessions, {**params, "since": since, "until": until})]
+                for row in _rows(lookups().sessions, {**params, "since": since, "until": until})]
     return _frame(rows, SESSION_COLUMNS, times=("starts_at", "ends_at"))
 
 
@@ -264,7 +260,7 @@ def _decisions(scope: tuple[Iterable[str], Iterable[str]] | None) -> pd.DataFram
     else:
         workers, proofs = scope
         rows = [row for params in _rounds(workers=workers, proofs=proofs)
-                for row in _rows(_statements().decisions, params)]
+                for row in _rows(lookups().decisions, params)]
         rows = list(dict.fromkeys(rows))  # each decision once, first seen first
     return _frame(rows, DECISION_COLUMNS, times=("decided_at",))
 
