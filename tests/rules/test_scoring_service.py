@@ -1,13 +1,16 @@
 """Scoring through the database: rule set seeding, context building, stored scores, reasons and routes."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from app.services.rulesets import RuleSetError, ensure_default_ruleset, load_active_rules
 from app.services.scoring import compute_scores
 from app.services.scoring_context import build_context, load_all_context
-from models import AuditEvent, Proof, ProofScore, RuleSet, db
+from models import AuditEvent, Proof, ProofScore, ReviewDecision, RuleSet, db
 from tests import factories as f
 
 
@@ -68,6 +71,25 @@ def test_one_proof_context_brings_its_linked_history(runner, world):
     assert str(proofs["submitted_at"].dtype).startswith("datetime64") and str(proofs["submitted_at"].dt.tz) == "UTC"
     assert proofs.loc["farm0", "brand_id"] == "b1" and proofs.loc["farm0", "worker_region"] == "CN-GD"
     assert set(context.sessions["room_id"]) == {"r1"}
+
+
+def test_context_times_are_the_stored_instants_to_the_microsecond(runner, world):
+    runner.invoke(args=["import", "--no-score", str(_world(world))])
+    db.session.execute(sa.update(Proof).where(Proof.id == "paid").values(
+        started_at=None, accepted_at=datetime(2026, 10, 1, 12, 0, 7, 123456, tzinfo=UTC)))
+    context = build_context(["again"])
+    proofs = context.proofs.set_index("proof_id")
+    assert "paid" in proofs.index  # the same screenshot file
+    for pid in proofs.index:
+        stored = db.session.get(Proof, pid)
+        for column in ("accepted_at", "started_at", "submitted_at"):
+            read, kept = proofs.loc[pid, column], getattr(stored, column)
+            assert (pd.isna(read) and kept is None) or read == pd.Timestamp(kept).tz_convert("UTC"), (pid, column)
+    assert proofs.loc["paid", "accepted_at"] == pd.Timestamp("2026-10-01T12:00:07.123456Z")
+    assert pd.isna(proofs.loc["paid", "started_at"])
+    decided = context.decisions.set_index("proof_id")["decided_at"]
+    paid_decision = db.session.scalar(sa.select(ReviewDecision.decided_at).where(ReviewDecision.proof_id == "paid"))
+    assert str(decided.dt.tz) == "UTC" and decided["paid"] == pd.Timestamp(paid_decision).tz_convert("UTC")
 
 
 def test_linked_accounts_bring_their_recent_history_strongest_link_first(runner, world):
