@@ -63,13 +63,15 @@ def normalise(context: ScoringContext) -> ScoringContext:
     if changes:
         proofs = proofs.assign(**changes)
     sessions = context.sessions if len(context.sessions.columns) else empty_frame(SESSION_COLUMNS)
-    starts, ends = sessions["starts_at"], sessions["ends_at"]
-    if utc(starts) is not starts or utc(ends) is not ends:
-        sessions = sessions.assign(starts_at=utc(starts), ends_at=utc(ends))
+    read_starts, read_ends = sessions["starts_at"], sessions["ends_at"]
+    starts, ends = utc(read_starts), utc(read_ends)
+    if starts is not read_starts or ends is not read_ends:
+        sessions = sessions.assign(starts_at=starts, ends_at=ends)
     decisions = context.decisions if len(context.decisions.columns) else empty_frame(DECISION_COLUMNS)
-    decided = decisions["decided_at"]
-    if utc(decided) is not decided:
-        decisions = decisions.assign(decided_at=utc(decided))
+    read_decided = decisions["decided_at"]
+    decided = utc(read_decided)
+    if decided is not read_decided:
+        decisions = decisions.assign(decided_at=decided)
     now = pd.Timestamp(context.now)
     now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
     return ScoringContext(_positional(proofs), _positional(sessions), _positional(decisions), now)

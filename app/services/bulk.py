@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from app.services.sql import among, dialect_name, insert, per_dialect
+from app.services.sql import among, insert, is_postgres, per_dialect
 from models import db
 
 
@@ -16,7 +16,7 @@ def refresh_statistics(*tables: sa.Table) -> None:
     for an empty one and picks plans that turn a 30 ms history lookup into 700 ms. ANALYZE inside
     the loading transaction counts that transaction's own new rows.
     """
-    if dialect_name() != "postgresql":
+    if not is_postgres():
         return
     for table in tables:
         db.session.execute(sa.text(f'ANALYZE "{table.name}"'))

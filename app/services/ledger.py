@@ -17,7 +17,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 
 from app.services.bulk import insert_new
-from app.services.sql import dialect_name
+from app.services.sql import is_postgres
 from models import AccountKind, DomainError, LedgerAccount, LedgerEntry, LedgerPosting, NotFound, db, utcnow
 
 M = TypeVar("M")
@@ -92,10 +92,6 @@ class Draft:
         total = sum(self.legs.values())
         if total != 0:
             raise UnbalancedEntry(f"entry {self.key}: postings sum to {total} cents, not 0")
-
-
-def is_postgres() -> bool:
-    return dialect_name() == "postgresql"
 
 
 def locked(model: type[M], key: object, what: str) -> M:

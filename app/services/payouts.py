@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from app.services import ledger
 from app.services.audit import record
 from app.services.holds import open_flag_filter
+from app.services.sql import is_postgres
 from models import DomainError, EntryKind, Payout, PayoutBatch, PayoutState, Worker, db, utcnow
 
 CSV_COLUMNS = ("reference", "payout_id", "batch_id", "worker_id", "amount_cents", "amount", "currency")
@@ -46,7 +47,7 @@ def _payable_rows(minimum: int) -> list:
                        open_flag_filter(accounts.c.worker_id).label("flagged"))
              .join(Worker, Worker.id == accounts.c.worker_id)
              .where(accounts.c.kind == "worker_payable", accounts.c.balance >= minimum).order_by(accounts.c.id))
-    if ledger.is_postgres():
+    if is_postgres():
         query = query.with_for_update(of=accounts)
     return db.session.execute(query).all()
 

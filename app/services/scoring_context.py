@@ -34,7 +34,7 @@ from app.services.context_queries import (
     WORKER_FIELDS,
     lookups,
 )
-from app.services.sql import dialect_name
+from app.services.sql import is_postgres
 from models import Campaign, Proof, Worker, db, utcnow
 from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, SESSION_COLUMNS, TIME_COLUMNS, ScoringContext
 from review_rules.engine import DEFAULT_CONTEXT
@@ -75,7 +75,7 @@ def _plan_once() -> None:
     """On PostgreSQL, let the prepared lookups keep one generic plan for this transaction: their
     plans do not depend on the key values, and planning the capped union afresh for every proof
     took longer than running it (about 2 ms against 1)."""
-    if dialect_name() == "postgresql":
+    if is_postgres():
         db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_generic_plan"))
 
 

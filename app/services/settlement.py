@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from app.services import ledger
 from app.services.audit import record
+from app.services.sql import is_postgres
 from models import Campaign, EntryKind, FraudFlag, Proof, ProofState, ReviewDecision, db
 
 PROOFS = Proof.__table__
@@ -141,7 +142,7 @@ def settle_chunk(*, now: datetime, hold_hours: int, limit: int, after: str | Non
     query = eligible_query(now, hold_hours).limit(limit)
     if after is not None:
         query = query.where(PROOFS.c.id > after)
-    if ledger.is_postgres():
+    if is_postgres():
         query = query.with_for_update(of=PROOFS, skip_locked=True)
     rows = db.session.execute(query).all()
     totals = SettlementTotals(last_id=rows[-1].id if rows else None)

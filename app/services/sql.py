@@ -23,6 +23,10 @@ def dialect_name() -> str:
     return db.session.get_bind().dialect.name
 
 
+def is_postgres() -> bool:
+    return dialect_name() == "postgresql"
+
+
 def per_dialect(build: Callable[..., T]) -> Callable[..., T]:
     """`build(dialect, *args)` run once per dialect and arguments; call the result with `*args` only."""
     cached = functools.cache(build)
