@@ -10,32 +10,55 @@ session ends with it. Latency is measured per request; the database is dropped a
 --reuse-db first deletes what earlier runs POSTed, so every run scores the same sample against
 the same stored world).
 
+Where scoring runs (--via):
+- inprocess (default): no Redis, so the request itself scores the proof before it answers; the
+  split below times each part of it.
+- worker: with Redis, as in production. The API stores the proof and queues a scoring job, and a
+  real `flask worker scoring --no-fork` process (on the other core) scores it. The latency is
+  from the POST until the job's result is in Redis, the score committed; the POST alone is
+  reported too.
+
 Two samples (--sample):
 - copies (default, the sample of every earlier figure): random stored proofs resubmitted under
   new ids at their original moments. Each copy has history on both sides of it, and its own
   original as a twin at the same instant on the same account, device and address.
 - newest: the world's newest proofs, taken out of the store and POSTed back in time order, as
   they would arrive online: each finds the whole history before it and nothing after. The end of
-  the simulated month is busy, so these contexts are no smaller.
+  the simulated month is busy, so these contexts are no smaller. After the run they count as
+  imported again (with the scores the run gave them), so the world stays whole for later runs.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import hashlib
 import json
+import os
 import random
 import re
 import statistics
+import subprocess
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import joblib
 
-from scripts.bench.common import PG_ADMIN_URL, cpu_reference, drop_postgres, flask, machine, scratch_postgres
+from scripts.bench.common import (
+    FLASK,
+    PG_ADMIN_URL,
+    ROOT,
+    cpu_reference,
+    drop_postgres,
+    flask,
+    machine,
+    scratch_postgres,
+)
 
 PG_NAME = "wb_bench_online"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed by --via worker
 
 
 def pg_url(name: str) -> str:
@@ -76,7 +99,7 @@ def take_out(ids: list[str]) -> int:
     return removed
 
 
-def bench_app(url: str, workdir: Path):  # noqa: ANN201 - Flask app
+def bench_app(url: str, workdir: Path, redis_url: str | None = None):  # noqa: ANN201 - Flask app
     from app import create_app
     from config import DevelopmentConfig
 
@@ -84,7 +107,7 @@ def bench_app(url: str, workdir: Path):  # noqa: ANN201 - Flask app
         SQLALCHEMY_DATABASE_URI = url
         INSTANCE_DIR = workdir / "online-instance"
         MODEL_DIR = workdir / "online-models"
-        REDIS_URL = None
+        REDIS_URL = redis_url
 
     return create_app(BenchConfig)
 
@@ -106,9 +129,11 @@ def new_id(proof: dict, run: str, k: int) -> str:
     return f"{proof['id']}-{run}-{k}"
 
 
-def timed_posts(client, token: str, proofs: list[dict], run: str | None) -> list[float]:  # noqa: ANN001
+def timed_posts(client, token: str, proofs: list[dict], run: str | None,  # noqa: ANN001
+                scored: Callable[[], None] | None = None, answered: list[float] | None = None) -> list[float]:
     """POST each proof, timed; under a new id (and a new screenshot) for a run of copies, as it is
-    when `run` is None."""
+    when `run` is None. With `scored`, each time runs on until it returns (the POST's own time goes
+    to `answered`)."""
     headers = {"Authorization": f"Bearer {token}"}
     latencies = []
     for k, proof in enumerate(proofs):
@@ -118,6 +143,10 @@ def timed_posts(client, token: str, proofs: list[dict], run: str | None) -> list
             body.update(screenshot_sha256=digest, screenshot_phash=digest[:16])
         started = time.perf_counter()
         response = client.post("/api/v1/proofs", json=body, headers=headers)
+        if scored:
+            if answered is not None:
+                answered.append(time.perf_counter() - started)
+            scored()
         latencies.append(time.perf_counter() - started)
         if response.status_code != 202:
             raise SystemExit(f"POST failed {response.status_code}: {response.get_data(as_text=True)[:500]}")
@@ -208,6 +237,66 @@ def forget_earlier_runs() -> int:
     return removed
 
 
+class ScoringWorker:
+    """A real `flask worker scoring --no-fork` process on the bench database, and a wait for the
+    scoring jobs the API queued (their ids are caught on the way out of the route)."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.queued: list[str] = []
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> ScoringWorker:
+        from redis import Redis
+
+        from app.api import routes
+
+        self.redis = Redis.from_url(self.env["REDIS_URL"])
+        self.redis.flushdb()
+        original = routes.enqueue_scoring
+
+        def catching(proof_ids: list[str]) -> list[str]:
+            ids = original(proof_ids)
+            self.queued.extend(ids)
+            return ids
+
+        routes.enqueue_scoring = catching
+        self._restore = lambda: setattr(routes, "enqueue_scoring", original)
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen([FLASK, "--app", "app", "worker", "scoring", "--no-fork"], cwd=ROOT,
+                                            env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._restore()
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def wait(self, timeout: int = 120) -> None:
+        """Until every queued job has a result; a failed or missing one stops the bench."""
+        from rq.job import Job
+        from rq.results import Result
+
+        for job_id in self.queued:
+            result = Result.fetch_latest(Job(job_id, connection=self.redis), timeout=timeout)
+            if result is None or result.type != Result.Type.SUCCESSFUL:
+                tail = self.log.read_text()[-2000:]
+                raise SystemExit(f"scoring job {job_id} {'timed out' if result is None else 'failed'}:\n{tail}")
+        self.queued.clear()
+
+
+def give_back(ids: list[str]) -> None:
+    """The newest proofs, POSTed back by the run, belong to the world again: the next run's
+    forget_earlier_runs must not remove them."""
+    import sqlalchemy as sa
+
+    from models import Proof, db
+
+    db.session.execute(sa.update(Proof).where(Proof.id.in_(ids)).values(source="import"))
+    db.session.commit()
+
+
 def check_scored(app, ids: list[str]) -> dict:  # noqa: ANN001
     import sqlalchemy as sa
 
@@ -234,10 +323,13 @@ def online(args: argparse.Namespace) -> None:
             print(f"importing {world} into PostgreSQL ({PG_NAME}) …", flush=True)
             seconds, _ = flask(["import", str(world), "--no-score"], env)
             print(f"import: {seconds:.0f} s", flush=True)
-        app = bench_app(url, args.workdir)
+        via_worker = args.via == "worker"
+        app = bench_app(url, args.workdir, REDIS_URL if via_worker else None)
         with app.app_context():
+            import sqlalchemy as sa
+
             from app.services.api_tokens import create_token
-            from models import db
+            from models import Proof, db
 
             if args.reuse_db:
                 print(f"removed {forget_earlier_runs()} proofs POSTed by earlier runs", flush=True)
@@ -254,24 +346,35 @@ def online(args: argparse.Namespace) -> None:
                 proofs = sample_proofs(world, args.requests + 20)
                 run = f"o{int(time.time()) % 1_000_000}"  # fresh ids on every run, also with --reuse-db
                 warm, timed = run + "w", run
-        # Each request in its own app context, as under a real server: the session ends with the
-        # request (a rollback there would drop the connection's prepared statements).
-        timed_posts(client, token, proofs[:20], warm)  # warm-up: caches, connections, model load
-        split: dict[str, list[float]] = {}
-        instrument(split)
-        cpu_before = cpu_reference()
-        with CollectorClock() as collector:
-            latencies = timed_posts(client, token, proofs[20:], timed)
-        cpu_after = cpu_reference()
+            stored = db.session.scalar(sa.select(sa.func.count()).select_from(Proof))
+        worker = ScoringWorker({**env, "REDIS_URL": REDIS_URL}, args.workdir / "online-worker.log") \
+            if via_worker else contextlib.nullcontext()
+        with worker:
+            scored = worker.wait if via_worker else None
+            # Each request in its own app context, as under a real server: the session ends with the
+            # request (a rollback there would drop the connection's prepared statements).
+            timed_posts(client, token, proofs[:20], warm, scored)  # warm-up: caches, connections, model load
+            split: dict[str, list[float]] = {}
+            instrument(split)
+            answered: list[float] = []
+            cpu_before = cpu_reference()
+            with CollectorClock() as collector:
+                latencies = timed_posts(client, token, proofs[20:], timed, scored, answered)
+            cpu_after = cpu_reference()
         with app.app_context():
             facts = check_scored(app, [new_id(p, run, k) if run else p["id"] for k, p in enumerate(proofs[20:])])
-        stored = args.proofs - (len(proofs) if args.sample == "newest" else 0)
+            if args.sample == "newest":
+                give_back([p["id"] for p in proofs])
         print(f"\nmachine: {machine()}; CPU reference loop {cpu_before:.1f} ms before the run, {cpu_after:.1f} after "
               "(scripts/bench/common.py)")
-        print(f"online ({args.sample}): PostgreSQL with {stored} stored proofs before the run, model {version}; "
-              f"{facts}")
-        report(latencies, "POST /api/v1/proofs (store + score in-process)")
-        print(f"  garbage collector during the run: {collector.summary()}; "
+        print(f"online ({args.sample}, scored {'by a worker' if via_worker else 'in-process'}): PostgreSQL with "
+              f"{stored} stored proofs before the run, model {version}; {facts}")
+        if via_worker:
+            report(latencies, "POST /api/v1/proofs until the worker scored it")
+            report(answered, "  POST answered (stored, job queued)")
+        else:
+            report(latencies, "POST /api/v1/proofs (store + score in-process)")
+        print(f"  garbage collector of this process during the run: {collector.summary()}; "
               f"{len(gc.get_objects())} tracked objects, {gc.get_freeze_count()} frozen")
         for label, values in split.items():
             report(values, "  " + label)

@@ -2,7 +2,7 @@
 
 usage:
   .venv/bin/python scripts/bench/scoring_speed.py batch  [--proofs 1000000]
-  .venv/bin/python scripts/bench/scoring_speed.py online [--proofs 1000000] [--requests 300]
+  .venv/bin/python scripts/bench/scoring_speed.py online [--proofs 1000000] [--requests 300] [--via worker]
 
 batch: the world is simulated and loaded into the engine's frames first (not timed; cached under
 --workdir). Timed: context build (ProofFrame), every signal (summed per family), the feature
@@ -154,6 +154,9 @@ def main() -> None:
     parser.add_argument("--sample", choices=("copies", "newest"), default="copies",
                         help="online: copies of random stored proofs at their original moments, or the "
                              "world's newest proofs POSTed in time order (see online_scoring.py)")
+    parser.add_argument("--via", choices=("inprocess", "worker"), default="inprocess",
+                        help="online: score in the request (no Redis), or queue the job for a real "
+                             "`flask worker scoring --no-fork` and time until it has scored the proof")
     args = parser.parse_args()
     if args.mode == "batch":
         batch(args)
