@@ -15,6 +15,13 @@
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
 
+  // Enter on a focused link or button is that control's own. Closing the help can leave focus
+  // on its (now hidden) Close button, and that must not swallow Enter on the selected row.
+  function onControl(el) {
+    if (!el || !el.closest || !el.closest("a, button")) { return false; }
+    return !(help && !help.open && help.contains(el));
+  }
+
   function press(id) {
     var el = byId(id);
     if (!el || el.disabled) { return false; }
@@ -88,7 +95,7 @@
       return;
     }
     if (target && target.id === "reason_code" && onReasonKey(ev)) { return; }
-    if (ev.key === "Enter" && target && target.closest && target.closest("a, button")) { return; }
+    if (ev.key === "Enter" && onControl(target)) { return; }
     if (typingIn(target) || (help && help.open && ev.key !== "?")) { return; }
     var action = actions[ev.key];
     if (action) {
