@@ -47,7 +47,7 @@ serve: install
 	@echo "Workbench on http://127.0.0.1:5000 (Ctrl-C stops it)"
 	$(DEMO_ENV) $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install browser services test-sqlite test-postgres test-integration
+test: install browser services lint test-sqlite test-postgres test-integration
 
 test-sqlite: install
 	$(PYTEST) -n 2 -m "not integration"
@@ -58,8 +58,10 @@ test-postgres: install services
 test-integration: install services
 	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m integration
 
+# ruff, then the import contracts of .importlinter (the layering of app/, models/, review_rules/, ml/).
 lint: install
 	$(BIN)/ruff check app models review_rules ml scripts tests config.py
+	$(BIN)/lint-imports --no-cache
 
 bench: install
 	$(BIN)/python scripts/bench/import_world.py

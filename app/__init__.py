@@ -18,7 +18,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _tune_engine(app)
 
     from app.extensions import csrf, db, login_manager, migrate
-    from app.jobs.queues import JobDispatcher
+    from app.platform.jobs import JobDispatcher
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
@@ -26,12 +26,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     csrf.init_app(app)
     app.extensions["jobs"] = JobDispatcher(app.config["REDIS_URL"])
 
-    from app import blueprints, cli, errors, templating
+    from app import areas, errors, templating
 
-    blueprints.register(app)
+    areas.register_blueprints(app)
     errors.register(app)
     templating.register(app)
-    cli.register(app)
+    areas.register_commands(app)
     return app
 
 
@@ -49,7 +49,7 @@ def _tune_engine(app: Flask) -> None:
 
 def _install_secrets(app: Flask) -> None:
     """Keys from the environment; development generates and keeps its own in instance/."""
-    from app.services.pii import PiiVault, load_or_create_dev_keys
+    from app.platform.pii import PiiVault, load_or_create_dev_keys
 
     fernet_keys, hmac_key = app.config["PII_KEYS"], app.config["PII_HMAC_KEY"]
     if not (fernet_keys and hmac_key):

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from app.services.pii import mask_ip, mask_phone
+from app.platform.pii import mask_ip, mask_phone
 
 
 def money(cents: int | None) -> str:

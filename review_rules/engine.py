@@ -25,7 +25,7 @@ __all__ = ["CheckedConfig", "RuleConfigError", "RuleOutput", "default_config", "
 
 DEFAULT_THRESHOLDS = {"auto_approve_below": 0.3, "hold_at_or_above": 0.75}
 DEFAULT_HARD_HOLD = {"content.screenshot_reuse": 1.0}
-# How much history the database loader (app/services/scoring_context.py) brings for each target.
+# How much history the database loader (app/scoring/services/context.py) brings for each target.
 # Every lookup is capped per target proof (newest rows first), so one busy key cannot flood a context.
 DEFAULT_CONTEXT = {"history_days": 30, "network_days": 3, "campaign_window_hours": 1,
                    "account_rows_per_proof": 150, "shared_rows_per_proof": 150, "network_rows_per_proof": 200,

@@ -121,7 +121,7 @@ def auth(client) -> AuthActions:  # noqa: ANN001
 @pytest.fixture()
 def staff(app):  # noqa: ANN001, ANN201
     """Make a staff account per role on demand: staff('moderator') -> StaffUser."""
-    from app.services.staff import create_staff
+    from app.auth.services.staff import create_staff
 
     def make(role: str, email: str | None = None):  # noqa: ANN202
         user = create_staff(email or f"{role}@example.test", role.title(), role, "correct-horse")

@@ -7,9 +7,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 
 from app.auth.forms import EmptyForm, LoginForm
+from app.auth.services.staff import authenticate
 from app.extensions import db, login_manager
-from app.services.audit import record
-from app.services.staff import authenticate
+from app.platform.audit import record
 from models import StaffUser
 
 bp = Blueprint("auth", __name__)

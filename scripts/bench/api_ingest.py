@@ -40,7 +40,7 @@ Post = Callable[[bytes], int]
 
 def seed(app) -> None:  # noqa: ANN001
     """One brand, room and campaign and WORKERS workers, stored directly (the API needs only these)."""
-    from app.services import evidence, records
+    from app.intake.services import evidence, records
     from models import Brand, Campaign, Room, Worker, db
 
     vault = app.extensions["pii"]

@@ -44,9 +44,9 @@ def main() -> None:
     with app.app_context():
         import sqlalchemy as sa
 
-        from app.services.rulesets import load_active_rules
-        from app.services.scoring import compute_scores
-        from app.services.scoring_context import build_context
+        from app.scoring.services.context import build_context
+        from app.scoring.services.rulesets import load_active_rules
+        from app.scoring.services.scoring import compute_scores
         from models import Proof, db
 
         caps = {**load_active_rules().config["context"], **tried}

@@ -113,7 +113,7 @@ def bench_app(url: str, workdir: Path, redis_url: str | None = None):  # noqa: A
 
 
 def install_model(app, bundle_path: Path) -> str:  # noqa: ANN001
-    from app.services.models_registry import promote, register_candidate
+    from app.scoring.services.models_registry import promote, register_candidate
     from ml.registry import save_artifact
     from models import db
 
@@ -163,13 +163,13 @@ def report(latencies: list[float], label: str) -> None:
           f"max {ms[-1]:6.1f} ms  mean {statistics.fmean(ms):6.1f} ms")
 
 
-PARTS = (("app.services.intake", "ingest_proofs", "intake (validate + store)"),
-         ("app.services.scoring", "build_context", "history lookups (scoring_context)"),
-         ("app.services.scoring", "evaluate", "rules engine"),
-         ("app.services.scoring", "active_model_outcome", "model (load check + predict)"),
-         ("app.services.scoring", "explanations", "explanations"),
-         ("app.services.scoring", "store_scores", "store score"),
-         ("app.services.scoring", "route_proofs", "route (queue / policy approval)"))
+PARTS = (("app.intake.services.intake", "ingest_proofs", "intake (validate + store)"),
+         ("app.scoring.services.scoring", "build_context", "history lookups (scoring_context)"),
+         ("app.scoring.services.scoring", "evaluate", "rules engine"),
+         ("app.scoring.services.scoring", "active_model_outcome", "model (load check + predict)"),
+         ("app.scoring.services.scoring", "explanations", "explanations"),
+         ("app.scoring.services.scoring", "store_scores", "store score"),
+         ("app.scoring.services.scoring", "route_proofs", "route (queue / policy approval)"))
 
 
 def instrument(split: dict[str, list[float]]) -> None:
@@ -223,7 +223,7 @@ def forget_earlier_runs() -> int:
     velocity rule and grow every context, measuring the bench's own debris instead of the world."""
     import sqlalchemy as sa
 
-    from app.services.bulk import vacuum_after_bulk_load
+    from app.platform.bulk import vacuum_after_bulk_load
     from models import FraudFlag, Proof, ProofScore, ReviewDecision, ReviewItem, db
 
     posted = sa.select(Proof.id).where(Proof.source == "api").scalar_subquery()
@@ -249,7 +249,7 @@ class ScoringWorker:
     def __enter__(self) -> ScoringWorker:
         from redis import Redis
 
-        from app.api import routes
+        from app.intake import routes
 
         self.redis = Redis.from_url(self.env["REDIS_URL"])
         self.redis.flushdb()
@@ -328,7 +328,7 @@ def online(args: argparse.Namespace) -> None:
         with app.app_context():
             import sqlalchemy as sa
 
-            from app.services.api_tokens import create_token
+            from app.auth.services.api_tokens import create_token
             from models import Proof, db
 
             if args.reuse_db:

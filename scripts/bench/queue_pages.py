@@ -21,7 +21,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
-from app.services.staff import create_staff  # noqa: E402
+from app.auth.services.staff import create_staff  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from models import db  # noqa: E402
 from scripts.bench.common import drop_postgres, machine, scratch_postgres  # noqa: E402

@@ -44,7 +44,7 @@ def load_world(proofs: int, workers: int) -> None:
     """One brand, CAMPAIGNS campaigns with room for every proof, workers, approved proofs and decisions."""
     import sqlalchemy as sa
 
-    from app.services.funding import fund_campaigns
+    from app.money.services.funding import fund_campaigns
     from models import Brand, Campaign, Proof, ReviewDecision, Room, Worker, db
 
     db.session.execute(sa.insert(Brand), [{"id": "b1", "name": "Bench brand", "kyc_status": "verified"}])
@@ -121,8 +121,8 @@ def main() -> None:
 def run(args: argparse.Namespace) -> None:
     import sqlalchemy as sa
 
-    from app.jobs.settlement import run_settlement
-    from app.services.ledger_verify import verify
+    from app.money.jobs import run_settlement
+    from app.money.services.verify import verify
     from models import db
 
     db.create_all()

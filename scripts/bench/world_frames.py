@@ -1,7 +1,7 @@
 """A simulated world directory as the frames the rules engine reads, without a database.
 
-Each line goes through the app's own parsers (app/services/records) and evidence mapping
-(app/services/evidence), so hashes, IP enrichment and device columns are exactly what an import
+Each line goes through the app's own parsers (app/intake/services/records) and evidence mapping
+(app/intake/services/evidence), so hashes, IP enrichment and device columns are exactly what an import
 would store; only the encryption of the raw IP is skipped (scoring never reads it).
 The result is cached next to the world as a pickle, so repeated benchmark runs start at once.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from app.services import evidence, records
-from app.services.pii import PiiVault
+from app.intake.services import evidence, records
+from app.platform.pii import PiiVault
 
 BENCH_FERNET_KEY = "kL2nJd5oV8mQ1wX4yZ7aB0cE3fH6iK9lN2pR5sU8vY0="
 BENCH_HMAC_KEY = "bench-hmac-key-0123456789abcdef-xyz"

@@ -11,12 +11,12 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.services.staff import create_staff
+from app.auth.services.staff import create_staff
 from config import TestingConfig
 from models import db
 from tests import factories as f
 from tests.factories import WorldBuilder
-from tests.queue.helpers import put_in_queue
+from tests.review.helpers import put_in_queue
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -4,16 +4,15 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.jobs.feedback import enqueue_linked_rescore
-from app.jobs.queues import SCORING, TRAINING
-from app.jobs.training import enqueue_training
-from app.services.review import decide
-from app.services.staff import create_staff
+from app.auth.services.staff import create_staff
+from app.platform.jobs import SCORING, TRAINING
+from app.review.services.decisions import decide
+from app.scoring.jobs import enqueue_linked_rescore, enqueue_training
 from models import ModelVersion, Proof, ProofScore, Task, db
 from scripts.simulate import SimulationOptions, generate_world
 from tests.integration.conftest import run_worker
-from tests.ml.test_feedback import LINKS
 from tests.ml.worlds import honest_world
+from tests.scoring.test_feedback import LINKS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 from rq import Queue
 
-from app.jobs.queues import SCORING
+from app.platform.jobs import SCORING
 from models import Proof, ProofScore, db
 from tests.integration.conftest import run_worker
 
@@ -35,7 +35,7 @@ def test_import_enqueues_scoring_that_a_real_worker_runs(rq_app, world, tmp_path
 def test_a_worker_without_fork_runs_every_job_in_its_process_with_the_model_preloaded(rq_app, world, tmp_path):
     queue = Queue(SCORING, connection=rq_app.extensions["jobs"].redis())
     # a job that fails first: its broken session must not reach the scoring jobs after it
-    queue.enqueue("app.jobs.scoring.score_batch", [1, 2])  # integer ids: PostgreSQL refuses the lookup
+    queue.enqueue("app.scoring.jobs.score_batch", [1, 2])  # integer ids: PostgreSQL refuses the lookup
     runner = rq_app.test_cli_runner()
     assert runner.invoke(args=["import", str(world.basic(proofs=5).write())]).exit_code == 0
     done = run_worker(rq_app, tmp_path, SCORING, options=("--no-fork",))

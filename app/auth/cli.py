@@ -1,0 +1,96 @@
+"""`flask users ...` (staff accounts) and `flask api-tokens ...` (tokens of JSON API clients)."""
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.auth.services.api_tokens import ApiTokenError, create_token, list_clients, revoke_token
+from app.auth.services.staff import StaffError, create_staff
+from models import NotFound, Role, StaffUser, db
+
+users = AppGroup("users", help="Staff accounts.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default=None, help="Display name (defaults to the email's local part).")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_command(email: str, name: str | None, role: str, password: str) -> None:
+    """Create a staff account."""
+    try:
+        user = create_staff(email, name or email.split("@")[0], role, password)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"created {user.email} ({user.role})")
+
+
+@users.command("list")
+def list_command() -> None:
+    """List staff accounts."""
+    for user in db.session.scalars(sa.select(StaffUser).order_by(StaffUser.id)):
+        click.echo(f"{user.id}\t{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}")
+
+
+@users.command("demo-logins")
+def demo_logins_command() -> None:
+    """Create (or reset) one demo login per role and print them. Development only."""
+    if not current_app.config.get("DEV_KEYS_FILE"):
+        raise click.ClickException("demo logins are for development databases only")
+    click.echo("\nDemo logins (development only):")
+    for role in Role:
+        email = f"{role.value.replace('_', '.')}@demo.local"
+        password = f"demo-{role.value}"
+        user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
+        if user is None:
+            user = create_staff(email, role.value.replace("_", " ").title(), role.value, password)
+        user.set_password(password)
+        click.echo(f"  {role.value:<17} {email:<32} password: {password}")
+    db.session.commit()
+
+
+api_tokens = AppGroup("api-tokens", help="API tokens for machine clients (Authorization: Bearer ...).")
+
+
+@api_tokens.command("create")
+@click.argument("name")
+def create_token_command(name: str) -> None:
+    """Create a client NAME and print its token (shown this once only)."""
+    try:
+        client, token = create_token(name)
+    except ApiTokenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"created API client {client.id} ({client.name}); its token, shown only now:", err=True)
+    click.echo(token)
+
+
+@api_tokens.command("list")
+def list_tokens_command() -> None:
+    """List clients: id, name, token prefix, created, status."""
+    clients = list_clients()
+    if not clients:
+        click.echo("no API clients yet: flask --app app api-tokens create NAME", err=True)
+    for client in clients:
+        status = f"revoked {client.revoked_at:%Y-%m-%d %H:%M}" if client.revoked_at else "active"
+        click.echo(f"{client.id}\t{client.name}\t{client.token_prefix}…\t{client.created_at:%Y-%m-%d %H:%M}\t{status}")
+
+
+@api_tokens.command("revoke")
+@click.argument("client_id", type=int)
+def revoke_token_command(client_id: int) -> None:
+    """Revoke client CLIENT_ID's token at once (requests with it get 401)."""
+    try:
+        client = revoke_token(client_id)
+    except (ApiTokenError, NotFound) as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"revoked API client {client.id} ({client.name}, {client.token_prefix}…)")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(api_tokens)

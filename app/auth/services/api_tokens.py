@@ -1,0 +1,81 @@
+"""API tokens for machine clients: create (plaintext shown once), revoke, authenticate.
+
+Only the sha256 of a token is stored. A token carries 256 bits of randomness, so a plain
+(unsalted) hash is enough and lets authentication find the client by an indexed equality on
+the hash: nothing secret is compared byte by byte, so timing reveals nothing about the token.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import sqlalchemy as sa
+
+from app.platform.audit import record
+from models import ApiClient, DomainError, NotFound, db, utcnow
+
+TOKEN_PREFIX = "wb_"
+DISPLAY_CHARS = 12  # "wb_" + 9 characters: enough to tell tokens apart, useless to an attacker
+NAME_MAX = 120
+
+
+class ApiTokenError(DomainError):
+    status_code = 422
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: sha256 hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(name: str, *, actor_label: str = "cli") -> tuple[ApiClient, str]:
+    """Create a client; returns it and the plaintext token, which is never stored or shown again."""
+    name = name.strip()
+    if not name:
+        raise ApiTokenError("name: is required")
+    if len(name) > NAME_MAX:
+        raise ApiTokenError(f"name: is longer than {NAME_MAX} characters")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    client = ApiClient(name=name, token_hash=hash_token(token), token_prefix=token[:DISPLAY_CHARS])
+    db.session.add(client)
+    db.session.flush()
+    record("api_token.created", "api_client", str(client.id), actor_label=actor_label,
+           data={"name": name, "token_prefix": client.token_prefix})
+    return client, token
+
+
+def revoke_token(client_id: int, *, actor_label: str = "cli") -> ApiClient:
+    """Revoke a client's token; revoking twice is refused so the operator notices the typo."""
+    client = db.session.get(ApiClient, client_id)
+    if client is None:
+        raise NotFound(f"no API client with id {client_id}")
+    if client.revoked_at is not None:
+        raise ApiTokenError(f"API client {client_id} ({client.name}) was already revoked at "
+                            f"{client.revoked_at:%Y-%m-%d %H:%M} UTC")
+    client.revoked_at = utcnow()
+    record("api_token.revoked", "api_client", str(client.id), actor_label=actor_label,
+           data={"name": client.name, "token_prefix": client.token_prefix})
+    db.session.flush()
+    return client
+
+
+_BY_DIGEST = sa.select(ApiClient).where(ApiClient.token_hash == sa.bindparam("digest"))  # built once: every API request
+
+
+def authenticate(token: str | None) -> ApiClient | None:
+    """The active client holding `token`, or None (unknown, malformed or revoked)."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    digest = hash_token(token)
+    client = db.session.scalar(_BY_DIGEST, {"digest": digest})
+    if client is None or not hmac.compare_digest(client.token_hash, digest):
+        return None
+    if client.revoked_at is not None:
+        return None
+    return client
+
+
+def list_clients() -> list[ApiClient]:
+    """Every client, oldest first (revoked ones included, for the record)."""
+    return list(db.session.scalars(sa.select(ApiClient).order_by(ApiClient.id)))

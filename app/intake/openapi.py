@@ -1,0 +1,249 @@
+"""The OpenAPI 3.1 document of the JSON API, written by hand to say what the code does.
+
+tests/intake/test_openapi.py holds it to that: real responses are validated against these schemas
+and every /api/v1 route must appear here.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from models import ProofState
+from models.review import ACTOR_KINDS, DECISIONS
+
+TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+STATES = [s.value for s in ProofState]
+ROUTES = ["auto_approve", "review", "hold"]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _text(max_len: int, description: str = "", nullable: bool = True) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string", "maxLength": max_len}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _time(description: str, nullable: bool = False) -> dict[str, Any]:
+    return {"type": ["string", "null"] if nullable else "string", "format": "date-time", "pattern": TIME,
+            "description": description + " ISO 8601 / RFC 3339 with a UTC offset (Z or +08:00); "
+                                         "a time without an offset is refused."}
+
+
+def _integer(low: int, high: int, description: str = "") -> dict[str, Any]:
+    return {"type": ["integer", "null"], "minimum": low, "maximum": high, "description": description}
+
+
+def _hex(digits: int, description: str) -> dict[str, Any]:
+    return {"type": ["string", "null"], "pattern": f"^[0-9a-fA-F]{{{digits}}}$", "description": description}
+
+
+ID = {"oneOf": [{"type": "string", "minLength": 1, "maxLength": 64}, {"type": "integer"}],
+      "description": "Text of at most 64 characters; a JSON integer is accepted and stored as text."}
+
+DEVICE = {
+    "type": ["object", "null"],
+    "description": "What the client saw of the device. Every key is optional; a missing device is itself a "
+                   "risk signal. Unknown keys are ignored.",
+    "properties": {
+        "fingerprint": _text(200, "The client's visitor id (stored only as a keyed hash)."),
+        "platform": _text(64), "os": _text(64),
+        "screen": {"type": ["string", "null"], "pattern": r"^\d{2,5}x\d{2,5}$", "examples": ["1080x2400"]},
+        "timezone": _text(64, "IANA name, e.g. Asia/Shanghai."), "language": _text(32),
+        "webdriver": {"type": ["boolean", "null"]}, "emulator": {"type": ["boolean", "null"]},
+        "touch_points": _integer(0, 100), "hardware_concurrency": _integer(0, 1024),
+        "canvas_hash": _text(200, "Stored only as a keyed hash."), "webgl_renderer": _text(200),
+    },
+}
+
+PROOF = {
+    "type": "object",
+    "description": "One submitted proof, the `proofs.jsonl` line of the exchange format. Unknown keys are ignored; "
+                   "null or an empty string means the key is absent.",
+    "required": ["id", "campaign_id", "worker_id", "accepted_at", "submitted_at", "ip"],
+    "properties": {
+        "id": ID,
+        "campaign_id": {**ID, "description": "Must name a stored campaign."},
+        "worker_id": {**ID, "description": "Must name a stored worker."},
+        "accepted_at": _time("When the worker took the task."),
+        "submitted_at": _time("When the worker submitted the proof."),
+        "started_at": _time("When the worker started the task.", nullable=True),
+        "ip": {"type": "string", "maxLength": 64, "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}],
+               "description": "The submitting IPv4 or IPv6 address; stored encrypted, never returned."},
+        "user_agent": _text(1000),
+        "watch_seconds": _integer(0, 7 * 24 * 3600, "Seconds watched, for watch tasks."),
+        "comment_text": _text(5000),
+        "screenshot_sha256": _hex(64, "sha256 of the screenshot, 64 hex digits."),
+        "screenshot_phash": _hex(16, "Perceptual hash of the screenshot, 16 hex digits."),
+        "device": _ref("Device"),
+    },
+}
+
+ERROR = {
+    "type": "object", "required": ["error", "message"], "additionalProperties": False,
+    "properties": {
+        "error": {"type": "string", "description": "Machine-readable code, e.g. malformed_json, unauthorized."},
+        "message": {"type": "string", "description": "What went wrong and what to do, for a person."},
+    },
+}
+
+ITEM_PROBLEM = {
+    "type": "object", "required": ["index", "id", "field", "problem"], "additionalProperties": False,
+    "properties": {
+        "index": {"type": "integer", "minimum": 0, "description": "Position of the item in the request (0 for a "
+                                                                   "single object)."},
+        "id": {"type": ["string", "null"], "description": "The item's id, when it has a readable one."},
+        "field": {"type": "string", "description": "Exchange-format field name, e.g. submitted_at, device.screen; "
+                                                   "`item` when the item is not an object."},
+        "problem": {"type": "string"},
+    },
+}
+
+ITEM_ERRORS = {
+    "type": "object", "required": ["error", "message", "items"], "additionalProperties": False,
+    "properties": {
+        "error": {"type": "string", "enum": ["validation", "conflict"]},
+        "message": {"type": "string"},
+        "items": {"type": "array", "minItems": 1, "items": _ref("ItemProblem")},
+    },
+}
+
+INGEST_ITEM = {
+    "type": "object", "required": ["id", "status", "state", "url"], "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["accepted", "duplicate"],
+                   "description": "accepted: stored now; duplicate: already stored with the same content."},
+        "state": {"type": "string", "enum": STATES, "description": "Lifecycle state right after this request."},
+        "url": {"type": "string", "description": "Where to read the proof's state: /api/v1/proofs/{id}."},
+    },
+}
+
+INGEST_RESULT = {
+    "type": "object", "required": ["accepted", "duplicate", "items"], "additionalProperties": False,
+    "properties": {
+        "accepted": {"type": "integer", "minimum": 0}, "duplicate": {"type": "integer", "minimum": 0},
+        "items": {"type": "array", "items": _ref("IngestItem"), "description": "One entry per item, request order."},
+    },
+}
+
+SIGNAL = {
+    "type": "object", "required": ["code", "score", "reason"], "additionalProperties": False,
+    "properties": {"code": {"type": "string"}, "score": {"type": ["number", "null"]},
+                   "reason": {"type": "string", "description": "Human-readable; IPs and phones are masked."}},
+}
+
+SCORE = {
+    "type": ["object", "null"],
+    "required": ["risk_score", "route", "reasons", "signals", "ruleset_version", "model_version", "degraded",
+                 "scored_at"],
+    "additionalProperties": False,
+    "properties": {
+        "risk_score": {"type": "number", "minimum": 0, "maximum": 1},
+        "route": {"type": "string", "enum": ROUTES},
+        "reasons": {"type": "array", "items": {"type": "string"}, "description": "Codes of the signals that fired."},
+        "signals": {"type": "array", "items": _ref("Signal")},
+        "ruleset_version": {"type": ["integer", "null"]}, "model_version": {"type": ["string", "null"]},
+        "degraded": {"type": "boolean", "description": "True when part of the scoring was unavailable."},
+        "scored_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+DECISION = {
+    "type": ["object", "null"], "required": ["decision", "reason_code", "decided_at", "actor_kind"],
+    "additionalProperties": False,
+    "properties": {
+        "decision": {"type": "string", "enum": list(DECISIONS)},
+        "reason_code": {"type": ["string", "null"]},
+        "decided_at": {"type": "string", "format": "date-time"},
+        "actor_kind": {"type": "string", "enum": list(ACTOR_KINDS)},
+    },
+}
+
+PROOF_STATUS = {
+    "type": "object", "required": ["id", "state", "submitted_at", "score", "decision"], "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"}, "state": {"type": "string", "enum": STATES},
+        "submitted_at": {"type": "string", "format": "date-time"},
+        "score": _ref("Score"), "decision": _ref("Decision"),
+    },
+}
+
+
+def _json(schema_name: str, description: str, headers: dict | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description,
+                                "content": {"application/json": {"schema": _ref(schema_name)}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+UNAUTHORIZED = _json("Error", "No token, or an unknown or revoked token.", {
+    "WWW-Authenticate": {"schema": {"type": "string"}, "description": 'Bearer realm="workbench-api"[, '
+                                                                       'error="invalid_token"]'}})
+
+
+def _post_proofs(max_batch: int, max_body: int) -> dict[str, Any]:
+    return {
+        "operationId": "postProofs",
+        "summary": "Submit one proof or a batch of proofs",
+        "description": (
+            f"The body is one proof object or a JSON array of 1 to {max_batch} proof objects, at most {max_body} "
+            "bytes. A batch is all or nothing. Idempotent on proof id: an id already stored with the same "
+            "content is reported as `duplicate` and nothing is written; with different content the batch is "
+            "refused with 409. Scoring is queued after the proofs are committed."),
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+            _ref("Proof"), {"type": "array", "minItems": 1, "maxItems": max_batch, "items": _ref("Proof")}]}}}},
+        "responses": {
+            "202": _json("IngestResult", "Every item is stored (now or before).", {"Location": {
+                "schema": {"type": "string"}, "description": "The proof's URL; only for a single-object body."}}),
+            "400": _json("Error", "Malformed JSON (malformed_json), a body that is neither an object nor an "
+                                  "array (bad_request) or an empty array (empty_batch)."),
+            "401": UNAUTHORIZED,
+            "409": _json("ItemErrors", "Some items reuse a stored id with different content (conflict), one entry "
+                                       "per differing field. Nothing was stored."),
+            "413": _json("Error", f"Body larger than {max_body} bytes (payload_too_large) or more than {max_batch} "
+                                  "items (batch_too_large)."),
+            "415": _json("Error", "Content-Type is not application/json."),
+            "422": _json("ItemErrors", "Some items are invalid (validation), one entry per invalid item. Nothing "
+                                       "was stored."),
+        },
+    }
+
+
+def document(max_batch: int, max_body: int) -> dict[str, Any]:
+    """The OpenAPI 3.1 document, with this deployment's limits filled in."""
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": "Review workbench API", "version": "1",
+                 "description": "Machine clients push proofs and read their review state. See docs/api.md."},
+        "security": [{"bearerToken": []}],
+        "paths": {
+            "/api/v1/proofs": {"post": _post_proofs(max_batch, max_body)},
+            "/api/v1/proofs/{id}": {"get": {
+                "operationId": "getProof", "summary": "A proof's state, score and decision",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json("ProofStatus", "The proof."), "401": UNAUTHORIZED,
+                              "404": _json("Error", "No proof with this id.")},
+            }},
+            "/api/v1/openapi.json": {"get": {
+                "operationId": "getOpenApi", "summary": "This document", "security": [],
+                "responses": {"200": {"description": "The OpenAPI document.",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }},
+        },
+        "components": {
+            "securitySchemes": {"bearerToken": {
+                "type": "http", "scheme": "bearer",
+                "description": "A token from `flask --app app api-tokens create NAME`, sent as "
+                               "`Authorization: Bearer wb_...`."}},
+            "schemas": {
+                "Proof": PROOF, "Device": DEVICE, "Error": ERROR, "ItemProblem": ITEM_PROBLEM,
+                "ItemErrors": ITEM_ERRORS, "IngestItem": INGEST_ITEM, "IngestResult": INGEST_RESULT,
+                "ProofStatus": PROOF_STATUS, "Score": SCORE, "Signal": SIGNAL, "Decision": DECISION,
+            },
+        },
+    }

@@ -1,1 +1,0 @@
-"""Background jobs: small functions over ids that call services. See queues.py for dispatch."""

@@ -1,1 +1,0 @@
-"""Ledger screens: statements per brand, per worker, platform revenue, payouts (read-only)."""

@@ -1,0 +1,68 @@
+"""Forms of the workbench; every POST carries a CSRF token through Flask-WTF."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from app.review.services.decisions import REJECT_REASONS
+
+# Digits pick a reason from the keyboard (queue.js), so the order here is the order of the shortcuts.
+REASON_CHOICES = [SelectChoice("", "Reason (needed to reject)")] + [
+    SelectChoice(code, f"{i} · {label}") for i, (code, label) in enumerate(REJECT_REASONS.items(), start=1)
+]
+
+
+class DecisionForm(FlaskForm):
+    """Approve, reject with a reason code, or escalate to a senior moderator."""
+
+    reason_code = SelectField("Reason", choices=REASON_CHOICES, default="")
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    approve = SubmitField("Approve")
+    reject = SubmitField("Reject")
+    escalate = SubmitField("Escalate")
+
+    @property
+    def decision(self) -> str | None:
+        for field, decision in ((self.approve, "approved"), (self.reject, "rejected"), (self.escalate, "escalated")):
+            if field.data:
+                return decision
+        return None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        decision = self.decision
+        if decision is None:
+            self.form_errors.append("Choose approve, reject or escalate.")
+            return False
+        if decision == "rejected" and not self.reason_code.data:
+            self.reason_code.errors.append("A rejection needs a reason code.")
+            valid = False
+        if decision == "rejected" and self.reason_code.data == "other" and not (self.note.data or "").strip():
+            self.note.errors.append("Reason 'other' needs a note that explains it.")
+            valid = False
+        return valid
+
+
+class ReleaseForm(FlaskForm):
+    """Give the claim back; `skip` also claims the next item."""
+
+    release = SubmitField("Release")
+    skip = SubmitField("Skip")
+
+
+class QaForm(FlaskForm):
+    """QA of a sampled policy approval: confirm it, or send it back to the review queue."""
+
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    confirm = SubmitField("Approval is right")
+    reopen = SubmitField("Send back to review")
+
+
+class ClaimForm(FlaskForm):
+    """The claim-next button: a CSRF token and nothing else."""
+
+    claim = SubmitField("Claim next")

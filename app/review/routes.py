@@ -1,0 +1,210 @@
+"""The moderators' workbench: queue list, claim next, proof evidence and the decision form.
+
+Thin adapters over app/review/services/: parse the request, call a service, commit once, redirect.
+GET handlers never write; every POST goes through a Flask-WTF form with a CSRF token.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.platform.access import role_required
+from app.review import charts
+from app.review.forms import ClaimForm, DecisionForm, QaForm, ReleaseForm
+from app.review.services import queue as queue_service
+from app.review.services.claims import (
+    ClaimConflict,
+    NotAllowed,
+    claim_next,
+    confirm_qa,
+    decide_from_queue,
+    decision_block,
+    qa_pending,
+    release,
+    reopen_from_qa,
+)
+from app.review.services.decisions import REJECT_REASONS, ReviewError
+from app.review.services.evidence import proof_evidence
+from app.review.services.queue import CLAIM_MINUTES, PAGE_SIZE, QueueError, QueueFilters, parse_filters, tabs_for
+from app.scoring.jobs import enqueue_linked_rescore
+from models import Proof, ReviewItem, db, utcnow
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+MODERATION = ("moderator", "senior_moderator")
+TAB_LABELS = {"hold": "Hold", "review": "Review", "senior": "Senior", "auto": "Auto · QA"}
+DECIDED_LABELS = {"approved": "Approved", "rejected": "Rejected", "escalated": "Escalated"}
+TAB_PREFERENCE = ("hold", "review", "senior", "auto")
+
+
+def _user():  # noqa: ANN202 - the StaffUser behind the proxy, for services that take explicit arguments
+    return current_user._get_current_object()
+
+
+def _claim_minutes() -> int:
+    return int(current_app.config.get("QUEUE_CLAIM_MINUTES", CLAIM_MINUTES))
+
+
+def _filters(default_tab: str | None = None) -> QueueFilters:
+    tabs = tabs_for(_user())
+    try:
+        return parse_filters(request.args, tabs, default_tab if default_tab in tabs else tabs[0])
+    except QueueError as exc:
+        abort(403 if request.args.get("q") == "senior" else 400, description=str(exc))
+
+
+@bp.context_processor
+def helpers() -> dict:
+    return {"duration": duration, "TAB_LABELS": TAB_LABELS, "REJECT_REASONS": REJECT_REASONS}
+
+
+def duration(seconds: float | None) -> str:
+    """Compact age for tables: 45 s, 12 min, 3 h 20 min, 4 d."""
+    if seconds is None:
+        return "—"
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        hours, minutes = divmod(seconds // 60, 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{seconds // 86400} d"
+
+
+@bp.get("/")
+@role_required(*MODERATION)
+def index():  # noqa: ANN201
+    user, now = _user(), utcnow()
+    tabs = tabs_for(user)
+    deciles = queue_service.pending_deciles(tabs)
+    counts = queue_service.tab_counts(tabs, deciles)
+    busiest = next((t for t in TAB_PREFERENCE if t in tabs and counts.get(t)), tabs[0])
+    filters = _filters(busiest)
+    try:
+        page = queue_service.list_page(filters, user.id, now, after=request.args.get("after"),
+                                       before=request.args.get("before"),
+                                       limit=int(current_app.config.get("QUEUE_PAGE_SIZE", PAGE_SIZE)))
+    except QueueError as exc:
+        abort(400, description=str(exc))
+    histogram, sampled = queue_service.risk_histogram(filters, user.id, now, deciles)
+    return render_template(
+        "review/index.html", filters=filters, tabs=tabs, counts=counts, page=page, claim_form=ClaimForm(),
+        routes=queue_service.ROUTES, histogram_sampled=sampled, histogram_sample=queue_service.HISTOGRAM_SAMPLE,
+        queues_chart=charts.queue_risk_chart(deciles), risk_chart=charts.risk_histogram_chart(histogram))
+
+
+@bp.post("/claim-next")
+@role_required(*MODERATION)
+def claim_next_view():  # noqa: ANN201
+    if not ClaimForm().validate_on_submit():
+        abort(400, description="the form expired; reload the page and try again")
+    return _go_next(_filters())
+
+
+def _go_next(filters: QueueFilters, skip_item_id: int | None = None):  # noqa: ANN202
+    """Claim the next item of this view (or the next QA sample) and open it; else back to the list."""
+    user, now = _user(), utcnow()
+    item = claim_next(user, filters, now, _claim_minutes(), skip_item_id=skip_item_id)
+    db.session.commit()
+    if item is not None:
+        return redirect(url_for("queue.proof", proof_id=item.proof_id, **filters.args()))
+    if filters.tab == "auto":
+        proof_id = queue_service.next_qa_proof(filters, user.id, now)
+        if proof_id:
+            return redirect(url_for("queue.proof", proof_id=proof_id, **filters.args()))
+    flash("Nothing left to claim in this view.", "info")
+    return redirect(url_for("queue.index", **filters.args()))
+
+
+def _render_proof(proof_id: str, filters: QueueFilters, form: DecisionForm | None = None, status: int = 200):  # noqa: ANN202
+    user = _user()
+    evidence = proof_evidence(proof_id, current_app.extensions["pii"], utcnow())
+    return render_template(
+        "review/proof.html", ev=evidence, filters=filters, form=form or DecisionForm(),
+        release_form=ReleaseForm(), qa_form=QaForm(), claim_form=ClaimForm(),
+        blocked=decision_block(evidence.item, evidence.proof, user),
+        qa=qa_pending(evidence.item, evidence.proof),
+        mine=evidence.claim_active and evidence.item.claimed_by == user.id), status
+
+
+def _item_queue(proof_id: str) -> str | None:
+    return db.session.scalar(sa.select(ReviewItem.queue).where(ReviewItem.proof_id == proof_id))
+
+
+@bp.get("/proofs/<proof_id>")
+@role_required(*MODERATION)
+def proof(proof_id: str):  # noqa: ANN201
+    return _render_proof(proof_id, _filters(_item_queue(proof_id)))
+
+
+def _load_proof(proof_id: str) -> Proof:
+    found = db.session.get(Proof, proof_id)
+    if found is None:
+        abort(404, description=f"no proof {proof_id!r}")
+    return found
+
+
+@bp.post("/proofs/<proof_id>/decide")
+@role_required(*MODERATION)
+def decide_view(proof_id: str):  # noqa: ANN201
+    filters = _filters(_item_queue(proof_id))
+    target = _load_proof(proof_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _render_proof(proof_id, filters, form, 422)
+    try:
+        decide_from_queue(target, _user(), form.decision, now=utcnow(), reason_code=form.reason_code.data or None,
+                          note=(form.note.data or "").strip() or None, minutes=_claim_minutes())
+    except (ClaimConflict, NotAllowed, QueueError, ReviewError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_proof(proof_id, filters, form, exc.status_code)
+    db.session.commit()
+    if form.decision == "rejected":  # feedback: re-score the pending proofs of linked accounts (after commit)
+        enqueue_linked_rescore(proof_id, form.reason_code.data or None)
+    reason = f" · {form.reason_code.data}" if form.decision == "rejected" else ""
+    flash(f"{DECIDED_LABELS[form.decision]} {proof_id}{reason}.", "ok")
+    return _go_next(filters)
+
+
+@bp.post("/proofs/<proof_id>/release")
+@role_required(*MODERATION)
+def release_view(proof_id: str):  # noqa: ANN201
+    filters = _filters(_item_queue(proof_id))
+    form = ReleaseForm()
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof_id))
+    if not form.validate_on_submit() or item is None:
+        abort(400, description="nothing to release")
+    released = release(item, _user(), utcnow())
+    db.session.commit()
+    if form.skip.data:
+        return _go_next(filters, skip_item_id=item.id)
+    flash(f"Released {proof_id} back to the queue." if released else f"You held no claim on {proof_id}.", "info")
+    return redirect(url_for("queue.index", **filters.args()))
+
+
+@bp.post("/proofs/<proof_id>/qa")
+@role_required(*MODERATION)
+def qa_view(proof_id: str):  # noqa: ANN201
+    filters = _filters("auto")
+    target = _load_proof(proof_id)
+    form = QaForm()
+    if not form.validate_on_submit():
+        abort(400, description="the form expired; reload the page and try again")
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof_id))
+    note = (form.note.data or "").strip() or None
+    try:
+        if form.reopen.data:
+            reopen_from_qa(item, target, _user(), note, utcnow())
+        else:
+            confirm_qa(item, target, _user(), note)
+    except QueueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_proof(proof_id, filters, status=exc.status_code)
+    db.session.commit()
+    flash(f"Sent {proof_id} back to review." if form.reopen.data else f"QA confirmed {proof_id}.", "ok")
+    return _go_next(filters)

@@ -1,0 +1,200 @@
+"""Claims on review items, decisions taken from the workbench, and the QA of policy approvals.
+
+A claim is one conditional UPDATE that succeeds only while the row is still claimable (open, or its
+claim expired, or already held by the same person), so two moderators never hold the same item on
+SQLite or PostgreSQL. On PostgreSQL the candidate is also picked with FOR UPDATE SKIP LOCKED so
+concurrent moderators do not queue up behind one row. Nothing here commits.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.platform.audit import record
+from app.review.services.decisions import DECIDABLE, current_decision, decide
+from app.review.services.queue import (
+    CLAIM_MINUTES,
+    PENDING,
+    PENDING_ORDER,
+    QA_CONFIRMED,
+    QA_SAMPLE_EVERY,
+    SENIOR_ROLES,
+    QueueError,
+    QueueFilters,
+    claim_cutoff,
+    filtered_items,
+    sorted_query,
+)
+from models import AuditEvent, DomainError, Proof, ProofState, ReviewDecision, ReviewItem, StaffUser, db
+
+CLAIM_ATTEMPTS = 8
+
+
+class ClaimConflict(DomainError):
+    status_code = 409
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+def _claimable(cutoff: datetime, user_id: int) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        ReviewItem.status == "open",
+        sa.and_(ReviewItem.status == "claimed",
+                sa.or_(ReviewItem.claimed_at < cutoff, ReviewItem.claimed_by == user_id)))
+
+
+def try_claim(item_id: int, user: StaffUser, now: datetime, minutes: int = CLAIM_MINUTES) -> bool:
+    """Claim (or renew) one item for `user`; False if someone else holds a live claim or it was decided."""
+    result = db.session.execute(
+        sa.update(ReviewItem).where(ReviewItem.id == item_id, _claimable(claim_cutoff(now, minutes), user.id))
+        .values(status="claimed", claimed_by=user.id, claimed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def escalated_by(user_id: int) -> sa.Exists:
+    """The item's proof was escalated by this user (four eyes: they may not decide it)."""
+    return sa.exists().where(ReviewDecision.proof_id == ReviewItem.proof_id,
+                             ReviewDecision.decision == "escalated", ReviewDecision.actor_id == user_id)
+
+
+def held_claim(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int = CLAIM_MINUTES,
+               skip_item_id: int | None = None) -> int | None:
+    """The riskiest item of this view that `user` already holds, if any."""
+    query = filtered_items([ReviewItem.id], filters, user.id, now).where(
+        ReviewItem.status == "claimed", ReviewItem.claimed_by == user.id,
+        ReviewItem.claimed_at >= claim_cutoff(now, minutes))
+    if skip_item_id is not None:
+        query = query.where(ReviewItem.id != skip_item_id)
+    return db.session.scalar(sorted_query(query, PENDING_ORDER, True).limit(1))
+
+
+def claim_next(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int = CLAIM_MINUTES,
+               skip_item_id: int | None = None) -> ReviewItem | None:
+    """Return the item `user` holds in this view, else atomically claim the riskiest claimable one."""
+    item_id = held_claim(user, filters, now, minutes, skip_item_id)
+    if item_id is not None and try_claim(item_id, user, now, minutes):
+        return db.session.get(ReviewItem, item_id, populate_existing=True)
+    for _ in range(CLAIM_ATTEMPTS):
+        candidate = _best_candidate(user, filters, now, minutes, skip_item_id)
+        if candidate is None:
+            return None
+        if try_claim(candidate, user, now, minutes):
+            return db.session.get(ReviewItem, candidate, populate_existing=True)
+    return None  # lost every race in a row: the moderator presses claim again
+
+
+def _best_candidate(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int,
+                    skip_item_id: int | None) -> int | None:
+    """The riskiest open item, or an older claim that expired, whichever comes first in queue order.
+
+    Each status is read by its own ordered index scan; on PostgreSQL the row is locked with
+    SKIP LOCKED so a concurrent moderator moves on to the next row instead of waiting.
+    """
+    found = []
+    for status in PENDING:
+        query = filtered_items([ReviewItem.id, ReviewItem.priority], filters, user.id, now, status=status)
+        if status == "claimed":
+            query = query.where(ReviewItem.claimed_at < claim_cutoff(now, minutes))
+        if filters.tab == "senior":
+            query = query.where(~escalated_by(user.id))
+        if skip_item_id is not None:
+            query = query.where(ReviewItem.id != skip_item_id)
+        query = sorted_query(query, PENDING_ORDER, True).limit(1).with_for_update(skip_locked=True, of=ReviewItem)
+        found += db.session.execute(query).all()
+    if not found:
+        return None
+    return min(found, key=lambda row: (-row.priority, row.id)).id
+
+
+def release(item: ReviewItem, user: StaffUser, now: datetime) -> bool:
+    """Give a claimed item back to the queue; only its holder can."""
+    result = db.session.execute(
+        sa.update(ReviewItem).where(ReviewItem.id == item.id, ReviewItem.status == "claimed",
+                                    ReviewItem.claimed_by == user.id)
+        .values(status="open", claimed_by=None, claimed_at=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(item)
+    return result.rowcount == 1
+
+
+def assert_may_decide(item: ReviewItem, user: StaffUser) -> None:
+    """Escalated items are for senior moderators, and never for the person who escalated them."""
+    if item.queue != "senior":
+        return
+    if not user.has_role(*SENIOR_ROLES):
+        raise NotAllowed("escalated proofs are decided by a senior moderator")
+    escalated = db.session.scalar(sa.select(sa.literal(True)).where(escalated_by(user.id))
+                                  .select_from(ReviewItem).where(ReviewItem.id == item.id))
+    if escalated:
+        raise NotAllowed("four eyes: you escalated this proof, so another senior moderator must decide it")
+
+
+def decide_from_queue(proof: Proof, user: StaffUser, decision: str, *, now: datetime, reason_code: str | None = None,
+                      note: str | None = None, minutes: int = CLAIM_MINUTES) -> ReviewDecision:
+    """Take (or keep) the claim, check who may decide, then record the decision through review.decide."""
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof.id))
+    if item is not None:
+        if item.status == "decided":
+            raise ClaimConflict(f"proof {proof.id} has already been decided")
+        assert_may_decide(item, user)
+        if decision == "escalated" and item.queue == "senior":
+            raise QueueError("this proof is already with the senior queue; approve or reject it")
+        if not try_claim(item.id, user, now, minutes):
+            db.session.refresh(item)
+            holder = db.session.get(StaffUser, item.claimed_by) if item.claimed_by else None
+            raise ClaimConflict(f"{holder.name if holder else 'someone'} is working on proof {proof.id}; "
+                                f"their claim expires {minutes} minutes after it was taken")
+        db.session.refresh(item)  # the UPDATE bypassed the session; decide() must see the claim
+    return decide(proof, decision, actor=user, reason_code=reason_code, note=note)
+
+
+# -- QA of policy approvals ------------------------------------------------------------------------
+
+def qa_pending(item: ReviewItem | None, proof: Proof) -> bool:
+    """A sampled policy approval that no one has checked yet."""
+    if item is None or item.queue != "auto" or item.status != "decided" or item.id % QA_SAMPLE_EVERY:
+        return False
+    if proof.state != ProofState.APPROVED.value:
+        return False
+    latest = current_decision(proof.id)
+    if latest is None or latest.actor_kind != "system":
+        return False
+    return not db.session.scalar(sa.select(AuditEvent.id).where(
+        AuditEvent.object_type == "proof", AuditEvent.object_id == proof.id, AuditEvent.action == QA_CONFIRMED))
+
+
+def confirm_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None) -> None:
+    """The human agrees with the policy approval; the audit row is the QA record."""
+    if not qa_pending(item, proof):
+        raise QueueError(f"proof {proof.id} is not an unchecked policy approval")
+    record(QA_CONFIRMED, "proof", proof.id, actor=user, data={"note": note})
+    db.session.flush()
+
+
+def reopen_from_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None, now: datetime) -> None:
+    """The human disagrees: the proof goes back to the review queue before it settles."""
+    if item is None or not qa_pending(item, proof):
+        raise QueueError(f"proof {proof.id} is not an unchecked policy approval")
+    if not note:
+        raise QueueError("note: say what looks wrong so the next moderator knows")
+    proof.transition(ProofState.IN_REVIEW)
+    item.queue, item.status, item.claimed_by, item.claimed_at, item.updated_at = "review", "open", None, None, now
+    record("proof.reopened", "proof", proof.id, actor=user, data={"note": note, "from": "qa_sample"})
+    db.session.flush()
+
+
+def decision_block(item: ReviewItem | None, proof: Proof, user: StaffUser) -> str | None:
+    """Why `user` cannot decide this proof now, or None when the decision form applies."""
+    if proof.state not in DECIDABLE or (item is not None and item.status == "decided"):
+        return f"This proof is {proof.state.replace('_', ' ')}; there is nothing left to decide."
+    if item is None:
+        return None
+    try:
+        assert_may_decide(item, user)
+    except NotAllowed as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,129 @@
+"""The review gate: queue items and decisions. No proof reaches `approved` without a decision row,
+and every decision writes its audit row in the same transaction."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.platform.audit import record
+from app.platform.bulk import insert_new
+from models import DomainError, Proof, ProofState, ReviewDecision, ReviewItem, StaffUser, db, utcnow
+
+REJECT_REASONS = {
+    "fraud_device_farm": "Device farm / shared hardware",
+    "fraud_bot": "Scripted or automated",
+    "fraud_proxy": "Proxy or datacenter network",
+    "fraud_ring": "Coordinated ring",
+    "duplicate_screenshot": "Reused screenshot",
+    "duplicate_comment": "Copy-paste comment",
+    "incomplete_task": "Task not done as required",
+    "policy_violation": "Breaks platform policy",
+    "other": "Other (explain in the note)",
+}
+DECIDABLE = (ProofState.RECEIVED.value, ProofState.SCORED.value, ProofState.IN_REVIEW.value)
+
+
+class ReviewError(DomainError):
+    status_code = 422
+
+
+def ensure_item(proof: Proof, queue: str, priority: float) -> ReviewItem:
+    """Put a proof in a queue (or move it), and the proof into `in_review`."""
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof.id))
+    if item is None:
+        item = ReviewItem(proof_id=proof.id, campaign_id=proof.campaign_id, queue=queue, priority=priority,
+                          status="open")
+        db.session.add(item)
+    elif item.status != "decided":
+        item.queue, item.priority = queue, priority
+    if proof.state in (ProofState.RECEIVED.value, ProofState.SCORED.value):
+        proof.transition(ProofState.IN_REVIEW)
+    return item
+
+
+def decide(proof: Proof, decision: str, *, actor: StaffUser | None, reason_code: str | None = None,
+           note: str | None = None, actor_kind: str = "human") -> ReviewDecision:
+    """Approve, reject or escalate a proof that is waiting for review."""
+    if decision not in ("approved", "rejected", "escalated"):
+        raise ReviewError(f"decision {decision!r} must be approved, rejected or escalated")
+    if decision == "rejected" and reason_code not in REJECT_REASONS:
+        raise ReviewError(f"reason_code: a rejection needs one of {', '.join(REJECT_REASONS)}")
+    if actor_kind == "human" and actor is None:
+        raise ReviewError("a human decision needs an actor")
+    if proof.state not in DECIDABLE:
+        raise ReviewError(f"proof {proof.id} is {proof.state}; only proofs waiting for review can be decided")
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof.id))
+    if item is None:  # decided before scoring queued it (e.g. from the proof page of a fresh proof)
+        item = ensure_item(proof, "review", 0.0)
+    elif proof.state != ProofState.IN_REVIEW.value:
+        proof.transition(ProofState.IN_REVIEW)
+    row = ReviewDecision(proof_id=proof.id, decision=decision, reason_code=reason_code, note=note,
+                         actor_kind=actor_kind, actor_id=actor.id if actor else None)
+    db.session.add(row)
+    if decision == "escalated":
+        item.queue, item.status, item.claimed_by, item.claimed_at = "senior", "open", None, None
+    else:
+        proof.transition(decision)
+        item.status = "decided"
+    record(f"proof.{decision}", "proof", proof.id, actor=actor, actor_label=actor_kind,
+           data={"reason_code": reason_code, "note": note})
+    db.session.flush()
+    return row
+
+
+def apply_imported_decisions(rows: list[dict]) -> int:
+    """Record history decisions in bulk (actor `import`); returns how many were new.
+
+    A repeated import finds each decision's idempotency key and changes nothing.
+    """
+    if not rows:
+        return 0
+    keyed = {f"import:{r['proof_id']}": r for r in rows}
+    present = set(db.session.scalars(
+        sa.select(ReviewDecision.idempotency_key).where(ReviewDecision.idempotency_key.in_(list(keyed)))))
+    fresh = [r for k, r in keyed.items() if k not in present]
+    if not fresh:
+        return 0
+    proofs = {pid: (state, campaign) for pid, state, campaign in db.session.execute(
+        sa.select(Proof.id, Proof.state, Proof.campaign_id).where(Proof.id.in_([r["proof_id"] for r in fresh])))}
+    now = utcnow()
+    db.session.execute(sa.insert(ReviewDecision), [{
+        "proof_id": r["proof_id"], "decision": r["decision"], "reason_code": r["reason"],
+        "note": "imported history", "actor_kind": "import", "actor_id": None,
+        # Undated history is dated when it arrived: dating it at the proof's submission would let
+        # point-in-time features see a label before anyone had decided it.
+        "decided_at": r["decided_at"] or now, "idempotency_key": f"import:{r['proof_id']}",
+    } for r in fresh])
+    movable = [r for r in fresh if proofs[r["proof_id"]][0] in DECIDABLE]
+    if movable:
+        db.session.execute(
+            sa.update(Proof.__table__).where(Proof.__table__.c.id == sa.bindparam("pid")).values(
+                state=sa.bindparam("new_state"), state_changed_at=now),
+            [{"pid": r["proof_id"], "new_state": r["decision"]} for r in movable],
+        )
+        _close_items({r["proof_id"]: proofs[r["proof_id"]][1] for r in movable}, now)
+    record("decisions.import", "proof", f"{len(fresh)} proofs", actor_label="import",
+           data={"approved": sum(r["decision"] == "approved" for r in fresh),
+                 "rejected": sum(r["decision"] == "rejected" for r in fresh)})
+    return len(fresh)
+
+
+def _close_items(campaigns: dict[str, str], now: datetime) -> None:
+    """Mark the review items of these proofs (proof id -> campaign id) decided, creating missing ones."""
+    proof_ids = list(campaigns)
+    insert_new(ReviewItem.__table__, [
+        {"proof_id": pid, "campaign_id": campaign, "queue": "review", "status": "decided", "priority": 0.0,
+         "created_at": now, "updated_at": now}
+        for pid, campaign in campaigns.items()
+    ], key="proof_id")
+    db.session.execute(
+        sa.update(ReviewItem.__table__).where(ReviewItem.__table__.c.proof_id.in_(proof_ids))
+        .values(status="decided", updated_at=now),
+    )
+
+
+def current_decision(proof_id: str) -> ReviewDecision | None:
+    return db.session.scalar(
+        sa.select(ReviewDecision).where(ReviewDecision.proof_id == proof_id)
+        .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1))

@@ -1,0 +1,154 @@
+"""`flask score`, `flask export-scores FILE.csv` and `flask ml train | evaluate | promote`."""
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.platform.bulk import ANALYZE_FROM, vacuum_after_bulk_load
+from app.scoring.services import models_registry as registry
+from app.scoring.services.model_training import EvaluationReport, train_and_register
+from app.scoring.services.scoring import score_proofs, unscored_ids, warm_scoring
+from ml.registry import ArtifactError
+from ml.train import NotEnoughLabels
+from models import DomainError, Proof, ProofScore, ReviewDecision, ReviewItem, db
+
+
+@click.command("score")
+@click.option("--all", "rescore", is_flag=True, help="Rescore every proof, not only unscored ones.")
+def score_command(rescore: bool) -> None:
+    """Score every proof that has no score yet with the active rule set and model."""
+    ids = unscored_ids(rescore)
+    if not ids:
+        click.echo("nothing to score")
+        return
+    size = current_app.config["SCORING_BATCH_SIZE"]
+    with click.progressbar(length=len(ids), label="scoring", file=sys.stderr) as bar:
+
+        def batch_done(count: int) -> None:
+            db.session.commit()  # per batch: a crash keeps every finished batch
+            bar.update(count)
+
+        summary = score_proofs(ids, batch_size=size, progress=batch_done)
+    if len(ids) >= ANALYZE_FROM:
+        vacuum_after_bulk_load(*(model.__table__ for model in (ProofScore, ReviewItem, ReviewDecision, Proof)))
+    routes, auto = summary.routes or {}, summary.auto_approved
+    spread = ", ".join(f"{route} {count}" for route, count in sorted(routes.items()))
+    click.echo(f"scored {len(ids)} proofs ({spread}); {auto} approved by policy")
+
+
+@click.command("export-scores")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_scores_command(path: Path) -> None:
+    """Write proof_id,risk_score,route,reasons for every proof (unscored proofs get empty fields)."""
+    query = (sa.select(Proof.id, ProofScore.risk_score, ProofScore.route, ProofScore.reasons)
+             .outerjoin(ProofScore, ProofScore.proof_id == Proof.id).order_by(Proof.id)
+             .execution_options(yield_per=10000))
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["proof_id", "risk_score", "route", "reasons"])
+        for proof_id, risk, route, reasons in db.session.execute(query):
+            writer.writerow([proof_id, "" if risk is None else f"{risk:.6f}", route or "", reasons or ""])
+            count += 1
+    click.echo(f"wrote {count} rows to {path}")
+
+
+
+ml_cli = AppGroup("ml", help="Train, evaluate and promote the fraud classifier.")
+
+METRIC_COLUMNS = (("pr_auc", "PR-AUC"), ("roc_auc", "ROC-AUC"), ("recall_at_fpr", "rec@1%FPR"),
+                  ("ece", "ECE"), ("brier", "Brier"))
+
+
+def _fmt_metrics(values: dict | None) -> str:
+    if not values:
+        return "  ".join(f"{'-':>9}" for _ in METRIC_COLUMNS)
+    return "  ".join(f"{values.get(key, float('nan')):>9.4f}" for key, _ in METRIC_COLUMNS)
+
+
+@ml_cli.command("train")
+@click.option("--force", is_flag=True, help="Promote the new model even if it does not beat the active one.")
+@click.option("--queue", "queued", is_flag=True, help="Run on the `training` RQ queue and print the task id.")
+def train_command(force: bool, queued: bool) -> None:
+    """Train on the labelled decisions; promote the model if it beats the active one."""
+    if queued:
+        from app.scoring.jobs import enqueue_training
+
+        task = enqueue_training(force=force)
+        click.echo(f"task {task.id}: {task.status} — {task.message}")
+        if task.status == "failed":
+            raise click.ClickException(task.message or "training failed")
+        return
+
+    def progress(stage: str, percent: int) -> None:
+        click.echo(f"[{percent:>3}%] {stage}", err=True)
+
+    try:
+        report = train_and_register(current_app.config["MODEL_DIR"], force=force, progress=progress)
+    except (NotEnoughLabels, DomainError) as exc:
+        db.session.rollback()
+        raise click.ClickException(f"cannot train: {exc}. Nothing was stored or promoted.") from exc
+    db.session.commit()
+    click.echo(f"{'model':<26}  " + "  ".join(f"{label:>9}" for _, label in METRIC_COLUMNS))
+    click.echo(f"{report.version + ' (new)':<26}  {_fmt_metrics(report.metrics)}")
+    if report.active_before:
+        click.echo(f"{report.active_before + ' (active)':<26}  {_fmt_metrics(report.active_metrics)}")
+    click.echo(("promoted: " if report.promoted else "not promoted: ") + report.reason)
+
+
+def print_evaluation(report: EvaluationReport) -> None:
+    window = report.window
+    if "error" in window:
+        click.echo(f"no evaluation window: {window['error']} (stored metrics only)")
+    else:
+        click.echo(f"window: proofs submitted from {window['from']} ({window['rows']} rows, "
+                   f"{window['positives']} rejected)")
+    click.echo(f"{'model':<24} {'status':<9} {'':<7} " + "  ".join(f"{label:>9}" for _, label in METRIC_COLUMNS))
+    for row in report.rows:
+        click.echo(f"{row.version:<24} {row.status:<9} {'stored':<7} {_fmt_metrics(row.stored)}")
+        if row.error:
+            click.echo(f"{'':<24} {'':<9} {'window':<7} unusable: {row.error}")
+        elif row.window is not None:
+            click.echo(f"{'':<24} {'':<9} {'window':<7} {_fmt_metrics(row.window)}")
+
+
+@ml_cli.command("evaluate")
+def evaluate_command() -> None:
+    """Compare the active model with the candidates on the newest labelled window."""
+    from app.scoring.services.model_training import evaluate_versions
+
+    if not registry.list_versions():
+        raise click.ClickException("no trained models yet: run `flask --app app ml train`")
+    try:
+        report = evaluate_versions(current_app.config["MODEL_DIR"])
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    print_evaluation(report)
+
+
+@ml_cli.command("promote")
+@click.argument("version")
+@click.option("--reason", required=True, help="Why this version (kept in the audit trail).")
+def promote_command(version: str, reason: str) -> None:
+    """Make VERSION the active model (e.g. a rollback); its artifact must pass the hash check."""
+    try:
+        row = registry.get_version(version)
+        registry.load_version(row, current_app.config["MODEL_DIR"])
+        registry.promote(row, actor_label="cli", reason=reason)
+    except (registry.ModelVersionError, ArtifactError) as exc:
+        raise click.ClickException(f"{version}: {exc}") from exc
+    db.session.commit()
+    click.echo(f"{version} is now the active model")
+
+
+def register(app: Flask) -> None:
+    # `flask worker` loads the rule set and model before its first job (app/platform/cli.py).
+    app.extensions.setdefault("worker_warm_ups", []).append(warm_scoring)
+    for command in (score_command, export_scores_command, ml_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,139 @@
+"""Scoring-area jobs: score new proofs, re-score a rejected fraud's linked accounts, train a model.
+
+The database says what is unscored, so a lost queue is refilled by `flask score`. Training writes
+its progress to a Task row the operator can watch.
+"""
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.platform.jobs import SCORING, TRAINING, JobSpec, dispatcher, job
+from app.scoring.services.feedback import linked_pending_proofs
+from app.scoring.services.model_training import train_and_register
+from app.scoring.services.scoring import score_proofs
+from ml.train import NotEnoughLabels
+from models import StaffUser, Task, db, utcnow
+
+log = logging.getLogger(__name__)
+
+SCORE_BATCH = JobSpec(SCORING, timeout=30 * 60)
+
+
+@job
+def score_batch(proof_ids: list[str]) -> int:
+    """Score one batch of proofs and commit; safe to run twice."""
+    summary = score_proofs(proof_ids, batch_size=current_app.config["SCORING_BATCH_SIZE"])
+    db.session.commit()
+    return summary.scored
+
+
+def enqueue_scoring(proof_ids: list[str]) -> list[str]:
+    """Queue scoring in batches (one in-process run when there is no Redis). Commit first."""
+    jobs = dispatcher()
+    if not proof_ids:
+        return []
+    size = len(proof_ids) if jobs.synchronous else current_app.config["SCORING_BATCH_SIZE"]
+    ids = []
+    for start in range(0, len(proof_ids), size):
+        job_id = jobs.enqueue(score_batch, proof_ids[start:start + size], spec=SCORE_BATCH)
+        if job_id:
+            ids.append(job_id)
+    return ids
+
+
+# Feedback: a fraud rejection re-scores the pending proofs of every linked account at once.
+RESCORE_LINKED = JobSpec(SCORING, timeout=30 * 60)
+# Rejections for these reasons say "fraud"; a rejected but honest attempt links nobody.
+FRAUD_REASONS = frozenset({"fraud_device_farm", "fraud_bot", "fraud_proxy", "fraud_ring",
+                           "duplicate_screenshot", "duplicate_comment"})
+
+
+@job
+def rescore_linked(proof_id: str) -> int:
+    """Re-score the in-review proofs of accounts linked to `proof_id`; safe to run twice."""
+    ids = linked_pending_proofs(proof_id)
+    if ids:
+        score_proofs(ids, batch_size=current_app.config["SCORING_BATCH_SIZE"])
+    db.session.commit()
+    return len(ids)
+
+
+def enqueue_linked_rescore(proof_id: str, reason_code: str | None = None) -> str | None:
+    """Call after committing a rejection: queue the linked re-score when the reason is fraud.
+
+    Returns the RQ job id (None when run in-process or when the reason is not fraud).
+    """
+    if reason_code is not None and reason_code not in FRAUD_REASONS:
+        return None
+    try:
+        return dispatcher().enqueue(rescore_linked, proof_id, spec=RESCORE_LINKED,
+                                    job_id=f"rescore-linked-{proof_id}")
+    except Exception:  # noqa: BLE001 - the decision is committed; a lost re-score must not undo the answer
+        db.session.rollback()
+        log.exception("could not re-score the accounts linked to %s; `flask score --all` catches up", proof_id)
+        return None
+
+
+# Training on the `training` queue.
+TRAIN_MODEL = JobSpec(TRAINING, timeout=3 * 3600, result_ttl=7 * 24 * 3600)
+TASK_KIND = "train_model"
+
+
+def _progress(task_id: int):  # noqa: ANN202 - (stage, percent) -> None
+    """Write progress through its own connection, so the training transaction stays one unit."""
+    def update(stage: str, percent: int) -> None:
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(Task.__table__).where(Task.__table__.c.id == task_id)
+                         .values(done=percent, message=stage))
+    return update
+
+
+@job
+def train_model(task_id: int, force: bool = False, actor_id: int | None = None) -> str | None:
+    """Train, compare, maybe promote; the Task row says how it went. A finished task is not rerun."""
+    task = db.session.get(Task, task_id)
+    if task is None or task.status in ("done", "failed"):
+        return None
+    task.status, task.total = "running", 100
+    db.session.commit()
+    actor = db.session.get(StaffUser, actor_id) if actor_id else None
+    try:
+        report = train_and_register(current_app.config["MODEL_DIR"], force=force, actor=actor,
+                                    progress=_progress(task_id))
+    except NotEnoughLabels as exc:
+        db.session.rollback()
+        _finish(task_id, "failed", f"not enough labels: {exc}")
+        return None
+    except Exception as exc:
+        db.session.rollback()
+        _finish(task_id, "failed", f"training failed: {exc}")
+        raise
+    task = db.session.get(Task, task_id)
+    task.status, task.done, task.finished_at = "done", 100, utcnow()
+    task.message = f"{report.version}: {'promoted' if report.promoted else 'kept as candidate'} ({report.reason})"
+    db.session.commit()
+    return report.version
+
+
+def _finish(task_id: int, status: str, message: str) -> None:
+    task = db.session.get(Task, task_id)
+    task.status, task.message, task.finished_at = status, message, utcnow()
+    db.session.commit()
+
+
+def enqueue_training(force: bool = False, actor: StaffUser | None = None) -> Task:
+    """Create the Task row, commit it, then queue the job (runs at once without Redis)."""
+    task = Task(kind=TASK_KIND, status="queued", total=100, message="waiting for a training worker")
+    db.session.add(task)
+    db.session.commit()
+    task_id = task.id
+    job_id = dispatcher().enqueue(train_model, task_id, force, actor.id if actor else None,
+                                  spec=TRAIN_MODEL, job_id=f"train-model-{task_id}")
+    task = db.session.get(Task, task_id)
+    if job_id:
+        task.rq_job_id = job_id
+        db.session.commit()
+    return task

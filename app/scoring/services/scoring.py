@@ -1,0 +1,213 @@
+"""Scoring: compute risk for proofs, store the score, and route each proof into the review gate.
+
+`compute_scores` builds the evidence context, evaluates the active rule set (review_rules) and
+combines it with the model hook; everything else here is persistence and routing, done in bulk
+so a batch of 100k proofs never issues a query per proof.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from flask import current_app
+
+from app.platform.audit import record
+from app.platform.bulk import insert_ignoring_conflicts, upsert
+from app.platform.sql import among, per_dialect
+from app.scoring.services.context import build_context, load_all_context
+from app.scoring.services.model_scoring import active_model_outcome, explanations
+from app.scoring.services.models_registry import load_active
+from app.scoring.services.rulesets import load_active_rules
+from ml.predict import predict_proba
+from models import Proof, ProofScore, ProofState, ReviewDecision, ReviewItem, db, utcnow
+from review_rules.combine import combine
+from review_rules.context import ScoringContext
+from review_rules.engine import evaluate
+
+ROUTE_QUEUE = {"auto_approve": "auto", "review": "review", "hold": "hold"}
+SCORE_COLUMNS = ("proof_id", "risk_score", "rule_score", "model_score", "route", "reasons", "signals",
+                 "explanation", "ruleset_version", "model_version", "degraded")
+
+
+@dataclass
+class ScoreSummary:
+    scored: int = 0
+    routes: dict[str, int] | None = None
+    auto_approved: int = 0
+
+
+def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) -> pd.DataFrame:
+    """Score proofs with the active rule set (and the model, once plugged in): one row per stored proof.
+
+    `context` lets a caller that already loaded the evidence (full batch scoring) skip the
+    database lookups; otherwise the targets and their history are read for this batch.
+    """
+    rules = load_active_rules()
+    if context is None:
+        context = build_context(proof_ids, **rules.config["context"])
+    output = evaluate(context, rules.config)
+    model = active_model_outcome(output)  # cold start, model, or degraded (app/scoring/services/model_scoring.py)
+    combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen)
+    wanted = [pid for pid in dict.fromkeys(proof_ids) if pid in combined.index]
+    # Arrays by position rather than label-aligned Series: online, one proof pays every call's overhead.
+    at = combined.index.get_indexer(wanted)
+    routes = combined["route"].to_numpy()[at]
+    model_scores = combined["model_score"].to_numpy(dtype=float)[at]
+    signals = output.reasons.to_numpy()[output.reasons.index.get_indexer(wanted)]
+    return pd.DataFrame({
+        "proof_id": wanted,
+        "risk_score": combined["risk_score"].to_numpy(dtype=float)[at],
+        "rule_score": combined["rule_score"].to_numpy(dtype=float)[at],
+        "model_score": [None if np.isnan(m) else float(m) for m in model_scores],
+        "route": routes,
+        "reasons": [";".join(s["code"] for s in listed) for listed in signals],
+        "signals": list(signals),
+        "explanation": explanations(model, pd.Series(routes, index=wanted)).to_list(),
+        "ruleset_version": rules.version,
+        "model_version": model.version,
+        "degraded": bool(model.degraded),
+    })
+
+
+def warm_scoring() -> str:
+    """Load the active rule set and model into this process's caches (and make one prediction, which
+    settles how the model is called) before any proof waits for them; what was loaded, in words.
+    Writes nothing: the caller's session is rolled back."""
+    try:
+        rules = load_active_rules()
+        model = load_active(Path(current_app.config["MODEL_DIR"]))
+        if model.bundle is not None:
+            bundle = model.bundle
+            predict_proba(bundle, pd.DataFrame([bundle.medians], columns=bundle.feature_names, dtype=float))
+    finally:
+        db.session.rollback()
+    found = "no model (rules alone)" if model.cold_start else \
+        f"model {model.row.version}" + ("" if model.bundle is not None else f" unusable: {model.error}")
+    return f"rule set {rules.version}, {found}"
+
+
+def unscored_ids(rescore: bool = False) -> list[str]:
+    query = sa.select(Proof.id).order_by(Proof.id)
+    if not rescore:
+        query = query.outerjoin(ProofScore, ProofScore.proof_id == Proof.id).where(ProofScore.proof_id.is_(None))
+    return list(db.session.scalars(query))
+
+
+FULL_CONTEXT_FROM = 20_000  # from this many targets, one load of every proof beats per-batch lookups
+
+
+def score_proofs(proof_ids: list[str], batch_size: int = 5000, progress: Callable[[int], None] | None = None,
+                 full_context_from: int = FULL_CONTEXT_FROM) -> ScoreSummary:
+    """Score and route the given proofs batch by batch; the caller commits.
+
+    Large runs evaluate every target against one full context (rings and bursts are seen whole
+    and the evidence is read once); small ones read each batch's own history.
+    """
+    summary = ScoreSummary(routes={})
+    context = load_all_context(target_ids=proof_ids) if len(proof_ids) >= full_context_from else None
+    everything = compute_scores(proof_ids, context=context) if context is not None else None
+    for start in range(0, len(proof_ids), batch_size):
+        chunk = proof_ids[start:start + batch_size]
+        scores = compute_scores(chunk) if everything is None else everything.iloc[start:start + batch_size]
+        store_scores(scores)
+        summary.auto_approved += route_proofs(scores)
+        summary.scored += len(scores)
+        for route in scores["route"].to_list():
+            summary.routes[route] = summary.routes.get(route, 0) + 1
+        db.session.flush()
+        if progress:
+            progress(len(chunk))
+    return summary
+
+
+def store_scores(scores: pd.DataFrame) -> None:
+    """Store the score of each proof in `scores`, replacing the one it had."""
+    now = utcnow()
+    records = [{column: _stored(value) for column, value in zip(SCORE_COLUMNS, values, strict=True)}
+               for values in zip(*(scores[c].to_list() for c in SCORE_COLUMNS), strict=True)]
+    for row in records:
+        row["scored_at"] = now
+        row["degraded"] = bool(row["degraded"])
+        row["risk_score"] = float(row["risk_score"])
+    upsert(ProofScore.__table__, records, key="proof_id")
+
+
+def _stored(value: object) -> object:
+    """A frame cell as the database takes it: NaN is NULL, numpy scalars are Python numbers."""
+    if isinstance(value, float | np.floating):
+        return None if value != value else float(value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def route_proofs(scores: pd.DataFrame) -> int:
+    """Queue every newly scored proof; approve by policy the low-risk ones. Returns auto approvals.
+
+    Fresh proofs take the legal path received -> scored -> in_review (-> approved by a system
+    decision) in one bulk update, which also claims them: of two scorings of one proof at once,
+    only the one whose update moved it queues it (and approves it), the other finds it moved.
+    Proofs already in review move to the queue of their new route; decided ones only get the score.
+    """
+    now = utcnow()
+    scored = list(zip(scores["proof_id"].to_list(), scores["route"].to_list(), scores["risk_score"].to_list(),
+                      scores["degraded"].to_list(), strict=True))
+    approve, review = [], []
+    for pid, route, _, degraded in scored:
+        (approve if route == "auto_approve" and not degraded else review).append(pid)
+    campaigns = {}  # proof id -> campaign, of the fresh proofs this call moved
+    for new_state, ids in ((ProofState.APPROVED.value, approve), (ProofState.IN_REVIEW.value, review)):
+        for start in range(0, len(ids), 900):
+            campaigns.update(db.session.execute(_claim_fresh(), {
+                "ids": ids[start:start + 900], "new_state": new_state, "now": now}).all())
+    auto_ids = sorted(pid for pid in approve if pid in campaigns)
+    auto = set(auto_ids)
+    if campaigns:
+        insert_ignoring_conflicts(ReviewItem.__table__, [{
+            "proof_id": pid, "campaign_id": campaigns[pid], "queue": ROUTE_QUEUE[route], "priority": float(risk),
+            "status": "decided" if pid in auto else "open", "created_at": now, "updated_at": now,
+        } for pid, route, risk, _ in scored if pid in campaigns], key="proof_id")
+    if auto_ids:
+        db.session.execute(sa.insert(ReviewDecision), [{
+            "proof_id": pid, "decision": "approved", "reason_code": "policy_low_risk", "note": None,
+            "actor_kind": "system", "actor_id": None, "decided_at": now, "idempotency_key": None,
+        } for pid in auto_ids])
+        record("proof.approved", "proof", f"{len(auto_ids)} proofs", actor_label="system",
+               data={"policy": "auto_approve", "proof_ids": auto_ids[:1000]})
+    in_review = _in_review([pid for pid, *_ in scored if pid not in campaigns])
+    if in_review:
+        db.session.execute(_REQUEUE, [{"pid": pid, "q": ROUTE_QUEUE[route], "p": float(risk), "now": now}
+                                      for pid, route, risk, _ in scored if pid in in_review])
+    return len(auto_ids)
+
+
+def _in_review(ids: list[str]) -> set[str]:
+    """The proofs among `ids` waiting in review (rescored ones; a fresh proof never gets here)."""
+    query = _in_review_query()
+    return {pid for start in range(0, len(ids), 900)
+            for pid in db.session.scalars(query, {"ids": ids[start:start + 900]})}
+
+
+WAITING = (ProofState.RECEIVED.value, ProofState.SCORED.value)
+
+
+@per_dialect
+def _claim_fresh(dialect: str) -> sa.Update:
+    """Move the waiting proofs among :ids to :new_state; returns (id, campaign) of those it moved."""
+    proofs = Proof.__table__
+    return sa.update(proofs).where(among(proofs.c.id, "ids", dialect), proofs.c.state.in_(WAITING)) \
+        .values(state=sa.bindparam("new_state"), state_changed_at=sa.bindparam("now")) \
+        .returning(proofs.c.id, proofs.c.campaign_id)
+
+
+@per_dialect
+def _in_review_query(dialect: str) -> sa.Select:
+    return sa.select(Proof.id).where(among(Proof.id, "ids", dialect), Proof.state == ProofState.IN_REVIEW.value)
+
+
+_ITEMS = ReviewItem.__table__
+# A proof in review follows its new route to another queue; one decided meanwhile stays where it is.
+_REQUEUE = sa.update(_ITEMS).where(_ITEMS.c.proof_id == sa.bindparam("pid"), _ITEMS.c.status != "decided") \
+    .values(queue=sa.bindparam("q"), priority=sa.bindparam("p"), updated_at=sa.bindparam("now"))
