@@ -11,35 +11,79 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.platform.bulk import ANALYZE_FROM, vacuum_after_bulk_load
+from app.platform.locks import LockTimeout, exclusive
+from app.scoring.jobs import RESCORE_LOCK, RESCORE_STALE, enqueue_stale_rescore
 from app.scoring.services import models_registry as registry
 from app.scoring.services.model_training import EvaluationReport, train_and_register
-from app.scoring.services.scoring import score_proofs, unscored_ids, warm_scoring
+from app.scoring.services.scoring import (
+    RescoreRun,
+    ScoreSummary,
+    rescore_stale,
+    score_proofs,
+    unscored_ids,
+    warm_scoring,
+)
+from app.scoring.services.staleness import active_versions, stale_count
 from ml.registry import ArtifactError
 from ml.train import NotEnoughLabels
-from models import DomainError, Proof, ProofScore, ReviewDecision, ReviewItem, db
+from models import DomainError, Proof, ProofScore, ReviewDecision, ReviewItem, db, utcnow
 
 
 @click.command("score")
-@click.option("--all", "rescore", is_flag=True, help="Rescore every proof, not only unscored ones.")
+@click.option("--all", "rescore", is_flag=True, help="Rescore every proof, decided ones included.")
 def score_command(rescore: bool) -> None:
-    """Score every proof that has no score yet with the active rule set and model."""
-    ids = unscored_ids(rescore)
-    if not ids:
-        click.echo("nothing to score")
-        return
+    """Score every proof that has no score yet, and rescore every stale one (a score made by a rule
+    set or model no longer active, on a proof still waiting for a decision)."""
     size = current_app.config["SCORING_BATCH_SIZE"]
-    with click.progressbar(length=len(ids), label="scoring", file=sys.stderr) as bar:
-
-        def batch_done(count: int) -> None:
-            db.session.commit()  # per batch: a crash keeps every finished batch
-            bar.update(count)
-
-        summary = score_proofs(ids, batch_size=size, progress=batch_done)
-    if len(ids) >= ANALYZE_FROM:
+    ids = unscored_ids(rescore)
+    summary = ScoreSummary(routes={})
+    if ids:
+        with click.progressbar(length=len(ids), label="scoring" if not rescore else "rescoring all",
+                               file=sys.stderr) as bar:
+            summary = score_proofs(ids, batch_size=size, progress=_committing(bar.update))
+    stale = _rescore_stale_now(size)
+    if len(ids) + stale.rescored >= ANALYZE_FROM:
         vacuum_after_bulk_load(*(model.__table__ for model in (ProofScore, ReviewItem, ReviewDecision, Proof)))
-    routes, auto = summary.routes or {}, summary.auto_approved
+    if not ids and not stale.rescored:
+        click.echo("nothing to score: every proof has a current score")
+        return
+    routes = summary.routes or {}
     spread = ", ".join(f"{route} {count}" for route, count in sorted(routes.items()))
-    click.echo(f"scored {len(ids)} proofs ({spread}); {auto} approved by policy")
+    kind = "proofs" if rescore else "unscored proofs"
+    click.echo(f"scored {len(ids)} {kind}" + (f" ({spread})" if spread else "")
+               + f"; rescored {stale.rescored} stale proofs; "
+               f"{summary.auto_approved + stale.auto_approved} approved by policy"
+               + (f"; {stale.pulled_back} policy approvals pulled back into review" if stale.pulled_back else ""))
+
+
+def _committing(update):  # noqa: ANN001, ANN202 - (count) -> None
+    def batch_done(count: int) -> None:
+        db.session.commit()  # per batch: a crash keeps every finished batch
+        update(count)
+    return batch_done
+
+
+def _rescore_stale_now(size: int) -> RescoreRun:
+    """Rescore the stale proofs here, under the lock a queued rescoring job would hold (never both at once)."""
+    versions = active_versions()
+    hold = current_app.config["SETTLEMENT_HOLD_HOURS"]
+    waiting = stale_count(versions, utcnow(), hold)
+    db.session.commit()
+    if not waiting:
+        return RescoreRun()
+    try:
+        with exclusive(RESCORE_LOCK, RESCORE_STALE.timeout, current_app.config["INSTANCE_DIR"]), \
+                click.progressbar(length=waiting, label="rescoring stale", file=sys.stderr) as bar:
+            return rescore_stale(size, progress=_committing(bar.update))
+    except LockTimeout as exc:
+        raise click.ClickException(f"{exc}: a rescoring job is still running") from exc
+
+
+def rescore_after_change(reason: str) -> None:
+    """After a promotion: queue the rescoring of stale proofs (in-process, with a progress bar, without Redis)."""
+    with click.progressbar(length=0, label="rescoring stale", file=sys.stderr) as bar:
+        task = enqueue_stale_rescore(reason, progress=bar.update)
+    click.echo(f"rescoring task {task.id}: {task.status} — {task.message}")
 
 
 @click.command("export-scores")
@@ -100,6 +144,8 @@ def train_command(force: bool, queued: bool) -> None:
     if report.active_before:
         click.echo(f"{report.active_before + ' (active)':<26}  {_fmt_metrics(report.active_metrics)}")
     click.echo(("promoted: " if report.promoted else "not promoted: ") + report.reason)
+    if report.promoted:
+        rescore_after_change(f"model {report.version} promoted")
 
 
 def print_evaluation(report: EvaluationReport) -> None:
@@ -145,6 +191,7 @@ def promote_command(version: str, reason: str) -> None:
         raise click.ClickException(f"{version}: {exc}") from exc
     db.session.commit()
     click.echo(f"{version} is now the active model")
+    rescore_after_change(f"model {version} promoted")
 
 
 def register(app: Flask) -> None:

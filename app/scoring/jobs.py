@@ -6,14 +6,18 @@ its progress to a Task row the operator can watch.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import current_app
 
+from app.platform.audit import record
 from app.platform.jobs import SCORING, TRAINING, JobSpec, dispatcher, job
+from app.platform.locks import exclusive
 from app.scoring.services.feedback import linked_pending_proofs
 from app.scoring.services.model_training import train_and_register
-from app.scoring.services.scoring import score_proofs
+from app.scoring.services.scoring import rescore_stale, score_proofs
+from app.scoring.services.staleness import active_versions, stale_count
 from ml.train import NotEnoughLabels
 from models import StaffUser, Task, db, utcnow
 
@@ -115,6 +119,8 @@ def train_model(task_id: int, force: bool = False, actor_id: int | None = None) 
     task.status, task.done, task.finished_at = "done", 100, utcnow()
     task.message = f"{report.version}: {'promoted' if report.promoted else 'kept as candidate'} ({report.reason})"
     db.session.commit()
+    if report.promoted:
+        enqueue_stale_rescore(f"model {report.version} promoted")
     return report.version
 
 
@@ -137,3 +143,73 @@ def enqueue_training(force: bool = False, actor: StaffUser | None = None) -> Tas
         task.rq_job_id = job_id
         db.session.commit()
     return task
+
+
+# Stale scores: a promoted model or published rule set reaches every proof still waiting for a decision.
+RESCORE_STALE = JobSpec(SCORING, timeout=3 * 3600, result_ttl=7 * 24 * 3600)
+RESCORE_TASK_KIND = "rescore_stale"
+RESCORE_LOCK = "rescore-stale"
+
+
+@job
+def rescore_stale_job(task_id: int) -> int:
+    """Rescore every stale proof, batch by batch, under the one lock all such runs share; safe to run twice."""
+    return run_stale_rescore(task_id)
+
+
+def run_stale_rescore(task_id: int, progress: Callable[[int], None] | None = None) -> int:
+    """The job's body (also run in-process by commands): a finished task is never rerun, and a run that
+    waits for another one's lock finds only what that one left."""
+    task = db.session.get(Task, task_id)
+    if task is None or task.status in ("done", "failed"):
+        return 0
+    with exclusive(RESCORE_LOCK, RESCORE_STALE.timeout, current_app.config["INSTANCE_DIR"]):
+        task = db.session.get(Task, task_id)
+        reason = task.message
+        task.status = "running"
+        db.session.commit()
+
+        def batch_done(count: int) -> None:
+            db.session.commit()  # per batch: a killed run keeps every finished batch
+            _bump_task(task_id, count)
+            if progress:
+                progress(count)
+
+        run = rescore_stale(current_app.config["SCORING_BATCH_SIZE"], progress=batch_done)
+        record("proofs.rescored", "task", str(task_id), actor_label="system", data={
+            "reason": reason, "rescored": run.rescored, "rounds": run.rounds,
+            "pulled_back": run.pulled_back, "auto_approved": run.auto_approved})
+        task = db.session.get(Task, task_id)
+        task.status, task.finished_at, task.total = "done", utcnow(), max(task.total, run.rescored)
+        task.done = run.rescored
+        task.message = (f"rescored {run.rescored} stale proofs; {run.pulled_back} policy approvals pulled back "
+                        f"into review, {run.auto_approved} approved by policy")
+        db.session.commit()
+    return run.rescored
+
+
+def _bump_task(task_id: int, count: int) -> None:
+    with db.engine.begin() as conn:
+        table = Task.__table__
+        conn.execute(sa.update(table).where(table.c.id == task_id).values(done=table.c.done + count))
+
+
+def enqueue_stale_rescore(reason: str, progress: Callable[[int], None] | None = None) -> Task:
+    """Call after committing a promotion or publication: a Task row, then the job (in-process without
+    Redis, reporting to `progress`). What is stale is read when the job runs, never passed along."""
+    versions = active_versions()
+    stale = stale_count(versions, utcnow(), current_app.config["SETTLEMENT_HOLD_HOURS"])
+    task = Task(kind=RESCORE_TASK_KIND, status="queued", total=stale,
+                message=f"{reason}: {stale} stale proofs to rescore with rule set {versions.ruleset}, "
+                        f"model {versions.model or 'none'}")
+    db.session.add(task)
+    db.session.commit()
+    task_id = task.id
+    jobs = dispatcher()
+    if jobs.synchronous:
+        run_stale_rescore(task_id, progress)
+    else:
+        task.rq_job_id = jobs.enqueue(rescore_stale_job, task_id, spec=RESCORE_STALE,
+                                      job_id=f"rescore-stale-{task_id}")
+        db.session.commit()
+    return db.session.get(Task, task_id)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.platform.pii import PiiKeyError, PiiVault, mask_ip
 from app.review.services.queue import claim_cutoff
+from app.scoring.services.staleness import ScoreOrigin, score_origin
 from models import (
     AuditEvent,
     Brand,
@@ -122,6 +123,7 @@ class ProofEvidence:
     claimer: StaffUser | None
     claim_active: bool
     explanation: list[tuple[str, Any]]
+    origin: ScoreOrigin | None = None  # the versions behind the score, against the active ones
 
     @property
     def signals(self) -> list[dict]:
@@ -154,7 +156,8 @@ def proof_evidence(proof_id: str, vault: PiiVault, now: datetime) -> ProofEviden
         masked_ip=masked_ip(proof, vault), timing=timing(proof, campaign),
         history=worker_history(proof, now), links=linked_accounts(proof), timeline=timeline(proof.id),
         claimer=claimer if claim_active else None, claim_active=claim_active,
-        explanation=explanation_rows(score.explanation if score else None))
+        explanation=explanation_rows(score.explanation if score else None),
+        origin=score_origin(score) if score else None)
 
 
 def masked_ip(proof: Proof, vault: PiiVault) -> str:

@@ -15,20 +15,20 @@ import pandas as pd
 import sqlalchemy as sa
 from flask import current_app
 
-from app.platform.audit import record
 from app.platform.bulk import insert_ignoring_conflicts, upsert
 from app.platform.sql import among, per_dialect
 from app.scoring.services.context import build_context, load_all_context
 from app.scoring.services.model_scoring import active_model_outcome, explanations
 from app.scoring.services.models_registry import load_active
+from app.scoring.services.rerouting import ROUTE_QUEUE, Scored, approve_by_policy, reroute
 from app.scoring.services.rulesets import load_active_rules
+from app.scoring.services.staleness import active_versions, stale_ids
 from ml.predict import predict_proba
-from models import Proof, ProofScore, ProofState, ReviewDecision, ReviewItem, db, utcnow
+from models import Proof, ProofScore, ProofState, ReviewItem, db, utcnow
 from review_rules.combine import combine
 from review_rules.context import ScoringContext
 from review_rules.engine import evaluate
 
-ROUTE_QUEUE = {"auto_approve": "auto", "review": "review", "hold": "hold"}
 SCORE_COLUMNS = ("proof_id", "risk_score", "rule_score", "model_score", "route", "reasons", "signals",
                  "explanation", "ruleset_version", "model_version", "degraded")
 
@@ -38,6 +38,7 @@ class ScoreSummary:
     scored: int = 0
     routes: dict[str, int] | None = None
     auto_approved: int = 0
+    pulled_back: int = 0
 
 
 def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) -> pd.DataFrame:
@@ -114,7 +115,9 @@ def score_proofs(proof_ids: list[str], batch_size: int = 5000, progress: Callabl
         chunk = proof_ids[start:start + batch_size]
         scores = compute_scores(chunk) if everything is None else everything.iloc[start:start + batch_size]
         store_scores(scores)
-        summary.auto_approved += route_proofs(scores)
+        routed = route_proofs(scores)
+        summary.auto_approved += routed.auto_approved
+        summary.pulled_back += routed.pulled_back
         summary.scored += len(scores)
         for route in scores["route"].to_list():
             summary.routes[route] = summary.routes.get(route, 0) + 1
@@ -122,6 +125,36 @@ def score_proofs(proof_ids: list[str], batch_size: int = 5000, progress: Callabl
         if progress:
             progress(len(chunk))
     return summary
+
+
+@dataclass
+class RescoreRun:
+    rescored: int = 0
+    rounds: int = 0
+    pulled_back: int = 0
+    auto_approved: int = 0
+
+
+def rescore_stale(batch_size: int, progress: Callable[[int], None] | None = None,
+                  max_rounds: int = 3) -> RescoreRun:
+    """Rescore every proof whose score is stale (app/scoring/services/staleness.py); `progress`
+    runs after each batch (the caller commits there, so a killed run keeps its finished batches).
+
+    Staleness is read again after each round: a model promoted while a round ran makes the proofs
+    that round already finished stale once more, and the next round takes them.
+    """
+    run = RescoreRun()
+    hold_hours = current_app.config["SETTLEMENT_HOLD_HOURS"]
+    while run.rounds < max_rounds:
+        ids = stale_ids(active_versions(), utcnow(), hold_hours)
+        if not ids:
+            break
+        run.rounds += 1
+        summary = score_proofs(ids, batch_size=batch_size, progress=progress)
+        run.rescored += summary.scored
+        run.pulled_back += summary.pulled_back
+        run.auto_approved += summary.auto_approved
+    return run
 
 
 def store_scores(scores: pd.DataFrame) -> None:
@@ -143,20 +176,21 @@ def _stored(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def route_proofs(scores: pd.DataFrame) -> int:
-    """Queue every newly scored proof; approve by policy the low-risk ones. Returns auto approvals.
+def route_proofs(scores: pd.DataFrame) -> Routed:
+    """Queue every newly scored proof and approve by policy the low-risk ones; rescored proofs follow
+    their new score (app/scoring/services/rerouting.py).
 
     Fresh proofs take the legal path received -> scored -> in_review (-> approved by a system
     decision) in one bulk update, which also claims them: of two scorings of one proof at once,
     only the one whose update moved it queues it (and approves it), the other finds it moved.
-    Proofs already in review move to the queue of their new route; decided ones only get the score.
     """
     now = utcnow()
-    scored = list(zip(scores["proof_id"].to_list(), scores["route"].to_list(), scores["risk_score"].to_list(),
-                      scores["degraded"].to_list(), strict=True))
+    scored = [Scored(pid, route, float(risk), bool(degraded)) for pid, route, risk, degraded in zip(
+        scores["proof_id"].to_list(), scores["route"].to_list(), scores["risk_score"].to_list(),
+        scores["degraded"].to_list(), strict=True)]
     approve, review = [], []
-    for pid, route, _, degraded in scored:
-        (approve if route == "auto_approve" and not degraded else review).append(pid)
+    for s in scored:
+        (approve if s.route == "auto_approve" and not s.degraded else review).append(s.proof_id)
     campaigns = {}  # proof id -> campaign, of the fresh proofs this call moved
     for new_state, ids in ((ProofState.APPROVED.value, approve), (ProofState.IN_REVIEW.value, review)):
         for start in range(0, len(ids), 900):
@@ -166,28 +200,19 @@ def route_proofs(scores: pd.DataFrame) -> int:
     auto = set(auto_ids)
     if campaigns:
         insert_ignoring_conflicts(ReviewItem.__table__, [{
-            "proof_id": pid, "campaign_id": campaigns[pid], "queue": ROUTE_QUEUE[route], "priority": float(risk),
-            "status": "decided" if pid in auto else "open", "created_at": now, "updated_at": now,
-        } for pid, route, risk, _ in scored if pid in campaigns], key="proof_id")
-    if auto_ids:
-        db.session.execute(sa.insert(ReviewDecision), [{
-            "proof_id": pid, "decision": "approved", "reason_code": "policy_low_risk", "note": None,
-            "actor_kind": "system", "actor_id": None, "decided_at": now, "idempotency_key": None,
-        } for pid in auto_ids])
-        record("proof.approved", "proof", f"{len(auto_ids)} proofs", actor_label="system",
-               data={"policy": "auto_approve", "proof_ids": auto_ids[:1000]})
-    in_review = _in_review([pid for pid, *_ in scored if pid not in campaigns])
-    if in_review:
-        db.session.execute(_REQUEUE, [{"pid": pid, "q": ROUTE_QUEUE[route], "p": float(risk), "now": now}
-                                      for pid, route, risk, _ in scored if pid in in_review])
-    return len(auto_ids)
+            "proof_id": s.proof_id, "campaign_id": campaigns[s.proof_id], "queue": ROUTE_QUEUE[s.route],
+            "priority": s.risk, "status": "decided" if s.proof_id in auto else "open", "created_at": now,
+            "updated_at": now,
+        } for s in scored if s.proof_id in campaigns], key="proof_id")
+    approve_by_policy(auto_ids, now)
+    rescored = reroute([s for s in scored if s.proof_id not in campaigns], now)
+    return Routed(len(auto_ids) + len(rescored.auto_approved), len(rescored.pulled_back))
 
 
-def _in_review(ids: list[str]) -> set[str]:
-    """The proofs among `ids` waiting in review (rescored ones; a fresh proof never gets here)."""
-    query = _in_review_query()
-    return {pid for start in range(0, len(ids), 900)
-            for pid in db.session.scalars(query, {"ids": ids[start:start + 900]})}
+@dataclass(frozen=True)
+class Routed:
+    auto_approved: int  # approved by policy now (fresh or rescored)
+    pulled_back: int  # policy approvals sent back to review before they settled
 
 
 WAITING = (ProofState.RECEIVED.value, ProofState.SCORED.value)
@@ -200,14 +225,3 @@ def _claim_fresh(dialect: str) -> sa.Update:
     return sa.update(proofs).where(among(proofs.c.id, "ids", dialect), proofs.c.state.in_(WAITING)) \
         .values(state=sa.bindparam("new_state"), state_changed_at=sa.bindparam("now")) \
         .returning(proofs.c.id, proofs.c.campaign_id)
-
-
-@per_dialect
-def _in_review_query(dialect: str) -> sa.Select:
-    return sa.select(Proof.id).where(among(Proof.id, "ids", dialect), Proof.state == ProofState.IN_REVIEW.value)
-
-
-_ITEMS = ReviewItem.__table__
-# A proof in review follows its new route to another queue; one decided meanwhile stays where it is.
-_REQUEUE = sa.update(_ITEMS).where(_ITEMS.c.proof_id == sa.bindparam("pid"), _ITEMS.c.status != "decided") \
-    .values(queue=sa.bindparam("q"), priority=sa.bindparam("p"), updated_at=sa.bindparam("now"))
