@@ -13,7 +13,7 @@ DEMO_DIR := instance/demo
 DEMO_ENV := DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DIR)/workbench.db INSTANCE_DIR=$(CURDIR)/$(DEMO_DIR)
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: install browser services demo demo-data serve test test-sqlite test-postgres test-integration lint bench clean
+.PHONY: install browser services demo demo-data serve test test-sqlite test-postgres test-integration lint bench clean i18n i18n-compile
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -23,9 +23,19 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-# Debian's chromium for the browser tests; Playwright never downloads a browser here.
+# Message catalogues (app/<area>/translations): `make i18n` extracts new strings into them after code
+# changes; the compiled .mo files are built, never committed.
+i18n: install
+	$(BIN)/python scripts/i18n.py extract
+
+i18n-compile: install
+	@$(BIN)/python scripts/i18n.py compile
+
+# Debian's chromium for the browser tests, and a CJK font so Chinese renders in its pages and
+# screenshots; Playwright never downloads a browser here.
 browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium && test -d /usr/share/fonts/opentype/noto || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 # PostgreSQL and Redis must be up for the integration half of the suite; start them if they are down.
 services:
@@ -33,7 +43,7 @@ services:
 
 demo: install demo-data serve
 
-demo-data: install
+demo-data: install i18n-compile
 	mkdir -p $(DEMO_DIR)
 	$(DEMO_ENV) $(FLASK) db upgrade
 	$(DEMO_ENV) $(FLASK) simulate $(DEMO_DIR)/world --proofs 20000 --workers 2500 --campaigns 60
@@ -43,19 +53,19 @@ demo-data: install
 	-$(DEMO_ENV) $(FLASK) settle
 	$(DEMO_ENV) $(FLASK) users demo-logins
 
-serve: install
+serve: install i18n-compile
 	@echo "Workbench on http://127.0.0.1:5000 (Ctrl-C stops it)"
 	$(DEMO_ENV) $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install browser services lint test-sqlite test-postgres test-integration
 
-test-sqlite: install
+test-sqlite: install i18n-compile
 	$(PYTEST) -n 2 -m "not integration"
 
-test-postgres: install services
+test-postgres: install services i18n-compile
 	TEST_DATABASE_URL=$(PG_URL) $(PYTEST) -n 2 -m "not integration and not browser"
 
-test-integration: install services
+test-integration: install services i18n-compile
 	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m integration
 
 # ruff, then the import contracts of .importlinter (the layering of app/, models/, review_rules/, ml/).

@@ -80,6 +80,8 @@ class Config:
     MODEL_DIR = Path(env_str("MODEL_DIR", str(BASE_DIR / "instance" / "models")))
     MODEL_TIMEOUT_SECONDS = env_float("MODEL_TIMEOUT_SECONDS", 5.0, 0.01, 600.0)
     WTF_CSRF_TIME_LIMIT = None
+    WTF_I18N_ENABLED = True  # WTForms' own messages ("This field is required.") in the page's language
+    I18N_RECORD_MISSING = False  # tests: remember every message a catalogue lacks (app/platform/i18n.py)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     DEV_KEYS_FILE = True  # generate and persist dev keys in instance/ when none are given
@@ -92,6 +94,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    I18N_RECORD_MISSING = True
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = sqlalchemy_url(env_str("TEST_DATABASE_URL", "sqlite://"))
     REDIS_URL = env_str("TEST_REDIS_URL")

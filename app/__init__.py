@@ -18,6 +18,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _tune_engine(app)
 
     from app.extensions import csrf, db, login_manager, migrate
+    from app.platform.i18n import init_i18n
     from app.platform.jobs import JobDispatcher
 
     db.init_app(app)
@@ -25,6 +26,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     app.extensions["jobs"] = JobDispatcher(app.config["REDIS_URL"])
+    init_i18n(app)
 
     from app import areas, errors, templating
 

@@ -30,6 +30,9 @@ class StaffUser(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The workbench's language and time zone for this person (None: the browser's language, Asia/Shanghai).
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

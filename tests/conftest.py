@@ -89,7 +89,10 @@ def _empty_tables() -> None:
 
 @pytest.fixture()
 def client(app):  # noqa: ANN001, ANN201
-    return app.test_client()
+    """A browser that asks for English pages (the language tests ask for Chinese themselves)."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return test_client
 
 
 @pytest.fixture()

@@ -1,17 +1,37 @@
+"""Sign-in and personal preferences forms."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Length
+
+from app.platform.i18n import LOCALES, _l
+
+# The zones the workbench's staff work in; the first is the default.
+TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "Europe/London",
+             "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC")
 
 
 class LoginForm(FlaskForm):
     # No deliverability or special-use-domain checks: staff sign in with internal addresses (e.g. *.local).
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    remember = BooleanField("Keep me signed in")
-    submit = SubmitField("Sign in")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in"))
+    submit = SubmitField(_l("Sign in"))
 
 
 class EmptyForm(FlaskForm):
     """A POST button with CSRF and nothing else."""
 
-    submit = SubmitField("Submit")
+    submit = SubmitField(_l("Submit"))
+
+
+class LanguageForm(FlaskForm):
+    """The language switch every page carries."""
+
+    locale = SelectField(_l("Language"), choices=list(LOCALES.items()), validators=[DataRequired()])
+    next = HiddenField()
+
+
+class PreferencesForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=list(LOCALES.items()), validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in TIMEZONES], validators=[DataRequired()])
+    submit = SubmitField(_l("Save"))

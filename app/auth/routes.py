@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth.forms import EmptyForm, LoginForm
+from app.auth.forms import EmptyForm, LanguageForm, LoginForm, PreferencesForm
 from app.auth.services.staff import authenticate
 from app.extensions import db, login_manager
 from app.platform.audit import record
-from models import StaffUser
+from app.platform.i18n import DEFAULT_TIMEZONE, _, select_locale
+from models import StaffUser, utcnow
 
 bp = Blueprint("auth", __name__)
 login_manager.login_view = "auth.login"
@@ -49,15 +50,12 @@ def login():  # noqa: ANN201
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
-            flash("Wrong email or password.", "error")
+            flash(_("Wrong email or password."), "error")
             return render_template("auth/login.html", form=form), 401
         login_user(user, remember=form.remember.data)
         record("staff.login", "staff_user", str(user.id), actor=user)
         db.session.commit()
-        target = request.args.get("next", "")
-        if not target or urlsplit(target).netloc or not target.startswith("/"):
-            target = home_url(user)
-        return redirect(target)
+        return redirect(_local(request.args.get("next", "")) or home_url(user))
     return render_template("auth/login.html", form=form)
 
 
@@ -66,3 +64,39 @@ def logout():  # noqa: ANN201
     if EmptyForm().validate_on_submit():
         logout_user()
     return redirect(url_for("auth.login"))
+
+
+def _local(target: str) -> str | None:
+    """`target` when it is a path on this site (never another host), else None."""
+    if not target or urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.post("/preferences/language")
+def set_language():  # noqa: ANN201
+    """The switch on every page: kept on the account when signed in, in the session before."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    return redirect(_local(form.next.data or "") or url_for("auth.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():  # noqa: ANN201
+    """Language and time zone of the signed-in staff member."""
+    form = PreferencesForm(locale=current_user.locale or select_locale(),
+                           timezone=current_user.timezone or DEFAULT_TIMEZONE)
+    if form.validate_on_submit():
+        current_user.locale, current_user.timezone = form.locale.data, form.timezone.data
+        record("staff.preferences", "staff_user", str(current_user.id), actor=current_user,
+               data={"locale": form.locale.data, "timezone": form.timezone.data})
+        db.session.commit()
+        flash(_("Saved: the workbench now speaks %(language)s and shows times in %(zone)s.",
+                language=dict(form.locale.choices)[form.locale.data], zone=form.timezone.data), "ok")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, now=utcnow())

@@ -1,0 +1,174 @@
+"""Two languages (Simplified Chinese first, English), each staff member's time zone, and the
+formats of dates, numbers and money in them.
+
+Every area keeps its own message catalogue in `app/<area>/translations/` (extracted from its
+package and from `app/templates/<area>/`); Flask-Babel merges them. Code marks a string with
+`_()` (translated now) or `_l()` (translated when shown: form labels, constants); templates
+with `_()`. The source language is English, so an English page needs no catalogue.
+
+Which language: the staff member's own choice (stored on the account), else the one picked on the
+sign-in page (kept in the session), else the browser's Accept-Language, else Chinese. Commands
+speak English unless WORKBENCH_LOCALE (or LANG) says zh_CN: scripts read their output.
+"""
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import flask_babel
+from babel.numbers import format_decimal
+from flask import Flask, current_app, has_app_context, has_request_context, session
+from flask_babel import Babel, LazyString, format_datetime, get_locale, get_translations
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+LOCALES = {"zh_CN": "简体中文", "en": "English"}
+DEFAULT_LOCALE = "zh_CN"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+AREAS_WITH_CATALOGUES = ("platform", "auth", "intake", "scoring", "review", "money", "compliance", "rules",
+                         "admin")
+# Dates as a Chinese or an English reader writes them: 2026年12月3日 14:05 / Dec 3, 2026 14:05.
+DATETIME_FORMATS = {"zh": "y年M月d日 HH:mm", "en": "MMM d, y HH:mm"}
+DATE_FORMATS = {"zh": "y年M月d日", "en": "MMM d, y"}
+
+babel = Babel()
+
+
+def translation_directories(app_root: str) -> str:
+    """The catalogue folders of every area that has one, as Flask-Babel reads them."""
+    found = [f"{area}/translations" for area in AREAS_WITH_CATALOGUES
+             if os.path.isdir(os.path.join(app_root, area, "translations"))]
+    return ";".join(found) or "platform/translations"
+
+
+def init_i18n(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", DEFAULT_TIMEZONE)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories(app.root_path)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.extensions["i18n_missing"] = set()
+    # Our own callables: the same translation, plus a record of what the catalogue lacks (tests read it).
+    app.jinja_env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
+    app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=lambda: str(get_locale()), role_label=role_label)
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return command_locale()
+    from flask import request
+
+    if request.path.startswith("/api/"):  # machine clients: English unless they ask for Chinese
+        return browser_locale() or "en"
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return browser_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def browser_locale() -> str | None:
+    from flask import request
+
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    if best is None:
+        return None
+    return "en" if best == "en" else "zh_CN"
+
+
+def command_locale() -> str:
+    raw = os.environ.get("WORKBENCH_LOCALE") or os.environ.get("LANG") or ""
+    return "zh_CN" if raw.lower().startswith("zh") else "en"
+
+
+def select_timezone() -> str:
+    if has_request_context() and current_user and getattr(current_user, "is_authenticated", False):
+        return valid_timezone(current_user.timezone) or DEFAULT_TIMEZONE
+    return DEFAULT_TIMEZONE
+
+
+def valid_timezone(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+# -- marking strings --------------------------------------------------------------------------------
+
+def _note(msgid: str) -> None:
+    """Remember a message the current (non-English) catalogue does not translate."""
+    if not current_app.config.get("I18N_RECORD_MISSING"):
+        return
+    locale = str(get_locale() or "en")
+    if locale.startswith("en"):
+        return
+    catalogue = getattr(get_translations(), "_catalog", {})
+    if msgid not in catalogue and (msgid, 0) not in catalogue:
+        current_app.extensions["i18n_missing"].add((locale, msgid))
+
+
+def _(text: str, **variables: object) -> str:
+    """Translate `text` now; `%(name)s` placeholders are filled from `variables`."""
+    if has_app_context():
+        _note(text)
+    return flask_babel.gettext(text, **variables)
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    if has_app_context():
+        _note(singular)
+    return flask_babel.ngettext(singular, plural, num, **variables)
+
+
+def _l(text: str, **variables: object) -> LazyString:
+    """Translate `text` when it is shown (labels and constants defined at import)."""
+    return LazyString(_, text, **variables)
+
+
+ROLE_LABELS = {"moderator": _l("moderator"), "senior_moderator": _l("senior moderator"),
+               "compliance": _l("compliance"), "operator": _l("operator"), "admin": _l("admin")}
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+# -- formats ----------------------------------------------------------------------------------------
+
+def _language() -> str:
+    return "zh" if str(get_locale() or DEFAULT_LOCALE).startswith("zh") else "en"
+
+
+def money(cents: int | None) -> str:
+    """¥1,234.50 (fen to yuan), with the locale's grouping; '—' for nothing."""
+    if cents is None:
+        return "—"
+    sign = "-" if cents < 0 else ""
+    amount = format_decimal(abs(cents) / 100, format="#,##0.00", locale=str(get_locale() or DEFAULT_LOCALE))
+    return f"{sign}¥{amount}"
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=str(get_locale() or DEFAULT_LOCALE))
+
+
+def when(value: datetime | None, date_only: bool = False) -> Markup:
+    """A time in the viewer's zone and language, the UTC instant on hover."""
+    if value is None:
+        return Markup("—")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    formats = DATE_FORMATS if date_only else DATETIME_FORMATS
+    shown = format_datetime(value, formats[_language()])
+    utc = value.astimezone(UTC)
+    return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(
+        utc.isoformat(timespec="seconds"), utc.strftime("%Y-%m-%d %H:%M"), escape(shown))
+
