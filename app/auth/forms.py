@@ -1,6 +1,7 @@
 """Sign-in and personal preferences forms."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.platform.i18n import LOCALES, _l
@@ -9,6 +10,7 @@ from app.platform.i18n import LOCALES, _l
 TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "Europe/London",
              "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC")
 
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LOCALES.items()]
 
 class LoginForm(FlaskForm):
     # No deliverability or special-use-domain checks: staff sign in with internal addresses (e.g. *.local).
@@ -27,11 +29,14 @@ class EmptyForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """The language switch every page carries."""
 
-    locale = SelectField(_l("Language"), choices=list(LOCALES.items()), validators=[DataRequired()])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES,
+                         validators=[DataRequired()])
     next = HiddenField()
 
 
 class PreferencesForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=list(LOCALES.items()), validators=[DataRequired()])
-    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in TIMEZONES], validators=[DataRequired()])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES,
+                         validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(zone, zone) for zone in TIMEZONES],
+                           validators=[DataRequired()])
     submit = SubmitField(_l("Save"))

@@ -4,13 +4,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import EmptyForm, LanguageForm, LoginForm, PreferencesForm
 from app.auth.services.staff import authenticate
 from app.extensions import db, login_manager
 from app.platform.audit import record
-from app.platform.i18n import DEFAULT_TIMEZONE, _, select_locale
+from app.platform.i18n import DEFAULT_TIMEZONE, LOCALES, _, select_locale
 from models import StaffUser, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -96,7 +97,8 @@ def account():  # noqa: ANN201
         record("staff.preferences", "staff_user", str(current_user.id), actor=current_user,
                data={"locale": form.locale.data, "timezone": form.timezone.data})
         db.session.commit()
+        refresh()  # the confirmation already in the language just chosen
         flash(_("Saved: the workbench now speaks %(language)s and shows times in %(zone)s.",
-                language=dict(form.locale.choices)[form.locale.data], zone=form.timezone.data), "ok")
+                language=LOCALES[form.locale.data], zone=form.timezone.data), "ok")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, now=utcnow())

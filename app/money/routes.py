@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from app.money.services import statements
 from app.platform.access import role_required
+from app.platform.i18n import _
 from models import Brand, FraudFlag, Payout, Worker, db
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
@@ -55,7 +56,7 @@ def brands_csv():  # noqa: ANN201
 def brand(brand_id: str):  # noqa: ANN201
     row = db.session.get(Brand, brand_id)
     if row is None:
-        abort(404, description=f"brand {brand_id} does not exist")
+        abort(404, description=_("brand %(brand)s does not exist", brand=brand_id))
     statement = next(s for s in statements.brand_statements() if s.brand_id == brand_id)
     return render_template("money/brand.html", brand=row, statement=statement,
                            campaigns=statements.campaign_statements(brand_id),
@@ -82,7 +83,7 @@ def workers_csv():  # noqa: ANN201
 def worker(worker_id: str):  # noqa: ANN201
     row = db.session.get(Worker, worker_id)
     if row is None:
-        abort(404, description=f"worker {worker_id} does not exist")
+        abort(404, description=_("worker %(worker)s does not exist", worker=worker_id))
     found = statements.worker_statements(worker_id=worker_id)
     payouts = db.session.scalars(sa.select(Payout).where(Payout.worker_id == worker_id)
                                  .order_by(Payout.id.desc()).limit(50)).all()

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flask_babel
+from babel import support
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_app_context, has_request_context, session
 from flask_babel import Babel, LazyString, format_datetime, get_locale, get_translations
@@ -32,7 +34,37 @@ AREAS_WITH_CATALOGUES = ("platform", "auth", "intake", "scoring", "review", "mon
 DATETIME_FORMATS = {"zh": "y年M月d日 HH:mm", "en": "MMM d, y HH:mm"}
 DATE_FORMATS = {"zh": "y年M月d日", "en": "MMM d, y"}
 
-babel = Babel()
+
+
+class CatalogueDomain(flask_babel.Domain):
+    """Finds the `zh_CN` catalogues for the locale Babel spells in full (`zh_Hans_CN`): gettext only
+    tries the full name and the bare language, so a catalogue named the way people write the locale
+    would never load."""
+
+    def get_translations(self) -> support.Translations | support.NullTranslations:
+        locale = get_locale()
+        if locale is None:
+            return support.NullTranslations()
+        key = str(locale)
+        if key not in self.cache:
+            names = [key, "_".join(filter(None, (locale.language, locale.territory))), locale.language]
+            merged = support.Translations()
+            for directory in self.translation_directories:
+                catalogue = support.Translations.load(directory, names, self.domain[0])
+                merged.merge(catalogue)
+                if hasattr(catalogue, "plural"):  # merge() keeps the messages, not the plural rule
+                    merged.plural = catalogue.plural
+            self.cache[key] = merged
+        return self.cache[key]
+
+
+class WorkbenchBabel(Babel):
+    @cached_property
+    def domain_instance(self) -> CatalogueDomain:
+        return CatalogueDomain(domain=self.domain)
+
+
+babel = WorkbenchBabel()
 
 
 def translation_directories(app_root: str) -> str:
@@ -48,9 +80,15 @@ def init_i18n(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories(app.root_path)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.extensions["i18n_missing"] = set()
+    # Flask-Babel caches the locale on `g`; a request that shares an application context with an
+    # earlier one (a test client, a command) must choose its own language again.
+    app.before_request(flask_babel.refresh)
     # Our own callables: the same translation, plus a record of what the catalogue lacks (tests read it).
-    app.jinja_env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
+    app.jinja_env.install_gettext_callables(gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True)
     app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=lambda: str(get_locale()), role_label=role_label)
+    from app.platform.vocabulary import TEMPLATE_GLOBALS
+
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 
 
 def select_locale() -> str:
@@ -83,9 +121,10 @@ def command_locale() -> str:
 
 
 def select_timezone() -> str:
+    default = current_app.config.get("BABEL_DEFAULT_TIMEZONE", DEFAULT_TIMEZONE)
     if has_request_context() and current_user and getattr(current_user, "is_authenticated", False):
-        return valid_timezone(current_user.timezone) or DEFAULT_TIMEZONE
-    return DEFAULT_TIMEZONE
+        return valid_timezone(current_user.timezone) or default
+    return default
 
 
 def valid_timezone(name: str | None) -> str | None:
@@ -125,6 +164,17 @@ def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
     return flask_babel.ngettext(singular, plural, num, **variables)
 
 
+def _template_gettext(text: str) -> str:
+    """Jinja fills the placeholders itself (escaping them), so these only look the text up."""
+    _note(text)
+    return get_translations().ugettext(text)
+
+
+def _template_ngettext(singular: str, plural: str, num: int) -> str:
+    _note(singular)
+    return get_translations().ungettext(singular, plural, num)
+
+
 def _l(text: str, **variables: object) -> LazyString:
     """Translate `text` when it is shown (labels and constants defined at import)."""
     return LazyString(_, text, **variables)
@@ -160,14 +210,14 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=str(get_locale() or DEFAULT_LOCALE))
 
 
-def when(value: datetime | None, date_only: bool = False) -> Markup:
-    """A time in the viewer's zone and language, the UTC instant on hover."""
+def when(value: datetime | None, date_only: bool = False, clock: bool = False) -> Markup:
+    """A time in the viewer's zone and language, the UTC instant on hover; `clock`: only HH:mm."""
     if value is None:
         return Markup("—")
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     formats = DATE_FORMATS if date_only else DATETIME_FORMATS
-    shown = format_datetime(value, formats[_language()])
+    shown = format_datetime(value, "HH:mm" if clock else formats[_language()])
     utc = value.astimezone(UTC)
     return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(
         utc.isoformat(timespec="seconds"), utc.strftime("%Y-%m-%d %H:%M"), escape(shown))

@@ -8,22 +8,24 @@ from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from app.platform.i18n import _, _l
 from app.review.services.decisions import REJECT_REASONS
 
-# Digits pick a reason from the keyboard (queue.js), so the order here is the order of the shortcuts.
-REASON_CHOICES = [SelectChoice("", "Reason (needed to reject)")] + [
-    SelectChoice(code, f"{i} · {label}") for i, (code, label) in enumerate(REJECT_REASONS.items(), start=1)
-]
+
+def reason_choices() -> list[SelectChoice]:
+    """Digits pick a reason from the keyboard (queue.js), so this order is the order of the shortcuts."""
+    return [SelectChoice("", _("Reason (needed to reject)"))] + [
+        SelectChoice(code, f"{i} · {label}") for i, (code, label) in enumerate(REJECT_REASONS.items(), start=1)]
 
 
 class DecisionForm(FlaskForm):
     """Approve, reject with a reason code, or escalate to a senior moderator."""
 
-    reason_code = SelectField("Reason", choices=REASON_CHOICES, default="")
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
-    approve = SubmitField("Approve")
-    reject = SubmitField("Reject")
-    escalate = SubmitField("Escalate")
+    reason_code = SelectField(_l("Reason"), choices=reason_choices, default="")
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Reject"))
+    escalate = SubmitField(_l("Escalate"))
 
     @property
     def decision(self) -> str | None:
@@ -36,13 +38,13 @@ class DecisionForm(FlaskForm):
         valid = super().validate(extra_validators)
         decision = self.decision
         if decision is None:
-            self.form_errors.append("Choose approve, reject or escalate.")
+            self.form_errors.append(_("Choose approve, reject or escalate."))
             return False
         if decision == "rejected" and not self.reason_code.data:
-            self.reason_code.errors.append("A rejection needs a reason code.")
+            self.reason_code.errors.append(_("A rejection needs a reason code."))
             valid = False
         if decision == "rejected" and self.reason_code.data == "other" and not (self.note.data or "").strip():
-            self.note.errors.append("Reason 'other' needs a note that explains it.")
+            self.note.errors.append(_("Reason 'other' needs a note that explains it."))
             valid = False
         return valid
 
@@ -50,19 +52,19 @@ class DecisionForm(FlaskForm):
 class ReleaseForm(FlaskForm):
     """Give the claim back; `skip` also claims the next item."""
 
-    release = SubmitField("Release")
-    skip = SubmitField("Skip")
+    release = SubmitField(_l("Release"))
+    skip = SubmitField(_l("Skip"))
 
 
 class QaForm(FlaskForm):
     """QA of a sampled policy approval: confirm it, or send it back to the review queue."""
 
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
-    confirm = SubmitField("Approval is right")
-    reopen = SubmitField("Send back to review")
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    confirm = SubmitField(_l("Approval is right"))
+    reopen = SubmitField(_l("Send back to review"))
 
 
 class ClaimForm(FlaskForm):
     """The claim-next button: a CSRF token and nothing else."""
 
-    claim = SubmitField("Claim next")
+    claim = SubmitField(_l("Claim next"))

@@ -10,6 +10,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from app.platform.access import role_required
+from app.platform.i18n import _
+from app.platform.vocabulary import QUEUES as TAB_LABELS
+from app.platform.vocabulary import decision_label
 from app.review import charts
 from app.review.forms import ClaimForm, DecisionForm, QaForm, ReleaseForm
 from app.review.services import queue as queue_service
@@ -33,8 +36,6 @@ from models import Proof, ReviewItem, db, utcnow
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 
 MODERATION = ("moderator", "senior_moderator")
-TAB_LABELS = {"hold": "Hold", "review": "Review", "senior": "Senior", "auto": "Auto · QA"}
-DECIDED_LABELS = {"approved": "Approved", "rejected": "Rejected", "escalated": "Escalated"}
 TAB_PREFERENCE = ("hold", "review", "senior", "auto")
 
 
@@ -65,13 +66,13 @@ def duration(seconds: float | None) -> str:
         return "—"
     seconds = max(0, int(seconds))
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(n)d s", n=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min"
+        return _("%(n)d min", n=seconds // 60)
     if seconds < 86400:
         hours, minutes = divmod(seconds // 60, 60)
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{seconds // 86400} d"
+        return _("%(h)d h %(m)d min", h=hours, m=minutes) if minutes else _("%(h)d h", h=hours)
+    return _("%(n)d d", n=seconds // 86400)
 
 
 @bp.get("/")
@@ -100,7 +101,7 @@ def index():  # noqa: ANN201
 @role_required(*MODERATION)
 def claim_next_view():  # noqa: ANN201
     if not ClaimForm().validate_on_submit():
-        abort(400, description="the form expired; reload the page and try again")
+        abort(400, description=_("the form expired; reload the page and try again"))
     return _go_next(_filters())
 
 
@@ -115,7 +116,7 @@ def _go_next(filters: QueueFilters, skip_item_id: int | None = None):  # noqa: A
         proof_id = queue_service.next_qa_proof(filters, user.id, now)
         if proof_id:
             return redirect(url_for("queue.proof", proof_id=proof_id, **filters.args()))
-    flash("Nothing left to claim in this view.", "info")
+    flash(_("Nothing left to claim in this view."), "info")
     return redirect(url_for("queue.index", **filters.args()))
 
 
@@ -143,7 +144,7 @@ def proof(proof_id: str):  # noqa: ANN201
 def _load_proof(proof_id: str) -> Proof:
     found = db.session.get(Proof, proof_id)
     if found is None:
-        abort(404, description=f"no proof {proof_id!r}")
+        abort(404, description=_("no proof %(proof)r", proof=proof_id))
     return found
 
 
@@ -166,7 +167,8 @@ def decide_view(proof_id: str):  # noqa: ANN201
     if form.decision == "rejected":  # feedback: re-score the pending proofs of linked accounts (after commit)
         enqueue_linked_rescore(proof_id, form.reason_code.data or None)
     reason = f" · {form.reason_code.data}" if form.decision == "rejected" else ""
-    flash(f"{DECIDED_LABELS[form.decision]} {proof_id}{reason}.", "ok")
+    flash(_("%(decision)s %(proof)s%(reason)s.", decision=decision_label(form.decision).capitalize(), proof=proof_id,
+            reason=reason), "ok")
     return _go_next(filters)
 
 
@@ -177,12 +179,13 @@ def release_view(proof_id: str):  # noqa: ANN201
     form = ReleaseForm()
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof_id))
     if not form.validate_on_submit() or item is None:
-        abort(400, description="nothing to release")
+        abort(400, description=_("nothing to release"))
     released = release(item, _user(), utcnow())
     db.session.commit()
     if form.skip.data:
         return _go_next(filters, skip_item_id=item.id)
-    flash(f"Released {proof_id} back to the queue." if released else f"You held no claim on {proof_id}.", "info")
+    flash(_("Released %(proof)s back to the queue.", proof=proof_id) if released
+          else _("You held no claim on %(proof)s.", proof=proof_id), "info")
     return redirect(url_for("queue.index", **filters.args()))
 
 
@@ -193,7 +196,7 @@ def qa_view(proof_id: str):  # noqa: ANN201
     target = _load_proof(proof_id)
     form = QaForm()
     if not form.validate_on_submit():
-        abort(400, description="the form expired; reload the page and try again")
+        abort(400, description=_("the form expired; reload the page and try again"))
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof_id))
     note = (form.note.data or "").strip() or None
     try:
@@ -206,5 +209,6 @@ def qa_view(proof_id: str):  # noqa: ANN201
         flash(str(exc), "error")
         return _render_proof(proof_id, filters, status=exc.status_code)
     db.session.commit()
-    flash(f"Sent {proof_id} back to review." if form.reopen.data else f"QA confirmed {proof_id}.", "ok")
+    flash(_("Sent %(proof)s back to review.", proof=proof_id) if form.reopen.data
+          else _("QA confirmed %(proof)s.", proof=proof_id), "ok")
     return _go_next(filters)

@@ -12,6 +12,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.platform.audit import record
+from app.platform.i18n import _
+from app.platform.vocabulary import state_label
 from app.review.services.decisions import DECIDABLE, current_decision, decide
 from app.review.services.queue import (
     CLAIM_MINUTES,
@@ -78,7 +80,7 @@ def claim_next(user: StaffUser, filters: QueueFilters, now: datetime, minutes: i
     item_id = held_claim(user, filters, now, minutes, skip_item_id)
     if item_id is not None and try_claim(item_id, user, now, minutes):
         return db.session.get(ReviewItem, item_id, populate_existing=True)
-    for _ in range(CLAIM_ATTEMPTS):
+    for _attempt in range(CLAIM_ATTEMPTS):
         candidate = _best_candidate(user, filters, now, minutes, skip_item_id)
         if candidate is None:
             return None
@@ -126,11 +128,11 @@ def assert_may_decide(item: ReviewItem, user: StaffUser) -> None:
     if item.queue != "senior":
         return
     if not user.has_role(*SENIOR_ROLES):
-        raise NotAllowed("escalated proofs are decided by a senior moderator")
+        raise NotAllowed(_("escalated proofs are decided by a senior moderator"))
     escalated = db.session.scalar(sa.select(sa.literal(True)).where(escalated_by(user.id))
                                   .select_from(ReviewItem).where(ReviewItem.id == item.id))
     if escalated:
-        raise NotAllowed("four eyes: you escalated this proof, so another senior moderator must decide it")
+        raise NotAllowed(_("four eyes: you escalated this proof, so another senior moderator must decide it"))
 
 
 def decide_from_queue(proof: Proof, user: StaffUser, decision: str, *, now: datetime, reason_code: str | None = None,
@@ -139,15 +141,16 @@ def decide_from_queue(proof: Proof, user: StaffUser, decision: str, *, now: date
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof.id))
     if item is not None:
         if item.status == "decided":
-            raise ClaimConflict(f"proof {proof.id} has already been decided")
+            raise ClaimConflict(_("proof %(proof)s has already been decided", proof=proof.id))
         assert_may_decide(item, user)
         if decision == "escalated" and item.queue == "senior":
-            raise QueueError("this proof is already with the senior queue; approve or reject it")
+            raise QueueError(_("this proof is already with the senior queue; approve or reject it"))
         if not try_claim(item.id, user, now, minutes):
             db.session.refresh(item)
             holder = db.session.get(StaffUser, item.claimed_by) if item.claimed_by else None
-            raise ClaimConflict(f"{holder.name if holder else 'someone'} is working on proof {proof.id}; "
-                                f"their claim expires {minutes} minutes after it was taken")
+            raise ClaimConflict(_("%(holder)s is working on proof %(proof)s; their claim expires %(minutes)d minutes "
+                                  "after it was taken", holder=holder.name if holder else _("someone"),
+                                  proof=proof.id, minutes=minutes))
         db.session.refresh(item)  # the UPDATE bypassed the session; decide() must see the claim
     return decide(proof, decision, actor=user, reason_code=reason_code, note=note)
 
@@ -170,7 +173,7 @@ def qa_pending(item: ReviewItem | None, proof: Proof) -> bool:
 def confirm_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None) -> None:
     """The human agrees with the policy approval; the audit row is the QA record."""
     if not qa_pending(item, proof):
-        raise QueueError(f"proof {proof.id} is not an unchecked policy approval")
+        raise QueueError(_("proof %(proof)s is not an unchecked policy approval", proof=proof.id))
     record(QA_CONFIRMED, "proof", proof.id, actor=user, data={"note": note})
     db.session.flush()
 
@@ -178,9 +181,9 @@ def confirm_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str
 def reopen_from_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None, now: datetime) -> None:
     """The human disagrees: the proof goes back to the review queue before it settles."""
     if item is None or not qa_pending(item, proof):
-        raise QueueError(f"proof {proof.id} is not an unchecked policy approval")
+        raise QueueError(_("proof %(proof)s is not an unchecked policy approval", proof=proof.id))
     if not note:
-        raise QueueError("note: say what looks wrong so the next moderator knows")
+        raise QueueError(_("note: say what looks wrong so the next moderator knows"))
     proof.transition(ProofState.IN_REVIEW)
     item.queue, item.status, item.claimed_by, item.claimed_at, item.updated_at = "review", "open", None, None, now
     record("proof.reopened", "proof", proof.id, actor=user, data={"note": note, "from": "qa_sample"})
@@ -190,7 +193,7 @@ def reopen_from_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note:
 def decision_block(item: ReviewItem | None, proof: Proof, user: StaffUser) -> str | None:
     """Why `user` cannot decide this proof now, or None when the decision form applies."""
     if proof.state not in DECIDABLE or (item is not None and item.status == "decided"):
-        return f"This proof is {proof.state.replace('_', ' ')}; there is nothing left to decide."
+        return _("This proof is %(state)s; there is nothing left to decide.", state=state_label(proof.state))
     if item is None:
         return None
     try:

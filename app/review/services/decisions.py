@@ -8,18 +8,19 @@ import sqlalchemy as sa
 
 from app.platform.audit import record
 from app.platform.bulk import insert_new
+from app.platform.i18n import _, _l
 from models import DomainError, Proof, ProofState, ReviewDecision, ReviewItem, StaffUser, db, utcnow
 
 REJECT_REASONS = {
-    "fraud_device_farm": "Device farm / shared hardware",
-    "fraud_bot": "Scripted or automated",
-    "fraud_proxy": "Proxy or datacenter network",
-    "fraud_ring": "Coordinated ring",
-    "duplicate_screenshot": "Reused screenshot",
-    "duplicate_comment": "Copy-paste comment",
-    "incomplete_task": "Task not done as required",
-    "policy_violation": "Breaks platform policy",
-    "other": "Other (explain in the note)",
+    "fraud_device_farm": _l("Device farm / shared hardware"),
+    "fraud_bot": _l("Scripted or automated"),
+    "fraud_proxy": _l("Proxy or datacenter network"),
+    "fraud_ring": _l("Coordinated ring"),
+    "duplicate_screenshot": _l("Reused screenshot"),
+    "duplicate_comment": _l("Copy-paste comment"),
+    "incomplete_task": _l("Task not done as required"),
+    "policy_violation": _l("Breaks platform policy"),
+    "other": _l("Other (explain in the note)"),
 }
 DECIDABLE = (ProofState.RECEIVED.value, ProofState.SCORED.value, ProofState.IN_REVIEW.value)
 
@@ -46,13 +47,14 @@ def decide(proof: Proof, decision: str, *, actor: StaffUser | None, reason_code:
            note: str | None = None, actor_kind: str = "human") -> ReviewDecision:
     """Approve, reject or escalate a proof that is waiting for review."""
     if decision not in ("approved", "rejected", "escalated"):
-        raise ReviewError(f"decision {decision!r} must be approved, rejected or escalated")
+        raise ReviewError(_("decision %(decision)r must be approved, rejected or escalated", decision=decision))
     if decision == "rejected" and reason_code not in REJECT_REASONS:
-        raise ReviewError(f"reason_code: a rejection needs one of {', '.join(REJECT_REASONS)}")
+        raise ReviewError(_("reason_code: a rejection needs one of %(codes)s", codes=", ".join(REJECT_REASONS)))
     if actor_kind == "human" and actor is None:
-        raise ReviewError("a human decision needs an actor")
+        raise ReviewError(_("a human decision needs an actor"))
     if proof.state not in DECIDABLE:
-        raise ReviewError(f"proof {proof.id} is {proof.state}; only proofs waiting for review can be decided")
+        raise ReviewError(_("proof %(proof)s is %(state)s; only proofs waiting for review can be decided",
+                                proof=proof.id, state=proof.state))
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof.id))
     if item is None:  # decided before scoring queued it (e.g. from the proof page of a fresh proof)
         item = ensure_item(proof, "review", 0.0)

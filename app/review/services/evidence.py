@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.platform.i18n import _, _l
 from app.platform.pii import PiiKeyError, PiiVault, mask_ip
 from app.review.services.queue import claim_cutoff
 from app.scoring.services.staleness import ScoreOrigin, score_origin
@@ -33,11 +34,11 @@ from models import (
 LINK_SCAN = 500  # other proofs read per shared key; beyond that the counts show as "500+"
 LINK_SHOWN = 8
 LINK_KEYS = (
-    ("ip_hash", "Same IP address"),
-    ("ip_prefix_hash", "Same /24 network"),
-    ("device_fp_hash", "Same device fingerprint"),
-    ("device_canvas_hash", "Same canvas (hardware) hash"),
-    ("screenshot_sha256", "Same screenshot file"),
+    ("ip_hash", _l("Same IP address")),
+    ("ip_prefix_hash", _l("Same /24 network")),
+    ("device_fp_hash", _l("Same device fingerprint")),
+    ("device_canvas_hash", _l("Same canvas (hardware) hash")),
+    ("screenshot_sha256", _l("Same screenshot file")),
 )
 APPROVED_STATES = ("approved", "settled")
 REJECTED_STATES = ("rejected", "clawed_back")
@@ -143,7 +144,7 @@ def proof_evidence(proof_id: str, vault: PiiVault, now: datetime) -> ProofEviden
     """Load one proof with its score, context, linked accounts, worker history and decisions."""
     proof = db.session.get(Proof, proof_id)
     if proof is None:
-        raise NotFound(f"no proof {proof_id!r}")
+        raise NotFound(_("no proof %(proof)r", proof=proof_id))
     campaign = db.session.get(Campaign, proof.campaign_id)
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof.id))
     claimer = db.session.get(StaffUser, item.claimed_by) if item and item.claimed_by else None

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.platform.i18n import _
 from models import AuditEvent, Campaign, DomainError, Proof, ProofScore, ReviewDecision, ReviewItem, StaffUser, db
 
 CLAIM_MINUTES = 15
@@ -67,15 +68,15 @@ def parse_filters(args: Any, allowed_tabs: tuple[str, ...], default_tab: str) ->
     """Build filters from request args; unknown tabs and routes are refused, not ignored."""
     tab = args.get("q") or default_tab
     if tab not in allowed_tabs:
-        raise QueueError(f"queue {tab!r} is not one of yours: {', '.join(allowed_tabs)}")
+        raise QueueError(_("queue %(tab)r is not one of yours: %(tabs)s", tab=tab, tabs=", ".join(allowed_tabs)))
     route = args.get("route") or None
     if route is not None and route not in ROUTES:
-        raise QueueError(f"route {route!r} must be one of {', '.join(ROUTES)}")
+        raise QueueError(_("route %(route)r must be one of %(routes)s", route=route, routes=", ".join(ROUTES)))
 
     def text(key: str) -> str | None:
         value = (args.get(key) or "").strip()
         if len(value) > 64:
-            raise QueueError(f"{key}: at most 64 characters")
+            raise QueueError(_("%(field)s: at most 64 characters", field=key))
         return value or None
 
     return QueueFilters(tab=tab, campaign=text("campaign"), brand=text("brand"), signal=text("signal"),
@@ -101,11 +102,11 @@ def encode_cursor(values: tuple) -> str:
 def decode_cursor(raw: str, order: tuple) -> tuple:
     parts = raw.split("_")
     if len(parts) != len(order):
-        raise QueueError("page cursor does not match this queue; start from the first page")
+        raise QueueError(_("page cursor does not match this queue; start from the first page"))
     try:
         return tuple(kind(part) for part, (_, _, kind) in zip(parts, order, strict=True))
     except ValueError as exc:
-        raise QueueError("page cursor is malformed; start from the first page") from exc
+        raise QueueError(_("page cursor is malformed; start from the first page")) from exc
 
 
 def _beyond(order: tuple, values: tuple, forward: bool) -> sa.ColumnElement[bool]:
@@ -114,8 +115,8 @@ def _beyond(order: tuple, values: tuple, forward: bool) -> sa.ColumnElement[bool
     The redundant bound on the first column lets the database start its index scan at the cursor.
     """
     clauses = []
-    for i, (column, descending, _) in enumerate(order):
-        ties = [col == val for (col, _, _), val in zip(order[:i], values[:i], strict=True)]
+    for i, (column, descending, _kind) in enumerate(order):
+        ties = [col == val for (col, _desc, _kind2), val in zip(order[:i], values[:i], strict=True)]
         goes_down = descending == forward
         clauses.append(sa.and_(*ties, column < values[i] if goes_down else column > values[i]))
     first, descending, _ = order[0]

@@ -1,0 +1,73 @@
+"""The words of the domain every area shows: proof states, routes, decisions, queues.
+
+Kept in one place so a state reads the same on the queue, the ledger and the compliance pages,
+and a Chinese reviewer sees 待审核 wherever English says "in review".
+"""
+from __future__ import annotations
+
+from app.platform.i18n import _l
+
+STATES = {"received": _l("received"), "scored": _l("scored"), "in_review": _l("in review"),
+          "approved": _l("approved"), "rejected": _l("rejected"), "settled": _l("settled"),
+          "clawed_back": _l("clawed back")}
+ROUTES = {"auto_approve": _l("auto-approve"), "review": _l("review"), "hold": _l("hold")}
+DECISIONS = {"approved": _l("approved"), "rejected": _l("rejected"), "escalated": _l("escalated"),
+             "reopened": _l("reopened"), "qa confirmed": _l("QA confirmed")}
+ACTIONS = {"like": _l("like"), "comment": _l("comment"), "watch": _l("watch"), "follow": _l("follow"),
+           "share": _l("share")}
+KYC = {"pending": _l("pending"), "verified": _l("verified"), "rejected": _l("rejected"), "suspended": _l("suspended")}
+ACCOUNTS = {"brand_funding": _l("brand funding"), "brand_escrow": _l("brand escrow"),
+            "brand_refunds": _l("brand refunds"), "worker_payable": _l("payable to workers"),
+            "platform_revenue": _l("platform revenue"), "payouts_clearing": _l("payouts in clearing"),
+            "payouts_disbursed": _l("payouts disbursed")}
+ENTRIES = {"fund": _l("funding"), "settle": _l("settlement"), "clawback": _l("clawback"), "refund": _l("refund"),
+           "payout": _l("payout"), "payout_confirm": _l("payout confirmed"), "payout_cancel": _l("payout cancelled")}
+PAYOUTS = {"pending": _l("pending"), "sent": _l("sent"), "confirmed": _l("confirmed"), "failed": _l("failed"),
+           "retried": _l("retried"), "cancelled": _l("cancelled")}
+CAMPAIGNS = {"active": _l("active"), "paused": _l("paused"), "closed": _l("closed"), "draft": _l("draft"),
+             "ended": _l("ended")}
+FLAGS = {"ring": _l("ring"), "linked_rejection": _l("linked rejection"), "chargeback": _l("chargeback"),
+         "manual": _l("manual"), "open": _l("open"), "resolved": _l("resolved"), "dismissed": _l("dismissed")}
+QUEUES = {"hold": _l("Hold"), "review": _l("Review"), "senior": _l("Senior"), "auto": _l("Auto · QA")}
+
+
+def _label(table: dict, value: str | None) -> str:
+    if value is None:
+        return "—"
+    return str(table.get(value, value.replace("_", " ")))
+
+
+def state_label(value: str | None) -> str:
+    return _label(STATES, value)
+
+
+def route_label(value: str | None) -> str:
+    return _label(ROUTES, value)
+
+
+def decision_label(value: str | None) -> str:
+    return _label(DECISIONS, value)
+
+
+def queue_label(value: str | None) -> str:
+    return _label(QUEUES, value)
+
+
+def action_label(value: str | None) -> str:
+    return _label(ACTIONS, value)
+
+
+def kyc_label(value: str | None) -> str:
+    return _label(KYC, value)
+
+
+TERMS = {"account": ACCOUNTS, "entry": ENTRIES, "payout": PAYOUTS, "campaign": CAMPAIGNS, "flag": FLAGS}
+
+
+def term(kind: str, value: str | None) -> str:
+    """The label of a ledger, payout, campaign or flag value: term('payout', 'sent')."""
+    return _label(TERMS[kind], value)
+
+
+TEMPLATE_GLOBALS = {"term": term, "action_label": action_label, "kyc_label": kyc_label, "state_label": state_label,
+                    "route_label": route_label, "decision_label": decision_label, "queue_label": queue_label}

@@ -1,0 +1,164 @@
+"""Every page in both languages with nothing left untranslated, the language choice that sticks,
+and dates, numbers and money written the way each language writes them."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import refresh  # the app fixture's context is shared: choose the language again
+
+from app.money.jobs import run_settlement
+from app.platform import i18n
+from models import StaffUser, db
+from scripts import i18n as catalogues
+from tests.money import helpers as money
+from tests.review.conftest import imported, login  # noqa: F401 - the queue fixtures, reused here
+from tests.review.helpers import put_in_queue
+
+SIGNALS = [{"code": "ip.hosting_asn", "score": 0.9, "reason": "IP in a hosting network"}]
+
+
+@pytest.fixture()
+def missing(app):  # noqa: ANN001, ANN201
+    found = app.extensions["i18n_missing"]
+    found.clear()
+    return found
+
+
+def _pages(client, login, imported, language: str) -> dict[str, str]:
+    """Render the queue, a proof, the ledger pages and the error page; path -> HTML."""
+    imported(4)
+    put_in_queue("p1", "hold", 0.91, signals=SIGNALS)
+    put_in_queue("p2", "review", 0.55, signals=SIGNALS)
+    db.session.commit()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    seen = {"/login": client.get("/login").get_data(as_text=True)}
+    login("senior_moderator")
+    for path in ("/queue/", "/queue/?q=review", "/queue/?q=senior", "/queue/?q=auto", "/queue/proofs/p1",
+                 "/account", "/queue/proofs/nope"):
+        seen[path] = client.get(path).get_data(as_text=True)
+    client.post("/logout", data={"submit": "1"})
+    login("compliance")
+    for path in ("/ledger/", "/ledger/brands", "/ledger/brands/b1", "/ledger/workers", "/ledger/workers/w1",
+                 "/ledger/revenue", "/ledger/payouts", "/ledger/payouts?state=sent"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        seen[path] = response.get_data(as_text=True)
+    return seen
+
+
+def test_every_page_renders_in_chinese_with_no_untranslated_string(client, login, imported, missing):
+    pages = _pages(client, login, imported, "zh-CN,zh;q=0.9")
+    assert not sorted(missing), f"shown without a zh_CN translation: {sorted(missing)}"
+    assert "审核队列" in pages["/queue/"] and "认领下一条" in pages["/queue/"]
+    assert "键盘快捷键" in pages["/queue/"] and "驳回" in pages["/queue/proofs/p1"]
+    assert "品牌对账单" in pages["/ledger/brands"] and "账本" in pages["/ledger/"]
+    assert "未找到" in pages["/queue/proofs/nope"]
+    assert 'lang="zh-CN"' in pages["/queue/"]
+
+
+def test_every_page_renders_in_english(client, login, imported, missing):
+    pages = _pages(client, login, imported, "en-US,en;q=0.8")
+    assert "Review queue" in pages["/queue/"] and "Keyboard shortcuts" in pages["/queue/"]
+    assert "Brand statements" in pages["/ledger/brands"]
+    assert not any("审核" in html for html in pages.values())
+    assert not missing  # English is the source language: nothing is ever missing
+
+
+def test_catalogues_hold_every_marked_string_and_translate_all_of_them():
+    for area in catalogues.AREAS:
+        template = catalogues.extract(area)
+        if not len(template):
+            continue
+        po = catalogues.po_path(area, "zh_CN")
+        assert po.exists(), f"{area} marks strings but has no zh_CN catalogue: run make i18n"
+        with po.open("rb") as handle:
+            known = {m.id for m in catalogues.read_po(handle) if m.id}
+        new = sorted(str(m.id) for m in template if m.id and m.id not in known)
+        assert not new, f"{area}: strings missing from its catalogue (run make i18n, then translate): {new}"
+    assert catalogues.check() == []
+
+
+def test_language_follows_the_browser_until_someone_chooses(client, staff, auth):
+    client.environ_base.pop("HTTP_ACCEPT_LANGUAGE")
+    assert "登录" in client.get("/login").get_data(as_text=True)  # no preference at all: Chinese
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "Sign in" in client.get("/login").get_data(as_text=True)
+    client.post("/preferences/language", data={"locale": "zh_CN", "next": "/login"})
+    assert "登录" in client.get("/login").get_data(as_text=True)  # the switch beats the browser
+
+
+def test_the_choice_is_kept_on_the_account(client, staff, auth, app):
+    user = staff("moderator")
+    auth.login(user.email)
+    response = client.post("/preferences/language", data={"locale": "zh_CN", "next": "https://evil.test/"})
+    assert response.status_code == 302 and "evil.test" not in response.headers["Location"]
+    assert db.session.scalar(sa.select(StaffUser.locale).where(StaffUser.id == user.id)) == "zh_CN"
+    fresh = app.test_client()  # a new browser that asks for English still gets the account's language
+    fresh.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    fresh.post("/login", data={"email": user.email, "password": "correct-horse"})
+    assert "审核队列" in fresh.get("/queue/").get_data(as_text=True)
+
+
+def test_account_page_saves_language_and_time_zone_with_an_audit_row(client, staff, auth):
+    user = staff("moderator")
+    auth.login(user.email)
+    bad = client.post("/account", data={"locale": "fr", "timezone": "Mars/Olympus"})
+    assert bad.status_code == 200 and b"Not a valid choice" in bad.data
+    client.post("/account", data={"locale": "en", "timezone": "Europe/Berlin"})
+    saved = db.session.get(StaffUser, user.id)
+    db.session.refresh(saved)
+    assert (saved.locale, saved.timezone) == ("en", "Europe/Berlin")
+    from models import AuditEvent
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "staff.preferences"))
+    assert event.data == {"locale": "en", "timezone": "Europe/Berlin"}
+
+
+@pytest.mark.parametrize(("locale", "zone", "text"), [
+    ("zh_CN", "Asia/Shanghai", "2026年12月3日 14:05"),
+    ("en", "Asia/Shanghai", "Dec 3, 2026 14:05"),
+    ("en", "Europe/London", "Dec 3, 2026 06:05"),
+])
+def test_times_in_the_viewers_language_and_zone_with_utc_on_hover(app, locale, zone, text):
+    instant = datetime(2026, 12, 3, 6, 5, tzinfo=UTC)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = zone
+    with app.test_request_context("/", headers={"Accept-Language": locale.replace("_", "-")}):
+        refresh()
+        html = str(i18n.when(instant))
+    assert f">{text}</time>" in html and 'title="2026-12-03 06:05 UTC"' in html
+
+
+def test_money_and_numbers_in_both_languages(app):
+    for language in ("zh-CN", "en"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            refresh()
+            assert i18n.money(123450) == "¥1,234.50"
+            assert i18n.money(-5) == "-¥0.05"
+            assert i18n.number(1234567) == "1,234,567"
+
+
+def test_service_errors_speak_the_readers_language(app):
+    from app.review.services.queue import QueueError, parse_filters
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        refresh()
+        with pytest.raises(QueueError, match="不在你的权限内"):
+            parse_filters({"q": "senior"}, ("hold", "review"), "hold")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()
+        with pytest.raises(QueueError, match="is not one of yours"):
+            parse_filters({"q": "senior"}, ("hold", "review"), "hold")
+
+
+def test_ledger_pages_show_settled_money_in_yuan(client, login, missing):
+    money.world(campaigns={"c1": {"budget_cents": 123450}})
+    money.proof("p0", worker="w1")
+    money.approve("p0")
+    db.session.commit()
+    run_settlement()
+    login("compliance")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    html = client.get("/ledger/brands").get_data(as_text=True)
+    assert "¥1,234.50" in html and "已充值" in html
+    assert not missing
