@@ -63,7 +63,7 @@ def update(area: str) -> tuple[int, int]:
     folder = APP / area / "translations"
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "messages.pot").open("wb") as handle:
-        write_po(handle, template, omit_header=False, sort_output=True, width=120)
+        write_po(handle, template, omit_header=False, sort_output=True, width=120, include_lineno=False)
     missing = 0
     for locale in LOCALES:
         path = po_path(area, locale)
@@ -76,7 +76,7 @@ def update(area: str) -> tuple[int, int]:
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
         with path.open("wb") as handle:
-            write_po(handle, catalog, sort_output=True, width=120, ignore_obsolete=True)
+            write_po(handle, catalog, sort_output=True, width=120, ignore_obsolete=True, include_lineno=False)
         missing += len(untranslated(catalog))
     return len(template), missing
 

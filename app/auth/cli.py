@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from app.auth.services.api_tokens import ApiTokenError, create_token, list_clients, revoke_token
 from app.auth.services.staff import StaffError, create_staff
+from app.platform.i18n import _
 from models import NotFound, Role, StaffUser, db
 
 users = AppGroup("users", help="Staff accounts.")
@@ -25,7 +26,7 @@ def create_command(email: str, name: str | None, role: str, password: str) -> No
     except StaffError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"created {user.email} ({user.role})")
+    click.echo(_("created %(email)s (%(role)s)", email=user.email, role=user.role))
 
 
 @users.command("list")
@@ -39,8 +40,8 @@ def list_command() -> None:
 def demo_logins_command() -> None:
     """Create (or reset) one demo login per role and print them. Development only."""
     if not current_app.config.get("DEV_KEYS_FILE"):
-        raise click.ClickException("demo logins are for development databases only")
-    click.echo("\nDemo logins (development only):")
+        raise click.ClickException(_("demo logins are for development databases only"))
+    click.echo("\n" + _("Demo logins (development only):"))
     for role in Role:
         email = f"{role.value.replace('_', '.')}@demo.local"
         password = f"demo-{role.value}"
@@ -64,7 +65,8 @@ def create_token_command(name: str) -> None:
     except ApiTokenError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"created API client {client.id} ({client.name}); its token, shown only now:", err=True)
+    click.echo(_("created API client %(id)s (%(name)s); its token, shown only now:", id=client.id, name=client.name),
+               err=True)
     click.echo(token)
 
 
@@ -73,7 +75,7 @@ def list_tokens_command() -> None:
     """List clients: id, name, token prefix, created, status."""
     clients = list_clients()
     if not clients:
-        click.echo("no API clients yet: flask --app app api-tokens create NAME", err=True)
+        click.echo(_("no API clients yet: flask --app app api-tokens create NAME"), err=True)
     for client in clients:
         status = f"revoked {client.revoked_at:%Y-%m-%d %H:%M}" if client.revoked_at else "active"
         click.echo(f"{client.id}\t{client.name}\t{client.token_prefix}…\t{client.created_at:%Y-%m-%d %H:%M}\t{status}")
@@ -88,7 +90,8 @@ def revoke_token_command(client_id: int) -> None:
     except (ApiTokenError, NotFound) as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"revoked API client {client.id} ({client.name}, {client.token_prefix}…)")
+    click.echo(_("revoked API client %(id)s (%(name)s, %(prefix)s…)", id=client.id, name=client.name,
+                 prefix=client.token_prefix))
 
 
 def register(app: Flask) -> None:

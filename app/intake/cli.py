@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from app.intake.services.ingest import FILE_TABLES, WORLD_FILES, WorldDirError, WorldImporter
 from app.platform.bulk import ANALYZE_FROM, vacuum_after_bulk_load
+from app.platform.i18n import _
 from app.scoring.jobs import enqueue_scoring
 from models import db
 
@@ -29,7 +30,7 @@ def _count_lines(directory: Path) -> int:
 def import_command(directory: Path, no_score: bool) -> None:
     """Load a world directory (idempotent: importing twice changes nothing)."""
     if not directory.is_dir():
-        raise click.ClickException(f"{directory}: not a directory")
+        raise click.ClickException(_("%(path)s: not a directory", path=directory))
     total = _count_lines(directory)
     with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
         importer = WorldImporter(current_app.extensions["pii"], current_app.config["DEFAULT_COMMISSION_RATE"],
@@ -44,16 +45,17 @@ def import_command(directory: Path, no_score: bool) -> None:
     for error in report.errors:
         click.echo(error, err=True)
     for f in report.files:
-        click.echo(f"{f.name}: {f.read} lines, {f.inserted} new, {f.unchanged} already stored, "
-                   f"{len(f.errors)} rejected")
+        click.echo(_("%(file)s: %(read)d lines, %(new)d new, %(unchanged)d already stored, %(rejected)d rejected",
+                     file=f.name, read=f.read, new=f.inserted, unchanged=f.unchanged, rejected=len(f.errors)))
     if report.inserted == 0 and not report.errors:
-        click.echo("nothing new: every row was already stored")
+        click.echo(_("nothing new: every row was already stored"))
     if report.new_proof_ids and not no_score:
         queued = enqueue_scoring(report.new_proof_ids)
-        click.echo(f"scoring {len(report.new_proof_ids)} new proofs"
-                   + (f" in {len(queued)} queued jobs" if queued else " (in-process)"))
+        click.echo(_("scoring %(n)d new proofs in %(jobs)d queued jobs", n=len(report.new_proof_ids), jobs=len(queued))
+                   if queued else _("scoring %(n)d new proofs (in-process)", n=len(report.new_proof_ids)))
     if report.errors:
-        raise click.ClickException(f"{len(report.errors)} lines rejected (listed above); every good line was stored")
+        raise click.ClickException(_("%(n)d lines rejected (listed above); every good line was stored",
+                                     n=len(report.errors)))
 
 
 @click.command("simulate")

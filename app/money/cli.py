@@ -20,6 +20,7 @@ from app.money.jobs import DEFAULT_CHUNK, enqueue_settlement, run_settlement
 from app.money.services import clawback, funding, holds, payouts, statements
 from app.money.services.settlement import waiting
 from app.money.services.verify import verify
+from app.platform.i18n import _
 from models import DomainError, Payout, db, utcnow
 
 ACTOR = "cli"
@@ -48,21 +49,21 @@ def settle_command(chunk_size: int, queued: bool) -> None:
     """Settle every approved, unsettled proof; the last line is the summary scripts read."""
     if queued:
         job_id = enqueue_settlement(chunk_size)
-        click.echo(f"queued settlement job {job_id}" if job_id else "no Redis: settled in-process")
+        click.echo(_("queued settlement job %(job)s", job=job_id) if job_id else _("no Redis: settled in-process"))
         return
     now = utcnow()
 
     def progress(totals: Any) -> None:
-        click.echo(f"settling: {totals.proofs} proofs so far", err=True)
+        click.echo(_("settling: %(n)d proofs so far", n=totals.proofs), err=True)
 
     totals, refunded = run_settlement(chunk_size=chunk_size, now=now, progress=progress)
     for reason, count in sorted(totals.skipped.items()):
-        click.echo(f"not settled, {reason}: {count}")
+        click.echo(_("not settled, %(reason)s: %(n)d", reason=reason, n=count))
     for reason, count in waiting(now, current_app.config["SETTLEMENT_HOLD_HOURS"]).items():
         if count:
-            click.echo(f"waiting, {reason}: {count}")
+            click.echo(_("waiting, %(reason)s: %(n)d", reason=reason, n=count))
     if refunded:
-        click.echo(f"refunded {refunded} cents of closed campaigns to their brands")
+        click.echo(_("refunded %(cents)d cents of closed campaigns to their brands", cents=refunded))
     click.echo(totals.line())
 
 
@@ -77,11 +78,11 @@ def verify_command() -> None:
     report = verify()
     click.echo("checked " + ", ".join(f"{n} {what}" for what, n in report.counts.items()))
     if report.ok:
-        click.echo("ok: every invariant holds")
+        click.echo(_("ok: every invariant holds"))
         return
     for violation in report.violations:
         click.echo(f"VIOLATION {violation}")
-    raise click.ClickException(f"{len(report.violations)} violations (listed above)")
+    raise click.ClickException(_("%(n)d violations (listed above)", n=len(report.violations)))
 
 
 @ledger_group.command("fund")
@@ -92,10 +93,10 @@ def fund_command(campaign_ids: tuple[str, ...], unfunded: bool) -> None:
     """Move the budget of active campaigns into escrow (idempotent)."""
     ids = funding.unfunded_campaign_ids() if unfunded else list(campaign_ids)
     if not ids:
-        raise click.ClickException("name campaign ids or pass --unfunded")
+        raise click.ClickException(_("name campaign ids or pass --unfunded"))
     cents = funding.fund_campaigns(ids, actor_label=ACTOR)
     db.session.commit()
-    click.echo(f"funded {cents} cents into escrow")
+    click.echo(_("funded %(cents)d cents into escrow", cents=cents))
 
 
 @ledger_group.command("activate")
@@ -105,7 +106,7 @@ def activate_command(campaign_id: str) -> None:
     """Put a draft campaign live and move its budget into escrow."""
     cents = funding.activate_campaign(campaign_id, actor_label=ACTOR)
     db.session.commit()
-    click.echo(f"campaign {campaign_id} is active; {cents} cents in escrow")
+    click.echo(_("campaign %(campaign)s is active; %(cents)d cents in escrow", campaign=campaign_id, cents=cents))
 
 
 @ledger_group.command("close")
@@ -115,7 +116,8 @@ def close_command(campaign_id: str) -> None:
     """Close a campaign and refund the escrow no live proof needs."""
     cents = funding.close_campaign(campaign_id, actor_label=ACTOR)
     db.session.commit()
-    click.echo(f"campaign {campaign_id} is closed; refunded {cents} cents to the brand")
+    click.echo(_("campaign %(campaign)s is closed; refunded %(cents)d cents to the brand", campaign=campaign_id,
+                 cents=cents))
 
 
 @ledger_group.command("clawback")
@@ -129,9 +131,9 @@ def clawback_command(proof_ids: tuple[str, ...], reason_code: str, note: str | N
     db.session.commit()
     for proof_id, why in summary.refused.items():
         click.echo(f"{proof_id}: {why}", err=True)
-    click.echo(f"clawed back {summary.proofs} proofs, {summary.cents} cents returned to escrow")
+    click.echo(_("clawed back %(n)d proofs, %(cents)d cents returned to escrow", n=summary.proofs, cents=summary.cents))
     if summary.refused:
-        raise click.ClickException(f"{len(summary.refused)} proofs not clawed back (listed above)")
+        raise click.ClickException(_("%(n)d proofs not clawed back (listed above)", n=len(summary.refused)))
 
 
 @ledger_group.command("flag")
@@ -144,7 +146,9 @@ def flag_command(worker_id: str, proof_id: str | None, kind: str, reason: str) -
     """Open a fraud flag: holds the worker's payouts and the proof's settlement."""
     flag = holds.open_flag(worker_id, proof_id=proof_id, kind=kind, reason=reason, actor_label=ACTOR)
     db.session.commit()
-    click.echo(f"opened flag {flag.id} on worker {worker_id}" + (f" (proof {proof_id})" if proof_id else ""))
+    click.echo(_("opened flag %(flag)s on worker %(worker)s (proof %(proof)s)", flag=flag.id, worker=worker_id,
+                 proof=proof_id)
+               if proof_id else _("opened flag %(flag)s on worker %(worker)s", flag=flag.id, worker=worker_id))
 
 
 @ledger_group.command("resolve")
@@ -155,7 +159,7 @@ def resolve_command(flag_id: int, resolution: str) -> None:
     """Resolve a fraud flag."""
     holds.resolve_flag(flag_id, resolution=resolution, actor_label=ACTOR)
     db.session.commit()
-    click.echo(f"resolved flag {flag_id}")
+    click.echo(_("resolved flag %(flag)s", flag=flag_id))
 
 
 @ledger_group.command("statement")
@@ -170,7 +174,7 @@ def statement_command(kind: str, csv_path: Path | None) -> None:
     else:
         with csv_path.open("w", newline="", encoding="utf-8") as handle:
             count = statements.write_csv(handle, rows)
-        click.echo(f"wrote {count} rows to {csv_path}")
+        click.echo(_("wrote %(n)d rows to %(path)s", n=count, path=csv_path))
 
 
 @click.group("payouts")
@@ -188,11 +192,12 @@ def create_command() -> None:
     db.session.commit()
     for reason, count in sorted(result.held.items()):
         if count:
-            click.echo(f"held, {reason}: {count} workers")
+            click.echo(_("held, %(reason)s: %(n)d workers", reason=reason, n=count))
     if result.batch is None:
-        click.echo("no worker is due a payout")
+        click.echo(_("no worker is due a payout"))
     else:
-        click.echo(f"batch {result.batch.id}: {result.batch.payout_count} payouts, {result.batch.total_cents} cents")
+        click.echo(_("batch %(batch)s: %(n)d payouts, %(cents)d cents", batch=result.batch.id,
+                     n=result.batch.payout_count, cents=result.batch.total_cents))
 
 
 @payouts_group.command("export")
@@ -204,7 +209,7 @@ def export_command(path: Path, batch_id: int | None) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         count = payouts.export_csv(handle, batch_id, actor_label=ACTOR)
     db.session.commit()
-    click.echo(f"wrote {count} payouts to {path}")
+    click.echo(_("wrote %(n)d payouts to %(path)s", n=count, path=path))
 
 
 @payouts_group.command("mark")
@@ -216,7 +221,7 @@ def mark_command(payout_id: int, state: str, reason: str | None) -> None:
     """Move one payout: confirmed / failed (sent), retried (failed), cancelled (pending, failed, retried)."""
     payout = payouts.mark_payout(payout_id, state, reason=reason, actor_label=ACTOR)
     db.session.commit()
-    click.echo(f"payout {payout.id} is {payout.state}")
+    click.echo(_("payout %(payout)s is %(state)s", payout=payout.id, state=payout.state))
 
 
 @payouts_group.command("results")
@@ -229,9 +234,9 @@ def results_command(path: Path) -> None:
     db.session.commit()
     for problem in problems:
         click.echo(problem, err=True)
-    click.echo(f"confirmed {counts['confirmed']}, failed {counts['failed']}")
+    click.echo(_("confirmed %(confirmed)d, failed %(failed)d", confirmed=counts["confirmed"], failed=counts["failed"]))
     if problems:
-        raise click.ClickException(f"{len(problems)} lines not applied (listed above)")
+        raise click.ClickException(_("%(n)d lines not applied (listed above)", n=len(problems)))
 
 
 @payouts_group.command("list")

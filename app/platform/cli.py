@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
+from app.platform.i18n import _
 from app.platform.jobs import ALL_QUEUES, dispatcher, worker_class
 from models import db
 
@@ -23,18 +24,20 @@ def worker_command(queues: tuple[str, ...], burst: bool, fork: bool) -> None:
     """
     jobs = dispatcher()
     if jobs.synchronous:
-        raise click.ClickException("REDIS_URL is not set: jobs run in-process, there is nothing to serve")
+        raise click.ClickException(_("REDIS_URL is not set: jobs run in-process, there is nothing to serve"))
 
     names = queues or ALL_QUEUES
     unknown = set(names) - set(ALL_QUEUES)
     if unknown:
-        raise click.ClickException(f"unknown queue(s) {', '.join(sorted(unknown))}; known: {', '.join(ALL_QUEUES)}")
-    warm = "; ".join(_warm_up()) or "nothing preloaded"
+        raise click.ClickException(_("unknown queue(s) %(unknown)s; known: %(known)s",
+                                     unknown=", ".join(sorted(unknown)), known=", ".join(ALL_QUEUES)))
+    warm = "; ".join(_warm_up()) or _("nothing preloaded")
     db.session.remove()
     if fork:
         db.engine.dispose()  # each work-horse opens its own connections; a socket is never shared across fork
-    click.echo(f"serving {', '.join(names)} on {current_app.config['REDIS_URL']} "
-               f"({'a work-horse per job' if fork else 'jobs in this process'}; {warm})")
+    click.echo(_("serving %(queues)s on %(redis)s (%(mode)s; %(warm)s)", queues=", ".join(names),
+                 redis=current_app.config["REDIS_URL"], warm=warm,
+                 mode=_("a work-horse per job") if fork else _("jobs in this process")))
     worker_class(fork)([jobs.queue(n) for n in names], connection=jobs.redis()).work(burst=burst)
 
 

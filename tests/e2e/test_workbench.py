@@ -72,3 +72,35 @@ def test_list_selection_help_and_reject_without_reason(page, sign_in, live_app):
     assert "A rejection needs a reason code." in page.locator("#decision").inner_text()
     with live_app.app.app_context():
         assert db.session.scalar(sa.select(ReviewDecision).where(ReviewDecision.proof_id == ids[1])) is None
+
+
+def test_a_chinese_speaking_moderator_decides_by_keyboard(browser, live_app):
+    """The browser asks for Chinese: every label, the help and the confirmation are in Chinese."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_app.url}/login")
+    assert page.locator("h1").inner_text() == "登录"
+    page.fill("input[name=email]", "moderator@example.test")
+    page.fill("input[name=password]", "correct-horse")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_app.url}/queue/**")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "拦截" in page.locator(".tabs a.active").inner_text()
+    page.keyboard.press("?")
+    expect(page.locator("#kbd-help")).to_contain_text("键盘快捷键")
+    page.keyboard.press("Escape")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "queue-zh.png"), full_page=True)
+
+    page.keyboard.press("n")
+    page.wait_for_url(re.compile(r".*/queue/proofs/p4\?q=hold$"))
+    assert "已被你认领" in page.locator("#claim-status").inner_text()
+    assert "年" in page.locator("#timing time").first.inner_text()  # 2026年9月…, in Asia/Shanghai
+    page.screenshot(path=str(SHOTS / "proof-zh.png"), full_page=True)
+    page.keyboard.press("a")
+    page.wait_for_url(re.compile(r".*/queue/proofs/(?!p4\?)\w+\?q=hold$"))
+    assert "已通过 p4" in page.locator(".flash").inner_text()
+    with live_app.app.app_context():
+        assert db.session.get(Proof, "p4").state == "approved"
+    context.close()

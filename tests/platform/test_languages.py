@@ -162,3 +162,13 @@ def test_ledger_pages_show_settled_money_in_yuan(client, login, missing):
     html = client.get("/ledger/brands").get_data(as_text=True)
     assert "¥1,234.50" in html and "已充值" in html
     assert not missing
+
+
+def test_commands_speak_english_unless_told_to_speak_chinese(runner, tmp_path, monkeypatch):
+    missing_dir = str(tmp_path / "nowhere")
+    monkeypatch.delenv("LANG", raising=False)
+    refresh()
+    assert "not a directory" in runner.invoke(args=["import", missing_dir]).output
+    monkeypatch.setenv("WORKBENCH_LOCALE", "zh_CN")
+    refresh()
+    assert "不是目录" in runner.invoke(args=["import", missing_dir]).output
