@@ -152,20 +152,25 @@ SCORE = {
 }
 
 DECISION = {
-    "type": ["object", "null"], "required": ["decision", "reason_code", "decided_at", "actor_kind"],
+    "type": ["object", "null"], "required": ["decision", "reason_code", "reason_text", "decided_at", "actor_kind"],
     "additionalProperties": False,
     "properties": {
         "decision": {"type": "string", "enum": list(DECISIONS)},
         "reason_code": {"type": ["string", "null"]},
+        "reason_text": {"type": ["string", "null"],
+                        "description": "The reason in words a worker can be shown (language of Accept-Language)."},
         "decided_at": {"type": "string", "format": "date-time"},
         "actor_kind": {"type": "string", "enum": list(ACTOR_KINDS)},
     },
 }
 
 PROOF_STATUS = {
-    "type": "object", "required": ["id", "state", "submitted_at", "score", "decision"], "additionalProperties": False,
+    "type": "object", "required": ["id", "state", "state_text", "submitted_at", "score", "decision"],
+    "additionalProperties": False,
     "properties": {
         "id": {"type": "string"}, "state": {"type": "string", "enum": STATES},
+        "state_text": {"type": "string",
+                       "description": "The state in words for the worker (Accept-Language: zh-CN or en)."},
         "submitted_at": {"type": "string", "format": "date-time"},
         "score": _ref("Score"), "decision": _ref("Decision"),
     },

@@ -165,3 +165,22 @@ def test_scoring_keeps_its_prepared_statements_between_requests(api):
         db.session.remove()  # what the end of a real request's app context does
     reused = db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements WHERE generic_plans > 0"))
     assert reused > 0
+
+
+
+def test_the_status_tells_the_worker_why_in_their_language(api, monkeypatch):
+    from app.review.services.decisions import decide
+
+    monkeypatch.setattr(routes, "enqueue_scoring", lambda ids: [])
+    api.post(f.proof(id="p1"))
+    decide(db.session.get(Proof, "p1"), "rejected", actor=None, actor_kind="system", reason_code="duplicate_screenshot")
+    db.session.commit()
+
+    def status(language: str) -> dict:
+        return api.client.get("/api/v1/proofs/p1", headers={**api.headers(), "Accept-Language": language}).get_json()
+
+    english, chinese, unspecified = status("en"), status("zh-CN"), status("")
+    assert (english["state_text"], english["decision"]["reason_text"]) == ("rejected", "Reused screenshot")
+    assert (chinese["state_text"], chinese["decision"]["reason_text"]) == ("已驳回", "重复使用的截图")
+    assert chinese["decision"]["reason_code"] == english["decision"]["reason_code"] == "duplicate_screenshot"
+    assert unspecified["state_text"] == "rejected"  # machine clients get English unless they ask

@@ -25,8 +25,8 @@ def test_scored_proof_shows_its_score_structure(api):
     assert 0 <= score["risk_score"] <= 1 and score["route"] in {"auto_approve", "review", "hold"}
     assert all(isinstance(code, str) and code for code in score["reasons"])
     assert all(set(s) == {"code", "score", "reason"} for s in score["signals"])
-    assert body["decision"] is None or set(body["decision"]) == {"decision", "reason_code", "decided_at",
-                                                                 "actor_kind"}
+    assert body["decision"] is None or set(body["decision"]) == {"decision", "reason_code", "reason_text",
+                                                                 "decided_at", "actor_kind"}
 
 
 def test_unscored_proof_with_a_human_decision(api, staff, monkeypatch):

@@ -13,7 +13,6 @@ from app.platform import i18n
 from models import StaffUser, db
 from scripts import i18n as catalogues
 from tests.money import helpers as money
-from tests.review.conftest import imported, login  # noqa: F401 - the queue fixtures, reused here
 from tests.review.helpers import put_in_queue
 
 SIGNALS = [{"code": "ip.hosting_asn", "score": 0.9, "reason": "IP in a hosting network"}]

@@ -25,6 +25,8 @@ from app.platform.audit import record
 from app.platform.bulk import existing_keys, insert_returning
 from app.platform.pii import PiiVault, mask_ip
 from app.platform.sql import among, per_dialect
+from app.platform.vocabulary import state_label
+from app.review.services.decisions import REJECT_REASONS
 from models import ApiClient, DomainError, Proof, ProofScore, ProofState, ReviewDecision, Worker, db
 
 # Stored column -> the exchange-format field it comes from; these decide "same proof or not".
@@ -265,10 +267,12 @@ def proof_status(proof_id: str) -> dict[str, Any] | None:
     decision = db.session.scalar(sa.select(ReviewDecision).where(ReviewDecision.proof_id == proof_id)
                                  .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1))
     return {
-        "id": proof.id, "state": proof.state, "submitted_at": _iso(proof.submitted_at),
+        "id": proof.id, "state": proof.state, "state_text": state_label(proof.state),
+        "submitted_at": _iso(proof.submitted_at),
         "score": _score_view(score) if score else None,
         "decision": {
             "decision": decision.decision, "reason_code": decision.reason_code,
+            "reason_text": str(REJECT_REASONS.get(decision.reason_code, "")) or None,
             "decided_at": _iso(decision.decided_at), "actor_kind": decision.actor_kind,
         } if decision else None,
     }
