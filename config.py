@@ -84,6 +84,14 @@ class Config:
     I18N_RECORD_MISSING = False  # tests: remember every message a catalogue lacks (app/platform/i18n.py)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)  # True in production (HTTPS only)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Failed sign-ins allowed before a pause (Flask-Limiter syntax), per account and per address.
+    LOGIN_LIMIT_PER_ACCOUNT = env_str("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = env_str("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: keep throttling in this process
+    RATELIMIT_HEADERS_ENABLED = True
     DEV_KEYS_FILE = True  # generate and persist dev keys in instance/ when none are given
     TESTING = False
 
@@ -105,6 +113,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     DEV_KEYS_FILE = False
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     @classmethod
     def check(cls) -> None:

@@ -20,6 +20,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.extensions import csrf, db, login_manager, migrate
     from app.platform.i18n import init_i18n
     from app.platform.jobs import JobDispatcher
+    from app.platform.security import init_security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
@@ -27,6 +28,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     csrf.init_app(app)
     app.extensions["jobs"] = JobDispatcher(app.config["REDIS_URL"])
     init_i18n(app)
+    init_security(app)
 
     from app import areas, errors, templating
 

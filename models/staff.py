@@ -5,11 +5,17 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from models.base import UTCDateTime, db, utcnow
+
+# argon2id with the library's current parameters; hashes made before it (werkzeug's scrypt/pbkdf2)
+# still verify and are replaced at the next successful sign-in.
+PASSWORDS = PasswordHasher()
 
 
 class Role(str, enum.Enum):
@@ -35,10 +41,19 @@ class StaffUser(UserMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = PASSWORDS.hash(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        if not self.password_hash.startswith("$argon2"):
+            return check_password_hash(self.password_hash, password)
+        try:
+            return PASSWORDS.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    @property
+    def password_needs_upgrade(self) -> bool:
+        return not self.password_hash.startswith("$argon2") or PASSWORDS.check_needs_rehash(self.password_hash)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

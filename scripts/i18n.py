@@ -108,7 +108,7 @@ def compile_all() -> int:
 
 def check() -> list[str]:
     problems = []
-    for area, locale, path in catalogues():
+    for _area, locale, path in catalogues():
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale)
         problems += [f"{path.relative_to(ROOT)}: untranslated: {msgid!r}" for msgid in untranslated(catalog)]

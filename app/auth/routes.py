@@ -1,15 +1,29 @@
 """Sign in and out."""
 from __future__ import annotations
 
+import math
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import refresh
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import EmptyForm, LanguageForm, LoginForm, PreferencesForm
 from app.auth.services.staff import authenticate
-from app.extensions import db, login_manager
+from app.extensions import db, limiter, login_manager
 from app.platform.audit import record
 from app.platform.i18n import DEFAULT_TIMEZONE, LOCALES, _, select_locale
 from models import StaffUser, utcnow
@@ -45,7 +59,30 @@ def index():  # noqa: ANN201
     return redirect(url_for("auth.login"))
 
 
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _account_key() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _locked_out(limit: RequestLimit) -> Response:
+    """Too many failed sign-ins for this account or from this address: say so, and until when."""
+    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+    email = (request.form.get("email") or "").strip().lower()
+    record("staff.login_throttled", "staff_user", email or "-", actor_label=request.remote_addr or "unknown",
+           data={"scope": "account" if _account_key() in limit.key else "address", "minutes": minutes})
+    db.session.commit()
+    flash(_("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes), "error")
+    return make_response(render_template("auth/login.html", form=LoginForm()), 429)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed,
+               on_breach=_locked_out, scope="login-address")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], deduct_when=_failed,
+               on_breach=_locked_out, key_func=_account_key, scope="login-account")
 def login():  # noqa: ANN201
     form = LoginForm()
     if form.validate_on_submit():

@@ -30,4 +30,7 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if user is None or not user.active or not user.check_password(password):
         return None
+    if user.password_needs_upgrade:  # an older hash, or argon2 parameters since raised
+        user.set_password(password)
+        db.session.flush()
     return user
