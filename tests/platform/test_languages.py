@@ -44,6 +44,10 @@ def _pages(client, login, imported, language: str) -> dict[str, str]:
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
         seen[path] = response.get_data(as_text=True)
+    client.post("/logout", data={"submit": "1"})
+    login("admin")
+    for path in ("/admin/", "/admin/tokens"):
+        seen[path] = client.get(path).get_data(as_text=True)
     return seen
 
 
@@ -54,6 +58,7 @@ def test_every_page_renders_in_chinese_with_no_untranslated_string(client, login
     assert "键盘快捷键" in pages["/queue/"] and "驳回" in pages["/queue/proofs/p1"]
     assert "品牌对账单" in pages["/ledger/brands"] and "账本" in pages["/ledger/"]
     assert "未找到" in pages["/queue/proofs/nope"]
+    assert "员工账号" in pages["/admin/"] and "API 令牌" in pages["/admin/tokens"]
     assert 'lang="zh-CN"' in pages["/queue/"]
 
 

@@ -1,0 +1,44 @@
+"""Forms of the admin pages; each action says why (the reason lands in the audit row)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Regexp
+
+from app.platform.i18n import _l, role_label
+from models import Role
+
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, role_label(role.value)) for role in Role]
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=200),
+                                                Regexp(EMAIL, message=_l("Enter an email address."))])
+    name = StringField(_l("Name"), validators=[Length(max=120)])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    invite = SubmitField(_l("Invite"))
+
+
+class AccountActionForm(FlaskForm):
+    """Role change, disable / enable and password reset share one small form on each row."""
+
+    role = SelectField(_l("Role"), choices=role_choices)
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+    change_role = SubmitField(_l("Change role"))
+    disable = SubmitField(_l("Disable"))
+    enable = SubmitField(_l("Enable"))
+    reset = SubmitField(_l("Reset password"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Client name"), validators=[DataRequired(), Length(max=120)])
+    create = SubmitField(_l("Create token"))
+
+
+class RevokeForm(FlaskForm):
+    revoke = SubmitField(_l("Revoke"))
