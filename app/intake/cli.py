@@ -46,6 +46,8 @@ def import_command(directory: Path, no_score: bool) -> None:
     for f in report.files:
         click.echo(f"{f.name}: {f.read} lines, {f.inserted} new, {f.unchanged} already stored, "
                    f"{len(f.errors)} rejected")
+    if report.held_campaign_ids:
+        click.echo(f"campaigns: {len(report.held_campaign_ids)} held for compliance review (screening findings)")
     if report.inserted == 0 and not report.errors:
         click.echo("nothing new: every row was already stored")
     if report.new_proof_ids and not no_score:
