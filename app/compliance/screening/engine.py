@@ -3,7 +3,8 @@
 Every finding names its rule, its severity and the brand's own words (or the setting) that
 triggered it. Text rules search the normalised text; a match is dropped when its sentence
 matches one of the rule's `unless` patterns, or, for rules that ask for it, when a negation
-(禁止, 请勿, do not …) stands just before it in the same clause: "禁止复制粘贴评论" forbids
+(禁止, 请勿, do not …) stands just before it in the same clause, or a prohibition
+("… are not allowed", "…是违规的") just after it: "禁止复制粘贴评论" forbids
 what "复制粘贴评论" would ask for.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from app.compliance.screening.normalise import Normalised, normalise
 from app.compliance.screening.ruleset import CompiledRules, RewardRule, TextRule
 
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
-NEGATION_WINDOW = 12  # normalised characters before a match, within its clause
+NEGATION_WINDOW = {"cjk": 12, "latin": 30}  # normalised characters before a match, within its clause
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,13 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left:right if right >= 0 else len(text)]
 
 
-def _negated(rules: CompiledRules, text: str, start: int) -> bool:
-    if rules.negation is None:
-        return False
-    window_start = max(_clause_start(text, start), start - NEGATION_WINDOW)
-    return rules.negation.search(text[window_start:start]) is not None
+def _negated(rules: CompiledRules, text: str, start: int, end: int) -> bool:
+    if rules.negation is not None:
+        width = NEGATION_WINDOW["latin" if start and text[start - 1].isascii() else "cjk"]
+        window_start = max(_clause_start(text, start), start - width)
+        if rules.negation.search(text[window_start:start]):
+            return True
+    return rules.negation_after is not None and rules.negation_after.search(text[end:end + 30]) is not None
 
 
 def _text_findings(rules: CompiledRules, rule: TextRule, field: str, norm: Normalised) -> list[Finding]:
@@ -67,7 +70,7 @@ def _text_findings(rules: CompiledRules, rule: TextRule, field: str, norm: Norma
             start, end = match.span()
             if any(start < e and s < end for s, e in taken):
                 continue  # one quote per stretch of text, even when several patterns agree
-            if rule.skip_if_negated and _negated(rules, norm.text, start):
+            if rule.skip_if_negated and _negated(rules, norm.text, start, end):
                 continue
             if rule.unless and any(u.search(_sentence(norm.text, start, end)) for u in rule.unless):
                 continue

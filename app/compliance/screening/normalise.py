@@ -26,7 +26,7 @@ assert len(_TRAD) == len(_SIMP)  # noqa: S101 - a typo in the tables above must 
 TRADITIONAL = str.maketrans(_TRAD, _SIMP)
 
 TERMINATORS = set("。！？!?；;\n")
-COMMAS = set("，,、：:")
+COMMAS = set("，,：:")  # 、 stays: "严禁刷单、刷好评" is one prohibition of a list
 APOSTROPHES = set("'’")
 QUOTES = set("\"'“”‘’「」『』《》〈〉«»`")
 
@@ -123,6 +123,11 @@ def _gap(gap: list[tuple[str, int]], before: str, after: str, spelled: bool) -> 
         return [('"', where)]
     if kinds & COMMAS:
         return [("，", where)]
+    if "、" in kinds:
+        return [("、", where)]
+    money = [(c, i) for c, i in gap if unicodedata.category(c) == "Sc"]
+    if money:  # "$10", "¥5": the amount is evidence of payment
+        return [(" ", where), money[0]] if before.isascii() else [money[0]]
     if "." in kinds:  # 2.5 stays a number
         return [(".", where)]
     if _is_cjk(before) or _is_cjk(after):

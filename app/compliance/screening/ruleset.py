@@ -5,7 +5,9 @@ a `severity` and `enabled`. `text` rules carry regular expressions over normalis
 normalise.py) in `patterns`, optional `unless` (a sentence matching one of these is innocent),
 `skip_if_negated` (a match right after 禁止 / do not … is a prohibition, not a request) and
 `fields` (`brief`, `room_category`). `reward` rules compare the reward with what the action
-usually pays. A bad document raises `RuleSetError` naming the field, as an editor shows it.
+usually pays. The set's `negation` (searched just before a match) and
+`negation_after` (matched just after it: "multiple accounts are not allowed") decide what counts
+as a prohibition rather than a request. A bad document raises `RuleSetError` naming the field, as an editor shows it.
 """
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ class CompiledRules:
     text_rules: tuple[TextRule, ...]
     reward_rules: tuple[RewardRule, ...]
     negation: re.Pattern[str] | None
+    negation_after: re.Pattern[str] | None = None
 
 
 def _regex(value: Any, where: str) -> re.Pattern[str]:
@@ -140,6 +143,8 @@ def compile_rules(document: Any) -> CompiledRules:
         raise RuleSetError("rules", "must be a list")
     negation = document.get("negation")
     compiled_negation = _regex(negation, "negation") if negation else None
+    after = document.get("negation_after")
+    compiled_after = _regex(after, "negation_after") if after else None
     seen: dict[str, int] = {}
     text, reward = [], []
     for i, rule in enumerate(rules):
@@ -149,7 +154,7 @@ def compile_rules(document: Any) -> CompiledRules:
         seen[checked.code] = i
         if rule.get("enabled", True):
             (text if isinstance(checked, TextRule) else reward).append(checked)
-    return CompiledRules(tuple(text), tuple(reward), compiled_negation)
+    return CompiledRules(tuple(text), tuple(reward), compiled_negation, compiled_after)
 
 
 def default_document() -> dict:

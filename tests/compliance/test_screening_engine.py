@@ -1,0 +1,133 @@
+"""The screening engine over the shipped rules: deceptive briefs held with quotes, honest ones pass.
+
+The deceptive briefs are written in other words than the rules' own phrases (paraphrases,
+spacing and full-width tricks, traditional characters); the honest ones mention reviews,
+refunds, ads and accounts innocently.
+"""
+from __future__ import annotations
+
+import pytest
+
+from app.compliance.screening.engine import Subject, screen
+from app.compliance.screening.normalise import normalise
+from app.compliance.screening.ruleset import RuleSetError, compile_rules, default_document
+
+RULES = compile_rules(default_document())
+
+HONEST = [
+    "进入直播间观看满10分钟，如实评论，退款政策请见店铺。",
+    "在「Glow 直播间」直播间发表与商品相关的真实评论（不少于5个字），禁止复制粘贴，截图提交。",
+    "本任务为品牌付费推广，评论中请注明#广告。",
+    "请根据自己的真实体验评价，好评差评都可以，不影响报酬。",
+    "严禁刷单、刷好评，一经发现不予结算。",
+    "下单后如需退款请联系客服。",
+    "拍下后支持七天无理由退款，详情咨询客服。",
+    "点赞关注主播，可参与直播间抽奖，中奖以直播间公布为准。",
+    "分享直播间到3个微信群，截图提交。",
+    "评论区可以问主播关于尺码的问题，例如“165穿什么码”。",
+    "欢迎留下真实评价，我们重视每一条反馈。禁止使用脚本或多开。",
+    "关注主播账号，截图提交，已关注过的账号请勿接单。",
+    "Leave an honest review of the stream; negative feedback is welcome.",
+    "This is a paid promotion. Please add #ad to your comment as required by law.",
+    "Refunds are handled under the store's 7-day return policy.",
+    "Do not buy anything; this task only requires watching for 10 minutes.",
+    "Please don't post spam or copy other people's comments.",
+    "Share the stream with friends who might enjoy it.",
+    'Ask the host a real question about the product, e.g. "Does it come in blue?"',
+    "Payment is the same whether your review is positive or negative.",
+    "You may use your own account only; multiple accounts are not allowed.",
+    "No fake accounts, no bots, no scripts. Be yourself and have fun.",
+]
+
+# (brief, a rule code that must be among its findings, a piece of the brief that must be quoted)
+DECEPTIVE = [
+    ("下单后给五星好评并晒图，截图发客服即可领取10元红包。", "review.cashback", "好评并晒图"),
+    ("评价内容请直接用我们给的文字：“包装精美，物超所值，已经推荐给朋友了”。", "review.template", "用我们给的文字"),
+    ("在店铺拍一单，不用真的收货，钱我们会原路退回。", "order.fake", "不用真的收货"),
+    ("评论时就说是朋友推荐自己买的，千万不能让人知道是我们安排的。", "disclosure.hidden", "不能让人知道是我们安排"),
+    ("以老顾客的身份写一段使用感受，别暴露收了佣金。", "disclosure.hidden", "以老顾客的身份"),
+    ("五 星 好 评 返 8 元，差评不返。", "review.cashback", "好 评 返"),
+    ("需要20个号同时进直播间刷屏评论。", "volume.fake", "20个号同时进"),
+    ("冲一下店铺销量，拍下付款后联系客服退全款。", "order.fake", "拍下付款后联系客服退全款"),
+    ("好評返現，記得不要說是任務。", "review.cashback", "好評返現"),
+    ("ｈａｏ评返现：晒图好·评·领·红·包", "review.cashback", "好·评·领·红·包"),
+    ("Give us 5 stars on the product page and we'll Venmo you $10.", "review.cashback", "5 stars"),
+    ("Buy the product, leave a glowing review, then message us for a full refund.", "review.cashback",
+     "glowing review"),
+    ("Reviews should read like they came from a regular customer, no mention of this gig.", "disclosure.hidden",
+     "like they came from a regular customer"),
+    ("Order two units, we cover the cost afterwards via PayPal; keep it quiet.", "order.fake", "cover the cost"),
+    ("Tell viewers you discovered the brand yourself; don't say it's sponsored.", "disclosure.hidden",
+     "don't say it's sponsored"),
+    ("Post the following comment word for word: This is the best blender I've ever owned!", "review.template",
+     "Post the following comment"),
+    ("Make 5 accounts and like the stream from each one.", "volume.fake", "Make 5 accounts"),
+    ("Only 5-star reviews will be accepted for payment.", "review.praise_only", "Only 5-star reviews"),
+    ("We will reimburse your purchase in full once your review is live.", "order.fake", "reimburse your purchase"),
+    ("Fill the comment box with praise, we'll supply the text.", "review.template", "we'll supply the text"),
+    ("P.r.e.t.e.n.d to be a real buyer in the chat.", "disclosure.hidden", "P.r.e.t.e.n.d to be a real buyer"),
+    ("ＦＲＥＥ  ＳＡＭＰＬＥ  for  every  ５－ＳＴＡＲ  ＲＥＶＩＥＷ", "review.cashback", "ＦＲＥＥ"),
+    ("本直播间推广网络博彩平台，评论区带上邀请码。", "category.prohibited", "博彩"),
+]
+
+
+@pytest.mark.parametrize("brief", HONEST)
+def test_honest_briefs_pass(brief):
+    assert screen(RULES, Subject(brief=brief)) == []
+
+
+@pytest.mark.parametrize(("brief", "code", "quoted"), DECEPTIVE)
+def test_deceptive_briefs_are_caught_with_the_brands_own_words(brief, code, quoted):
+    findings = screen(RULES, Subject(brief=brief))
+    assert code in {f.code for f in findings}, findings
+    hit = [f for f in findings if f.code == code]
+    assert any(quoted in f.matched for f in hit), hit
+    assert all(f.matched in brief for f in findings)  # quotes are the original text, never the normalised one
+    assert all(f.severity in ("low", "medium", "high") for f in findings)
+
+
+def test_normalise_folds_tricks_and_quotes_back():
+    for written in ("好 评 返 现", "好*评*返*现", "好評返現", "好\u200b评返现", "好。评。返。现"):
+        norm = normalise(written)
+        assert norm.text == "好评返现"
+        assert norm.quote(0, len(norm.text)) == written.strip()
+    assert normalise("ＦＡＫＥ　Review").text == "fake review"
+    assert normalise("f.a.k.e reviews").text == "fake reviews"
+    assert normalise("Don't say it's paid. OK").text == "dont say its paid。ok"
+    assert normalise("price 2.5 yuan").text == "price 2.5 yuan"
+
+
+def test_reward_far_above_the_market_uses_data_then_defaults():
+    cheap = Subject(brief="点赞", action="like", reward_cents=200)
+    assert screen(RULES, cheap) == []  # default typical like: 50 cents; 200 is 4x
+    [finding] = screen(RULES, cheap, market={"like": 20})  # the data says likes pay 20 cents: 10x
+    assert (finding.code, finding.severity, finding.field) == ("reward.above_market", "high", "reward_cents")
+    assert "200" in finding.matched and "20 for like" in finding.matched
+    [medium] = screen(RULES, Subject(action="comment", reward_cents=800), market={"comment": 150})
+    assert medium.severity == "medium"
+
+
+def test_prohibited_room_category_is_a_finding():
+    [finding] = screen(RULES, Subject(brief="进直播间看看", room_category="电子烟"))
+    assert (finding.code, finding.field, finding.matched) == ("category.prohibited", "room_category", "电子烟")
+
+
+def test_disabled_rule_does_not_run_and_bad_rules_name_their_field():
+    document = default_document()
+    for rule in document["rules"]:
+        if rule["code"] == "review.cashback":
+            rule["enabled"] = False
+    assert "review.cashback" not in {f.code for f in screen(compile_rules(document), Subject(brief="好评返现"))}
+    broken = default_document()
+    broken["rules"][1]["patterns"][0] = "好评(返现"
+    with pytest.raises(RuleSetError) as exc:
+        compile_rules(broken)
+    assert exc.value.field == "rules[1].patterns[0]"
+    broken = default_document()
+    broken["rules"][2]["severity"] = "extreme"
+    with pytest.raises(RuleSetError, match=r"rules\[2\]\.severity"):
+        compile_rules(broken)
+    broken = default_document()
+    broken["rules"][0]["patterns"] = ["a|"]
+    with pytest.raises(RuleSetError, match="empty text"):
+        compile_rules(broken)
