@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.compliance.screening.ruleset import SEVERITIES
 from app.platform.i18n import _l
 
-SEVERITY_CHOICES = [(s, s) for s in SEVERITIES]
+SEVERITY_CHOICES = list(SEVERITIES)
 
 
 class EmptyForm(FlaskForm):
