@@ -70,6 +70,59 @@ DECEPTIVE = [
     ("本直播间推广网络博彩平台，评论区带上邀请码。", "category.prohibited", "博彩"),
 ]
 
+# More of each, checked only for held / passed (a second author's wording).
+HONEST += [
+    'Rate the stream from 1 to 5 stars based on your real experience.',
+    'Watch the live stream for at least 3 minutes; you will be paid 1 yuan per valid completion.',
+    'Follow the host and take a screenshot. Accounts created in the last 7 days cannot take this task.',
+    'Comment with a genuine question about the product. Reviews can be positive or negative.',
+    'Free shipping is offered by the store; this task does not require a purchase.',
+    'This campaign is sponsored by Glow. Mark your comment with #ad or #sponsored.',
+    'If you already bought the product, you are welcome to share your honest experience.',
+    "Buyers can request a refund within 7 days under the store's return policy.",
+    'We do not pay for reviews. Only watch time is rewarded.',
+    'Like the stream 10 times during the broadcast and submit a screenshot.',
+    'Please use your real account; fake accounts will be banned.',
+    'Share the stream link to one WeChat group; do not spam.',
+    '请在直播期间观看满5分钟，截图提交，奖励0.5元。',
+    '点赞满30次即可提交，奖励以平台结算为准。',
+    '评论内容请围绕产品真实体验，可好可坏，我们不干预评价内容。',
+    '本品牌为推广合作，评论时请标注“广告”。',
+    '请勿发布与直播无关的广告内容。',
+    '直播间购物请认准官方店铺，售后问题请联系客服。',
+    '下单与否完全自愿，本任务不要求购买。',
+    '新人首单立减10元，详情见直播间。',
+    '关注直播间并开启开播提醒，截图提交。',
+    '分享直播间给好友，好友进入直播间即可，无需下单。',
+    '本次直播主推护肤品，欢迎提问成分和适用肤质。',
+    '请用自己的账号完成任务，一人一号，违者不予结算。',
+    '评论示例：“这个颜色适合黄皮吗？”（请用自己的话提问）',
+    '好评率是店铺自己的数据，与本任务无关，请如实评论。',
+    '观看时请保持直播间在前台，切到后台不计时长。',
+]
+DECEPTIVE_ANY = [
+    "Write a review saying you have used it for a month, even if you haven't.",
+    "We'll send you the product for free; in return post a 5 star review on the store page.",
+    'Comment as a happy customer and never reveal that we compensate you.',
+    'Get your money back after you post a positive review with photos.',
+    'Use several phone numbers to register and like the stream from each.',
+    "Tell people in the chat that you bought it and love it; it's fine if you didn't.",
+    "Don't disclose the partnership.",
+    'After the stream, place an order, then cancel it and we will reimburse shipping.',
+    '晒单返现5元，截图私信客服。',
+    '评论里说自己用了半年效果特别好，其实没用过也没关系。',
+    '下单后申请仅退款，货不用退，我们补贴差价。',
+    '帮我们冲一下好评数，每条好评给2元。',
+    '评价的时候别提是商家找的。',
+    '统一口径：产品无副作用，三天见效。',
+    '用你的多个微信号一起来点赞。',
+    '假扮路人在评论区夸产品。',
+    '请勿透露本次为付费推广，以个人名义分享使用体验。',
+    '评论发“已入手，太好用了，推荐”即可，每条3元。',
+    '给满分评价后返还全部货款。',
+    '不要暴露是我们的托。',
+]
+
 
 @pytest.mark.parametrize("brief", HONEST)
 def test_honest_briefs_pass(brief):
@@ -84,6 +137,12 @@ def test_deceptive_briefs_are_caught_with_the_brands_own_words(brief, code, quot
     assert any(quoted in f.matched for f in hit), hit
     assert all(f.matched in brief for f in findings)  # quotes are the original text, never the normalised one
     assert all(f.severity in ("low", "medium", "high") for f in findings)
+
+
+@pytest.mark.parametrize("brief", DECEPTIVE_ANY)
+def test_more_deceptive_briefs_are_held(brief):
+    findings = screen(RULES, Subject(brief=brief))
+    assert findings and all(f.matched in brief for f in findings)
 
 
 def test_normalise_folds_tricks_and_quotes_back():
