@@ -16,8 +16,9 @@ def _write(tmp_path, name: str, text: str):  # noqa: ANN202
 
 
 def test_plain_text_one_line_per_finding_exit_1(runner, tmp_path):
-    path = _write(tmp_path, "briefs.txt", "进入直播间点赞，截图提交。\n\n好 评 返 现，不要說是任務\nLeave an honest review.\n"
-                                          'Copy this: "Best "serum" ever, recommend!"\n')
+    text = ("进入直播间点赞，截图提交。\n\n好 评 返 现，不要說是任務\nLeave an honest review.\n"
+            'Copy this: "Best "serum" ever, recommend!"\n')
+    path = _write(tmp_path, "briefs.txt", text)
     result = runner.invoke(args=["compliance", "screen", str(path)])
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
