@@ -8,6 +8,8 @@ publish retires the active set and is audited with its diff. The first use loads
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,9 @@ from app.compliance.screening.ruleset import (
 from app.platform.audit import record
 from models import DomainError, NotFound, ScreeningRuleSet, StaffUser, db, utcnow
 
-_compiled: dict[tuple[int, int], CompiledRules] = {}  # (id, version) -> compiled; a published set never changes
+# Compiled sets by the hash of their document: a published set never changes, and a key that
+# names the content cannot serve a stale set to a database whose ids were reused.
+_compiled: dict[str, CompiledRules] = {}
 
 
 class ScreeningRulesError(DomainError):
@@ -44,9 +48,9 @@ def active_rule_set() -> ScreeningRuleSet:
 
 
 def compiled(rule_set: ScreeningRuleSet) -> CompiledRules:
-    key = (rule_set.id, rule_set.version)
     if rule_set.status == "draft":
         return compile_rules(rule_set.document)
+    key = hashlib.sha256(json.dumps(rule_set.document, sort_keys=True).encode()).hexdigest()
     if key not in _compiled:
         _compiled[key] = compile_rules(rule_set.document)
     return _compiled[key]
