@@ -123,6 +123,60 @@ DECEPTIVE_ANY = [
     '不要暴露是我们的托。',
 ]
 
+# A third author: innocent mentions of templates, questions, refunds and buying; tricks in both languages.
+HONEST += [
+    'Watch the stream and tell us honestly whether you have used the product before.',
+    'If you bought it before, say so; if not, ask a question instead.',
+    'Your feedback will be shared with the brand, good or bad.',
+    'The full amount of your reward will be paid after your proof is reviewed.',
+    'Please act naturally in the chat and follow the community rules.',
+    'New accounts created less than 3 days ago cannot join this campaign.',
+    'Do not create new accounts for this task; we check devices.',
+    'Use the template below for your screenshot file name: date_room_name.',
+    'The host will answer questions we give you a chance to ask during the Q&A.',
+    'Comments must be in Chinese or English and at least 5 characters.',
+    'We value negative feedback as much as positive feedback.',
+    '好评差评都可以，每条评论奖励1元。',
+    '本店支持七天无理由退货，退货运费由买家承担。',
+    '无论好评还是差评，都会按时结算。',
+    '请复制直播间链接分享到朋友圈。',
+    '以观众的身份提出你对产品的真实疑问。',
+    '主播会在直播中回答大家的问题，请文明发言。',
+    '每个账号限接一次，禁止多个号重复接单。',
+    '下单购买不是任务要求，请按需购买。',
+    '评论可以写优点也可以写缺点，真实即可。',
+    '收到商品后如不满意可申请退款，按平台规则处理。',
+    '关注后请保持关注至少7天，中途取关不予结算。',
+    '本活动推广的是家用电器，请勿发布与产品无关的内容。',
+    '领取直播间优惠券后下单更划算，是否购买由你决定。',
+]
+DECEPTIVE_ANY += [
+    "Leave feedback that makes the product sound amazing, we'll PayPal you after it's posted.",
+    'Give the seller a 5-star rating and forward us the screenshot for your bonus.',
+    'Pose as a first-time buyer and ask the host leading questions we give you.',
+    'Order the item with your own money; the full amount will be returned to you after you confirm delivery.',
+    "Don't let anyone know this comment was paid for.",
+    'Use the script below in the comments: "I\'ve tried 10 brands, this is by far the best."',
+    "Reviews must be 5 stars, anything lower won't be paid.",
+    "Say you're a loyal customer of 3 years.",
+    'Create new accounts to follow the room; each new account earns 2 yuan.',
+    'Promote our online casino bonus in the chat.',
+    '评论请复制以下内容：这款面霜真的绝了，用完皮肤超好。',
+    '给五星评价截图后，客服返您3元。',
+    '不要让别人看出来你是拿了钱来评论的。',
+    '以普通观众的语气在弹幕里夸主播和产品。',
+    '先下单，七天后我们把钱打给你，商品不用寄回。',
+    '每个人至少用三个号来关注。',
+    '请以消费者身份发布使用心得，不能提到这是合作。',
+    '刷一波好评，每条8毛。',
+    '好评截图发给我，返现到你微信。',
+    '在评论里说你是回头客，已经买了好几次了。',
+    '请大家帮忙把差评顶下去，多发好评。',
+    '点评时假称已经使用一周。',
+    '帶貨推廣：好評返現10元，請勿透露。',
+    '評論請統一複製我們的文案。',
+]
+
 
 @pytest.mark.parametrize("brief", HONEST)
 def test_honest_briefs_pass(brief):
