@@ -177,6 +177,27 @@ DECEPTIVE_ANY += [
     '評論請統一複製我們的文案。',
 ]
 
+# Evasions: pinyin and emoji for the rating, 免单, 追评, $$ and hyped praise.
+DECEPTIVE_ANY += [
+    '带图五⭐好评，截图找客服领取现金红包',
+    'hp返xian，联系小助手',
+    '追评带图送10元无门槛券',
+    '好评免单！评价后私聊退全款',
+    '晒单有礼：五星晒图送礼品一份',
+    '加V领取好评返现，名额有限',
+    '刷单兼职，佣金日结',
+    '寫好評就返現金，不要跟別人說是活動',
+    'Leave a 5⭐ review → get $$ back',
+    '5* reviews = free gift',
+    'Rate us five stars and receive a full refund!',
+    'ur review must be positive 2 get paid',
+    'We need reviewers who will rave about the product; payment upon posting.',
+    'Hide the fact that we sent you the product for free.',
+    'No need to disclose the sponsorship.',
+    'Act like a normal viewer who just discovered us.',
+    '在直播间带节奏，夸产品，装作自己用过',
+]
+
 
 @pytest.mark.parametrize("brief", HONEST)
 def test_honest_briefs_pass(brief):
@@ -208,6 +229,8 @@ def test_normalise_folds_tricks_and_quotes_back():
     assert normalise("f.a.k.e reviews").text == "fake reviews"
     assert normalise("Don't say it's paid. OK").text == "dont say its paid。ok"
     assert normalise("price 2.5 yuan").text == "price 2.5 yuan"
+    assert normalise("5⭐ review, 5* rating").text == "5 star review，5 star rating"
+    assert normalise("五★好评").text == "五星好评"
 
 
 def test_reward_far_above_the_market_uses_data_then_defaults():

@@ -27,6 +27,7 @@ TRADITIONAL = str.maketrans(_TRAD, _SIMP)
 
 TERMINATORS = set("。！？!?；;\n")
 COMMAS = set("，,：:")  # 、 stays: "严禁刷单、刷好评" is one prohibition of a list
+STARS = set("⭐★☆✩✪✫✬✭✮✯✰🌟")
 APOSTROPHES = set("'’")
 QUOTES = set("\"'“”‘’「」『』《》〈〉«»`")
 
@@ -125,6 +126,9 @@ def _gap(gap: list[tuple[str, int]], before: str, after: str, spelled: bool) -> 
         return [("，", where)]
     if "、" in kinds:
         return [("、", where)]
+    star = next((i for c, i in gap if c in STARS or (c == "*" and before.isdigit())), None)
+    if star is not None:  # 5⭐, 五★, 5* review: the rating, spelled as Chinese or English as around it
+        return [("星", star)] if _is_cjk(before) or _is_cjk(after) else [(" ", where), *((c, star) for c in "star "),]
     money = [(c, i) for c, i in gap if unicodedata.category(c) == "Sc"]
     if money:  # "$10", "¥5": the amount is evidence of payment
         return [(" ", where), money[0]] if before.isascii() else [money[0]]
