@@ -161,6 +161,8 @@ def decide(campaign_id: str, decision: str, reason: str | None, actor: StaffUser
     current = latest([campaign_id]).get(campaign_id)
     if current is None:
         raise NotFound(f"campaign {campaign_id} was never screened")
+    # Two officers answering at once: the second waits here (PostgreSQL) and then sees the first's answer.
+    current = db.session.get(CampaignScreening, current.id, with_for_update=True, populate_existing=True)
     if current.status not in DECIDABLE[decision]:
         raise ScreeningDecisionError(f"campaign {campaign_id} is {current.status}; cannot {decision.replace('_', ' ')}")
     before = current.status
