@@ -139,3 +139,18 @@ def test_screening_catalogue_is_complete_and_keeps_placeholders():
         assert message.string and not message.fuzzy, message.id
         placeholders = re.compile(r"%\((\w+)\)s")
         assert sorted(placeholders.findall(message.id)) == sorted(placeholders.findall(message.string)), message.id
+
+
+def test_reward_rule_is_edited_with_numbers_checked(client, login):
+    login("admin")
+    client.post("/compliance/screening/rules/draft", data={"submit": "1"})
+    url = "/compliance/screening/rules/2/rules/reward.above_market"
+    form = {"reward.above_market-code": "reward.above_market", "reward.above_market-severity": "medium",
+            "reward.above_market-enabled": "y", "reward.above_market-factor": "0.5",
+            "reward.above_market-high_factor": "", "reward.above_market-min_samples": "10"}
+    bad = client.post(url, data=form)
+    assert bad.status_code == 422 and 'data-field="factor"' in bad.get_data(as_text=True)
+    assert client.post(url, data={**form, "reward.above_market-factor": "3"}).status_code == 302
+    rule = next(r for r in screening_rules.get_version(2).document["rules"] if r["code"] == "reward.above_market")
+    assert (rule["factor"], rule["min_samples"], "high_factor" in rule) == (3.0, 10, False)
+    assert rule["typical_cents"]["like"] == 50  # what the form does not show is kept
