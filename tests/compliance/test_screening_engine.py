@@ -36,6 +36,8 @@ HONEST = [
     'Ask the host a real question about the product, e.g. "Does it come in blue?"',
     "Payment is the same whether your review is positive or negative.",
     "You may use your own account only; multiple accounts are not allowed.",
+    "可以多个角度拍摄截图，进入直播间后点赞。",
+    "刷到直播间的朋友可以点个关注。",
     "No fake accounts, no bots, no scripts. Be yourself and have fun.",
 ]
 
