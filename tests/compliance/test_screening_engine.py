@@ -47,7 +47,7 @@ DECEPTIVE = [
     ("评价内容请直接用我们给的文字：“包装精美，物超所值，已经推荐给朋友了”。", "review.template", "用我们给的文字"),
     ("在店铺拍一单，不用真的收货，钱我们会原路退回。", "order.fake", "不用真的收货"),
     ("评论时就说是朋友推荐自己买的，千万不能让人知道是我们安排的。", "disclosure.hidden", "不能让人知道是我们安排"),
-    ("以老顾客的身份写一段使用感受，别暴露收了佣金。", "disclosure.hidden", "以老顾客的身份"),
+    ("以老顾客的身份写一段使用感受，别暴露收了佣金。", "disclosure.posing", "以老顾客的身份"),
     ("五 星 好 评 返 8 元，差评不返。", "review.cashback", "好 评 返"),
     ("需要20个号同时进直播间刷屏评论。", "volume.fake", "20个号同时进"),
     ("冲一下店铺销量，拍下付款后联系客服退全款。", "order.fake", "拍下付款后联系客服退全款"),
@@ -56,7 +56,7 @@ DECEPTIVE = [
     ("Give us 5 stars on the product page and we'll Venmo you $10.", "review.cashback", "5 stars"),
     ("Buy the product, leave a glowing review, then message us for a full refund.", "review.cashback",
      "glowing review"),
-    ("Reviews should read like they came from a regular customer, no mention of this gig.", "disclosure.hidden",
+    ("Reviews should read like they came from a regular customer, no mention of this gig.", "disclosure.posing",
      "like they came from a regular customer"),
     ("Order two units, we cover the cost afterwards via PayPal; keep it quiet.", "order.fake", "cover the cost"),
     ("Tell viewers you discovered the brand yourself; don't say it's sponsored.", "disclosure.hidden",
@@ -67,7 +67,7 @@ DECEPTIVE = [
     ("Only 5-star reviews will be accepted for payment.", "review.praise_only", "Only 5-star reviews"),
     ("We will reimburse your purchase in full once your review is live.", "order.fake", "reimburse your purchase"),
     ("Fill the comment box with praise, we'll supply the text.", "review.template", "we'll supply the text"),
-    ("P.r.e.t.e.n.d to be a real buyer in the chat.", "disclosure.hidden", "P.r.e.t.e.n.d to be a real buyer"),
+    ("P.r.e.t.e.n.d to be a real buyer in the chat.", "disclosure.posing", "P.r.e.t.e.n.d to be a real buyer"),
     ("ＦＲＥＥ  ＳＡＭＰＬＥ  for  every  ５－ＳＴＡＲ  ＲＥＶＩＥＷ", "review.cashback", "ＦＲＥＥ"),
     ("本直播间推广网络博彩平台，评论区带上邀请码。", "category.prohibited", "博彩"),
 ]
@@ -198,6 +198,35 @@ DECEPTIVE_ANY += [
     'No need to disclose the sponsorship.',
     'Act like a normal viewer who just discovered us.',
     '在直播间带节奏，夸产品，装作自己用过',
+]
+
+# Honest briefs that forbid, warn about or ask to report the very things the rules look for.
+HONEST += [
+    'Watch our live cooking show for 10 minutes and leave a comment about the recipe.',
+    'Follow the channel; if you like the products, feel free to write a review after purchase.',
+    'This is a sponsored campaign. Please include #ad in any comment you post.',
+    'Ask the host about shipping times, warranty and the refund process.',
+    'Share the stream with friends; do not pay anyone for shares.',
+    'We reward participation, not opinions: your comment can be critical.',
+    'Please do not pretend to be a customer if you have not bought the product.',
+    'Never say you bought the product unless you really did.',
+    'Only real accounts: we remove likes from bots and multiple accounts.',
+    'Reviews are optional and must reflect your real experience.',
+    'Comment with your own words; copying other comments will be rejected.',
+    'Note: this campaign pays 2 yuan per valid watch; no purchase is needed.',
+    'Refund requests for the product go through the store, not through this task.',
+    '5-star ratings are not required; rate as you see fit.',
+    'If you received a free sample, say so in your review.',
+    '请不要假装自己是买家。',
+    '没买过的朋友不要写使用感受，可以提问。',
+    '直播间福利：下单满199减20，与任务奖励无关。',
+    '评论不要求好评，真实感受即可。',
+    '如果你用过这款产品，可以分享真实体验；没用过可以提问。',
+    '本任务只需关注，不需要下单也不需要评价。',
+    '任何要求你刷单或给好评返现的行为都请举报。',
+    '请勿使用多个账号或模拟器完成任务。',
+    '直播结束后可在店铺查看售后与退款说明。',
+    '请注明“本评论为合作推广”。',
 ]
 
 

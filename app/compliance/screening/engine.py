@@ -59,6 +59,8 @@ def _negated(rules: CompiledRules, text: str, start: int, end: int) -> bool:
         window_start = max(_clause_start(text, start), start - width)
         if rules.negation.search(text[window_start:start]):
             return True
+    if rules.negation_sentence is not None and rules.negation_sentence.search(_sentence(text, start, end)):
+        return True
     return rules.negation_after is not None and rules.negation_after.search(text[end:end + 30]) is not None
 
 

@@ -6,7 +6,8 @@ normalise.py) in `patterns`, optional `unless` (a sentence matching one of these
 `skip_if_negated` (a match right after 禁止 / do not … is a prohibition, not a request) and
 `fields` (`brief`, `room_category`). `reward` rules compare the reward with what the action
 usually pays. The set's `negation` (searched just before a match) and
-`negation_after` (matched just after it: "multiple accounts are not allowed") decide what counts
+`negation_after` (matched just after it: "multiple accounts are not allowed") and
+`negation_sentence` (anywhere in its sentence: "请举报…") decide what counts
 as a prohibition rather than a request. A bad document raises `RuleSetError` naming the field, as an editor shows it.
 """
 from __future__ import annotations
@@ -64,6 +65,7 @@ class CompiledRules:
     reward_rules: tuple[RewardRule, ...]
     negation: re.Pattern[str] | None
     negation_after: re.Pattern[str] | None = None
+    negation_sentence: re.Pattern[str] | None = None
 
 
 def _regex(value: Any, where: str) -> re.Pattern[str]:
@@ -145,6 +147,8 @@ def compile_rules(document: Any) -> CompiledRules:
     compiled_negation = _regex(negation, "negation") if negation else None
     after = document.get("negation_after")
     compiled_after = _regex(after, "negation_after") if after else None
+    sentence = document.get("negation_sentence")
+    compiled_sentence = _regex(sentence, "negation_sentence") if sentence else None
     seen: dict[str, int] = {}
     text, reward = [], []
     for i, rule in enumerate(rules):
@@ -154,7 +158,7 @@ def compile_rules(document: Any) -> CompiledRules:
         seen[checked.code] = i
         if rule.get("enabled", True):
             (text if isinstance(checked, TextRule) else reward).append(checked)
-    return CompiledRules(tuple(text), tuple(reward), compiled_negation, compiled_after)
+    return CompiledRules(tuple(text), tuple(reward), compiled_negation, compiled_after, compiled_sentence)
 
 
 def default_document() -> dict:
