@@ -9,7 +9,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.compliance.screening.loaders import format_finding
+from app.compliance.services import screening_rules
 from app.compliance.services.screening_files import screen_file
+from models import db
 
 compliance_cli = AppGroup("compliance", help="Compliance: campaign screening.")
 
@@ -37,6 +39,19 @@ def screen_command(file: Path) -> None:
     if result.errors:
         sys.exit(2)
     sys.exit(1 if result.findings else 0)
+
+
+@compliance_cli.command("draft-default-rules")
+def draft_default_rules_command() -> None:
+    """Open a screening-rules draft holding the shipped default rules (review and publish it in the browser)."""
+    try:
+        draft = screening_rules.draft_from_defaults()
+    except screening_rules.ScreeningRulesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    changes = screening_rules.diff(screening_rules.active_rule_set().document, draft.document)
+    db.session.commit()
+    click.echo(f"draft version {draft.version}: {len(changes)} rule changes against the active version; "
+               f"publish it at /compliance/screening/rules/{draft.version}")
 
 
 def register(app: Flask) -> None:

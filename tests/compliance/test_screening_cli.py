@@ -67,3 +67,19 @@ def test_missing_or_binary_file_exits_2(runner, tmp_path):
     path.write_bytes(b"\xff\xfe\x00bad")
     result = runner.invoke(args=["compliance", "screen", str(path)])
     assert result.exit_code == 2 and "not UTF-8" in result.output
+
+
+def test_draft_default_rules_opens_one_draft_from_the_shipped_file(runner, app):
+    from app.compliance.services import screening_rules
+    from models import db
+
+    active = screening_rules.active_rule_set()
+    active.document = {**active.document, "rules": active.document["rules"][:3]}  # an older, smaller set
+    db.session.commit()
+    result = runner.invoke(args=["compliance", "draft-default-rules"])
+    assert result.exit_code == 0, result.output
+    assert "draft version 2:" in result.output and "rule changes" in result.output
+    draft = screening_rules.current_draft()
+    assert len(draft.document["rules"]) > 3
+    again = runner.invoke(args=["compliance", "draft-default-rules"])
+    assert again.exit_code == 1 and "is open" in again.output

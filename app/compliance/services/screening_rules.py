@@ -91,6 +91,23 @@ def open_draft(actor: StaffUser) -> ScreeningRuleSet:
     return draft
 
 
+def draft_from_defaults(*, actor_label: str = "cli") -> ScreeningRuleSet:
+    """A draft holding the shipped default_rules.json, for compliance to review and publish.
+
+    A database keeps the rules it was given; a newer default file reaches it only this way.
+    """
+    if current_draft() is not None:
+        raise ScreeningRulesError(f"draft version {current_draft().version} is open; publish or discard it first")
+    active = active_rule_set()
+    draft = ScreeningRuleSet(version=_next_version(), status="draft", document=default_document(),
+                             note="default_rules.json shipped with the workbench")
+    db.session.add(draft)
+    db.session.flush()
+    record("screening.draft_opened", "screening_rule_set", str(draft.version), actor_label=actor_label,
+           data={"from": "default_rules.json", "active_version": active.version})
+    return draft
+
+
 def _draft(version: int) -> ScreeningRuleSet:
     rule_set = get_version(version)
     if rule_set.status != "draft":
