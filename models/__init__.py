@@ -17,6 +17,7 @@ from models.ledger import (
 )
 from models.proof import Proof, ProofScore, ProofState, check_transition
 from models.review import ReviewDecision, ReviewItem
+from models.screening import SCREENING_STATES, WAITING_STATES, CampaignScreening, ScreeningRuleSet
 from models.staff import ApiClient, Role, StaffUser
 from models.worker import Worker
 
@@ -28,3 +29,4 @@ __all__ = [
 ]
 __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEntry", "LedgerPosting", "Payout",
             "PayoutBatch", "PayoutState", "check_payout_transition"]
+__all__ += ["SCREENING_STATES", "WAITING_STATES", "CampaignScreening", "ScreeningRuleSet"]

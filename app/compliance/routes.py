@@ -2,3 +2,4 @@
 from flask import Blueprint
 
 bp = Blueprint("compliance", __name__, url_prefix="/compliance")
+from app.compliance import screening_routes  # noqa: E402,F401 - attaches the screening pages to bp

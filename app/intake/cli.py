@@ -47,6 +47,9 @@ def import_command(directory: Path, no_score: bool) -> None:
     for f in report.files:
         click.echo(_("%(file)s: %(read)d lines, %(new)d new, %(unchanged)d already stored, %(rejected)d rejected",
                      file=f.name, read=f.read, new=f.inserted, unchanged=f.unchanged, rejected=len(f.errors)))
+    if report.held_campaign_ids:
+        click.echo(_("campaigns: %(n)d held for compliance review (screening findings)",
+                     n=len(report.held_campaign_ids)))
     if report.inserted == 0 and not report.errors:
         click.echo(_("nothing new: every row was already stored"))
     if report.new_proof_ids and not no_score:

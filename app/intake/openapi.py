@@ -190,6 +190,89 @@ UNAUTHORIZED = _json("Error", "No token, or an unknown or revoked token.", {
                                                                        'error="invalid_token"]'}})
 
 
+CAMPAIGN = {
+    "type": "object",
+    "description": "One campaign, the `campaigns.jsonl` line of the exchange format. Unknown keys are ignored.",
+    "required": ["id", "brand_id", "room_id", "action", "reward_cents", "budget_cents"],
+    "properties": {
+        "id": ID, "brand_id": {**ID, "description": "Must name a stored brand."},
+        "room_id": {**ID, "description": "Must name a stored room."},
+        "action": {"type": "string", "enum": ["like", "comment", "watch", "follow", "share"]},
+        "reward_cents": {"type": "integer", "minimum": 1}, "budget_cents": {"type": "integer", "minimum": 0},
+        "commission_rate": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "max_completions": _integer(0, 2**31, ""), "min_watch_seconds": _integer(0, 2**31, ""),
+        "brief": _text(20000, "What the workers are asked to do; screened by compliance."),
+        "starts_at": _time("", nullable=True), "ends_at": _time("", nullable=True),
+    },
+}
+
+BRIEF_CHANGE = {
+    "type": "object", "required": ["brief"],
+    "properties": {"brief": _text(20000, "The new brief (null removes it); screened again.")},
+}
+
+FINDING = {
+    "type": "object", "required": ["code", "severity", "matched", "field"], "additionalProperties": False,
+    "properties": {
+        "code": {"type": "string", "description": "Screening rule, e.g. review.cashback."},
+        "severity": {"type": "string", "enum": ["low", "medium", "high"]},
+        "matched": {"type": "string", "description": "The campaign's own words (or setting) that matched."},
+        "field": {"type": "string", "description": "brief, room_category or reward_cents."},
+    },
+}
+
+CAMPAIGN_STATUS = {
+    "type": "object", "required": ["id", "status", "brief", "screening"], "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["draft", "active", "closed"],
+                   "description": "active: live and funded; draft: waiting for compliance (held)."},
+        "brief": {"type": ["string", "null"]},
+        "screening": {"type": ["object", "null"], "required": ["status", "rule_set_version", "findings", "reason"],
+                      "additionalProperties": False, "properties": {
+                          "status": {"type": "string", "enum": ["clear", "held", "resubmitted", "changes_requested",
+                                                                "approved", "rejected"]},
+                          "rule_set_version": {"type": "integer"},
+                          "findings": {"type": "array", "items": _ref("Finding")},
+                          "reason": {"type": ["string", "null"], "description": "Compliance's reason, if any."}}},
+    },
+}
+
+
+def _campaign_paths() -> dict[str, Any]:
+    path_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    return {
+        "/api/v1/campaigns": {"post": {
+            "operationId": "postCampaign", "summary": "Create a campaign; compliance screens it first",
+            "description": "Stored, then screened: a clean campaign goes live at once (its budget moves into "
+                           "escrow); one whose brief or settings ask for deceptive engagement stays `draft` until "
+                           "compliance approves it.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Campaign")}}},
+            "responses": {
+                "201": _json("CampaignStatus", "Stored and screened.", {"Location": {
+                    "schema": {"type": "string"}, "description": "The campaign's URL."}}),
+                "400": _json("Error", "Malformed JSON."), "401": UNAUTHORIZED,
+                "409": _json("ItemErrors", "A campaign with this id exists (conflict)."),
+                "415": _json("Error", "Content-Type is not application/json."),
+                "422": _json("ItemErrors", "The campaign is invalid or names an unknown brand or room."),
+            }}},
+        "/api/v1/campaigns/{id}": {
+            "get": {"operationId": "getCampaign", "summary": "A campaign's state and its latest screening",
+                    "parameters": path_id,
+                    "responses": {"200": _json("CampaignStatus", "The campaign."), "401": UNAUTHORIZED,
+                                  "404": _json("Error", "No campaign with this id.")}},
+            "patch": {"operationId": "patchCampaign", "summary": "Change a campaign's brief; it is screened again",
+                      "parameters": path_id,
+                      "requestBody": {"required": True,
+                                      "content": {"application/json": {"schema": _ref("BriefChange")}}},
+                      "responses": {"200": _json("CampaignStatus", "Changed and screened again."),
+                                    "401": UNAUTHORIZED, "404": _json("Error", "No campaign with this id."),
+                                    "409": _json("Error", "The campaign is closed."),
+                                    "422": _json("ItemErrors", "No brief, or one that is not text.")}},
+        },
+    }
+
+
 def _post_proofs(max_batch: int, max_body: int) -> dict[str, Any]:
     return {
         "operationId": "postProofs",
@@ -224,7 +307,8 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {"title": "Review workbench API", "version": "1",
-                 "description": "Machine clients push proofs and read their review state. See docs/api.md."},
+                 "description": "Machine clients push proofs and read their review state, and create "
+                                "campaigns (screened by compliance before they go live). See docs/api.md."},
         "security": [{"bearerToken": []}],
         "paths": {
             "/api/v1/proofs": {"post": _post_proofs(max_batch, max_body)},
@@ -234,6 +318,7 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "responses": {"200": _json("ProofStatus", "The proof."), "401": UNAUTHORIZED,
                               "404": _json("Error", "No proof with this id.")},
             }},
+            **_campaign_paths(),
             "/api/v1/openapi.json": {"get": {
                 "operationId": "getOpenApi", "summary": "This document", "security": [],
                 "responses": {"200": {"description": "The OpenAPI document.",
@@ -249,6 +334,8 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "Proof": PROOF, "Device": DEVICE, "Error": ERROR, "ItemProblem": ITEM_PROBLEM,
                 "ItemErrors": ITEM_ERRORS, "IngestItem": INGEST_ITEM, "IngestResult": INGEST_RESULT,
                 "ProofStatus": PROOF_STATUS, "Score": SCORE, "Signal": SIGNAL, "Decision": DECISION,
+                "Campaign": CAMPAIGN, "BriefChange": BRIEF_CHANGE, "Finding": FINDING,
+                "CampaignStatus": CAMPAIGN_STATUS,
             },
         },
     }

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.intake import api_auth as auth
 from app.intake import openapi, payload
-from app.intake.services import intake
+from app.intake.services import campaigns, intake
 from app.scoring.jobs import enqueue_scoring
 from models import db
 
@@ -84,6 +84,41 @@ def get_proof(proof_id: str) -> Response:
     if status is None:
         return payload.api_error(404, "not_found", f"no proof with id {proof_id!r}")
     return jsonify(status)
+
+
+def campaign_url(campaign_id: str) -> str:
+    return url_for("api.get_campaign", campaign_id=campaign_id)
+
+
+@bp.post("/campaigns")
+def post_campaign() -> Response:
+    """Create one campaign; compliance screening decides whether it goes live now or waits."""
+    result = campaigns.create_campaign(payload.read_json(), current_app.config["DEFAULT_COMMISSION_RATE"],
+                                       g.api_client)
+    db.session.commit()
+    response = jsonify(result)
+    response.status_code = 201
+    response.headers["Location"] = campaign_url(result["id"])
+    return response
+
+
+@bp.get("/campaigns/<path:campaign_id>")
+def get_campaign(campaign_id: str) -> Response:
+    status = campaigns.campaign_status(campaign_id)
+    if status is None:
+        return payload.api_error(404, "not_found", f"no campaign with id {campaign_id!r}")
+    return jsonify(status)
+
+
+@bp.patch("/campaigns/<path:campaign_id>")
+def patch_campaign(campaign_id: str) -> Response:
+    """Change a campaign's brief; it is screened again."""
+    body = payload.read_json()
+    if campaigns.campaign_status(campaign_id) is None:
+        return payload.api_error(404, "not_found", f"no campaign with id {campaign_id!r}")
+    result = campaigns.change_brief(campaign_id, body, g.api_client)
+    db.session.commit()
+    return jsonify(result)
 
 
 @bp.get("/openapi.json")

@@ -88,9 +88,36 @@ def test_real_responses_match_the_document(api, app, contract, monkeypatch):
     api.post(f.proof(id="p9", worker_id="w3"))
     contract.check(one, "get", api.get("p9"))  # unscored: score null
     contract.check("/api/v1/openapi.json", "get", api.client.get("/api/v1/openapi.json"))
+    _check_campaign_routes(api, contract)
     documented = {(path, method, status) for path, ops in contract.doc["paths"].items()
                   for method, op in ops.items() for status in op["responses"]}
     assert documented == contract.checked, f"documented but never exercised: {documented - contract.checked}"
+
+
+def _check_campaign_routes(api, contract) -> None:  # noqa: ANN001
+    many, one = "/api/v1/campaigns", "/api/v1/campaigns/{id}"
+    headers = api.headers()
+    post = lambda body: api.client.post(many, json=body, headers=headers)  # noqa: E731
+    contract.check(many, "post", post(f.campaign(id="c9", brief="进直播间真实评论")))
+    contract.check(many, "post", post(f.campaign(id="c8", brief="好评返现，不要说是任务")))
+    contract.check(many, "post", post(f.campaign(id="c9")))
+    contract.check(many, "post", post(f.campaign(id="c7", room_id="nowhere")))
+    contract.check(many, "post", api.client.post(many, data="{x", content_type="application/json", headers=headers))
+    contract.check(many, "post", api.client.post(many, data="x", content_type="text/plain", headers=headers))
+    contract.check(many, "post", api.client.post(many, json=f.campaign(id="c6")))
+    contract.check(one, "get", api.client.get(f"{many}/c8", headers=headers))
+    contract.check(one, "get", api.client.get(f"{many}/missing", headers=headers))
+    contract.check(one, "get", api.client.get(f"{many}/c8"))
+    contract.check(one, "patch", api.client.patch(f"{many}/c8", json={"brief": "看直播"}, headers=headers))
+    contract.check(one, "patch", api.client.patch(f"{many}/c8", json={"text": "x"}, headers=headers))
+    contract.check(one, "patch", api.client.patch(f"{many}/missing", json={"brief": "x"}, headers=headers))
+    contract.check(one, "patch", api.client.patch(f"{many}/c8", json={"brief": "x"}))
+    from app.money.services.funding import close_campaign
+    from models import db
+
+    close_campaign("c9")
+    db.session.commit()
+    contract.check(one, "patch", api.client.patch(f"{many}/c9", json={"brief": "x"}, headers=headers))
 
 
 def _without(key: str) -> dict:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.compliance.services.screening import screen_new_campaigns
 from app.intake.services import evidence, records
 from app.money.services.funding import capacity_screen, fund_imported_campaigns
 from app.platform.audit import record
@@ -42,6 +43,7 @@ class ImportReport:
     files: list[FileReport] = field(default_factory=list)
     new_proof_ids: list[str] = field(default_factory=list)
     new_campaign_ids: list[str] = field(default_factory=list)
+    held_campaign_ids: list[str] = field(default_factory=list)  # screening found deceptive briefs
 
     @property
     def errors(self) -> list[str]:
@@ -90,6 +92,9 @@ class WorldImporter:
             loaded = self._load(name, directory / f"{name}.jsonl")
             if loaded.inserted >= ANALYZE_FROM:  # later files look up these rows: plan with their real size
                 refresh_statistics(*(model.__table__ for model in FILE_TABLES[name]))
+        # Screened after every file is in: a held campaign's own history (its proofs) still loads.
+        self.report.held_campaign_ids = screen_new_campaigns(self.report.new_campaign_ids, trigger="import",
+                                                             actor_label="import")
         fund_imported_campaigns(self.report.new_campaign_ids)
         record("world.import", "world", str(directory), actor_label="import", data={
             f.name: {"read": f.read, "inserted": f.inserted, "unchanged": f.unchanged, "errors": len(f.errors)}
