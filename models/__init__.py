@@ -2,6 +2,7 @@
 from models.base import Base, DomainError, IllegalTransition, NotFound, UTCDateTime, db, utcnow
 from models.brand import KYC_STATES, Brand
 from models.campaign import ACTIONS, Campaign, LiveSession, Room
+from models.compliance import BrandScorecard, WorkerRing
 from models.governance import AuditChainHead, AuditEvent, ModelVersion, RuleSet, Task
 from models.ledger import (
     AccountKind,
@@ -28,3 +29,4 @@ __all__ = [
 ]
 __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEntry", "LedgerPosting", "Payout",
             "PayoutBatch", "PayoutState", "check_payout_transition"]
+__all__ += ["BrandScorecard", "WorkerRing"]
