@@ -26,25 +26,25 @@ class RefreshForm(FlaskForm):
     submit = SubmitField(_l("Recompute rings and scorecards"))
 
 
-class AuditFilterForm(FlaskForm):
+class _AuditFields:
+    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=120)])
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
+    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=128)])
+
+
+class AuditFilterForm(_AuditFields, FlaskForm):
     """The filters of the audit list (a GET form: it only reads)."""
 
     class Meta:
         csrf = False
 
-    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=120)])
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
-    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
-    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=128)])
     since = DateField(_l("From (UTC)"), validators=[Optional()])
     until = DateField(_l("Until (UTC)"), validators=[Optional()])
 
 
-class AuditExportForm(AuditFilterForm):
+class AuditExportForm(_AuditFields, FlaskForm):
     """The same filters with a date range that must be given; a POST, because the export is audited."""
-
-    class Meta:
-        csrf = True
 
     since = DateField(_l("From (UTC)"), validators=[DataRequired()])
     until = DateField(_l("Until (UTC)"), validators=[DataRequired()])

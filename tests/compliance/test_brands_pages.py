@@ -36,8 +36,10 @@ def test_other_roles_get_403(client, auth, staff, imported, role, path):
 def test_other_roles_cannot_post_either(client, auth, staff, imported, role):
     staff(role)
     auth.login(f"{role}@example.test")
-    assert client.post("/compliance/brands/b2/kyc", data={"target": "verified", "reason": "looks fine"}).status_code == 403
-    assert client.post("/compliance/audit/export", data={"since": "2026-01-01", "until": "2026-12-31"}).status_code == 403
+    kyc = {"target": "verified", "reason": "looks fine"}
+    assert client.post("/compliance/brands/b2/kyc", data=kyc).status_code == 403
+    export = {"since": "2026-01-01", "until": "2026-12-31"}
+    assert client.post("/compliance/audit/export", data=export).status_code == 403
     assert db.session.get(Brand, "b2").kyc_status == "pending"
 
 

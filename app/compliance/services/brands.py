@@ -10,8 +10,19 @@ from app.compliance.services.scorecard import Week, weekly_trend
 from app.money.services.statements import BrandStatement, CampaignStatement, brand_statements, campaign_statements
 from app.platform.audit import record
 from app.platform.pii import PiiKeyError, PiiVault, mask_licence
-from models import AuditEvent, Brand, BrandScorecard, Campaign, DomainError, IllegalTransition, NotFound, Proof, \
-    StaffUser, WorkerRing, db
+from models import (
+    AuditEvent,
+    Brand,
+    BrandScorecard,
+    Campaign,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    Proof,
+    StaffUser,
+    WorkerRing,
+    db,
+)
 
 KYC_ACTION = "brand.kyc_changed"
 # pending -> verified / rejected / suspended; a rejected brand may resubmit (pending) and a
