@@ -62,7 +62,7 @@ def audit_verify_command() -> None:
     from app.platform.audit import verify_chain
 
     started = perf_counter()
-    report = verify_chain()
+    report = verify_chain(progress=lambda n: click.echo(f"... {n} events verified", err=True))
     took = perf_counter() - started
     if not report.ok:
         click.echo(f"audit chain BROKEN at event {report.broken_id}: {report.problem} "

@@ -119,3 +119,10 @@ def test_cli_verify_exits_non_zero_naming_the_broken_event(staff, runner):
 
 def test_an_empty_log_verifies(app):
     assert verify_chain().ok
+
+
+def test_verify_reports_progress_on_long_runs(staff):
+    _events(staff, 7)
+    seen = []
+    assert verify_chain(batch=2, progress=seen.append, every=3).ok
+    assert seen == [3, 6]
