@@ -34,11 +34,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.auth import cli as auth_cli
+    from app.compliance import brands_cli
     from app.compliance import cli as compliance_cli
     from app.intake import cli as intake_cli
     from app.money import cli as money_cli
     from app.platform import cli as platform_cli
     from app.scoring import cli as scoring_cli
 
-    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli):
+    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli):
         module.register(app)

@@ -2,7 +2,8 @@
 from models.base import Base, DomainError, IllegalTransition, NotFound, UTCDateTime, db, utcnow
 from models.brand import KYC_STATES, Brand
 from models.campaign import ACTIONS, Campaign, LiveSession, Room
-from models.governance import AuditEvent, ModelVersion, RuleSet, Task
+from models.compliance import BrandScorecard, WorkerRing
+from models.governance import AuditChainHead, AuditEvent, ModelVersion, RuleSet, Task
 from models.ledger import (
     AccountKind,
     EntryKind,
@@ -22,7 +23,7 @@ from models.staff import ApiClient, Role, StaffUser
 from models.worker import Worker
 
 __all__ = [
-    "ACTIONS", "KYC_STATES", "ApiClient", "AuditEvent", "Base", "Brand", "Campaign", "DomainError",
+    "ACTIONS", "KYC_STATES", "ApiClient", "AuditChainHead", "AuditEvent", "Base", "Brand", "Campaign", "DomainError",
     "IllegalTransition", "LiveSession", "ModelVersion", "NotFound", "Proof", "ProofScore",
     "ProofState", "ReviewDecision", "ReviewItem", "Role", "Room", "RuleSet", "StaffUser", "Task",
     "UTCDateTime", "Worker", "check_transition", "db", "utcnow",
@@ -30,3 +31,4 @@ __all__ = [
 __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEntry", "LedgerPosting", "Payout",
             "PayoutBatch", "PayoutState", "check_payout_transition"]
 __all__ += ["SCREENING_STATES", "WAITING_STATES", "CampaignScreening", "ScreeningRuleSet"]
+__all__ += ["BrandScorecard", "WorkerRing"]

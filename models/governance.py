@@ -1,7 +1,9 @@
 """Versioned rule sets, model versions, the audit trail and background task progress."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,9 +36,33 @@ class ModelVersion(db.Model):
     trained_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def canonical_json(value: Any) -> str | None:
+    """One text per value: sorted keys, no spaces, UTF-8 as is (None stays NULL)."""
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      default=str)
+
+
+class CanonicalJSON(sa.TypeDecorator):
+    """JSON kept as canonical text, so the audit hash covers exactly the stored bytes and
+    verification never parses them."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return canonical_json(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),
+                      sa.Index("ix_audit_events_actor_label_id", "actor_label", "id"),
+                      sa.Index("ix_audit_events_action_id", "action", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -45,7 +71,26 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(sa.String(64))
     object_type: Mapped[str] = mapped_column(sa.String(32))
     object_id: Mapped[str] = mapped_column(sa.String(128))
-    data: Mapped[dict | None] = mapped_column(sa.JSON)
+    data: Mapped[dict | None] = mapped_column(CanonicalJSON)
+    before: Mapped[Any] = mapped_column(CanonicalJSON, nullable=True)
+    after: Mapped[Any] = mapped_column(CanonicalJSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The hash chain (app/platform/audit.py): each row hashes its own fields and the previous row's hash.
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class AuditChainHead(db.Model):
+    """One row: the hash and id of the newest audit event. Writers update it first, so its row lock
+    serialises them (no fork in the chain), and verify compares it with the last event (a deleted
+    tail is detected too)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_event_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    events: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class Task(db.Model):

@@ -90,3 +90,10 @@ def load_or_create_dev_keys(instance_dir: Path) -> tuple[str, str]:
     path.write_text(f"{fernet_key}\n{hmac_key}\n")
     path.chmod(0o600)
     return fernet_key, hmac_key
+
+
+def mask_licence(number: str | None) -> str:
+    """Keep only the last four characters of a business licence number (91310000MA1FL8XQ3B -> ••…XQ3B)."""
+    if not number:
+        return "—"
+    return "•" * max(len(number) - 4, 4) + number[-4:] if len(number) > 4 else "••••"

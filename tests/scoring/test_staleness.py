@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.platform.audit import record
 from app.review.services.decisions import decide
 from app.scoring.jobs import enqueue_stale_rescore
 from app.scoring.services.staleness import active_versions, stale_ids
@@ -65,7 +66,7 @@ def test_stale_means_an_old_version_on_a_proof_still_waiting(app, scored_world, 
     decide(db.session.get(Proof, "p2"), "approved", actor=moderator)  # a person decided: final
     _age_decisions("p3", app.config["SETTLEMENT_HOLD_HOURS"] + 1)  # policy approval past its hold window
     db.session.execute(sa.update(Proof).where(Proof.id == "p4").values(state="settled"))
-    db.session.add(AuditEvent(action="proof.qa_confirmed", object_type="proof", object_id="p5", actor_label="qa"))
+    record("proof.qa_confirmed", "proof", "p5", actor_label="qa")  # the hash chain takes events through record()
     db.session.commit()
     assert stale_ids(active_versions(), utcnow(), app.config["SETTLEMENT_HOLD_HOURS"]) == []
     publish({})

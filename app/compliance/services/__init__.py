@@ -1,0 +1,1 @@
+"""Compliance services: brand files, KYC, risk scorecards and the audit trail view."""

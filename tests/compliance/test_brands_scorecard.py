@@ -1,0 +1,77 @@
+"""A colluding brand stands at the top of the brands list of a simulated world."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from app.compliance.services.brands import brands_by_risk
+from app.compliance.services.scorecard import refresh_scorecards, weekly_trend
+from models import BrandScorecard, WorkerRing, db
+from scripts.simulate import SimulationOptions, generate_world
+
+
+def _lines(path) -> list[dict]:  # noqa: ANN001
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _colluding_brands(world_dir) -> set[str]:  # noqa: ANN001
+    campaigns = {c["id"]: c["brand_id"] for c in _lines(world_dir / "campaigns.jsonl")}
+    proofs = {p["id"]: p["campaign_id"] for p in _lines(world_dir / "proofs.jsonl")}
+    colluding = Counter(campaigns[proofs[label["proof_id"]]] for label in _lines(world_dir / "labels.jsonl")
+                        if label["is_fraud"] and "collusion" in label["pattern"])
+    return {brand for brand, n in colluding.items() if n >= 20}
+
+
+@pytest.mark.parametrize("seed", [5, 23])
+def test_a_colluding_brand_tops_the_risk_list_of_a_simulated_world(app, runner, tmp_path, seed):
+    world = generate_world(tmp_path / "world", SimulationOptions(proofs=2500, workers=400, campaigns=12, seed=seed))
+    result = runner.invoke(args=["import", world["out_dir"], "--no-score"])
+    assert result.exit_code == 0, result.output
+    colluding = _colluding_brands(tmp_path / "world")
+    assert colluding, "the simulated world has a colluding brand"
+
+    scored = refresh_scorecards()
+    db.session.commit()
+    assert scored == db.session.scalar(sa.select(sa.func.count()).select_from(BrandScorecard))
+    page = brands_by_risk(1, 50)
+    assert page.rows[0].id in colluding, [(r.id, r.card.risk) for r in page.rows[:4]]
+    risks = [r.card.risk for r in page.rows]
+    assert risks == sorted(risks, reverse=True)
+
+    top, others = page.rows[0].card, [r.card for r in page.rows[1:]]
+    # the brand's studio accounts work for nobody else
+    assert top.exclusive_share > max(c.exclusive_share for c in others)
+    weeks = weekly_trend(top.brand_id, top.top_ring_id)
+    assert sum(w.proofs for w in weeks) == top.proofs
+
+
+def test_ring_share_counts_the_brands_proofs_made_by_its_biggest_ring(app, runner, world):
+    from tests.factories import brand, campaign, device, proof, room, session, worker
+
+    world.add("brands", brand(id="b-honest", name="Honest"), brand(id="b-ring", name="Ring")).add("rooms", room())
+    world.add("sessions", session()).add("campaigns", campaign(id="c-honest", brand_id="b-honest"),
+                                         campaign(id="c-ring", brand_id="b-ring"))
+    world.add("workers", *(worker(id=f"w{i}", phone=f"+861380013{i:04d}") for i in range(12)))
+    # w0..w3 share one phone fingerprint (a ring of 4) and do 8 of b-ring's 10 proofs
+    rows = [proof(id=f"r{i}", campaign_id="c-ring", worker_id=f"w{i % 4}", ip=f"223.104.{i}.9",
+                  device=device(fingerprint="studio-phone")) for i in range(8)]
+    rows += [proof(id=f"r{i}", campaign_id="c-ring", worker_id=f"w{i}", ip=f"223.105.{i}.9",
+                   device=device(fingerprint=f"fp-{i}")) for i in (8, 9)]
+    rows += [proof(id=f"h{i}", campaign_id="c-honest", worker_id=f"w{4 + i % 8}", ip=f"223.106.{i}.9",
+                   device=device(fingerprint=f"fp-{4 + i % 8}")) for i in range(10)]
+    world.add("proofs", *rows)
+    assert runner.invoke(args=["import", str(world.write()), "--no-score"]).exit_code == 0
+    refresh_scorecards()
+    db.session.commit()
+    ring, honest = db.session.get(BrandScorecard, "b-ring"), db.session.get(BrandScorecard, "b-honest")
+    assert (ring.proofs, ring.top_ring_proofs) == (10, 8)
+    assert ring.ring_share == pytest.approx(8 / (10 + 10))  # shrunk by PRIOR pseudo-proofs
+    assert honest.top_ring_proofs == 0 and honest.top_ring_id is None
+    assert ring.risk > honest.risk
+    assert db.session.scalar(sa.select(sa.func.max(WorkerRing.ring_size))) == 4
+    assert [r.id for r in brands_by_risk(1, 10).rows] == ["b-ring", "b-honest"]
+    weeks = weekly_trend("b-ring", ring.top_ring_id)
+    assert sum(w.proofs for w in weeks) == 10 and sum(w.ring_share * w.proofs for w in weeks) == pytest.approx(8)
