@@ -71,7 +71,7 @@ def pr_curve(risk: np.ndarray, label: np.ndarray, points: int = PR_POINTS) -> li
     curve = []
     for t, n in zip(thresholds.tolist(), flagged.tolist(), strict=True):
         tp = int(hits[n - 1]) if n else 0
-        curve.append({"threshold": round(t, 4), "precision": round(tp / n, 4) if n else 1.0,
+        curve.append({"threshold": t, "precision": round(tp / n, 4) if n else 1.0,
                       "recall": round(tp / positives, 4), "flagged": n})
     return curve
 
