@@ -129,8 +129,12 @@ def _date(text: str | None, default: datetime) -> datetime:
 @click.option("--since", required=True, help="First day of the period (YYYY-MM-DD, UTC unless an offset is given).")
 @click.option("--until", default=None, help="End of the period, exclusive (default: now).")
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
+@click.option("--chunk-hours", default=backtests.CHUNK_HOURS, show_default=True, type=click.FloatRange(0, 24 * 30),
+              help="Point-in-time step: each chunk sees only earlier proofs; 0 = one pass over the period, "
+                   "as batch scoring does (faster; proofs see later evidence).")
 @click.option("--by", "actor", default=None, metavar="EMAIL")
-def backtest_command(version: str, since: str, until: str | None, as_json: bool, actor: str | None) -> None:
+def backtest_command(version: str, since: str, until: str | None, as_json: bool, chunk_hours: float,
+                     actor: str | None) -> None:
     """Evaluate VERSION over the labelled proofs of a period, here and now, and keep the result."""
     row = _resolve(version)
     start, end = _date(since, utcnow()), _date(until, utcnow() + timedelta(seconds=1))
@@ -144,7 +148,7 @@ def backtest_command(version: str, since: str, until: str | None, as_json: bool,
                 bar.update(max(0, percent - seen[0]))
                 seen[0] = max(seen[0], percent)
 
-            results = backtests.run_backtest(row, start, end, progress=progress)
+            results = backtests.run_backtest(row, start, end, progress=progress, chunk_hours=chunk_hours)
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

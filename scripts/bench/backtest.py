@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--proofs", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--backend", default="postgresql", choices=("postgresql", "sqlite"))
+    parser.add_argument("--chunk-hours", default="24", help="passed to the command; 0 = one pass")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-backtest-") as tmp:
         workdir = Path(tmp)
@@ -46,13 +47,14 @@ def main() -> None:
             since = options.start.date().isoformat()
             until = (options.start.date().toordinal() + args.days + 2)
             until_text = __import__("datetime").date.fromordinal(until).isoformat()
-            seconds, out = flask(["rules", "backtest", "draft", "--since", since, "--until", until_text, "--json"], env)
+            seconds, out = flask(["rules", "backtest", "draft", "--since", since, "--until", until_text, "--json",
+                                   "--chunk-hours", args.chunk_hours], env)
         finally:
             if args.backend == "postgresql":
                 drop_postgres(DB_NAME)
     results = json.loads(out)
     print(f"machine: {machine()}; cpu reference {cpu_reference():.0f} ms")
-    print(f"world: {args.proofs} proofs over {args.days} days on {args.backend}; "
+    print(f"world: {args.proofs} proofs over {args.days} days on {args.backend}, chunk {args.chunk_hours} h; "
           f"{results['proofs']} labelled in the period ({results['rejected']} rejected)")
     print(f"end to end: {seconds:.1f} s (command in a subprocess); split: "
           + ", ".join(f"{k} {v:.2f}s" for k, v in results["timings"].items()))

@@ -124,3 +124,10 @@ def test_cli_prints_the_figures(app, runner, labelled_world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Backtest)) == 1
     bad = runner.invoke(args=["rules", "backtest", "active", "--since", "yesterday"])
     assert bad.exit_code != 0 and "not a date" in bad.output
+
+
+def test_one_pass_and_point_in_time_agree_on_labels_and_both_flag_the_farm(app, labelled_world):
+    stepped = backtest.run_backtest(versions.resolve("active"), SINCE, UNTIL)
+    one_pass = backtest.run_backtest(versions.resolve("active"), SINCE, UNTIL, chunk_hours=0)
+    assert (stepped["chunk_hours"], one_pass["chunk_hours"]) == (24.0, 0)
+    assert one_pass["proofs"] == stepped["proofs"] and one_pass["recall"] == stepped["recall"] == 1.0

@@ -31,9 +31,11 @@ from app.scoring.services.model_training import labelled_decisions
 from ml.history import point_in_time
 from models import Backtest, Campaign, DomainError, Proof, RuleSet, StaffUser, Task, db, utcnow
 from review_rules.combine import combine
+from review_rules.engine import evaluate
 
 Progress = Callable[[int, str], None]  # (percent, stage)
 TASK_KIND = "backtest"
+CHUNK_HOURS = 24.0  # point in time: each day's proofs see only what came before the day ended
 
 
 class BacktestError(DomainError):
@@ -67,8 +69,11 @@ def labelled_window(since: datetime, until: datetime) -> pd.DataFrame:
 
 
 def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | None = None,
-                     timings: Timings | None = None) -> list[pd.DataFrame]:
-    """For each config: index proof_id, columns route, risk, plus the signal scores (`scores` attr)."""
+                     timings: Timings | None = None, chunk_hours: float = CHUNK_HOURS) -> list[pd.DataFrame]:
+    """For each config: index proof_id, columns route, risk, plus the signal scores (`scores` attr).
+
+    `chunk_hours` 0 evaluates every target against the whole period at once, as a full batch
+    scoring run does: faster, but a proof then sees evidence that arrived after it."""
     timings = timings or Timings()
     context = load_all_context(target_ids=ids)
     timings.lap("load")
@@ -77,7 +82,8 @@ def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | N
         def chunk_done(done: int, total: int, k: int = k) -> None:
             if progress:
                 progress(int(10 + 80 * (k + done / max(total, 1)) / len(configs)), _("evaluating rules"))
-        rules = point_in_time(context, config, 24.0, chunk_done)
+        rules = point_in_time(context, config, chunk_hours, chunk_done) if chunk_hours > 0 else \
+            evaluate(context, config)
         timings.lap("rules")
         model = model_outcome(rules, Path(current_app.config["MODEL_DIR"]), None)
         combined = combine(rules, model.probabilities, config, degraded=model.degraded, unseen=model.unseen)
@@ -90,7 +96,7 @@ def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | N
 
 
 def run_backtest(row: RuleSet, since: datetime, until: datetime, progress: Progress | None = None,
-                 timings: Timings | None = None) -> dict[str, Any]:
+                 timings: Timings | None = None, chunk_hours: float = CHUNK_HOURS) -> dict[str, Any]:
     """Figures for `row` over the labelled proofs submitted in [since, until), compared with the active version."""
     if not since < until:
         raise BacktestError(_("the period is empty: since must be before until"))
@@ -101,7 +107,7 @@ def run_backtest(row: RuleSet, since: datetime, until: datetime, progress: Progr
         raise BacktestError(_("no labelled proofs were submitted in this period"))
     active = resolve("active")
     configs = [checked(row)] + ([checked(active)] if active.version != row.version else [])
-    outputs = evaluate_configs(configs, frame.index.tolist(), progress, timings)
+    outputs = evaluate_configs(configs, frame.index.tolist(), progress, timings, chunk_hours)
     mine = outputs[0].reindex(frame.index)
     baseline = outputs[-1].reindex(frame.index)
     weights = {code: entry["weight"] for code, entry in configs[0]["signals"].items() if entry["enabled"]}
@@ -116,7 +122,8 @@ def run_backtest(row: RuleSet, since: datetime, until: datetime, progress: Progr
     results["active"].update({k: v for k, v in summarise(active_frame, pd.DataFrame(index=frame.index), {})
                               .items() if k in ("precision", "recall", "money_held_cents")})
     results.update({"version": row.version, "since": since.isoformat(), "until": until.isoformat(),
-                    "model": outputs[0].attrs["model"], "thresholds": dict(configs[0]["thresholds"])})
+                    "model": outputs[0].attrs["model"], "chunk_hours": chunk_hours,
+                    "thresholds": dict(configs[0]["thresholds"])})
     timings.lap("figures")
     results["timings"] = dict(timings.stages)
     return results
