@@ -131,3 +131,23 @@ def test_one_pass_and_point_in_time_agree_on_labels_and_both_flag_the_farm(app, 
     one_pass = backtest.run_backtest(versions.resolve("active"), SINCE, UNTIL, chunk_hours=0)
     assert (stepped["chunk_hours"], one_pass["chunk_hours"]) == (24.0, 0)
     assert one_pass["proofs"] == stepped["proofs"] and one_pass["recall"] == stepped["recall"] == 1.0
+
+
+@pytest.mark.parametrize(("setting", "runs"), [({"thresholds.hold_at_or_above": 0.9}, 1),
+                                               ({"combine.model_weight": 0.5}, 1),
+                                               ({"ip.shared_accounts.weight": 0.9}, 2),
+                                               ({"ip.shared_accounts.min_accounts": 2}, 2)])
+def test_versions_that_differ_only_in_routing_share_one_rules_run(app, labelled_world, staff, monkeypatch,
+                                                                  setting, runs):
+    calls = []
+    real = backtest.point_in_time
+    monkeypatch.setattr(backtest, "point_in_time", lambda *a, **k: calls.append(1) or real(*a, **k))
+    draft = versions.create_draft(versions.resolve("active"), setting, staff("operator"))
+    db.session.commit()
+    shared = backtest.run_backtest(draft, SINCE, UNTIL)
+    assert len(calls) == runs
+    # the same routes as the draft evaluated on its own
+    alone = backtest.evaluate_configs([versions.checked(draft)], list(backtest.labelled_window(SINCE, UNTIL).index))[0]
+    assert alone["route"].value_counts().to_dict() == \
+        {k: v for k, v in {"hold": shared["held"], "review": shared["flagged"] - shared["held"],
+                           "auto_approve": shared["auto_approved"]}.items() if v}

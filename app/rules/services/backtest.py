@@ -9,6 +9,7 @@ frames, so the proofs whose route would change come out of one comparison. No OR
 """
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,12 +79,16 @@ def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | N
     context = load_all_context(target_ids=ids)
     timings.lap("load")
     outputs = []
+    evaluated: dict[str, object] = {}  # versions that differ only in routing share one rules run
     for k, config in enumerate(configs):
         def chunk_done(done: int, total: int, k: int = k) -> None:
             if progress:
                 progress(int(10 + 80 * (k + done / max(total, 1)) / len(configs)), _("evaluating rules"))
-        rules = point_in_time(context, config, chunk_hours, chunk_done) if chunk_hours > 0 else \
-            evaluate(context, config)
+        key = _rules_key(config)
+        if key not in evaluated:
+            evaluated[key] = point_in_time(context, config, chunk_hours, chunk_done) if chunk_hours > 0 else \
+                evaluate(context, config)
+        rules = evaluated[key]
         timings.lap("rules")
         model = model_outcome(rules, Path(current_app.config["MODEL_DIR"]), None)
         combined = combine(rules, model.probabilities, config, degraded=model.degraded, unseen=model.unseen)
@@ -93,6 +98,12 @@ def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | N
         outputs.append(result)
         timings.lap("model")
     return outputs
+
+
+def _rules_key(config: dict) -> str:
+    """What the rules' output depends on: everything but the routing thresholds and the model blend
+    (which `combine` applies afterwards)."""
+    return json.dumps({k: v for k, v in config.items() if k not in ("thresholds", "combine")}, sort_keys=True)
 
 
 def run_backtest(row: RuleSet, since: datetime, until: datetime, progress: Progress | None = None,
