@@ -69,3 +69,8 @@ def enqueue_backtest(test: Backtest) -> Backtest:
 def after_activation(version: int, how: str) -> Task:
     """Call after committing a publication or rollback: every stale score is rescored with the new version."""
     return enqueue_stale_rescore(f"rule set {version} {how}")
+
+
+def after_model_change(version: str, how: str) -> Task:
+    """Call after committing a model promotion or rollback: every stale score is rescored with it."""
+    return enqueue_stale_rescore(f"model {version} {how}")

@@ -15,10 +15,12 @@ from app.platform.access import role_required
 from app.platform.i18n import _
 from app.rules import charts
 from app.rules.forms import ActionForm, BacktestForm, DraftForm, editor_settings
-from app.rules.jobs import after_activation, enqueue_backtest
+from app.rules.jobs import after_activation, after_model_change, enqueue_backtest
 from app.rules.services import backtest as backtests
+from app.rules.services import models as model_service
 from app.rules.services import overview as overview_service
 from app.rules.services import try_proof, versions
+from app.scoring.jobs import enqueue_training
 from models import Backtest, DomainError, Task, db
 from review_rules.registry import all_signals
 
@@ -170,3 +172,48 @@ def backtest(test_id: int):  # noqa: ANN201
     test = db.session.get(Backtest, test_id) or abort(404)
     task = db.session.get(Task, test.task_id) if test.task_id else None
     return render_template("rules/backtest.html", test=test, task=task, r=test.results)
+
+
+@bp.get("/models")
+@role_required(*OPERATORS)
+def models():  # noqa: ANN201
+    return render_template("rules/models.html", versions=model_service.versions(), form=ActionForm(),
+                           tasks=model_service.training_tasks(), metrics=model_service.METRICS)
+
+
+@bp.get("/models/compare")
+@role_required(*OPERATORS)
+def models_compare():  # noqa: ANN201
+    report = model_service.compare()
+    db.session.rollback()  # reads only
+    bars = [{"version": row.version, **row.window} for row in report.rows if row.window]
+    return render_template("rules/models_compare.html", report=report, metrics=model_service.METRICS, bars=bars)
+
+
+@bp.post("/models/train")
+@role_required(*OPERATORS)
+def models_train():  # noqa: ANN201
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    task = enqueue_training(actor=_user())
+    return redirect(url_for("rules.task", task_id=task.id))
+
+
+@bp.post("/models/<version>/promote")
+@role_required(*OPERATORS)
+def models_promote(version: str):  # noqa: ANN201
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    rollback = request.form.get("rollback") == "1"
+    row = model_service.promote(version, _user(), rollback=rollback)
+    db.session.commit()
+    task = after_model_change(row.version, "rolled back to" if rollback else "promoted")
+    flash(_("Model %(v)s is active. %(m)s", v=row.version, m=task.message), "ok")
+    return redirect(url_for("rules.models"))
+
+
+@bp.get("/tasks/<int:task_id>")
+@role_required(*OPERATORS)
+def task(task_id: int):  # noqa: ANN201
+    row = db.session.get(Task, task_id) or abort(404)
+    return render_template("rules/task.html", task=row)

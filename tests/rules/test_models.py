@@ -1,0 +1,67 @@
+"""Model lifecycle pages: train from the browser with a task page, compare on one window, promote and roll back."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.scoring.services import model_training
+from ml.registry import clear_cache
+from models import AuditEvent, ModelVersion, Task, db
+from tests.ml.synthetic import FAST, labelled_set
+
+
+@pytest.fixture()
+def labelled(monkeypatch):  # noqa: ANN001, ANN201
+    """Training and evaluation read a synthetic labelled set instead of the database's features."""
+    monkeypatch.setattr(model_training, "labelled_set",
+                        lambda config, progress=None: (labelled_set(900, strength=3.0), {"version": 1}))
+    monkeypatch.setattr(model_training, "TrainingConfig", lambda: FAST)
+    clear_cache()
+    yield
+    clear_cache()
+
+
+def _statuses() -> dict[str, str]:
+    return dict(db.session.execute(sa.select(ModelVersion.version, ModelVersion.status)).all())
+
+
+def test_train_compare_promote_and_roll_back_from_the_pages(client, login, labelled):
+    operator = login("operator")
+    assert b"No model yet" in client.get("/rules/models").data
+    started = client.post("/rules/models/train", data={"submit": "1"})
+    assert started.status_code == 302 and "/rules/tasks/" in started.location
+    task = db.session.scalar(sa.select(Task).where(Task.kind == "train_model"))
+    assert task.status == "done" and task.done == 100
+    assert b'id="task-status">done<' in client.get(started.location).data
+    [first] = _statuses()
+    assert _statuses() == {first: "active"}
+    client.post("/rules/models/train", data={"submit": "1"})  # the same data: not better, stays a candidate
+    [second] = set(_statuses()) - {first}
+    assert _statuses() == {first: "active", second: "candidate"}
+
+    compared = client.get("/rules/models/compare").data.decode()
+    assert first in compared and second in compared and "recall_at_fpr" in compared and "<svg" in compared
+
+    refused = client.post(f"/rules/models/{first}/promote", data={"submit": "1"})
+    assert refused.status_code == 422
+    assert client.post(f"/rules/models/{second}/promote", data={"submit": "1"}).status_code == 302
+    assert _statuses() == {first: "retired", second: "active"}
+    promoted = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "model.promoted",
+                                                             AuditEvent.object_id == second))
+    assert promoted.actor_id == operator.id
+    reasons = [e.data["reason"] for e in db.session.scalars(sa.select(AuditEvent)
+                                                            .where(AuditEvent.action == "proofs.rescored"))]
+    assert any(reason.startswith(f"model {second} promoted") for reason in reasons)  # stale scores rescored
+
+    assert client.post(f"/rules/models/{second}/promote", data={"submit": "1", "rollback": "1"}).status_code == 422
+    assert client.post(f"/rules/models/{first}/promote", data={"submit": "1", "rollback": "1"}).status_code == 302
+    assert _statuses() == {first: "active", second: "retired"}
+
+
+@pytest.mark.parametrize("role", ["moderator", "compliance"])
+def test_model_pages_are_for_operators(client, login, role):
+    login(role)
+    for path in ("/rules/models", "/rules/models/compare", "/rules/tasks/1"):
+        assert client.get(path).status_code == 403
+    assert client.post("/rules/models/train", data={"submit": "1"}).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == 0
