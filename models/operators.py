@@ -26,3 +26,23 @@ class Backtest(db.Model):
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ShadowScore(db.Model):
+    """What a shadow rule-set version said about a proof, beside what the active version said then.
+    Never read by routing or money: only the operators' comparison reads it."""
+
+    __tablename__ = "shadow_scores"
+    __table_args__ = (sa.UniqueConstraint("ruleset_version", "proof_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ruleset_version: Mapped[int] = mapped_column()
+    proof_id: Mapped[str] = mapped_column(sa.ForeignKey("proofs.id"), index=True)
+    risk_score: Mapped[float] = mapped_column(sa.Float)
+    route: Mapped[str] = mapped_column(sa.String(16))
+    reasons: Mapped[str] = mapped_column(sa.Text, default="")
+    active_version: Mapped[int | None] = mapped_column()
+    active_risk: Mapped[float | None] = mapped_column(sa.Float)
+    active_route: Mapped[str | None] = mapped_column(sa.String(16))
+    active_reasons: Mapped[str | None] = mapped_column(sa.Text)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

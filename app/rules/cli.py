@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
-from app.rules.jobs import after_activation
+from app.rules.jobs import after_activation, enqueue_shadow_catch_up
 from app.rules.services import backtest as backtests
-from app.rules.services import versions
+from app.rules.services import shadow, versions
 from models import DomainError, StaffUser, db, utcnow
 
 rules_cli = AppGroup("rules", help="Rule-set versions: list, show, draft, publish, roll back, backtest.")
@@ -170,6 +170,57 @@ def _summary(test_id: int, r: dict) -> str:
              f"routes changed vs active: {r.get('changes', {}).get('count', 0)}",
              "time: " + ", ".join(f"{k} {v:.2f}s" for k, v in r["timings"].items())]
     return "\n".join(lines)
+
+
+shadow_cli = AppGroup("shadow", help="Run a draft beside the active rule set without touching routes or money.")
+rules_cli.add_command(shadow_cli)
+
+
+@shadow_cli.command("start")
+@click.argument("version")
+@click.option("--by", "actor", default=None, metavar="EMAIL")
+def shadow_start_command(version: str, actor: str | None) -> None:
+    """Put the draft VERSION in shadow (a version already there goes back to being a draft)."""
+    row = _resolve(version)
+    try:
+        shadow.start(row, _staff(actor))
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"version {row.version} runs in shadow from now on")
+
+
+@shadow_cli.command("stop")
+@click.option("--by", "actor", default=None, metavar="EMAIL")
+def shadow_stop_command(actor: str | None) -> None:
+    """Take the shadow version back to being a draft (its shadow scores are kept)."""
+    row = _resolve("shadow")
+    shadow.stop(row, _staff(actor))
+    db.session.commit()
+    click.echo(f"version {row.version} no longer runs in shadow")
+
+
+@shadow_cli.command("run")
+def shadow_run_command() -> None:
+    """Shadow-score every proof scored since the shadow started (queued when Redis is configured)."""
+    row = _resolve("shadow")
+    waiting = len(shadow.pending_ids(row))
+    job_id = enqueue_shadow_catch_up()
+    db.session.commit()
+    click.echo(f"{waiting} proofs to shadow-score with version {row.version}" + (f" (job {job_id})" if job_id else ""))
+
+
+@shadow_cli.command("report")
+def shadow_report_command() -> None:
+    """How often and where the shadow version disagrees with the active one."""
+    r = shadow.comparison(_resolve("shadow"))
+    click.echo(f"version {r['version']}: {r['scored']} proofs shadow-scored, {r['pending']} pending")
+    if r["scored"]:
+        click.echo(f"agreement {100 * r['agree']:.1f}% ({r['disagree']} disagree); mean risk change "
+                   f"{r['mean_risk_change']:+.3f}")
+        for cell in r["matrix"]:
+            click.echo(f"  active {cell['active']:<12} shadow {cell['shadow']:<12} {cell['count']}")
 
 
 def register(app: Flask) -> None:

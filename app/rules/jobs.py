@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.platform.jobs import BACKTEST, JobSpec, dispatcher, job
 from app.rules.services import backtest as service
+from app.rules.services import shadow
 from app.rules.services.versions import resolve
 from app.scoring.jobs import enqueue_stale_rescore
 from models import Backtest, Task, db
@@ -74,3 +75,20 @@ def after_activation(version: int, how: str) -> Task:
 def after_model_change(version: str, how: str) -> Task:
     """Call after committing a model promotion or rollback: every stale score is rescored with it."""
     return enqueue_stale_rescore(f"model {version} {how}")
+
+
+SHADOW_CATCH_UP = JobSpec(BACKTEST, timeout=2 * 3600)
+
+
+@job
+def shadow_catch_up() -> int:
+    """Shadow-score every proof scored since the shadow version started; safe to run twice."""
+    row = shadow.current()
+    if row is None:
+        return 0
+    return shadow.catch_up(row, progress=lambda _count: db.session.commit())
+
+
+def enqueue_shadow_catch_up() -> str | None:
+    """Call after committing: one catch-up job at a time (its id is fixed while it is queued)."""
+    return dispatcher().enqueue(shadow_catch_up, spec=SHADOW_CATCH_UP, job_id="shadow-catch-up")

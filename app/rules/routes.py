@@ -15,10 +15,11 @@ from app.platform.access import role_required
 from app.platform.i18n import _
 from app.rules import charts
 from app.rules.forms import ActionForm, BacktestForm, DraftForm, editor_settings
-from app.rules.jobs import after_activation, after_model_change, enqueue_backtest
+from app.rules.jobs import after_activation, after_model_change, enqueue_backtest, enqueue_shadow_catch_up
 from app.rules.services import backtest as backtests
 from app.rules.services import models as model_service
 from app.rules.services import overview as overview_service
+from app.rules.services import shadow as shadow_service
 from app.rules.services import try_proof, versions
 from app.scoring.jobs import enqueue_training
 from models import Backtest, DomainError, Task, db
@@ -217,3 +218,45 @@ def models_promote(version: str):  # noqa: ANN201
 def task(task_id: int):  # noqa: ANN201
     row = db.session.get(Task, task_id) or abort(404)
     return render_template("rules/task.html", task=row)
+
+
+@bp.get("/shadow")
+@role_required(*OPERATORS)
+def shadow_page():  # noqa: ANN201
+    row = shadow_service.current()
+    report = shadow_service.comparison(row) if row else None
+    return render_template("rules/shadow.html", row=row, r=report, form=ActionForm())
+
+
+@bp.post("/versions/<int:number>/shadow")
+@role_required(*OPERATORS)
+def shadow_start(number: int):  # noqa: ANN201
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    row = shadow_service.start(versions.resolve(number), _user())
+    db.session.commit()
+    flash(_("Version %(v)s runs in shadow: every proof scored from now on is also scored by it.", v=row.version),
+          "ok")
+    return redirect(url_for("rules.shadow_page"))
+
+
+@bp.post("/shadow/stop")
+@role_required(*OPERATORS)
+def shadow_stop():  # noqa: ANN201
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    row = shadow_service.current() or abort(404)
+    shadow_service.stop(row, _user())
+    db.session.commit()
+    return redirect(url_for("rules.version", number=row.version))
+
+
+@bp.post("/shadow/run")
+@role_required(*OPERATORS)
+def shadow_run():  # noqa: ANN201
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if shadow_service.current() is None:
+        abort(404)
+    enqueue_shadow_catch_up()
+    return redirect(url_for("rules.shadow_page"))

@@ -53,11 +53,11 @@ def resolve(version: str | int) -> RuleSet:
     if text == "active":
         row = db.session.scalar(sa.select(RuleSet).where(RuleSet.status == "active")
                                 .order_by(RuleSet.version.desc()).limit(1)) or ensure_default_ruleset()
-    elif text == "draft":
-        row = db.session.scalar(sa.select(RuleSet).where(RuleSet.status == "draft")
+    elif text in ("draft", "shadow"):
+        row = db.session.scalar(sa.select(RuleSet).where(RuleSet.status == text)
                                 .order_by(RuleSet.version.desc()).limit(1))
         if row is None:
-            raise NotFound(_("there is no draft rule set"))
+            raise NotFound(_("there is no draft rule set") if text == "draft" else _("no version runs in shadow"))
     else:
         if not text.isdigit():
             raise NotFound(_("version %(v)s: expected a number, active or draft", v=version))
@@ -198,7 +198,7 @@ def diff_against_active(row: RuleSet) -> list[Change]:
 
 def publish(row: RuleSet, approver: StaffUser) -> RuleSet:
     """Make the draft `row` active (maker-checker: `approver` is an operator and not its author)."""
-    if row.status != "draft":
+    if row.status not in ("draft", "shadow"):
         raise DomainError(_("version %(v)s is %(s)s; only a draft can be published", v=row.version, s=row.status))
     if not approver.has_role(*OPERATOR_ROLES):
         raise ApprovalRefused(_("only an operator may approve a rule set"))
