@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from app.rules.jobs import after_activation, enqueue_shadow_catch_up
 from app.rules.services import backtest as backtests
-from app.rules.services import shadow, versions
+from app.rules.services import shadow, try_proof, versions
 from models import DomainError, StaffUser, db, utcnow
 
 rules_cli = AppGroup("rules", help="Rule-set versions: list, show, draft, publish, roll back, backtest.")
@@ -170,6 +170,33 @@ def _summary(test_id: int, r: dict) -> str:
              f"routes changed vs active: {r.get('changes', {}).get('count', 0)}",
              "time: " + ", ".join(f"{k} {v:.2f}s" for k, v in r["timings"].items())]
     return "\n".join(lines)
+
+
+@rules_cli.command("try")
+@click.argument("proof_id")
+@click.option("--version", "version", default="draft", show_default=True)
+@click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="Run it this many times and print the timings (the first one pays for cold caches).")
+def try_command(proof_id: str, version: str, repeat: int) -> None:
+    """One proof scored by the active version and VERSION side by side; writes nothing."""
+    import time
+
+    timings = []
+    try:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            result = try_proof.compare(proof_id, version)
+            timings.append(1000 * (time.perf_counter() - started))
+            db.session.rollback()
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for side in ("active", "other"):
+        r = result[side]
+        click.echo(f"v{r['version']:<4} {r['route']:<13} risk {r['risk']:.3f}  rules {r['rule_score']:.3f}  "
+                   f"{', '.join(sorted(r['signals'])) or '-'}")
+    ordered = sorted(timings)
+    click.echo(f"took {timings[0]:.0f} ms first, median {ordered[len(ordered) // 2]:.0f} ms, "
+               f"max {ordered[-1]:.0f} ms over {repeat} run(s)")
 
 
 shadow_cli = AppGroup("shadow", help="Run a draft beside the active rule set without touching routes or money.")

@@ -5,7 +5,8 @@ usage: .venv/bin/python scripts/bench/backtest.py [--proofs 20000] [--backend po
 Not timed: simulating the world, importing it (--no-score), making a draft. Timed: the real command
 end to end in a subprocess (interpreter start and app included), and the split it prints itself:
 labels (one columnar read), load (every proof as columns), rules (point in time, day by day, for the
-draft and the active version), model, figures.
+draft and the active version), model, figures. Then `flask rules try` on one proof, 20 times in one
+process: the figure an operator waits for on the try page (both versions, context read per version).
 """
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def main() -> None:
             until_text = __import__("datetime").date.fromordinal(until).isoformat()
             seconds, out = flask(["rules", "backtest", "draft", "--since", since, "--until", until_text, "--json",
                                    "--chunk-hours", args.chunk_hours], env)
+            proof_id = json.loads((world / "proofs.jsonl").open(encoding="utf-8").readline())["id"]
+            _, tried = flask(["rules", "try", proof_id, "--version", "draft", "--repeat", "20"], env)
         finally:
             if args.backend == "postgresql":
                 drop_postgres(DB_NAME)
@@ -63,6 +66,7 @@ def main() -> None:
           f"active v{results['active']['version']}: precision {results['active']['precision']}, "
           f"recall {results['active']['recall']}, flagged {results['active']['flagged']}; "
           f"routes changed {results['changes']['count']}")
+    print(f"try on one proof ({proof_id}, active and draft, in-process): {tried.strip().splitlines()[-1]}")
 
 
 if __name__ == "__main__":

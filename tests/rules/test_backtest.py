@@ -151,3 +151,14 @@ def test_versions_that_differ_only_in_routing_share_one_rules_run(app, labelled_
     assert alone["route"].value_counts().to_dict() == \
         {k: v for k, v in {"hold": shared["held"], "review": shared["flagged"] - shared["held"],
                            "auto_approve": shared["auto_approved"]}.items() if v}
+
+
+def test_cli_try_prints_both_versions_and_timings(app, runner, labelled_world):
+    assert runner.invoke(args=["rules", "draft", "--set", "thresholds.auto_approve_below=0"]).exit_code == 0
+    result = runner.invoke(args=["rules", "try", "p1", "--repeat", "3"])
+    assert result.exit_code == 0, result.output
+    active, draft, timing = result.output.strip().splitlines()
+    assert active.startswith("v1") and "auto_approve" in active
+    assert draft.startswith("v2") and "review" in draft
+    assert "over 3 run(s)" in timing
+    assert runner.invoke(args=["rules", "try", "nope"]).exit_code != 0
