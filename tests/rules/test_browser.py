@@ -134,3 +134,55 @@ def test_edit_backtest_approve_and_the_next_proof_is_scored_by_the_new_version(p
         published = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "ruleset.published"))
         assert published.actor_label == "checker@example.test"
         assert db.session.scalar(sa.select(Backtest.status)) == "done"
+
+
+def test_shadow_comparison_and_promoting_a_model(page, operators_app, tmp_path, monkeypatch):  # noqa: F811
+    from app.rules.services import versions
+    from app.scoring.services import model_training
+    from ml.registry import clear_cache
+    from tests.ml.synthetic import FAST, labelled_set
+    from tests.ml.worlds import COMMENTS
+
+    live = operators_app
+    with live.app.app_context():
+        versions.create_draft(versions.resolve("active"), {"thresholds.auto_approve_below": 0.0}, None)
+        db.session.commit()
+    _sign_in(page, live, "maker")
+    page.goto(f"{live.url}/rules/versions/2")
+    page.click("#shadow-form button")
+    page.wait_for_url(f"{live.url}/rules/shadow")
+    expect(page.locator("main")).to_contain_text("Nothing shadow-scored yet.")
+
+    arriving = WorldBuilder(tmp_path / "live")
+    arriving.add("workers", *(f.worker(id=f"lw{i}", phone=f"+86139001390{i:02d}") for i in range(3)))
+    arriving.add("proofs", *(f.proof(id=f"live{i}", worker_id=f"lw{i}", ip=f"223.105.{i}.9",
+                                     screenshot_sha256=f"{i:063x}f", screenshot_phash=f"{(i + 40) * 0x7654321:016x}",
+                                     comment_text=COMMENTS[i],
+                                     device=f.device(fingerprint=f"live-{i}", canvas_hash=f"lc{i}")) for i in range(3)))
+    with live.app.app_context():
+        assert live.app.test_cli_runner().invoke(args=["import", str(arriving.write())]).exit_code == 0
+    page.reload()
+    page.click("text=Shadow-score pending proofs (3)")
+    page.wait_for_url(f"{live.url}/rules/shadow")
+    expect(page.locator("#agreement")).to_contain_text("3 proofs compared")
+    expect(page.locator("#matrix tbody tr.flag")).to_have_count(1)  # auto_approve -> review
+    expect(page.locator("#disagreements tbody tr")).to_have_count(3)
+
+    monkeypatch.setattr(model_training, "labelled_set",
+                        lambda config, progress=None: (labelled_set(900, strength=3.0), {"version": 1}))
+    monkeypatch.setattr(model_training, "TrainingConfig", lambda: FAST)
+    clear_cache()
+    page.click("text=Models")
+    page.click("#train-form button", timeout=120_000)  # no Redis here: training runs inside the request
+    expect(page.locator("#task-status")).to_have_text("done")
+    page.click("text=Back to the models")
+    page.click("#train-form button", timeout=120_000)  # the same data again: not better, stays a candidate
+    page.click("text=Back to the models")
+    candidate = page.locator("#models tbody tr", has=page.locator("text=candidate"))
+    expect(candidate).to_have_count(1)
+    version = candidate.locator("td").first.inner_text()
+    candidate.locator("button").click()
+    page.wait_for_url(f"{live.url}/rules/models")
+    expect(page.locator(f"#model-{version} .pill")).to_have_text("active")
+    expect(page.locator(".flash")).to_contain_text(f"Model {version} is active.")
+    clear_cache()
