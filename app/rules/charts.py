@@ -107,3 +107,21 @@ def bars(items: list[dict], name_key: str, value_key: str, label: str, width: in
                     f'<rect x="{label_w}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" fill="#2e90fa"/>'
                     f'<text x="{label_w + w + 4:.1f}" y="{y + 11}" class="value">{shown}</text>')
     return _svg(width, max(len(rows) * (bar_h + gap) + 8, 24), label, body)
+
+
+def calibration(points: list[dict], label: str, size: int = 220) -> Markup:
+    """Observed fraud share (up) against predicted P(fraud) (across) per decile; the diagonal is perfect."""
+    pad = 24
+    plot = size - 2 * pad
+    body = [f'<rect x="{pad}" y="{pad}" width="{plot}" height="{plot}" fill="none" stroke="#d0d5dd"/>',
+            f'<line x1="{pad}" y1="{pad + plot}" x2="{pad + plot}" y2="{pad}" stroke="#98a2b3" '
+            'stroke-dasharray="4 3"/>',
+            f'<text x="{pad}" y="{size - 6}" class="axis">0</text>',
+            f'<text x="{size - pad}" y="{size - 6}" class="axis" text-anchor="end">predicted 1</text>',
+            f'<text x="2" y="{pad - 8}" class="axis">observed</text>']
+    for p in points:
+        x, y = pad + plot * p["predicted"], pad + plot * (1 - p["observed"])
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3 + min(p["count"], 400) ** 0.5 / 4:.1f}" '
+                    f'fill="#2e90fa" fill-opacity="0.7" class="calibration-point"><title>predicted {p["predicted"]}, '
+                    f'observed {p["observed"]}, {p["count"]} proofs</title></circle>')
+    return _svg(size, size, label, body)

@@ -187,8 +187,7 @@ def models():  # noqa: ANN201
 def models_compare():  # noqa: ANN201
     report = model_service.compare()
     db.session.rollback()  # reads only
-    bars = [{"version": row.version, **row.window} for row in report.rows if row.window]
-    return render_template("rules/models_compare.html", report=report, metrics=model_service.METRICS, bars=bars)
+    return render_template("rules/models_compare.html", report=report, metrics=model_service.METRICS)
 
 
 @bp.post("/models/train")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.rules.services import models as model_service
 from app.scoring.services import model_training
 from ml.registry import clear_cache
 from models import AuditEvent, ModelVersion, Task, db
@@ -40,7 +41,13 @@ def test_train_compare_promote_and_roll_back_from_the_pages(client, login, label
     assert _statuses() == {first: "active", second: "candidate"}
 
     compared = client.get("/rules/models/compare").data.decode()
-    assert first in compared and second in compared and "recall_at_fpr" in compared and "<svg" in compared
+    assert first in compared and second in compared and "recall_at_fpr" in compared
+    assert f'id="curves-{first}"' in compared and "operating-point" in compared and "calibration-point" in compared
+    report = model_service.compare()
+    [active] = [m for m in report["models"] if m["version"] == first]
+    assert sum(p["count"] for p in active["calibration"]) == report["window"]["rows"]
+    assert active["per_reason"] == [{"reason": "unknown", "fraud": report["window"]["positives"],
+                                     "recall": active["operating"][0]}]  # synthetic ids carry no decisions
 
     refused = client.post(f"/rules/models/{first}/promote", data={"submit": "1"})
     assert refused.status_code == 422
