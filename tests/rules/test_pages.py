@@ -194,3 +194,26 @@ def _catalogue(area: str) -> dict[str, str]:
     path = Path(__file__).resolve().parents[2] / f"app/{area}/translations/zh_CN/LC_MESSAGES/messages.po"
     with path.open("rb") as handle:
         return {m.id: m.string for m in read_po(handle) if m.id}
+
+
+def test_try_reads_the_context_once_for_versions_that_share_it(app, labelled_world, staff, monkeypatch):
+    from app.rules.services import try_proof
+
+    draft = versions.create_draft(versions.resolve("active"), {"ip.shared_accounts.min_accounts": 2,
+                                                               "thresholds.auto_approve_below": 0.0}, staff("operator"))
+    db.session.commit()
+    reads = []
+    real = try_proof.build_context
+    monkeypatch.setattr(try_proof, "build_context", lambda *a, **k: reads.append(1) or real(*a, **k))
+    for pid in ("p1", "p9"):
+        reads.clear()
+        both = try_proof.compare(pid, "draft")
+        assert len(reads) == 1
+        # the same answers as each version scored on its own context
+        assert both["active"] == try_proof.score_with(pid, versions.resolve("active"))
+        assert both["other"] == try_proof.score_with(pid, draft)
+    wider = versions.create_draft(versions.resolve("active"), {"context.history_days": 10}, None)
+    db.session.commit()
+    reads.clear()
+    try_proof.compare("p1", str(wider.version))
+    assert len(reads) == 2

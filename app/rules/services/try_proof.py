@@ -1,8 +1,8 @@
 """Try a version on one proof: its signals, score and route beside the active version's.
 
 The proof's context is read the way online scoring reads it (`build_context`, capped lookups), once
-per version because a version's `context` section may ask for more or less history. Nothing is
-written: the stored score stays the active version's.
+per distinct `context` section (a version may ask for more or less history). Nothing is written: the
+stored score stays the active version's.
 """
 from __future__ import annotations
 
@@ -20,10 +20,16 @@ from review_rules.engine import evaluate
 from review_rules.registry import all_signals
 
 
-def score_with(proof_id: str, row: RuleSet) -> dict[str, Any]:
-    """What `row` says about one stored proof: risk, rule and model scores, route, fired signals."""
+def score_with(proof_id: str, row: RuleSet, contexts: dict | None = None) -> dict[str, Any]:
+    """What `row` says about one stored proof: risk, rule and model scores, route, fired signals.
+    `contexts` keeps the evidence read per `context` section, so two versions that read the same
+    history read it once."""
     config = checked(row)
-    context = build_context([proof_id], **config["context"])
+    key = tuple(sorted(config["context"].items()))
+    contexts = {} if contexts is None else contexts
+    if key not in contexts:
+        contexts[key] = build_context([proof_id], **config["context"])
+    context = contexts[key]
     output = evaluate(context, config)
     if proof_id not in output.rule_score.index:
         raise NotFound(f"proof {proof_id} could not be evaluated")
@@ -44,7 +50,8 @@ def compare(proof_id: str, version: str) -> dict[str, Any]:
     if db.session.get(Proof, proof_id) is None:
         raise NotFound(f"proof {proof_id} does not exist")
     active, other = resolve("active"), resolve(version)
-    left, right = score_with(proof_id, active), score_with(proof_id, other)
+    contexts: dict = {}
+    left, right = score_with(proof_id, active, contexts), score_with(proof_id, other, contexts)
     order = [spec.code for spec in all_signals()]
     codes = [c for c in order if c in left["signals"] or c in right["signals"]]
     rows = [{"code": code, "active": left["signals"].get(code), "other": right["signals"].get(code)}
