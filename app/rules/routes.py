@@ -17,6 +17,7 @@ from app.rules import charts
 from app.rules.forms import ActionForm, BacktestForm, DraftForm, editor_settings
 from app.rules.jobs import after_activation, after_model_change, enqueue_backtest, enqueue_shadow_catch_up
 from app.rules.services import backtest as backtests
+from app.rules.services import drift as drift_service
 from app.rules.services import models as model_service
 from app.rules.services import overview as overview_service
 from app.rules.services import shadow as shadow_service
@@ -259,3 +260,14 @@ def shadow_run():  # noqa: ANN201
         abort(404)
     enqueue_shadow_catch_up()
     return redirect(url_for("rules.shadow_page"))
+
+
+@bp.get("/models/drift")
+@role_required(*OPERATORS)
+def models_drift():  # noqa: ANN201
+    days = request.args.get("days", 7, type=int)
+    if not 1 <= days <= 90:
+        abort(400, description=_("days must be between 1 and 90"))
+    report = drift_service.drift(days)
+    db.session.rollback()  # reads only
+    return render_template("rules/drift.html", report=report, days=days)

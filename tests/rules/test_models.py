@@ -72,3 +72,50 @@ def test_model_pages_are_for_operators(client, login, role):
         assert client.get(path).status_code == 403
     assert client.post("/rules/models/train", data={"submit": "1"}).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == 0
+
+
+def test_psi_is_zero_for_the_same_distribution_and_grows_with_a_shift():
+    import numpy as np
+
+    from app.rules.services.drift import drift_table, psi
+
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=5000)
+    assert psi(base, rng.normal(size=5000)) < 0.02
+    assert 0.1 < psi(base, rng.normal(0.5, 1, 5000)) < psi(base, rng.normal(1.5, 1, 5000))
+    with_gaps = np.where(rng.random(5000) < 0.5, np.nan, base)
+    assert psi(base, with_gaps) > 0.2  # half the values missing is a shift too
+    import pandas as pd
+
+    rows = drift_table(pd.DataFrame({"same": base, "moved": base}),
+                       pd.DataFrame({"same": rng.normal(size=3000), "moved": rng.normal(2, 1, 3000)}))
+    assert [r["feature"] for r in rows] == ["moved", "same"]
+    assert (rows[0]["level"], rows[1]["level"]) == ("shift", "stable")
+
+
+def test_drift_page_compares_the_fit_window_with_the_last_days(client, login, labelled, labelled_world,
+                                                                monkeypatch):
+    import pandas as pd
+
+    login("operator")
+    assert b'id="drift-error"' in client.get("/rules/models/drift").data  # no model yet
+    client.post("/rules/models/train", data={"submit": "1"})
+    model = db.session.scalar(sa.select(ModelVersion))
+    # the synthetic training set has its own dates: point the recorded fit window at the stored proofs
+    model.meta = {**model.meta, "data_window": {"fit": {"from": "2026-10-01T12:00:00+00:00",
+                                                        "to": "2026-10-01T12:08:00+00:00"}}}
+    db.session.commit()
+    seen = {}
+
+    def features(ids, chunk_hours):  # noqa: ANN001, ANN202 - the rules' features, with one moved on purpose
+        seen["ids"] = ids
+        frame = pd.DataFrame({"steady": 1.0, "moved": [0.0 if i in ("p1", "p2", "p3") else 5.0 for i in ids]},
+                             index=pd.Index(ids, name="proof_id"))
+        return frame, pd.Series(dtype=object), {}
+
+    monkeypatch.setattr(model_training, "rule_features", features)
+    page = client.get("/rules/models/drift?days=1").data.decode()
+    assert 'id="drift"' in page, page[-800:]
+    assert page.index("moved") < page.index("steady")  # largest drift first
+    assert {"p1", "p2", "p3"} <= set(seen["ids"])
+    assert client.get("/rules/models/drift?days=0").status_code == 400

@@ -14,7 +14,7 @@ from models import AuditEvent, Backtest, ProofScore, RuleSet, Task, db
 from tests.rules.conftest import FARM, HONEST
 
 PAGES = ["/rules/", "/rules/signals", "/rules/editor", "/rules/versions", "/rules/versions/1", "/rules/try",
-         "/rules/backtests", "/rules/models", "/rules/models/compare", "/rules/shadow"]
+         "/rules/backtests", "/rules/models", "/rules/models/compare", "/rules/models/drift", "/rules/shadow"]
 POSTS = ["/rules/editor", "/rules/versions/1/publish", "/rules/versions/1/rollback", "/rules/versions/1/backtests"]
 
 
