@@ -217,3 +217,13 @@ def test_try_reads_the_context_once_for_versions_that_share_it(app, labelled_wor
     reads.clear()
     try_proof.compare("p1", str(wider.version))
     assert len(reads) == 2
+
+
+def test_new_ring_accounts_count_each_account_on_its_first_ring_day():
+    import pandas as pd
+
+    frame = pd.DataFrame({"worker_id": ["a", "a", "b", "c", "b"], "day": ["d1", "d2", "d2", "d1", "d3"],
+                          "reasons": ["graph.ring;ip.tor_proxy", "graph.ring", "device.emulator;graph.ring",
+                                      "graph.ring_like", None]})
+    assert overview_service.new_ring_accounts(frame) == {"d1": 1, "d2": 1}
+    assert overview_service.new_ring_accounts(frame.iloc[3:]) == {}

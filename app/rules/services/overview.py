@@ -22,12 +22,14 @@ ROUTES = ("auto_approve", "review", "hold")
 
 
 def scored_frame(since: datetime | None) -> pd.DataFrame:
-    """index proof_id; day, route, reasons (codes joined by ';'), label (1 rejected, 0 approved, NaN none)."""
-    query = sa.select(Proof.id, Proof.submitted_at, ProofScore.route, ProofScore.reasons) \
+    """index proof_id; worker_id, day, route, reasons (codes joined by ';'), label (1 rejected, 0 approved,
+    NaN none)."""
+    query = sa.select(Proof.id, Proof.worker_id, Proof.submitted_at, ProofScore.route, ProofScore.reasons) \
         .join(ProofScore, ProofScore.proof_id == Proof.id)
     if since is not None:
         query = query.where(Proof.submitted_at >= since)
-    frame = pd.DataFrame(db.session.execute(query).all(), columns=["proof_id", "submitted_at", "route", "reasons"])
+    frame = pd.DataFrame(db.session.execute(query).all(), columns=["proof_id", "worker_id", "submitted_at", "route",
+                                                                  "reasons"])
     labels = labelled_decisions()[["proof_id", "label"]]
     frame = frame.merge(labels, on="proof_id", how="left").set_index("proof_id")
     frame["day"] = pd.to_datetime(frame["submitted_at"], utc=True).dt.strftime("%Y-%m-%d")
@@ -40,12 +42,26 @@ def by_day(frame: pd.DataFrame) -> list[dict[str, Any]]:
         return []
     routes = pd.crosstab(frame["day"], frame["route"]).reindex(columns=list(ROUTES), fill_value=0)
     labelled = frame.groupby("day")["label"].agg(["count", "sum"])
+    rings = new_ring_accounts(frame)
     out = []
     for day, row in routes.iterrows():
         n, rejected = int(labelled.loc[day, "count"]), int(labelled.loc[day, "sum"])
         out.append({"day": day, **{r: int(row[r]) for r in ROUTES}, "load": int(row["review"] + row["hold"]),
+                    "new_ring_accounts": rings.get(day, 0),
                     "labelled": n, "rejected": rejected, "fraud_rate": round(rejected / n, 4) if n else None})
     return out
+
+
+RING = "graph.ring"
+
+
+def new_ring_accounts(frame: pd.DataFrame) -> dict[str, int]:
+    """Per day: accounts on which the ring signal fired for the first time in the period."""
+    fired = frame[frame["reasons"].fillna("").str.split(";").apply(lambda codes: RING in codes)]
+    if fired.empty:
+        return {}
+    first = fired.groupby("worker_id")["day"].min()
+    return {str(day): int(n) for day, n in first.value_counts().sort_index().items()}
 
 
 def signal_behaviour(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -102,6 +118,7 @@ def overview(days: int = 30, now: datetime | None = None) -> dict[str, Any]:
     return {
         "days": by_day(frame), "proofs": int(len(frame)), "labelled": int(labelled.sum()),
         "fraud_rate": round(float(frame.loc[labelled, "label"].mean()), 4) if labelled.any() else None,
+        "new_ring_accounts": sum(new_ring_accounts(frame).values()),
         "top_firing": sorted(rows, key=lambda r: (-r["fires"], r["code"]))[:8],
         "top_agreed": sorted(agreed, key=lambda r: (-(r["precision"] or 0), -r["fires"], r["code"]))[:8],
         "operating_point": operating_point(frame),
