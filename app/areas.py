@@ -39,7 +39,8 @@ def register_commands(app: Flask) -> None:
     from app.intake import cli as intake_cli
     from app.money import cli as money_cli
     from app.platform import cli as platform_cli
+    from app.rules import cli as rules_cli
     from app.scoring import cli as scoring_cli
 
-    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli):
+    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli, rules_cli):
         module.register(app)

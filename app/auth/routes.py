@@ -35,6 +35,8 @@ login_manager.login_message_category = "info"
 # Where each role starts its day: the first page of this list it may open (areas not built yet are skipped).
 HOME_PAGES = (
     ("queue.index", ("moderator", "senior_moderator")),
+    ("rules.overview", ("operator",)),
+    ("compliance.brand_list", ("compliance",)),
     ("ledger.index", ("compliance", "operator")),
 )
 

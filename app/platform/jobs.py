@@ -20,7 +20,8 @@ SCORING = "scoring"
 SETTLEMENT = "settlement"
 TRAINING = "training"
 DEFAULT = "default"
-ALL_QUEUES = (SCORING, SETTLEMENT, TRAINING, DEFAULT)
+BACKTEST = "backtest"  # operators' backtests: long, and never in the way of scoring
+ALL_QUEUES = (SCORING, SETTLEMENT, TRAINING, BACKTEST, DEFAULT)
 
 
 @dataclass(frozen=True)

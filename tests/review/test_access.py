@@ -69,7 +69,7 @@ def test_unknown_tab_or_route_is_a_clear_400(client, imported, login):
 
 
 @pytest.mark.parametrize(("role", "home"), [("moderator", "/queue/"), ("senior_moderator", "/queue/"),
-                                            ("compliance", "/ledger/"), ("operator", "/ledger/")])
+                                            ("compliance", "/compliance/brands"), ("operator", "/rules/")])
 def test_sign_in_lands_on_the_roles_home_page(client, staff, auth, role, home):
     staff(role)
     response = auth.login(f"{role}@example.test")

@@ -1,0 +1,254 @@
+"""`flask rules list | show | draft | publish | rollback | backtest`: the operators' workbench for scripts."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.rules.jobs import after_activation, enqueue_shadow_catch_up
+from app.rules.services import backtest as backtests
+from app.rules.services import shadow, try_proof, versions
+from models import DomainError, StaffUser, db, utcnow
+
+rules_cli = AppGroup("rules", help="Rule-set versions: list, show, draft, publish, roll back, backtest.")
+
+
+def _staff(email: str | None) -> StaffUser | None:
+    if email is None:
+        return None
+    user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no staff account {email}")
+    return user
+
+
+def _resolve(version: str):  # noqa: ANN202 - RuleSet
+    try:
+        return versions.resolve(version)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@rules_cli.command("list")
+def list_command() -> None:
+    """Every version, newest first: status, author, note."""
+    rows = versions.history()
+    db.session.commit()  # the default rule set, if this was the first look
+    for entry in rows:
+        row = entry["row"]
+        click.echo(f"{row.version:>4}  {row.status:<8} {row.created_at:%Y-%m-%d %H:%M}  "
+                   f"{entry['author'] or '-':<28} {row.note or ''}")
+
+
+@rules_cli.command("show")
+@click.argument("version")
+def show_command(version: str) -> None:
+    """The complete config of VERSION (a number, active or draft) as JSON, and its changes against active."""
+    row = _resolve(version)
+    click.echo(f"version {row.version} ({row.status})")
+    click.echo(json.dumps(versions.checked(row), indent=2, ensure_ascii=False, sort_keys=True))
+    if row.status != "active":
+        changes = versions.diff_against_active(row)
+        click.echo(f"{len(changes)} change(s) against the active version:")
+        for change in changes:
+            click.echo(f"  {change.path}: {change.before} -> {change.after}")
+    db.session.commit()
+
+
+@rules_cli.command("draft")
+@click.option("--from", "source", default="active", show_default=True, help="Version to start from.")
+@click.option("--set", "settings", multiple=True, required=True, metavar="SIGNAL.PARAM=VALUE",
+              help="A change, e.g. ip.shared_address.min_accounts=5, thresholds.hold_at_or_above=0.8.")
+@click.option("--by", "author", default=None, metavar="EMAIL", help="The operator who authors the draft.")
+@click.option("--note", default="", help="Why.")
+def draft_command(source: str, settings: tuple[str, ...], author: str | None, note: str) -> None:
+    """Make a new draft version from another one with some settings changed."""
+    row = _resolve(source)
+    try:
+        parsed = dict(versions.parse_setting(text) for text in settings)
+        draft = versions.create_draft(row, parsed, _staff(author), note)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"draft version {draft.version} from version {row.version}:")
+    for change in versions.diff(versions.checked(row), versions.checked(draft)):
+        click.echo(f"  {change.path}: {change.before} -> {change.after}")
+
+
+@rules_cli.command("publish")
+@click.argument("version")
+@click.option("--by", "approver", required=True, metavar="EMAIL",
+              help="The approving operator (never the draft's author).")
+def publish_command(version: str, approver: str) -> None:
+    """Make a draft the active rule set with a second operator's approval; stale scores are rescored."""
+    row = _resolve(version)
+    try:
+        versions.publish(row, _staff(approver))
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    task = after_activation(row.version, "published")
+    click.echo(f"version {row.version} is active (approved by {approver}); {task.message}")
+
+
+@rules_cli.command("rollback")
+@click.argument("version")
+@click.option("--by", "actor", default=None, metavar="EMAIL", help="The operator who rolls back.")
+def rollback_command(version: str, actor: str | None) -> None:
+    """Make an earlier published VERSION active again; stale scores are rescored."""
+    row = _resolve(version)
+    try:
+        versions.rollback(row, _staff(actor))
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    task = after_activation(row.version, "rolled back to")
+    click.echo(f"version {row.version} is active again; {task.message}")
+
+
+def _date(text: str | None, default: datetime) -> datetime:
+    if text is None:
+        return default
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD or ISO 8601)") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@rules_cli.command("backtest")
+@click.argument("version")
+@click.option("--since", required=True, help="First day of the period (YYYY-MM-DD, UTC unless an offset is given).")
+@click.option("--until", default=None, help="End of the period, exclusive (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
+@click.option("--chunk-hours", default=backtests.CHUNK_HOURS, show_default=True, type=click.FloatRange(0, 24 * 30),
+              help="Point-in-time step: each chunk sees only earlier proofs; 0 = one pass over the period, "
+                   "as batch scoring does (faster; proofs see later evidence).")
+@click.option("--by", "actor", default=None, metavar="EMAIL")
+def backtest_command(version: str, since: str, until: str | None, as_json: bool, chunk_hours: float,
+                     actor: str | None) -> None:
+    """Evaluate VERSION over the labelled proofs of a period, here and now, and keep the result."""
+    row = _resolve(version)
+    start, end = _date(since, utcnow()), _date(until, utcnow() + timedelta(seconds=1))
+    try:
+        test = backtests.start(row, start, end, _staff(actor))
+        db.session.commit()
+        with click.progressbar(length=100, label="backtest", file=sys.stderr) as bar:
+            seen = [0]
+
+            def progress(percent: int, stage: str) -> None:
+                bar.update(max(0, percent - seen[0]))
+                seen[0] = max(seen[0], percent)
+
+            results = backtests.run_backtest(row, start, end, progress=progress, chunk_hours=chunk_hours)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    backtests.finish(test, results)
+    db.session.commit()
+    click.echo(json.dumps(results, indent=2, ensure_ascii=False) if as_json else _summary(test.id, results))
+
+
+def _summary(test_id: int, r: dict) -> str:
+    pct = lambda v: "-" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+    days = len(r["by_day"]) or 1
+    lines = [f"backtest {test_id}: version {r['version']} vs active {r['active']['version']} over "
+             f"{r['proofs']} labelled proofs ({r['rejected']} rejected) from {r['since']} to {r['until']}",
+             f"precision {pct(r['precision'])}  recall {pct(r['recall'])}   "
+             f"(active: {pct(r['active']['precision'])}, {pct(r['active']['recall'])})",
+             f"flagged volume {r['flagged']} (held {r['held']}); review load {r['flagged'] / days:.1f} per day "
+             f"over {days} day(s); active flagged {r['active']['flagged']}",
+             f"money held {r['money_held_cents'] / 100:.2f}; in review {r['money_in_review_cents'] / 100:.2f}",
+             f"routes changed vs active: {r.get('changes', {}).get('count', 0)}",
+             "time: " + ", ".join(f"{k} {v:.2f}s" for k, v in r["timings"].items())]
+    return "\n".join(lines)
+
+
+@rules_cli.command("try")
+@click.argument("proof_id")
+@click.option("--version", "version", default="draft", show_default=True)
+@click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="Run it this many times and print the timings (the first one pays for cold caches).")
+def try_command(proof_id: str, version: str, repeat: int) -> None:
+    """One proof scored by the active version and VERSION side by side; writes nothing."""
+    import time
+
+    timings = []
+    try:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            result = try_proof.compare(proof_id, version)
+            timings.append(1000 * (time.perf_counter() - started))
+            db.session.rollback()
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for side in ("active", "other"):
+        r = result[side]
+        click.echo(f"v{r['version']:<4} {r['route']:<13} risk {r['risk']:.3f}  rules {r['rule_score']:.3f}  "
+                   f"{', '.join(sorted(r['signals'])) or '-'}")
+    ordered = sorted(timings)
+    click.echo(f"took {timings[0]:.0f} ms first, median {ordered[len(ordered) // 2]:.0f} ms, "
+               f"max {ordered[-1]:.0f} ms over {repeat} run(s)")
+
+
+shadow_cli = AppGroup("shadow", help="Run a draft beside the active rule set without touching routes or money.")
+rules_cli.add_command(shadow_cli)
+
+
+@shadow_cli.command("start")
+@click.argument("version")
+@click.option("--by", "actor", default=None, metavar="EMAIL")
+def shadow_start_command(version: str, actor: str | None) -> None:
+    """Put the draft VERSION in shadow (a version already there goes back to being a draft)."""
+    row = _resolve(version)
+    try:
+        shadow.start(row, _staff(actor))
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"version {row.version} runs in shadow from now on")
+
+
+@shadow_cli.command("stop")
+@click.option("--by", "actor", default=None, metavar="EMAIL")
+def shadow_stop_command(actor: str | None) -> None:
+    """Take the shadow version back to being a draft (its shadow scores are kept)."""
+    row = _resolve("shadow")
+    shadow.stop(row, _staff(actor))
+    db.session.commit()
+    click.echo(f"version {row.version} no longer runs in shadow")
+
+
+@shadow_cli.command("run")
+def shadow_run_command() -> None:
+    """Shadow-score every proof scored since the shadow started (queued when Redis is configured)."""
+    row = _resolve("shadow")
+    waiting = len(shadow.pending_ids(row))
+    job_id = enqueue_shadow_catch_up()
+    db.session.commit()
+    click.echo(f"{waiting} proofs to shadow-score with version {row.version}" + (f" (job {job_id})" if job_id else ""))
+
+
+@shadow_cli.command("report")
+def shadow_report_command() -> None:
+    """How often and where the shadow version disagrees with the active one."""
+    r = shadow.comparison(_resolve("shadow"))
+    click.echo(f"version {r['version']}: {r['scored']} proofs shadow-scored, {r['pending']} pending")
+    if r["scored"]:
+        click.echo(f"agreement {100 * r['agree']:.1f}% ({r['disagree']} disagree); mean risk change "
+                   f"{r['mean_risk_change']:+.3f}")
+        for cell in r["matrix"]:
+            click.echo(f"  active {cell['active']:<12} shadow {cell['shadow']:<12} {cell['count']}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(rules_cli)

@@ -1,0 +1,94 @@
+"""Operators' jobs: a backtest on its own `backtest` queue, and the rescoring a new active rule set needs.
+
+The Backtest and Task rows say what is pending and how far it got; the job reloads them by id, so
+running it twice does nothing the second time.
+"""
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+
+from app.platform.jobs import BACKTEST, JobSpec, dispatcher, job
+from app.rules.services import backtest as service
+from app.rules.services import shadow
+from app.rules.services.versions import resolve
+from app.scoring.jobs import enqueue_stale_rescore
+from models import Backtest, Task, db
+
+log = logging.getLogger(__name__)
+
+RUN_BACKTEST = JobSpec(BACKTEST, timeout=2 * 3600, result_ttl=24 * 3600)
+
+
+def _progress(task_id: int):  # noqa: ANN202 - (percent, stage) -> None
+    """Progress through its own connection: the job's session stays one unit of work."""
+    def update(percent: int, stage: str) -> None:
+        with db.engine.begin() as conn:
+            table = Task.__table__
+            conn.execute(sa.update(table).where(table.c.id == task_id).values(done=percent, message=str(stage)))
+    return update
+
+
+@job
+def run_backtest(backtest_id: int) -> str | None:
+    """Evaluate the backtest's version over its period and store the figures; a finished one is not rerun."""
+    test = db.session.get(Backtest, backtest_id)
+    if test is None or test.status in ("done", "failed"):
+        return None
+    test.status = "running"
+    task = db.session.get(Task, test.task_id) if test.task_id else None
+    if task is not None:
+        task.status = "running"
+    db.session.commit()
+    try:
+        results = service.run_backtest(resolve(test.ruleset_version), test.since, test.until,
+                                       progress=_progress(test.task_id) if test.task_id else None)
+    except Exception as exc:
+        db.session.rollback()
+        service.finish(db.session.get(Backtest, backtest_id), None, error=str(exc))
+        db.session.commit()
+        if isinstance(exc, service.BacktestError):
+            return None
+        raise
+    service.finish(db.session.get(Backtest, backtest_id), results)
+    db.session.commit()
+    return "done"
+
+
+def enqueue_backtest(test: Backtest) -> Backtest:
+    """Call after committing the Backtest row: queue it (or run it here when there is no Redis)."""
+    backtest_id = test.id
+    job_id = dispatcher().enqueue(run_backtest, backtest_id, spec=RUN_BACKTEST, job_id=f"backtest-{backtest_id}")
+    test = db.session.get(Backtest, backtest_id)
+    if job_id and test.task_id:
+        db.session.get(Task, test.task_id).rq_job_id = job_id
+        db.session.commit()
+    return test
+
+
+def after_activation(version: int, how: str) -> Task:
+    """Call after committing a publication or rollback: every stale score is rescored with the new version."""
+    return enqueue_stale_rescore(f"rule set {version} {how}")
+
+
+def after_model_change(version: str, how: str) -> Task:
+    """Call after committing a model promotion or rollback: every stale score is rescored with it."""
+    return enqueue_stale_rescore(f"model {version} {how}")
+
+
+SHADOW_CATCH_UP = JobSpec(BACKTEST, timeout=2 * 3600)
+
+
+@job
+def shadow_catch_up() -> int:
+    """Shadow-score every proof scored since the shadow version started; safe to run twice."""
+    row = shadow.current()
+    if row is None:
+        return 0
+    return shadow.catch_up(row, progress=lambda _count: db.session.commit())
+
+
+def enqueue_shadow_catch_up() -> str | None:
+    """Call after committing: one catch-up job at a time (its id is fixed while it is queued)."""
+    return dispatcher().enqueue(shadow_catch_up, spec=SHADOW_CATCH_UP, job_id="shadow-catch-up")

@@ -1,0 +1,60 @@
+"""Try a version on one proof: its signals, score and route beside the active version's.
+
+The proof's context is read the way online scoring reads it (`build_context`, capped lookups), once
+per distinct `context` section (a version may ask for more or less history). Nothing is written: the
+stored score stays the active version's.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from app.rules.services.versions import checked, resolve
+from app.scoring.services.context import build_context
+from app.scoring.services.model_scoring import model_outcome
+from models import NotFound, Proof, RuleSet, db
+from review_rules.combine import combine
+from review_rules.engine import evaluate
+from review_rules.registry import all_signals
+
+
+def score_with(proof_id: str, row: RuleSet, contexts: dict | None = None) -> dict[str, Any]:
+    """What `row` says about one stored proof: risk, rule and model scores, route, fired signals.
+    `contexts` keeps the evidence read per `context` section, so two versions that read the same
+    history read it once."""
+    config = checked(row)
+    key = tuple(sorted(config["context"].items()))
+    contexts = {} if contexts is None else contexts
+    if key not in contexts:
+        contexts[key] = build_context([proof_id], **config["context"])
+    context = contexts[key]
+    output = evaluate(context, config)
+    if proof_id not in output.rule_score.index:
+        raise NotFound(f"proof {proof_id} could not be evaluated")
+    model = model_outcome(output, Path(current_app.config["MODEL_DIR"]), current_app.config["MODEL_TIMEOUT_SECONDS"])
+    combined = combine(output, model.probabilities, config, degraded=model.degraded, unseen=model.unseen)
+    result = combined.loc[proof_id]
+    model_score = result["model_score"]
+    return {"version": row.version, "status": row.status, "route": result["route"],
+            "risk": float(result["risk_score"]), "rule_score": float(result["rule_score"]),
+            "model_score": None if model_score != model_score else float(model_score),
+            "hard_hold": bool(result["hard_hold"]), "model": model.version,
+            "signals": {s["code"]: {**s, "weight": config["signals"][s["code"]]["weight"]}
+                        for s in output.reasons.loc[proof_id]}}
+
+
+def compare(proof_id: str, version: str) -> dict[str, Any]:
+    """The active version and `version` side by side on one proof, one row per signal either fired."""
+    if db.session.get(Proof, proof_id) is None:
+        raise NotFound(f"proof {proof_id} does not exist")
+    active, other = resolve("active"), resolve(version)
+    contexts: dict = {}
+    left, right = score_with(proof_id, active, contexts), score_with(proof_id, other, contexts)
+    order = [spec.code for spec in all_signals()]
+    codes = [c for c in order if c in left["signals"] or c in right["signals"]]
+    rows = [{"code": code, "active": left["signals"].get(code), "other": right["signals"].get(code)}
+            for code in codes]
+    return {"proof_id": proof_id, "active": left, "other": right, "rows": rows,
+            "route_changes": left["route"] != right["route"]}

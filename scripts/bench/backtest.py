@@ -1,0 +1,73 @@
+"""Backtest speed: `flask rules backtest` of a draft over every labelled proof of a simulated world.
+
+usage: .venv/bin/python scripts/bench/backtest.py [--proofs 20000] [--backend postgresql|sqlite]
+
+Not timed: simulating the world, importing it (--no-score), making a draft. Timed: the real command
+end to end in a subprocess (interpreter start and app included), and the split it prints itself:
+labels (one columnar read), load (every proof as columns), rules (point in time, day by day, for the
+draft and the active version), model, figures. Then `flask rules try` on one proof, 20 times in one
+process: the figure an operator waits for on the try page (both versions, context read per version).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from scripts.bench.common import cpu_reference, drop_postgres, flask, machine, scratch_postgres  # noqa: E402
+from scripts.simulate import SimulationOptions, generate_world  # noqa: E402
+
+DB_NAME = "wb_bench_backtest"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--proofs", type=int, default=20_000)
+    parser.add_argument("--days", type=int, default=14)
+    parser.add_argument("--backend", default="postgresql", choices=("postgresql", "sqlite"))
+    parser.add_argument("--chunk-hours", default="24", help="passed to the command; 0 = one pass")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-backtest-") as tmp:
+        workdir = Path(tmp)
+        world = workdir / "world"
+        options = SimulationOptions(proofs=args.proofs, workers=max(1500, args.proofs // 8), campaigns=60,
+                                    days=args.days, seed=5)
+        generate_world(world, options)
+        url = f"sqlite:///{workdir / 'bench.db'}" if args.backend == "sqlite" else scratch_postgres(DB_NAME)
+        env = {"DATABASE_URL": url, "INSTANCE_DIR": str(workdir / "instance"), "REDIS_URL": "",
+               "MODEL_DIR": str(workdir / "models")}
+        try:
+            flask(["db", "upgrade"], env)
+            flask(["import", str(world), "--no-score"], env)
+            flask(["rules", "draft", "--set", "thresholds.hold_at_or_above=0.6",
+                   "--set", "ip.shared_accounts.min_accounts=4"], env)
+            since = options.start.date().isoformat()
+            until = (options.start.date().toordinal() + args.days + 2)
+            until_text = __import__("datetime").date.fromordinal(until).isoformat()
+            seconds, out = flask(["rules", "backtest", "draft", "--since", since, "--until", until_text, "--json",
+                                   "--chunk-hours", args.chunk_hours], env)
+            proof_id = json.loads((world / "proofs.jsonl").open(encoding="utf-8").readline())["id"]
+            _, tried = flask(["rules", "try", proof_id, "--version", "draft", "--repeat", "20"], env)
+        finally:
+            if args.backend == "postgresql":
+                drop_postgres(DB_NAME)
+    results = json.loads(out)
+    print(f"machine: {machine()}; cpu reference {cpu_reference():.0f} ms")
+    print(f"world: {args.proofs} proofs over {args.days} days on {args.backend}, chunk {args.chunk_hours} h; "
+          f"{results['proofs']} labelled in the period ({results['rejected']} rejected)")
+    print(f"end to end: {seconds:.1f} s (command in a subprocess); split: "
+          + ", ".join(f"{k} {v:.2f}s" for k, v in results["timings"].items()))
+    print(f"draft v{results['version']}: precision {results['precision']}, recall {results['recall']}, "
+          f"flagged {results['flagged']}, held {results['held']}, money held {results['money_held_cents'] / 100:.2f}; "
+          f"active v{results['active']['version']}: precision {results['active']['precision']}, "
+          f"recall {results['active']['recall']}, flagged {results['active']['flagged']}; "
+          f"routes changed {results['changes']['count']}")
+    print(f"try on one proof ({proof_id}, active and draft, in-process): {tried.strip().splitlines()[-1]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Backtests: the figures' arithmetic, a version evaluated over labelled history, the job and the command."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from app.rules.jobs import enqueue_backtest
+from app.rules.services import backtest, versions
+from app.rules.services.metrics import pr_curve, summarise
+from models import AuditEvent, Backtest, Task, db
+from tests.rules.conftest import FARM, HONEST
+
+SINCE, UNTIL = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
+
+
+def test_summary_counts_flags_money_and_signal_precision_by_hand():
+    frame = pd.DataFrame({
+        "label": [1, 1, 0, 0, 0, 1], "day": ["d1", "d1", "d1", "d2", "d2", "d2"],
+        "reward_cents": [100, 200, 300, 400, 500, 600],
+        "route": ["hold", "review", "review", "auto_approve", "auto_approve", "auto_approve"],
+        "risk": [0.9, 0.5, 0.4, 0.1, 0.2, 0.05]}, index=pd.Index([f"p{i}" for i in range(6)], name="proof_id"))
+    scores = pd.DataFrame({"a": [1.0, 0.5, 0.5, 0, 0, 0], "b": [0, 0, 0, 0.2, 0, 0]}, index=frame.index)
+    baseline = pd.Series(["hold", "hold", "auto_approve", "auto_approve", "review", "auto_approve"], index=frame.index)
+    out = summarise(frame, scores, {"a": 0.5, "b": 0.4}, baseline)
+    assert (out["flagged"], out["held"], out["true_positives"]) == (3, 1, 2)
+    assert (out["precision"], out["recall"]) == (round(2 / 3, 4), round(2 / 3, 4))
+    assert (out["money_held_cents"], out["money_in_review_cents"], out["fraud_money_passed_cents"]) == (100, 600, 600)
+    assert out["by_day"] == [{"day": "d1", "proofs": 3, "flagged": 3, "rejected": 2},
+                             {"day": "d2", "proofs": 3, "flagged": 0, "rejected": 1}]
+    a, b = out["signals"]
+    assert (a["code"], a["fires_rejected"], a["fires_approved"], a["precision"], a["contribution"]) == \
+        ("a", 2, 1, round(2 / 3, 4), 1.0)
+    assert (b["fires"], b["fires_approved"], b["precision"], b["contribution"]) == (1, 1, 0.0, 0.0)
+    changes = out["changes"]
+    assert changes["count"] == 3
+    assert {(m["before"], m["after"]): m["count"] for m in changes["by_move"]} == \
+        {("hold", "review"): 1, ("auto_approve", "review"): 1, ("review", "auto_approve"): 1}
+    assert changes["sample"][0] == {"proof_id": "p1", "before": "hold", "after": "review", "label": 1, "risk": 0.5}
+
+
+def test_pr_curve_is_exact_at_each_threshold():
+    rng = np.random.default_rng(3)
+    risk, label = rng.random(500), rng.random(500) < 0.3
+    for point in pr_curve(risk, label):
+        flagged = risk >= point["threshold"]
+        assert point["flagged"] == flagged.sum()
+        assert point["recall"] == round((flagged & label).sum() / label.sum(), 4)
+        assert point["precision"] == round((flagged & label).sum() / flagged.sum(), 4)
+    assert pr_curve(risk, np.zeros(500, dtype=bool)) == []
+
+
+def test_backtest_of_the_active_version_matches_its_routes(app, labelled_world):
+    results = backtest.run_backtest(versions.resolve("active"), SINCE, UNTIL)
+    assert (results["proofs"], results["rejected"], results["approved"]) == (HONEST + FARM, FARM, HONEST)
+    assert results["recall"] == 1.0  # the farm is flagged, by the same rules that routed it at import
+    assert results["changes"]["count"] == 0 and results["active"]["version"] == results["version"] == 1
+    fired = {s["code"]: s for s in results["signals"] if s["fires"]}
+    assert fired and all(s["fires_rejected"] + s["fires_approved"] == s["fires"] for s in fired.values())
+    assert any(s["fires_rejected"] == FARM for s in fired.values())
+    assert set(results["timings"]) >= {"labels", "load", "rules", "figures"}
+
+
+def test_a_draft_that_flags_everything_changes_routes_and_costs_precision(app, labelled_world, staff):
+    draft = versions.create_draft(versions.resolve("active"), {"thresholds.auto_approve_below": 0.0},
+                                  staff("operator"))
+    db.session.commit()
+    results = backtest.run_backtest(draft, SINCE, UNTIL)
+    assert results["flagged"] == HONEST + FARM and results["recall"] == 1.0
+    assert results["precision"] == round(FARM / (HONEST + FARM), 4)
+    moved = results["changes"]
+    assert results["active"]["flagged"] < HONEST  # the honest proofs were approved by policy under version 1
+    assert moved["count"] == HONEST + FARM - results["active"]["flagged"] == len(moved["sample"])
+    assert {(row["before"], row["after"]) for row in moved["sample"]} == {("auto_approve", "review")}
+    assert results["money_in_review_cents"] == 100 * (HONEST + FARM)  # the factory campaign pays 100
+
+
+def test_an_empty_period_is_refused(app, labelled_world):
+    with pytest.raises(backtest.BacktestError, match="no labelled proofs"):
+        backtest.run_backtest(versions.resolve("active"), datetime(2025, 1, 1, tzinfo=UTC),
+                              datetime(2025, 2, 1, tzinfo=UTC))
+    with pytest.raises(backtest.BacktestError, match="since must be before until"):
+        backtest.run_backtest(versions.resolve("active"), UNTIL, SINCE)
+
+
+def test_the_job_stores_results_and_progress(app, labelled_world, staff):
+    user = staff("operator")
+    test = backtest.start(versions.resolve("active"), SINCE, UNTIL, user)
+    db.session.commit()
+    assert db.session.get(Task, test.task_id).status == "queued"
+    test = enqueue_backtest(test)  # no Redis: runs here
+    db.session.expire_all()
+    test = db.session.get(Backtest, test.id)
+    task = db.session.get(Task, test.task_id)
+    assert (test.status, task.status, task.done, task.kind) == ("done", "done", 100, "backtest")
+    assert test.results["proofs"] == HONEST + FARM and test.finished_at is not None
+    assert db.session.scalar(sa.select(AuditEvent.actor_id).where(AuditEvent.action == "backtest.started")) == user.id
+    assert enqueue_backtest(test).status == "done"  # a finished backtest is not rerun
+    assert backtest.recent()[0].id == test.id
+
+
+def test_the_job_records_a_failure(app, labelled_world):
+    test = backtest.start(versions.resolve("active"), datetime(2025, 1, 1, tzinfo=UTC),
+                          datetime(2025, 2, 1, tzinfo=UTC), None)
+    db.session.commit()
+    enqueue_backtest(test)
+    db.session.expire_all()
+    test = db.session.get(Backtest, test.id)
+    assert test.status == "failed" and "no labelled proofs" in test.error
+    assert db.session.get(Task, test.task_id).status == "failed"
+
+
+def test_cli_prints_the_figures(app, runner, labelled_world):
+    drafted = runner.invoke(args=["rules", "draft", "--set", "thresholds.auto_approve_below=0"])
+    assert drafted.exit_code == 0, drafted.output
+    result = runner.invoke(args=["rules", "backtest", "draft", "--since", "2026-10-01", "--until", "2026-10-02"])
+    assert result.exit_code == 0, result.output
+    assert f"version 2 vs active 1 over {HONEST + FARM} labelled proofs ({FARM} rejected)" in result.output
+    assert f"precision {100 * FARM / (HONEST + FARM):.1f}%  recall 100.0%" in result.output
+    assert "review load 12.0 per day over 1 day(s)" in result.output and "money held" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Backtest)) == 1
+    bad = runner.invoke(args=["rules", "backtest", "active", "--since", "yesterday"])
+    assert bad.exit_code != 0 and "not a date" in bad.output
+
+
+def test_one_pass_and_point_in_time_agree_on_labels_and_both_flag_the_farm(app, labelled_world):
+    stepped = backtest.run_backtest(versions.resolve("active"), SINCE, UNTIL)
+    one_pass = backtest.run_backtest(versions.resolve("active"), SINCE, UNTIL, chunk_hours=0)
+    assert (stepped["chunk_hours"], one_pass["chunk_hours"]) == (24.0, 0)
+    assert one_pass["proofs"] == stepped["proofs"] and one_pass["recall"] == stepped["recall"] == 1.0
+
+
+@pytest.mark.parametrize(("setting", "runs"), [({"thresholds.hold_at_or_above": 0.9}, 1),
+                                               ({"combine.model_weight": 0.5}, 1),
+                                               ({"ip.shared_accounts.weight": 0.9}, 2),
+                                               ({"ip.shared_accounts.min_accounts": 2}, 2)])
+def test_versions_that_differ_only_in_routing_share_one_rules_run(app, labelled_world, staff, monkeypatch,
+                                                                  setting, runs):
+    calls = []
+    real = backtest.point_in_time
+    monkeypatch.setattr(backtest, "point_in_time", lambda *a, **k: calls.append(1) or real(*a, **k))
+    draft = versions.create_draft(versions.resolve("active"), setting, staff("operator"))
+    db.session.commit()
+    shared = backtest.run_backtest(draft, SINCE, UNTIL)
+    assert len(calls) == runs
+    # the same routes as the draft evaluated on its own
+    alone = backtest.evaluate_configs([versions.checked(draft)], list(backtest.labelled_window(SINCE, UNTIL).index))[0]
+    assert alone["route"].value_counts().to_dict() == \
+        {k: v for k, v in {"hold": shared["held"], "review": shared["flagged"] - shared["held"],
+                           "auto_approve": shared["auto_approved"]}.items() if v}
+
+
+def test_cli_try_prints_both_versions_and_timings(app, runner, labelled_world):
+    assert runner.invoke(args=["rules", "draft", "--set", "thresholds.auto_approve_below=0"]).exit_code == 0
+    result = runner.invoke(args=["rules", "try", "p1", "--repeat", "3"])
+    assert result.exit_code == 0, result.output
+    active, draft, timing = result.output.strip().splitlines()
+    assert active.startswith("v1") and "auto_approve" in active
+    assert draft.startswith("v2") and "review" in draft
+    assert "over 3 run(s)" in timing
+    assert runner.invoke(args=["rules", "try", "nope"]).exit_code != 0
