@@ -172,6 +172,28 @@ PROOF_STATUS = {
 }
 
 
+WORKER_STANDING = {
+    "type": "object", "required": ["worker_id", "status", "may_take_tasks", "sanctions"], "additionalProperties": False,
+    "properties": {
+        "worker_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["good", "restricted", "suspended", "banned"],
+                   "description": "The strongest platform-wide sanction in force, or good."},
+        "may_take_tasks": {"type": "boolean", "description": "False while a platform-wide sanction is in force; "
+                                                             "check `sanctions` for brand or campaign scopes."},
+        "sanctions": {"type": "array", "items": {
+            "type": "object", "required": ["id", "kind", "scope", "scope_id", "starts_at", "ends_at"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["restrict", "suspend", "ban"]},
+                "scope": {"type": "string", "enum": ["platform", "brand", "campaign"]},
+                "scope_id": {"type": ["string", "null"], "description": "The brand or campaign id."},
+                "starts_at": {"type": "string", "format": "date-time"},
+                "ends_at": {"type": ["string", "null"], "format": "date-time", "description": "null: until lifted."},
+            }}},
+    },
+}
+
+
 def _json(schema_name: str, description: str, headers: dict | None = None) -> dict[str, Any]:
     response: dict[str, Any] = {"description": description,
                                 "content": {"application/json": {"schema": _ref(schema_name)}}}
@@ -229,6 +251,12 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "responses": {"200": _json("ProofStatus", "The proof."), "401": UNAUTHORIZED,
                               "404": _json("Error", "No proof with this id.")},
             }},
+            "/api/v1/workers/{id}": {"get": {
+                "operationId": "getWorker", "summary": "A worker's standing: may they take tasks, and why not",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json("WorkerStanding", "The worker's standing."), "401": UNAUTHORIZED,
+                              "404": _json("Error", "No worker with this id.")},
+            }},
             "/api/v1/openapi.json": {"get": {
                 "operationId": "getOpenApi", "summary": "This document", "security": [],
                 "responses": {"200": {"description": "The OpenAPI document.",
@@ -244,6 +272,7 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "Proof": PROOF, "Device": DEVICE, "Error": ERROR, "ItemProblem": ITEM_PROBLEM,
                 "ItemErrors": ITEM_ERRORS, "IngestItem": INGEST_ITEM, "IngestResult": INGEST_RESULT,
                 "ProofStatus": PROOF_STATUS, "Score": SCORE, "Signal": SIGNAL, "Decision": DECISION,
+                "WorkerStanding": WORKER_STANDING,
             },
         },
     }

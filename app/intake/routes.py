@@ -10,8 +10,9 @@ from werkzeug.exceptions import HTTPException
 from app.intake import api_auth as auth
 from app.intake import openapi, payload
 from app.intake.services import intake
+from app.review.services import standing
 from app.scoring.jobs import enqueue_scoring
-from models import db
+from models import db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def post_proofs() -> Response:
     items, single = payload.proof_items(payload.read_json())
     result = intake.ingest_proofs(items, current_app.extensions["pii"],
                                   max_batch=current_app.config["API_MAX_BATCH"], client=g.api_client)
+    standing.hold_new_proofs(result.new_ids, utcnow())  # a banned worker's new proofs wait for a senior
     db.session.commit()
     _queue_scoring(result.to_score)
     states = intake.current_states(result.ids)
@@ -84,6 +86,15 @@ def get_proof(proof_id: str) -> Response:
     if status is None:
         return payload.api_error(404, "not_found", f"no proof with id {proof_id!r}")
     return jsonify(status)
+
+
+@bp.get("/workers/<path:worker_id>")
+def get_worker(worker_id: str) -> Response:
+    """A worker's standing: whether the platform may hand them tasks, and the sanctions in force."""
+    found = standing.standing(worker_id, utcnow())
+    if found is None:
+        return payload.api_error(404, "not_found", f"no worker with id {worker_id!r}")
+    return jsonify(found)
 
 
 @bp.get("/openapi.json")

@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.platform.i18n import _l
 from app.review.services.decisions import REJECT_REASONS
 
 # Digits pick a reason from the keyboard (queue.js), so the order here is the order of the shortcuts.
@@ -66,3 +67,48 @@ class ClaimForm(FlaskForm):
     """The claim-next button: a CSRF token and nothing else."""
 
     claim = SubmitField("Claim next")
+
+
+# -- clusters, four eyes and worker sanctions ------------------------------------------------------
+
+BULK_DECISION_CHOICES = [("rejected", _l("Reject")), ("approved", _l("Approve")), ("escalated", _l("Escalate"))]
+BULK_REASON_CHOICES = [("", _l("Reason (needed to reject)"))] + list(REJECT_REASONS.items())
+
+
+class BulkForm(FlaskForm):
+    """A decision over the whole cluster or the ticked proofs; posted first to preview, then to act."""
+
+    decision = SelectField(_l("Decision"), choices=BULK_DECISION_CHOICES, default="rejected")
+    reason_code = SelectField(_l("Reason"), choices=BULK_REASON_CHOICES, default="")
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    scope = SelectField(_l("Proofs"), choices=[("all", _l("the whole cluster")), ("selected", _l("the ticked proofs"))],
+                        default="all")
+    preview = SubmitField(_l("Preview"))
+    confirm = SubmitField(_l("Confirm"))
+
+
+class ReviewRequestForm(FlaskForm):
+    """The second reviewer's answer to a four-eyes request."""
+
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    approve = SubmitField(_l("Approve and apply"))
+    decline = SubmitField(_l("Decline"))
+
+
+class SanctionForm(FlaskForm):
+    kind = SelectField(_l("Action"), choices=[("restrict", _l("Restrict (no new tasks)")), ("suspend", _l("Suspend")),
+                                              ("ban", _l("Ban"))], default="restrict")
+    scope = SelectField(_l("Scope"), choices=[("platform", _l("Whole platform")), ("brand", _l("One brand")),
+                                              ("campaign", _l("One campaign"))], default="platform")
+    scope_id = StringField(_l("Brand or campaign id"), validators=[Optional(), Length(max=64)])
+    days = IntegerField(_l("Duration in days (empty: until lifted)"), validators=[Optional(), NumberRange(1, 3650)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    pending_decision = SelectField(_l("Pending proofs in scope"), choices=[
+        ("", _l("Leave them")), ("rejected", _l("Reject them")), ("escalated", _l("Escalate them"))], default="")
+    reason_code = SelectField(_l("Reason code for rejecting them"), choices=BULK_REASON_CHOICES, default="")
+    submit = SubmitField(_l("Apply"))
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Why lift it"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Lift"))

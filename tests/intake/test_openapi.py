@@ -88,6 +88,10 @@ def test_real_responses_match_the_document(api, app, contract, monkeypatch):
     api.post(f.proof(id="p9", worker_id="w3"))
     contract.check(one, "get", api.get("p9"))  # unscored: score null
     contract.check("/api/v1/openapi.json", "get", api.client.get("/api/v1/openapi.json"))
+    worker = "/api/v1/workers/{id}"
+    contract.check(worker, "get", api.client.get("/api/v1/workers/w1", headers=api.headers()))
+    contract.check(worker, "get", api.client.get("/api/v1/workers/nobody", headers=api.headers()))
+    contract.check(worker, "get", api.client.get("/api/v1/workers/w1"))
     documented = {(path, method, status) for path, ops in contract.doc["paths"].items()
                   for method, op in ops.items() for status in op["responses"]}
     assert documented == contract.checked, f"documented but never exercised: {documented - contract.checked}"
