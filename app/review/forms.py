@@ -71,8 +71,10 @@ class ClaimForm(FlaskForm):
 
 # -- clusters, four eyes and worker sanctions ------------------------------------------------------
 
-BULK_DECISION_CHOICES = [("rejected", _l("Reject")), ("approved", _l("Approve")), ("escalated", _l("Escalate"))]
-BULK_REASON_CHOICES = [("", _l("Reason (needed to reject)"))] + list(REJECT_REASONS.items())
+BULK_DECISION_CHOICES = [SelectChoice("rejected", _l("Reject")), SelectChoice("approved", _l("Approve")),
+                         SelectChoice("escalated", _l("Escalate"))]
+BULK_REASON_CHOICES = [SelectChoice("", _l("Reason (needed to reject)"))] + [
+    SelectChoice(code, label) for code, label in REJECT_REASONS.items()]
 
 
 class BulkForm(FlaskForm):
@@ -81,7 +83,8 @@ class BulkForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=BULK_DECISION_CHOICES, default="rejected")
     reason_code = SelectField(_l("Reason"), choices=BULK_REASON_CHOICES, default="")
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
-    scope = SelectField(_l("Proofs"), choices=[("all", _l("the whole cluster")), ("selected", _l("the ticked proofs"))],
+    scope = SelectField(_l("Proofs"), choices=[SelectChoice("all", _l("the whole cluster")),
+                                                   SelectChoice("selected", _l("the ticked proofs"))],
                         default="all")
     preview = SubmitField(_l("Preview"))
     confirm = SubmitField(_l("Confirm"))
@@ -96,15 +99,18 @@ class ReviewRequestForm(FlaskForm):
 
 
 class SanctionForm(FlaskForm):
-    kind = SelectField(_l("Action"), choices=[("restrict", _l("Restrict (no new tasks)")), ("suspend", _l("Suspend")),
-                                              ("ban", _l("Ban"))], default="restrict")
-    scope = SelectField(_l("Scope"), choices=[("platform", _l("Whole platform")), ("brand", _l("One brand")),
-                                              ("campaign", _l("One campaign"))], default="platform")
+    kind = SelectField(_l("Action"), choices=[SelectChoice("restrict", _l("Restrict (no new tasks)")),
+                                              SelectChoice("suspend", _l("Suspend")), SelectChoice("ban", _l("Ban"))],
+                       default="restrict")
+    scope = SelectField(_l("Scope"), choices=[SelectChoice("platform", _l("Whole platform")),
+                                              SelectChoice("brand", _l("One brand")),
+                                              SelectChoice("campaign", _l("One campaign"))], default="platform")
     scope_id = StringField(_l("Brand or campaign id"), validators=[Optional(), Length(max=64)])
     days = IntegerField(_l("Duration in days (empty: until lifted)"), validators=[Optional(), NumberRange(1, 3650)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     pending_decision = SelectField(_l("Pending proofs in scope"), choices=[
-        ("", _l("Leave them")), ("rejected", _l("Reject them")), ("escalated", _l("Escalate them"))], default="")
+        SelectChoice("", _l("Leave them")), SelectChoice("rejected", _l("Reject them")),
+        SelectChoice("escalated", _l("Escalate them"))], default="")
     reason_code = SelectField(_l("Reason code for rejecting them"), choices=BULK_REASON_CHOICES, default="")
     submit = SubmitField(_l("Apply"))
 
