@@ -185,6 +185,8 @@ def lift(worker_id: str, sanction_id: int):  # noqa: ANN201
     found = db.session.get(WorkerSanction, sanction_id)
     if found is None or found.worker_id != worker_id:
         abort(404, description=_("no such sanction"))
+    if found.kind == "ban" and not _user().has_role(*SENIOR_ROLES):
+        abort(403, description=_("a ban is lifted by a senior moderator"))
     form = RevokeForm()
     if not form.validate_on_submit():
         abort(400, description=_("say why the sanction is lifted"))
