@@ -11,12 +11,12 @@ from flask_login import current_user
 from app.platform.access import role_required
 from app.platform.i18n import _
 from app.review import charts
-from app.review.forms import BulkForm, ReviewRequestForm, RevokeForm, SanctionForm
-from app.review.services import bulk, requests, standing
+from app.review.moderation_forms import BulkForm, ReviewRequestForm, RevokeForm, SanctionForm
+from app.review.services import bulk, grouping, requests, standing
 from app.review.services.claims import NotAllowed
 from app.review.services.cluster import build_cluster, preview
 from app.review.services.decisions import REJECT_REASONS, ReviewError
-from app.review.services.queue import SENIOR_ROLES
+from app.review.services.queue import SENIOR_ROLES, QueueError, parse_filters, tabs_for
 from models import ModerationRequest, NotFound, StaffUser, Worker, WorkerSanction, db, utcnow
 
 bp = Blueprint("moderation", __name__, url_prefix="/queue")
@@ -99,6 +99,23 @@ def cluster_act(proof_id: str):  # noqa: ANN201
         flash(_("Applied to %(n)d proofs (%(skipped)d skipped).", n=asked.result["decided"],
                 skipped=asked.result["skipped"] + asked.result["claimed"]), "ok")
     return redirect(url_for("moderation.cluster", proof_id=proof_id))
+
+
+@bp.get("/groups")
+@role_required(*MODERATION)
+def groups():  # noqa: ANN201
+    """The queue list with one row per worker (`by=worker`) or per ring of linked workers (`by=ring`)."""
+    user, by = _user(), request.args.get("by", "worker")
+    tabs = tabs_for(user)
+    if by not in grouping.GROUPS:
+        abort(400, description=_("group by worker or by ring"))
+    try:
+        filters = parse_filters(request.args, tabs, "hold" if "hold" in tabs else tabs[0])
+    except QueueError as exc:
+        abort(403 if request.args.get("q") == "senior" else 400, description=str(exc))
+    found = (grouping.by_ring if by == "ring" else grouping.by_worker)(filters, user.id, utcnow())
+    return render_template("review/groups.html", groups=found, filters=filters, by=by, tabs=tabs,
+                           four_eyes_waiting=requests.count_pending())
 
 
 # -- four eyes --------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from flask_login import current_user
 from app.platform.access import role_required
 from app.review import charts
 from app.review.forms import ClaimForm, DecisionForm, QaForm, ReleaseForm
-from app.review.services import grouping, requests
 from app.review.services import queue as queue_service
 from app.review.services.claims import (
     ClaimConflict,
@@ -84,20 +83,16 @@ def index():  # noqa: ANN201
     counts = queue_service.tab_counts(tabs, deciles)
     busiest = next((t for t in TAB_PREFERENCE if t in tabs and counts.get(t)), tabs[0])
     filters = _filters(busiest)
-    groups = None
-    if filters.group:
-        groups = (grouping.by_ring if filters.group == "ring" else grouping.by_worker)(filters, user.id, now)
     try:
-        page = queue_service.Page() if groups is not None else queue_service.list_page(
-            filters, user.id, now, after=request.args.get("after"), before=request.args.get("before"),
-            limit=int(current_app.config.get("QUEUE_PAGE_SIZE", PAGE_SIZE)))
+        page = queue_service.list_page(filters, user.id, now, after=request.args.get("after"),
+                                       before=request.args.get("before"),
+                                       limit=int(current_app.config.get("QUEUE_PAGE_SIZE", PAGE_SIZE)))
     except QueueError as exc:
         abort(400, description=str(exc))
     histogram, sampled = queue_service.risk_histogram(filters, user.id, now, deciles)
     return render_template(
         "review/index.html", filters=filters, tabs=tabs, counts=counts, page=page, claim_form=ClaimForm(),
-        routes=queue_service.ROUTES, groups=groups, four_eyes_waiting=requests.count_pending(),
-        histogram_sampled=sampled, histogram_sample=queue_service.HISTOGRAM_SAMPLE,
+        routes=queue_service.ROUTES, histogram_sampled=sampled, histogram_sample=queue_service.HISTOGRAM_SAMPLE,
         queues_chart=charts.queue_risk_chart(deciles), risk_chart=charts.risk_histogram_chart(histogram))
 
 

@@ -133,3 +133,4 @@ def test_a_proof_claimed_by_someone_else_is_left_to_them(client, login, staff, r
     asked = db.session.scalar(sa.select(ModerationRequest))
     assert asked.result == {"decided": 1, "skipped": 0, "claimed": 1}
     assert db.session.scalar(sa.select(ReviewDecision.proof_id).where(ReviewDecision.actor_kind == "human")) == "p1b"
+

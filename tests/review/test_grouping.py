@@ -19,7 +19,7 @@ def holds(runner, world):  # noqa: ANN001, ANN201
 def _rows(client, group: str) -> list[list[str]]:  # noqa: ANN001
     import re
 
-    html = client.get(f"/queue/?q=hold&group={group}").get_data(as_text=True)
+    html = client.get(f"/queue/groups?q=hold&by={group}").get_data(as_text=True)
     table = html.split('id="group-table"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r"<tr data-href=\"([^\"]+)\">(.*?)</tr>", table, re.S)
     return [[href] + [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
@@ -44,4 +44,6 @@ def test_group_by_ring_joins_linked_workers_but_not_a_shared_data_centre(client,
 
 def test_an_unknown_grouping_is_refused(client, login, holds):
     login("moderator")
-    assert client.get("/queue/?q=hold&group=brand").status_code == 400
+    assert client.get("/queue/groups?q=hold&by=brand").status_code == 400
+    assert client.get("/queue/groups?q=senior&by=ring").status_code == 403  # not a senior's view
+    assert 'id="group-by-ring"' in client.get("/queue/?q=hold").get_data(as_text=True)

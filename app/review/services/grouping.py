@@ -18,6 +18,7 @@ from models import Campaign, Proof, ReviewItem, db
 from review_rules.ipintel import network_kind
 from review_rules.linkage import SHARED_BY_DESIGN, components
 
+GROUPS = ("worker", "ring")
 GROUP_ROWS = 100
 RING_SAMPLE = 20_000  # riskiest items of the view read to find rings
 

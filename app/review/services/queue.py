@@ -22,7 +22,6 @@ PENDING = ("open", "claimed")
 TABS = ("hold", "review", "senior", "auto")
 SENIOR_ROLES = ("senior_moderator",)  # admin passes every role check
 ROUTES = ("hold", "review", "auto_approve")
-GROUPS = ("worker", "ring")
 HISTOGRAM_BINS = 10
 HISTOGRAM_SAMPLE = 20_000
 
@@ -47,12 +46,11 @@ class QueueFilters:
     route: str | None = None
     worker: str | None = None
     mine: bool = False
-    group: str | None = None  # list one row per worker or per ring instead of one per proof
 
     def args(self, **overrides: str | None) -> dict[str, str]:
         """Query-string form for links that keep the moderator's context; overrides may add or drop keys."""
         out = {"q": self.tab}
-        for key in ("campaign", "brand", "signal", "route", "worker", "group"):
+        for key in ("campaign", "brand", "signal", "route", "worker"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         if self.mine:
@@ -74,10 +72,6 @@ def parse_filters(args: Any, allowed_tabs: tuple[str, ...], default_tab: str) ->
     if route is not None and route not in ROUTES:
         raise QueueError(f"route {route!r} must be one of {', '.join(ROUTES)}")
 
-    group = args.get("group") or None
-    if group is not None and group not in GROUPS:
-        raise QueueError(f"group {group!r} must be one of {', '.join(GROUPS)}")
-
     def text(key: str) -> str | None:
         value = (args.get(key) or "").strip()
         if len(value) > 64:
@@ -85,8 +79,7 @@ def parse_filters(args: Any, allowed_tabs: tuple[str, ...], default_tab: str) ->
         return value or None
 
     return QueueFilters(tab=tab, campaign=text("campaign"), brand=text("brand"), signal=text("signal"),
-                        route=route, worker=text("worker"), mine=args.get("mine") in ("1", "on", "true"),
-                        group=group)
+                        route=route, worker=text("worker"), mine=args.get("mine") in ("1", "on", "true"))
 
 
 # -- ordering and keyset cursors -------------------------------------------------------------------
