@@ -51,3 +51,34 @@ def test_an_isolated_account_is_a_cluster_of_one(ring):
     found = build_cluster("p7a")
     assert list(found.accounts) == ["w7"] and found.traits == []
     assert db.session.get(Proof, "p7a").state == "received"  # reading a cluster changes nothing
+
+
+def test_lockstep_and_hardware_on_one_network_link_but_not_elsewhere(runner, world):
+    from tests import factories as f
+
+    world.add("brands", f.brand()).add("rooms", f.room()).add("sessions", f.session())
+    world.add("campaigns", *(f.campaign(id=f"c{n}") for n in (1, 2, 3)))
+    world.add("workers", *(f.worker(id=f"w{i}", phone=f"+86138001381{i:02d}") for i in range(1, 6)))
+    proofs = []
+    # w1 and w2 act on the same three campaigns within minutes of each other; w3 on the same
+    # campaigns hours apart; w4 has w1's handset model on w1's /24, w5 the same model elsewhere.
+    for n in (1, 2, 3):
+        for worker, minute, hour in (("w1", 0, 20), ("w2", 3, 20), ("w3", 0, 14)):
+            proofs.append(f.proof(
+                id=f"{worker}c{n}", worker_id=worker, campaign_id=f"c{n}", comment_text=None,
+                submitted_at=f"2026-10-0{n}T{hour}:{10 + minute:02d}:00+08:00",
+                accepted_at=f"2026-10-0{n}T{hour}:00:00+08:00", started_at=None,
+                ip=f"110.{n}.{worker[1]}.1", screenshot_sha256=f"{worker[1]}{n}" * 32,
+                device=f.device(fingerprint=f"fp-{worker}", canvas_hash="cv-1" if worker == "w1" else f"cv-{worker}")))
+    proofs.append(f.proof(id="w4x", worker_id="w4", ip="110.1.1.200", comment_text=None, screenshot_sha256="4" * 64,
+                          device=f.device(fingerprint="fp-w4", canvas_hash="cv-1")))
+    proofs.append(f.proof(id="w5x", worker_id="w5", ip="58.1.1.200", comment_text=None, screenshot_sha256="5" * 64,
+                          device=f.device(fingerprint="fp-w5", canvas_hash="cv-1")))
+    world.add("proofs", *proofs)
+    result = runner.invoke(args=["import", str(world.write()), "--no-score"])
+    assert result.exit_code == 0, result.output
+
+    found = build_cluster("w1c1")
+    assert set(found.accounts) == {"w1", "w2", "w4"}
+    kinds = {t.kind: t.workers for t in found.traits}
+    assert kinds == {"lockstep": {"w1", "w2"}, "hardware": {"w1", "w4"}}
