@@ -11,8 +11,9 @@ from app.review.services.decisions import REJECT_REASONS
 
 BULK_DECISION_CHOICES = [SelectChoice("rejected", _l("Reject")), SelectChoice("approved", _l("Approve")),
                          SelectChoice("escalated", _l("Escalate"))]
+# Digits pick a reason from the keyboard (queue.js), as on the proof page.
 BULK_REASON_CHOICES = [SelectChoice("", _l("Reason (needed to reject)"))] + [
-    SelectChoice(code, label) for code, label in REJECT_REASONS.items()]
+    SelectChoice(code, f"{i} · {label}") for i, (code, label) in enumerate(REJECT_REASONS.items(), start=1)]
 
 
 class BulkForm(FlaskForm):

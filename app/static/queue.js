@@ -67,7 +67,7 @@
     }
     if (ev.key === "Enter") {
       ev.preventDefault();
-      press("reject");
+      press(ev.target.id === "bulk-reason" ? "bulk-preview" : "reject");
       return true;
     }
     return false;
@@ -81,7 +81,7 @@
     },
     "n": function () { press("claim-next"); },
     "a": function () { press("approve"); },
-    "r": function () { var el = byId("reason_code") || byId("note"); if (el) { el.focus(); } },
+    "r": function () { var el = byId("reason_code") || byId("bulk-reason") || byId("note"); if (el) { el.focus(); } },
     "e": function () { press("escalate"); },
     "s": function () { press("skip"); },
     "u": function () { press("back-to-queue") || press("back-to-proof") || press("back-to-cluster"); },
@@ -99,7 +99,7 @@
       if (typingIn(target)) { target.blur(); }
       return;
     }
-    if (target && target.id === "reason_code" && onReasonKey(ev)) { return; }
+    if (target && (target.id === "reason_code" || target.id === "bulk-reason") && onReasonKey(ev)) { return; }
     if (ev.key === "Enter" && onControl(target)) { return; }
     if (typingIn(target) || (help && help.open && ev.key !== "?")) { return; }
     var action = actions[ev.key];

@@ -26,9 +26,11 @@ def test_cluster_preview_bulk_reject_and_second_reviewer(page, sign_in, live_app
     assert page.locator("#cluster-graph svg circle.account").count() >= 3  # w4 and the two sharing its handset
     page.screenshot(path=str(SHOTS / "cluster.png"), full_page=True)
 
-    page.select_option("#bulk-reason", "fraud_device_farm")
-    page.keyboard.press("Escape")  # leave the field, so the next key is a shortcut
-    page.keyboard.press("p")
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.id") == "bulk-reason"
+    page.keyboard.press("1")
+    assert page.locator("#bulk-reason").input_value() == "fraud_device_farm"
+    page.keyboard.press("Enter")  # from the reason list: preview
     page.wait_for_url(re.compile(r".*/cluster/preview$"))
     summary = page.locator("#preview-summary").inner_text()
     assert re.search(r"\d+ proofs of \d+ workers, ¥[\d,.]+ of rewards\.", summary), summary
@@ -57,3 +59,46 @@ def test_cluster_preview_bulk_reject_and_second_reviewer(page, sign_in, live_app
         reasons = set(db.session.scalars(sa.select(ReviewDecision.reason_code).where(
             ReviewDecision.idempotency_key.like(f"bulk:{asked.id}:%"))))
         assert reasons == {"fraud_device_farm"}
+
+
+def test_ban_needs_a_senior_then_new_proofs_are_held(page, sign_in, live_app):
+    from app.auth.services.api_tokens import create_token
+    from models import ReviewItem, WorkerSanction
+    from tests import factories as f
+
+    sign_in("moderator")
+    page.goto(f"{live_app.url}/queue/proofs/p7?q=review")
+    page.keyboard.press("w")
+    page.wait_for_url(re.compile(r".*/queue/workers/w7$"))
+    page.select_option("#kind", "ban")
+    page.fill("#reason", "三个账号共用一台设备，评论雷同")
+    page.select_option("#pending_decision", "rejected")
+    page.select_option("#reason_code", "fraud_ring")
+    page.click("#sanction-submit")
+    expect(page.locator(".flash")).to_contain_text("waits for a second reviewer")
+    expect(page.locator("#standing")).to_have_text("in good standing")  # nothing in force yet
+
+    page.context.clear_cookies()
+    sign_in("senior_moderator")
+    page.goto(f"{live_app.url}/queue/requests")
+    page.locator("#requests-count").wait_for()
+    page.click("button[id^=approve-]")
+    expect(page.locator(".flash")).to_contain_text("applied")
+    page.goto(f"{live_app.url}/queue/workers/w7")
+    expect(page.locator("#standing")).to_have_text("banned")
+    page.screenshot(path=str(SHOTS / "worker-banned.png"), full_page=True)
+
+    with live_app.app.app_context():
+        _, token = create_token("worker-app")
+        db.session.commit()
+        assert db.session.get(Proof, "p7").state == "rejected"  # the pending proof went with the ban
+    headers = {"Authorization": f"Bearer {token}"}
+    standing = page.request.get(f"{live_app.url}/api/v1/workers/w7", headers=headers).json()
+    assert (standing["status"], standing["may_take_tasks"]) == ("banned", False)
+    answer = page.request.post(f"{live_app.url}/api/v1/proofs", headers=headers, data=f.proof(
+        id="p7-new", worker_id="w7", ip="223.104.3.97", screenshot_sha256="9" * 64))
+    assert answer.status == 202
+    with live_app.app.app_context():
+        item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == "p7-new"))
+        assert (db.session.get(Proof, "p7-new").state, item.queue) == ("in_review", "senior")
+        assert db.session.scalar(sa.select(WorkerSanction.kind)) == "ban"
