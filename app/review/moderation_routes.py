@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from app.platform.access import role_required
-from app.platform.i18n import _
+from app.platform.i18n import _, money
 from app.review import charts
 from app.review.moderation_forms import BulkForm, ReviewRequestForm, RevokeForm, SanctionForm
 from app.review.services import bulk, grouping, requests, standing
@@ -39,12 +39,16 @@ def _cluster(proof_id: str):  # noqa: ANN202
         abort(404, description=str(exc))
 
 
+def _cluster_page(found, form: BulkForm, status: int = 200):  # noqa: ANN001, ANN202
+    amounts = {p.reward_cents for p in found.proofs} | {a.pending_cents for a in found.accounts.values()}
+    return render_template("review/cluster.html", cluster=found, form=form, graph=charts.cluster_graph(found),
+                           whole=preview(found), money_of={cents: money(cents) for cents in amounts}), status
+
+
 @bp.get("/proofs/<proof_id>/cluster")
 @role_required(*MODERATION)
 def cluster(proof_id: str):  # noqa: ANN201
-    found = _cluster(proof_id)
-    return render_template("review/cluster.html", cluster=found, form=BulkForm(), graph=charts.cluster_graph(found),
-                           whole=preview(found))
+    return _cluster_page(_cluster(proof_id), BulkForm())
 
 
 @bp.post("/proofs/<proof_id>/cluster/preview")
@@ -61,8 +65,7 @@ def cluster_preview(proof_id: str):  # noqa: ANN201
         bulk.check_bulk(form.decision.data, form.reason_code.data or None, note, chosen)
     except ReviewError as exc:
         flash(str(exc), "error")
-        return render_template("review/cluster.html", cluster=found, form=form, graph=charts.cluster_graph(found),
-                               whole=preview(found)), 422
+        return _cluster_page(found, form, 422)
     ring = whole and len(found.accounts) > 1
     policy = bulk.FourEyesPolicy.from_config(current_app.config)
     return render_template("review/bulk_preview.html", cluster=found, form=form, chosen=chosen, ring=ring,

@@ -19,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from app.platform.i18n import _l
+from app.platform.sql import among, dialect_name
 from app.review.services.decisions import DECIDABLE
 from models import Campaign, NotFound, Proof, ProofScore, ReviewDecision, ReviewItem, db
 from review_rules.ipintel import network_kind
@@ -29,7 +30,8 @@ from review_rules.textdup import comment_clusters
 MAX_ACCOUNTS = 500
 HOPS = 2
 PROOFS_PER_STEP = 20_000  # proof keys read per step of the walk
-PROOF_ROWS = 5_000  # proofs listed in the table
+PROOF_ROWS = 5_000  # proofs read for the table and the counts
+PAST_LISTED = 200  # decided proofs shown in the table; a ring's history is summed per account
 CHUNK = 900
 NEAR_WINDOW = timedelta(days=1)  # comments and lockstep are compared with proofs this close in time
 NEAR_ROWS = 20_000
@@ -50,7 +52,9 @@ TRAIT_LABELS = {
 }
 _KEY_COLUMNS = (Proof.id, Proof.worker_id, Proof.campaign_id, Proof.submitted_at, Proof.ip_hash,
                 Proof.ip_prefix_hash, Proof.ip_asn_name, Proof.ip_asn_cidr, Proof.device_fp_hash,
-                Proof.device_canvas_hash, Proof.screenshot_sha256, Proof.comment_text)
+                Proof.device_canvas_hash, Proof.screenshot_sha256, Proof.comment_text,
+                # the outcome columns: the rows read for the walk are the rows of the table
+                Proof.state, Campaign.reward_cents, ProofScore.risk_score, ReviewItem.queue, ReviewItem.status)
 
 
 @dataclass
@@ -105,6 +109,13 @@ class Cluster:
     def pending(self) -> list[ClusterProof]:
         return [p for p in self.proofs if p.pending]
 
+    def listed(self, past: int = PAST_LISTED) -> tuple[list[ClusterProof], int]:
+        """Every waiting proof (they can be ticked) and the newest `past` decided ones; and how many
+        decided ones are left out (the accounts table still counts them)."""
+        waiting = [p for p in self.proofs if p.pending]
+        decided = [p for p in self.proofs if not p.pending]
+        return waiting + decided[:past], max(0, len(decided) - past)
+
 
 @dataclass(frozen=True)
 class Preview:
@@ -126,9 +137,13 @@ def build_cluster(proof_id: str, max_accounts: int = MAX_ACCOUNTS, hops: int = H
     accounts = {seed.worker_id: Account(seed.worker_id, 0)}
     traits: dict[tuple[str, str], Trait] = {}
     frontier, truncated, gateways = [seed.worker_id], False, 0
+    seen: dict[str, set] = defaultdict(set)  # trait values already looked up: a later step skips them
+    read: list[tuple] = []
     for depth in range(1, hops + 1):
-        rows = _key_rows(frontier)
-        found, skipped = _linked(rows, near=depth == 1)
+        raw = _key_rows(frontier)
+        read += raw
+        rows = pd.DataFrame(raw, columns=[c.key for c in _KEY_COLUMNS])
+        found, skipped = _linked(rows, seen, near=depth == 1)
         gateways += skipped
         fresh = []
         for (kind, key), workers in found.items():
@@ -146,7 +161,9 @@ def build_cluster(proof_id: str, max_accounts: int = MAX_ACCOUNTS, hops: int = H
         frontier = fresh
         if not frontier:
             break
-    proofs = _proofs(list(accounts))
+    done = {row[1] for row in read}
+    read += _key_rows([w for w in accounts if w not in done])
+    proofs = _proofs(read)
     _tally(accounts, proofs)
     return Cluster(proof_id, seed.worker_id, accounts, sorted(traits.values(), key=lambda t: (t.kind, t.key)),
                    proofs, truncated or len(proofs) >= PROOF_ROWS, gateways)
@@ -181,50 +198,63 @@ def _chunks(values: Iterable) -> Iterable[list]:
         yield values[start:start + CHUNK]
 
 
-def _key_rows(workers: list[str]) -> pd.DataFrame:
-    rows = []
+def _among(column: sa.Column) -> sa.ColumnElement[bool]:
+    # One array parameter on PostgreSQL: a 900-item IN list cost more to send than to run.
+    return among(column, "values", dialect_name())
+
+
+def _key_rows(workers: list[str]) -> list[tuple]:
+    rows: list[tuple] = []
     for chunk in _chunks(workers):
-        rows += db.session.execute(sa.select(*_KEY_COLUMNS).where(Proof.worker_id.in_(chunk))
-                                   .order_by(Proof.submitted_at.desc()).limit(PROOFS_PER_STEP)).all()
-    return pd.DataFrame(rows, columns=[c.key for c in _KEY_COLUMNS])
+        rows += db.session.execute(
+            sa.select(*_KEY_COLUMNS).join(Campaign, Campaign.id == Proof.campaign_id)
+            .outerjoin(ProofScore, ProofScore.proof_id == Proof.id)
+            .outerjoin(ReviewItem, ReviewItem.proof_id == Proof.id)
+            .where(_among(Proof.worker_id)).order_by(Proof.submitted_at.desc()).limit(PROOFS_PER_STEP),
+            {"values": chunk}).all()
+    return rows
 
 
-def _pairs(column: sa.Column, values: Iterable, *extra: sa.Column) -> list[tuple]:
-    """Distinct (worker, value, *extra) of every proof whose `column` is among `values`."""
+def _pairs(column: sa.Column, values: Iterable, seen: dict[str, set], *extra: sa.Column) -> list[tuple]:
+    """Distinct (worker, value, *extra) of every proof whose `column` is among `values` not seen before."""
+    fresh = {v for v in values if v} - seen[column.key]
+    seen[column.key] |= fresh
     out: list[tuple] = []
-    for chunk in _chunks(values):
-        out += db.session.execute(sa.select(Proof.worker_id, column, *extra).where(column.in_(chunk))
-                                  .distinct()).all()
+    for chunk in _chunks(fresh):
+        out += db.session.execute(sa.select(Proof.worker_id, column, *extra).where(_among(column)).distinct(),
+                                  {"values": chunk}).all()
     return out
 
 
-def _linked(rows: pd.DataFrame, near: bool) -> tuple[dict[tuple[str, str], set[str]], int]:
+def _linked(rows: pd.DataFrame, seen: dict[str, set], near: bool) -> tuple[dict[tuple[str, str], set[str]], int]:
     """Trait -> accounts sharing it, for every trait of `rows`; and how many addresses were gateways."""
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
     if rows.empty:
         return found, 0
     for kind, column in (("device", Proof.device_fp_hash), ("screenshot", Proof.screenshot_sha256)):
-        for worker, value in _pairs(column, rows[column.key].dropna()):
+        for worker, value in _pairs(column, rows[column.key].dropna(), seen):
             found[(kind, value)].add(worker)
     hardware = {(c, p) for c, p in zip(rows.device_canvas_hash, rows.ip_prefix_hash, strict=True) if c and p}
-    for worker, canvas, prefix in _pairs(Proof.device_canvas_hash, {c for c, _ in hardware}, Proof.ip_prefix_hash):
+    for worker, canvas, prefix in _pairs(Proof.device_canvas_hash, {c for c, _ in hardware}, seen,
+                                         Proof.ip_prefix_hash):
         if (canvas, prefix) in hardware:
             found[("hardware", f"{canvas}@{prefix}")].add(worker)
-    gateways = _addresses(rows, found)
+    gateways = _addresses(rows, found, seen)
     if near:
         _near_duplicates(rows, found)
     return found, gateways
 
 
-def _addresses(rows: pd.DataFrame, found: dict[tuple[str, str], set[str]]) -> int:
+def _addresses(rows: pd.DataFrame, found: dict[tuple[str, str], set[str]], seen: dict[str, set]) -> int:
     """Home addresses only: not a shared-by-design network, and no more accounts than a household."""
-    limits = {}
+    limits, kinds = {}, {}
     for ip, name, cidr in zip(rows.ip_hash, rows.ip_asn_name, rows.ip_asn_cidr, strict=True):
-        kind = network_kind(name, cidr)
-        if kind not in SHARED_BY_DESIGN:
-            limits[ip] = CARRIER_GATEWAY_ACCOUNTS if kind == "carrier" else GATEWAY_ACCOUNTS
+        if (name, cidr) not in kinds:
+            kinds[(name, cidr)] = network_kind(name, cidr)
+        if kinds[(name, cidr)] not in SHARED_BY_DESIGN:
+            limits[ip] = CARRIER_GATEWAY_ACCOUNTS if kinds[(name, cidr)] == "carrier" else GATEWAY_ACCOUNTS
     on_address: dict[str, set[str]] = defaultdict(set)
-    for worker, ip in _pairs(Proof.ip_hash, limits):
+    for worker, ip in _pairs(Proof.ip_hash, limits, seen):
         on_address[ip].add(worker)
     gateways = 0
     for ip, workers in on_address.items():
@@ -242,7 +272,8 @@ def _near_duplicates(rows: pd.DataFrame, found: dict[tuple[str, str], set[str]])
     for chunk in _chunks(rows.campaign_id):
         near += db.session.execute(
             sa.select(Proof.id, Proof.worker_id, Proof.campaign_id, Proof.submitted_at, Proof.comment_text)
-            .where(Proof.campaign_id.in_(chunk), Proof.submitted_at.between(start, end)).limit(NEAR_ROWS)).all()
+            .where(_among(Proof.campaign_id), Proof.submitted_at.between(start, end)).limit(NEAR_ROWS),
+            {"values": chunk}).all()
     if not near:
         return
     frame = pd.DataFrame(near, columns=["id", "worker_id", "campaign_id", "submitted_at", "comment_text"])
@@ -272,19 +303,13 @@ def _lockstep(frame: pd.DataFrame, own: set[str], found: dict[tuple[str, str], s
             found[("lockstep", worker)] |= {worker, other}
 
 
-def _proofs(workers: list[str]) -> list[ClusterProof]:
-    rows = []
-    for chunk in _chunks(workers):
-        rows += db.session.execute(
-            sa.select(Proof.id, Proof.worker_id, Proof.campaign_id, Proof.state, Campaign.reward_cents,
-                      ProofScore.risk_score, ReviewItem.queue, ReviewItem.status)
-            .join(Campaign, Campaign.id == Proof.campaign_id)
-            .outerjoin(ProofScore, ProofScore.proof_id == Proof.id)
-            .outerjoin(ReviewItem, ReviewItem.proof_id == Proof.id)
-            .where(Proof.worker_id.in_(chunk)).order_by(Proof.submitted_at.desc()).limit(PROOF_ROWS)).all()
-    proofs = [ClusterProof(*row) for row in rows[:PROOF_ROWS]]
+def _proofs(rows: list[tuple]) -> list[ClusterProof]:
+    rows = sorted(rows, key=lambda r: r.submitted_at, reverse=True)[:PROOF_ROWS]
+    proofs = [ClusterProof(r.id, r.worker_id, r.campaign_id, r.state, r.reward_cents, r.risk_score, r.queue, r.status)
+              for r in rows]
     _add_reasons([p for p in proofs if p.state in ("rejected", "clawed_back")])
-    return sorted(proofs, key=lambda p: (not p.pending, -(p.risk or 0.0), p.proof_id))
+    # Waiting proofs riskiest first; decided ones keep the query's newest-first order (a stable sort).
+    return sorted(proofs, key=lambda p: (False, -(p.risk or 0.0), p.proof_id) if p.pending else (True, 0.0, ""))
 
 
 def _add_reasons(proofs: list[ClusterProof]) -> None:
@@ -293,6 +318,6 @@ def _add_reasons(proofs: list[ClusterProof]) -> None:
     for chunk in _chunks(by_id):
         for pid, reason in db.session.execute(
                 sa.select(ReviewDecision.proof_id, ReviewDecision.reason_code)
-                .where(ReviewDecision.proof_id.in_(chunk), ReviewDecision.decision == "rejected")
-                .order_by(ReviewDecision.decided_at, ReviewDecision.id)):
+                .where(_among(ReviewDecision.proof_id), ReviewDecision.decision == "rejected")
+                .order_by(ReviewDecision.decided_at, ReviewDecision.id), {"values": chunk}):
             by_id[pid].reason_code = reason
