@@ -57,3 +57,11 @@ class SanctionForm(FlaskForm):
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Why lift it"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Lift"))
+
+
+class ReverseForm(FlaskForm):
+    """A senior moderator's reversal of the decision in force (within the window)."""
+
+    reason_code = SelectField(_l("Reason code (when reversing to rejected)"), choices=BULK_REASON_CHOICES, default="")
+    note = TextAreaField(_l("Why reverse it"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Reverse the decision"))

@@ -11,13 +11,13 @@ from flask_login import current_user
 from app.platform.access import role_required
 from app.platform.i18n import _, money
 from app.review import charts
-from app.review.moderation_forms import BulkForm, ReviewRequestForm, RevokeForm, SanctionForm
-from app.review.services import bulk, grouping, requests, standing
+from app.review.moderation_forms import BulkForm, ReverseForm, ReviewRequestForm, RevokeForm, SanctionForm
+from app.review.services import bulk, grouping, requests, reversal, standing
 from app.review.services.claims import NotAllowed
 from app.review.services.cluster import build_cluster, preview
 from app.review.services.decisions import REJECT_REASONS, ReviewError
 from app.review.services.queue import SENIOR_ROLES, QueueError, parse_filters, tabs_for
-from models import ModerationRequest, NotFound, StaffUser, Worker, WorkerSanction, db, utcnow
+from models import ModerationRequest, NotFound, Proof, StaffUser, Worker, WorkerSanction, db, utcnow
 
 bp = Blueprint("moderation", __name__, url_prefix="/queue")
 MODERATION = ("moderator", "senior_moderator")
@@ -30,6 +30,43 @@ def _user():  # noqa: ANN202 - the StaffUser behind the proxy
 @bp.context_processor
 def helpers() -> dict:
     return {"REJECT_REASONS": REJECT_REASONS}
+
+
+def _window() -> int:
+    return int(current_app.config.get("REVERSAL_WINDOW_HOURS", reversal.REVERSAL_HOURS))
+
+
+@bp.app_context_processor
+def reversal_helpers() -> dict:
+    """For the proof page's reversal box (review/_reverse.html), which the proof view does not compute."""
+
+    def reversal_for(proof: Proof):  # noqa: ANN202
+        if not current_user.is_authenticated:
+            return None
+        return reversal.reversible(proof.id, proof.state, _user(), utcnow(), _window())
+
+    return {"reversal_for": reversal_for, "ReverseForm": ReverseForm}
+
+
+@bp.post("/proofs/<proof_id>/reverse")
+@role_required(*SENIOR_ROLES)
+def reverse(proof_id: str):  # noqa: ANN201
+    form = ReverseForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the decision is reversed."), "error")
+        return redirect(url_for("queue.proof", proof_id=proof_id))
+    try:
+        state = reversal.reverse(proof_id, _user(), reason_code=form.reason_code.data or None,
+                                 note=form.note.data.strip(), now=utcnow(), window_hours=_window())
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    except (reversal.ReversalError, NotAllowed, ReviewError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("queue.proof", proof_id=proof_id))
+    db.session.commit()
+    flash(_("Decision reversed: proof %(id)s is now %(state)s.", id=proof_id, state=state), "ok")
+    return redirect(url_for("queue.proof", proof_id=proof_id))
 
 
 def _cluster(proof_id: str):  # noqa: ANN202
