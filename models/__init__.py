@@ -15,7 +15,7 @@ from models.ledger import (
     PayoutState,
     check_payout_transition,
 )
-from models.moderation import ModerationRequest, WorkerSanction
+from models.moderation import Appeal, ModerationRequest, WorkerSanction
 from models.proof import Proof, ProofScore, ProofState, check_transition
 from models.review import ReviewDecision, ReviewItem
 from models.staff import ApiClient, Role, StaffUser
@@ -27,6 +27,6 @@ __all__ = [
     "ProofState", "ReviewDecision", "ReviewItem", "Role", "Room", "RuleSet", "StaffUser", "Task",
     "UTCDateTime", "Worker", "check_transition", "db", "utcnow",
 ]
-__all__ += ["ModerationRequest", "WorkerSanction"]
+__all__ += ["Appeal", "ModerationRequest", "WorkerSanction"]
 __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEntry", "LedgerPosting", "Payout",
             "PayoutBatch", "PayoutState", "check_payout_transition"]

@@ -62,3 +62,25 @@ class WorkerSanction(db.Model):
 
     def in_force(self, now: datetime) -> bool:
         return self.revoked_at is None and self.starts_at <= now and (self.ends_at is None or self.ends_at > now)
+
+
+APPEAL_STATES = ("open", "upheld", "denied")
+
+
+class Appeal(db.Model):
+    """A worker's appeal against the rejection of one proof; a senior moderator upholds or denies it."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (sa.Index("ix_appeals_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proof_id: Mapped[str] = mapped_column(sa.ForeignKey("proofs.id"), unique=True)  # one appeal per proof
+    worker_id: Mapped[str] = mapped_column(sa.ForeignKey("workers.id"))
+    message: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.String(16), default="api")
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    appealed_decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_decisions.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text)

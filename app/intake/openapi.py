@@ -172,6 +172,15 @@ PROOF_STATUS = {
 }
 
 
+APPEAL = {
+    "type": "object", "required": ["id", "proof_id", "status", "created_at"], "additionalProperties": False,
+    "properties": {
+        "id": {"type": "integer"}, "proof_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "upheld", "denied"]},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
 WORKER_STANDING = {
     "type": "object", "required": ["worker_id", "status", "may_take_tasks", "sanctions"], "additionalProperties": False,
     "properties": {
@@ -251,6 +260,22 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "responses": {"200": _json("ProofStatus", "The proof."), "401": UNAUTHORIZED,
                               "404": _json("Error", "No proof with this id.")},
             }},
+            "/api/v1/proofs/{id}/appeal": {"post": {
+                "operationId": "postAppeal", "summary": "Appeal the rejection of a proof (for the worker client)",
+                "description": "Body: {\"message\": \"why the rejection is wrong\"} (1 to 2000 characters). "
+                               "A senior moderator upholds (the proof is approved and paid) or denies it. "
+                               "Repeating the same appeal answers 200 with the stored one.",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["message"],
+                    "properties": {"message": {"type": "string", "minLength": 1, "maxLength": 2000}}}}}},
+                "responses": {"201": _json("Appeal", "The appeal is filed."),
+                              "200": _json("Appeal", "The same appeal was filed before."), "401": UNAUTHORIZED,
+                              "404": _json("Error", "No proof with this id."),
+                              "409": _json("Error", "The proof is not rejected, or was appealed with another "
+                                                    "message."),
+                              "422": _json("Error", "No message, or a message longer than 2000 characters.")},
+            }},
             "/api/v1/workers/{id}": {"get": {
                 "operationId": "getWorker", "summary": "A worker's standing: may they take tasks, and why not",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -272,7 +297,7 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "Proof": PROOF, "Device": DEVICE, "Error": ERROR, "ItemProblem": ITEM_PROBLEM,
                 "ItemErrors": ITEM_ERRORS, "IngestItem": INGEST_ITEM, "IngestResult": INGEST_RESULT,
                 "ProofStatus": PROOF_STATUS, "Score": SCORE, "Signal": SIGNAL, "Decision": DECISION,
-                "WorkerStanding": WORKER_STANDING,
+                "WorkerStanding": WORKER_STANDING, "Appeal": APPEAL,
             },
         },
     }

@@ -10,9 +10,10 @@ from werkzeug.exceptions import HTTPException
 from app.intake import api_auth as auth
 from app.intake import openapi, payload
 from app.intake.services import intake
-from app.review.services import standing
+from app.review.services import appeals, standing
+from app.review.services.decisions import ReviewError
 from app.scoring.jobs import enqueue_scoring
-from models import db, utcnow
+from models import NotFound, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,27 @@ def get_proof(proof_id: str) -> Response:
     if status is None:
         return payload.api_error(404, "not_found", f"no proof with id {proof_id!r}")
     return jsonify(status)
+
+
+@bp.post("/proofs/<path:proof_id>/appeal")
+def post_appeal(proof_id: str) -> Response:
+    """A worker appeals the rejection of their proof; a senior moderator will uphold or deny it."""
+    body = payload.read_json()
+    message = body.get("message") if isinstance(body, dict) else None
+    try:
+        appeal, created = appeals.file_appeal(proof_id, message if isinstance(message, str) else "", utcnow())
+    except NotFound as exc:
+        return payload.api_error(404, "not_found", str(exc))
+    except appeals.AppealError as exc:
+        db.session.rollback()
+        return payload.api_error(409, "conflict", str(exc))
+    except ReviewError as exc:
+        return payload.api_error(422, "validation", str(exc))
+    db.session.commit()
+    response = jsonify({"id": appeal.id, "proof_id": appeal.proof_id, "status": appeal.status,
+                        "created_at": appeal.created_at.isoformat()})
+    response.status_code = 201 if created else 200
+    return response
 
 
 @bp.get("/workers/<path:worker_id>")

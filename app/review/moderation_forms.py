@@ -65,3 +65,9 @@ class ReverseForm(FlaskForm):
     reason_code = SelectField(_l("Reason code (when reversing to rejected)"), choices=BULK_REASON_CHOICES, default="")
     note = TextAreaField(_l("Why reverse it"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Reverse the decision"))
+
+
+class AppealForm(FlaskForm):
+    note = TextAreaField(_l("Answer to the worker"), validators=[DataRequired(), Length(max=2000)])
+    uphold = SubmitField(_l("Uphold: approve and pay"))
+    deny = SubmitField(_l("Deny"))

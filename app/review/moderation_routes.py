@@ -11,13 +11,13 @@ from flask_login import current_user
 from app.platform.access import role_required
 from app.platform.i18n import _, money
 from app.review import charts
-from app.review.moderation_forms import BulkForm, ReverseForm, ReviewRequestForm, RevokeForm, SanctionForm
-from app.review.services import bulk, grouping, requests, reversal, standing
+from app.review.moderation_forms import AppealForm, BulkForm, ReverseForm, ReviewRequestForm, RevokeForm, SanctionForm
+from app.review.services import appeals, bulk, grouping, requests, reversal, standing
 from app.review.services.claims import NotAllowed
 from app.review.services.cluster import build_cluster, preview
 from app.review.services.decisions import REJECT_REASONS, ReviewError
 from app.review.services.queue import SENIOR_ROLES, QueueError, parse_filters, tabs_for
-from models import ModerationRequest, NotFound, Proof, StaffUser, Worker, WorkerSanction, db, utcnow
+from models import Appeal, ModerationRequest, NotFound, Proof, StaffUser, Worker, WorkerSanction, db, utcnow
 
 bp = Blueprint("moderation", __name__, url_prefix="/queue")
 MODERATION = ("moderator", "senior_moderator")
@@ -190,6 +190,35 @@ def review_request(request_id: int):  # noqa: ANN201
     flash(_("Request #%(id)d applied.", id=request_id) if result is not None
           else _("Request #%(id)d declined.", id=request_id), "ok")
     return redirect(url_for("moderation.requests_index"))
+
+
+# -- appeals --------------------------------------------------------------------------------------
+
+@bp.get("/appeals")
+@role_required(*MODERATION)
+def appeals_index():  # noqa: ANN201
+    return render_template("review/appeals.html", waiting=appeals.open_appeals(), form=AppealForm(),
+                           can_decide=_user().has_role(*SENIOR_ROLES), me=_user().id)
+
+
+@bp.post("/appeals/<int:appeal_id>")
+@role_required(*SENIOR_ROLES)
+def decide_appeal(appeal_id: int):  # noqa: ANN201
+    appeal = db.session.get(Appeal, appeal_id) or abort(404, description=_("no such appeal"))
+    form = AppealForm()
+    if not form.validate_on_submit():
+        flash(_("Write the answer the worker will read."), "error")
+        return redirect(url_for("moderation.appeals_index"))
+    try:
+        status = appeals.decide_appeal(appeal, _user(), uphold=bool(form.uphold.data), note=form.note.data,
+                                       now=utcnow())
+    except (appeals.AppealError, NotAllowed, ReviewError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("moderation.appeals_index"))
+    db.session.commit()
+    flash(_("Appeal %(id)d %(status)s.", id=appeal_id, status=status), "ok")
+    return redirect(url_for("moderation.appeals_index"))
 
 
 # -- workers ---------------------------------------------------------------------------------------

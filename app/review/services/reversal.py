@@ -17,7 +17,7 @@ from app.platform.i18n import _
 from app.review.services.claims import NotAllowed
 from app.review.services.decisions import REJECT_REASONS, current_decision, decide
 from app.review.services.queue import SENIOR_ROLES
-from models import DomainError, ProofState, ReviewDecision, StaffUser
+from models import DomainError, Proof, ProofState, ReviewDecision, StaffUser
 
 REVERSAL_HOURS = 72
 REVERSIBLE = (ProofState.APPROVED.value, ProofState.SETTLED.value, ProofState.REJECTED.value)
@@ -65,14 +65,19 @@ def reverse(proof_id: str, senior: StaffUser, *, reason_code: str | None, note: 
                               "%(hours)d hours)", id=proof_id, state=proof.state, hours=window_hours))
     if found.to == "rejected" and reason_code not in REJECT_REASONS:
         raise ReversalError(_("reason_code: a reversal to rejected needs one reason code"))
+    return flip(proof, senior, found.to, reason_code=reason_code, note=note, reversed_decision=found.decision.id)
+
+
+def flip(proof: Proof, senior: StaffUser, to: str, *, reason_code: str | None, note: str | None,
+         reversed_decision: int | None, why: str = "reversal") -> str:
+    """Record the opposite decision on a locked, decided proof, moving the money with it."""
     before = proof.state
     if proof.state == ProofState.SETTLED.value:
-        claw_back(proof_id, reason_code=reason_code, note=note, actor=senior)
+        claw_back(proof.id, reason_code=reason_code, note=note, actor=senior)
     else:
         proof.transition(ProofState.IN_REVIEW)
-        decide(proof, found.to, actor=senior, reason_code=reason_code if found.to == "rejected" else None,
-               note=note)
-    record("proof.reversed", "proof", proof_id, actor=senior,
-           data={"from": before, "to": proof.state, "reversed_decision": found.decision.id,
+        decide(proof, to, actor=senior, reason_code=reason_code if to == "rejected" else None, note=note)
+    record("proof.reversed", "proof", proof.id, actor=senior,
+           data={"from": before, "to": proof.state, "reversed_decision": reversed_decision, "why": why,
                  "reason_code": reason_code, "note": note})
     return proof.state
