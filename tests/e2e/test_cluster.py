@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from models import ModerationRequest, Proof, ReviewDecision, db
+from models import ModerationRequest, Proof, ReviewDecision, StaffUser, db
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/workbench-shots"))
@@ -102,3 +102,31 @@ def test_ban_needs_a_senior_then_new_proofs_are_held(page, sign_in, live_app):
         item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == "p7-new"))
         assert (db.session.get(Proof, "p7-new").state, item.queue) == ("in_review", "senior")
         assert db.session.scalar(sa.select(WorkerSanction.kind)) == "ban"
+
+
+def test_an_appeal_filed_by_the_worker_client_is_upheld_by_a_senior(page, sign_in, live_app):
+    from app.auth.services.api_tokens import create_token
+    from app.review.services.decisions import decide
+
+    with live_app.app.app_context():
+        moderator = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == "moderator@example.test"))
+        decide(db.session.get(Proof, "p1"), "rejected", actor=moderator, reason_code="fraud_proxy")
+        _, token = create_token("worker-app")
+        db.session.commit()
+    answer = page.request.post(f"{live_app.url}/api/v1/proofs/p1/appeal",
+                               headers={"Authorization": f"Bearer {token}"},
+                               data={"message": "我在家里用的宽带，不是代理，请复核"})
+    assert answer.status == 201
+
+    sign_in("senior_moderator")
+    page.goto(f"{live_app.url}/queue/appeals")
+    card = page.locator("section[id^=appeal-]")
+    expect(card).to_contain_text("我在家里用的宽带")
+    expect(card).to_contain_text("fraud_proxy")
+    page.screenshot(path=str(SHOTS / "appeals.png"), full_page=True)
+    page.fill("textarea[id^=appeal-note-]", "家庭宽带，误判")
+    page.click("button[id^=uphold-]")
+    expect(page.locator(".flash")).to_contain_text("upheld")
+    expect(page.locator("#no-appeals")).to_be_visible()
+    with live_app.app.app_context():
+        assert db.session.get(Proof, "p1").state == "approved"
