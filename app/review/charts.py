@@ -113,3 +113,21 @@ def cluster_graph(cluster, size: int = 420) -> Markup:  # noqa: ANN001 - app.rev
                     f'text-anchor="middle">{escape(account.worker_id)}</text>')
     return _svg(size, size, f"Cluster of {cluster.seed_worker}: {len(cluster.accounts)} accounts, "
                 f"{len(cluster.traits)} linking traits", body)
+
+
+def hourly_chart(counts: list[int], width: int = 480, height: int = 120) -> Markup:
+    """Human decisions per hour over the last len(counts) hours, oldest on the left."""
+    axis_h, top = 16, 14
+    peak = max(counts + [1])
+    bar_w = width / max(len(counts), 1)
+    plot_h = height - axis_h - top
+    body: list[str] = []
+    for i, n in enumerate(counts):
+        h = plot_h * n / peak
+        ago = len(counts) - i
+        body.append(f'<rect x="{i * bar_w + 1:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" '
+                    f'height="{h:.1f}" fill="#2e90fa"><title>{ago} h ago: {n}</title></rect>')
+    body.append(f'<text x="0" y="{height - 3}" class="axis">-{len(counts)} h</text>')
+    body.append(f'<text x="{width}" y="{height - 3}" class="axis" text-anchor="end">now</text>')
+    body.append(f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="baseline"/>')
+    return _svg(width, height, "Decisions per hour", body)

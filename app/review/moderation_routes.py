@@ -12,7 +12,7 @@ from app.platform.access import role_required
 from app.platform.i18n import _, money
 from app.review import charts
 from app.review.moderation_forms import AppealForm, BulkForm, ReverseForm, ReviewRequestForm, RevokeForm, SanctionForm
-from app.review.services import appeals, bulk, grouping, requests, reversal, standing
+from app.review.services import appeals, bulk, grouping, leads, requests, reversal, standing
 from app.review.services.claims import NotAllowed
 from app.review.services.cluster import build_cluster, preview
 from app.review.services.decisions import REJECT_REASONS, ReviewError
@@ -190,6 +190,16 @@ def review_request(request_id: int):  # noqa: ANN201
     flash(_("Request #%(id)d applied.", id=request_id) if result is not None
           else _("Request #%(id)d declined.", id=request_id), "ok")
     return redirect(url_for("moderation.requests_index"))
+
+
+@bp.get("/leads")
+@role_required(*SENIOR_ROLES)
+def leads_index():  # noqa: ANN201
+    now = utcnow()
+    by_hour = leads.decisions_by_hour(now)
+    return render_template("review/leads.html", queues=leads.queues_now(now), moderators=leads.moderators(now),
+                           chart=charts.hourly_chart(by_hour), total=sum(by_hour),
+                           four_eyes_waiting=requests.count_pending(), appeals_waiting=len(appeals.open_appeals()))
 
 
 # -- appeals --------------------------------------------------------------------------------------
