@@ -33,8 +33,8 @@ PROOFS_PER_STEP = 20_000  # proof keys read per step of the walk
 PROOF_ROWS = 5_000  # proofs read for the table and the counts
 PAST_LISTED = 200  # decided proofs shown in the table; a ring's history is summed per account
 CHUNK = 900
-NEAR_WINDOW = timedelta(days=1)  # comments and lockstep are compared with proofs this close in time
-NEAR_ROWS = 20_000
+NEAR_WINDOW = timedelta(hours=6)  # comments and lockstep are compared with proofs this close in time
+NEAR_ROWS = 5_000  # bounds the MinHash pass: a busy campaign has thousands of comments a day
 LOCKSTEP_MINUTES = 10
 LOCKSTEP_CAMPAIGNS = 3
 COMMENT_MIN_CHARS, COMMENT_SIMILARITY = 8, 0.8
