@@ -177,6 +177,37 @@ PROOF_STATUS = {
 }
 
 
+APPEAL = {
+    "type": "object", "required": ["id", "proof_id", "status", "created_at"], "additionalProperties": False,
+    "properties": {
+        "id": {"type": "integer"}, "proof_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "upheld", "denied"]},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+WORKER_STANDING = {
+    "type": "object", "required": ["worker_id", "status", "may_take_tasks", "sanctions"], "additionalProperties": False,
+    "properties": {
+        "worker_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["good", "restricted", "suspended", "banned"],
+                   "description": "The strongest platform-wide sanction in force, or good."},
+        "may_take_tasks": {"type": "boolean", "description": "False while a platform-wide sanction is in force; "
+                                                             "check `sanctions` for brand or campaign scopes."},
+        "sanctions": {"type": "array", "items": {
+            "type": "object", "required": ["id", "kind", "scope", "scope_id", "starts_at", "ends_at"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["restrict", "suspend", "ban"]},
+                "scope": {"type": "string", "enum": ["platform", "brand", "campaign"]},
+                "scope_id": {"type": ["string", "null"], "description": "The brand or campaign id."},
+                "starts_at": {"type": "string", "format": "date-time"},
+                "ends_at": {"type": ["string", "null"], "format": "date-time", "description": "null: until lifted."},
+            }}},
+    },
+}
+
+
 def _json(schema_name: str, description: str, headers: dict | None = None) -> dict[str, Any]:
     response: dict[str, Any] = {"description": description,
                                 "content": {"application/json": {"schema": _ref(schema_name)}}}
@@ -319,6 +350,28 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                               "404": _json("Error", "No proof with this id.")},
             }},
             **_campaign_paths(),
+            "/api/v1/proofs/{id}/appeal": {"post": {
+                "operationId": "postAppeal", "summary": "Appeal the rejection of a proof (for the worker client)",
+                "description": "Body: {\"message\": \"why the rejection is wrong\"} (1 to 2000 characters). "
+                               "A senior moderator upholds (the proof is approved and paid) or denies it. "
+                               "Repeating the same appeal answers 200 with the stored one.",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["message"],
+                    "properties": {"message": {"type": "string", "minLength": 1, "maxLength": 2000}}}}}},
+                "responses": {"201": _json("Appeal", "The appeal is filed."),
+                              "200": _json("Appeal", "The same appeal was filed before."), "401": UNAUTHORIZED,
+                              "404": _json("Error", "No proof with this id."),
+                              "409": _json("Error", "The proof is not rejected, or was appealed with another "
+                                                    "message."),
+                              "422": _json("Error", "No message, or a message longer than 2000 characters.")},
+            }},
+            "/api/v1/workers/{id}": {"get": {
+                "operationId": "getWorker", "summary": "A worker's standing: may they take tasks, and why not",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json("WorkerStanding", "The worker's standing."), "401": UNAUTHORIZED,
+                              "404": _json("Error", "No worker with this id.")},
+            }},
             "/api/v1/openapi.json": {"get": {
                 "operationId": "getOpenApi", "summary": "This document", "security": [],
                 "responses": {"200": {"description": "The OpenAPI document.",
@@ -336,6 +389,7 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "ProofStatus": PROOF_STATUS, "Score": SCORE, "Signal": SIGNAL, "Decision": DECISION,
                 "Campaign": CAMPAIGN, "BriefChange": BRIEF_CHANGE, "Finding": FINDING,
                 "CampaignStatus": CAMPAIGN_STATUS,
+                "WorkerStanding": WORKER_STANDING, "Appeal": APPEAL,
             },
         },
     }

@@ -10,8 +10,10 @@ from werkzeug.exceptions import HTTPException
 from app.intake import api_auth as auth
 from app.intake import openapi, payload
 from app.intake.services import campaigns, intake
+from app.review.services import appeals, standing
+from app.review.services.decisions import ReviewError
 from app.scoring.jobs import enqueue_scoring
-from models import db
+from models import NotFound, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ def post_proofs() -> Response:
     items, single = payload.proof_items(payload.read_json())
     result = intake.ingest_proofs(items, current_app.extensions["pii"],
                                   max_batch=current_app.config["API_MAX_BATCH"], client=g.api_client)
+    standing.hold_new_proofs(result.new_ids, utcnow())  # a banned worker's new proofs wait for a senior
     db.session.commit()
     _queue_scoring(result.to_score)
     states = intake.current_states(result.ids)
@@ -119,6 +122,34 @@ def patch_campaign(campaign_id: str) -> Response:
     result = campaigns.change_brief(campaign_id, body, g.api_client)
     db.session.commit()
     return jsonify(result)
+@bp.post("/proofs/<path:proof_id>/appeal")
+def post_appeal(proof_id: str) -> Response:
+    """A worker appeals the rejection of their proof; a senior moderator will uphold or deny it."""
+    body = payload.read_json()
+    message = body.get("message") if isinstance(body, dict) else None
+    try:
+        appeal, created = appeals.file_appeal(proof_id, message if isinstance(message, str) else "", utcnow())
+    except NotFound as exc:
+        return payload.api_error(404, "not_found", str(exc))
+    except appeals.AppealError as exc:
+        db.session.rollback()
+        return payload.api_error(409, "conflict", str(exc))
+    except ReviewError as exc:
+        return payload.api_error(422, "validation", str(exc))
+    db.session.commit()
+    response = jsonify({"id": appeal.id, "proof_id": appeal.proof_id, "status": appeal.status,
+                        "created_at": appeal.created_at.isoformat()})
+    response.status_code = 201 if created else 200
+    return response
+
+
+@bp.get("/workers/<path:worker_id>")
+def get_worker(worker_id: str) -> Response:
+    """A worker's standing: whether the platform may hand them tasks, and the sanctions in force."""
+    found = standing.standing(worker_id, utcnow())
+    if found is None:
+        return payload.api_error(404, "not_found", f"no worker with id {worker_id!r}")
+    return jsonify(found)
 
 
 @bp.get("/openapi.json")

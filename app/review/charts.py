@@ -68,3 +68,66 @@ def _risk_colour(risk: float) -> str:
     if risk < 0.7:
         return "#f79009"
     return "#d92d20"
+
+
+TRAIT_COLOURS = {"device": "#7a5af8", "hardware": "#2e90fa", "address": "#f79009", "screenshot": "#d92d20",
+                 "comment": "#12b76a", "lockstep": "#667085"}
+GRAPH_ACCOUNTS = 60  # drawn; the table lists them all
+
+
+def cluster_graph(cluster, size: int = 420) -> Markup:  # noqa: ANN001 - app.review.services.cluster.Cluster
+    """Accounts on an outer ring (the seed account first, at the top), the traits that link them on an
+    inner ring near their accounts, and a line from each trait to every account that shares it."""
+    import math
+
+    accounts = sorted(cluster.accounts.values(), key=lambda a: (a.depth, -(a.pending + a.rejected), a.worker_id))
+    drawn = {a.worker_id: i for i, a in enumerate(accounts[:GRAPH_ACCOUNTS])}
+    centre, outer, inner = size / 2, size / 2 - 34, size / 2 - 110
+
+    def at(index: int, count: int, radius: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * index / max(count, 1)
+        return centre + radius * math.cos(angle), centre + radius * math.sin(angle)
+
+    spots = {w: at(i, len(drawn), outer) for w, i in drawn.items()}
+    traits = [t for t in cluster.traits if any(w in drawn for w in t.workers)]
+    traits.sort(key=lambda t: sum(drawn[w] for w in t.workers if w in drawn) / max(1, len(t.workers & drawn.keys())))
+    body: list[str] = []
+    for i, trait in enumerate(traits):
+        tx, ty = at(i, len(traits), inner) if len(traits) > 1 else (centre, centre)
+        colour = TRAIT_COLOURS.get(trait.kind, "#667085")
+        for worker in sorted(trait.workers & drawn.keys()):
+            x, y = spots[worker]
+            body.append(f'<line x1="{tx:.1f}" y1="{ty:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{colour}" '
+                        f'stroke-opacity="0.55"/>')
+        body.append(f'<rect class="trait" x="{tx - 6:.1f}" y="{ty - 6:.1f}" width="12" height="12" fill="{colour}">'
+                    f'<title>{escape(trait.label)}: {len(trait.workers)} accounts</title></rect>')
+    for account in accounts[:GRAPH_ACCOUNTS]:
+        x, y = spots[account.worker_id]
+        seed = account.worker_id == cluster.seed_worker
+        fill = "#d92d20" if account.rejected else ("#f79009" if account.pending else "#12b76a")
+        body.append(f'<circle class="account{" seed" if seed else ""}" cx="{x:.1f}" cy="{y:.1f}" '
+                    f'r="{11 if seed else 8}" fill="{fill}" stroke="#101828" stroke-width="{2.5 if seed else 1}">'
+                    f'<title>{escape(account.worker_id)}: {account.pending} pending, {account.rejected} rejected, '
+                    f'{account.approved} approved</title></circle>')
+        body.append(f'<text x="{x:.1f}" y="{y + (22 if y >= centre else -14):.1f}" class="axis" '
+                    f'text-anchor="middle">{escape(account.worker_id)}</text>')
+    return _svg(size, size, f"Cluster of {cluster.seed_worker}: {len(cluster.accounts)} accounts, "
+                f"{len(cluster.traits)} linking traits", body)
+
+
+def hourly_chart(counts: list[int], width: int = 480, height: int = 120) -> Markup:
+    """Human decisions per hour over the last len(counts) hours, oldest on the left."""
+    axis_h, top = 16, 14
+    peak = max(counts + [1])
+    bar_w = width / max(len(counts), 1)
+    plot_h = height - axis_h - top
+    body: list[str] = []
+    for i, n in enumerate(counts):
+        h = plot_h * n / peak
+        ago = len(counts) - i
+        body.append(f'<rect x="{i * bar_w + 1:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" '
+                    f'height="{h:.1f}" fill="#2e90fa"><title>{ago} h ago: {n}</title></rect>')
+    body.append(f'<text x="0" y="{height - 3}" class="axis">-{len(counts)} h</text>')
+    body.append(f'<text x="{width}" y="{height - 3}" class="axis" text-anchor="end">now</text>')
+    body.append(f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="baseline"/>')
+    return _svg(width, height, "Decisions per hour", body)

@@ -67,7 +67,7 @@
     }
     if (ev.key === "Enter") {
       ev.preventDefault();
-      press("reject");
+      press(ev.target.id === "bulk-reason" ? "bulk-preview" : "reject");
       return true;
     }
     return false;
@@ -76,13 +76,18 @@
   var actions = {
     "j": function () { select(selected + 1); },
     "k": function () { select(selected - 1); },
-    "Enter": function () { if (selected >= 0) { window.location.assign(rows[selected].dataset.href); } },
+    "Enter": function () {
+      if (selected >= 0) { window.location.assign(rows[selected].dataset.href); } else { press("confirm"); }
+    },
     "n": function () { press("claim-next"); },
     "a": function () { press("approve"); },
-    "r": function () { var el = byId("reason_code") || byId("note"); if (el) { el.focus(); } },
+    "r": function () { var el = byId("reason_code") || byId("bulk-reason") || byId("note"); if (el) { el.focus(); } },
     "e": function () { press("escalate"); },
     "s": function () { press("skip"); },
-    "u": function () { press("back-to-queue"); },
+    "u": function () { press("back-to-queue") || press("back-to-proof") || press("back-to-cluster"); },
+    "c": function () { press("open-cluster"); },
+    "w": function () { press("open-worker"); },
+    "p": function () { press("bulk-preview"); },
     "/": function () { var el = byId("note"); if (el) { el.focus(); } },
     "?": toggleHelp
   };
@@ -94,7 +99,7 @@
       if (typingIn(target)) { target.blur(); }
       return;
     }
-    if (target && target.id === "reason_code" && onReasonKey(ev)) { return; }
+    if (target && (target.id === "reason_code" || target.id === "bulk-reason") && onReasonKey(ev)) { return; }
     if (ev.key === "Enter" && onControl(target)) { return; }
     if (typingIn(target) || (help && help.open && ev.key !== "?")) { return; }
     var action = actions[ev.key];
@@ -118,6 +123,18 @@
 
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function () { submitting = true; });
+  });
+
+  var tickAll = byId("tick-all");
+  if (tickAll) {
+    tickAll.addEventListener("change", function () {
+      document.querySelectorAll("input.tick").forEach(function (box) { box.checked = tickAll.checked; });
+      var scope = byId("bulk-scope");
+      if (scope && tickAll.checked) { scope.value = "selected"; }
+    });
+  }
+  document.querySelectorAll("input.tick").forEach(function (box) {
+    box.addEventListener("change", function () { var scope = byId("bulk-scope"); if (scope) { scope.value = "selected"; } });
   });
 
   if (rows.length) { select(0); }

@@ -89,6 +89,26 @@ def test_real_responses_match_the_document(api, app, contract, monkeypatch):
     contract.check(one, "get", api.get("p9"))  # unscored: score null
     contract.check("/api/v1/openapi.json", "get", api.client.get("/api/v1/openapi.json"))
     _check_campaign_routes(api, contract)
+    worker = "/api/v1/workers/{id}"
+    contract.check(worker, "get", api.client.get("/api/v1/workers/w1", headers=api.headers()))
+    contract.check(worker, "get", api.client.get("/api/v1/workers/nobody", headers=api.headers()))
+    contract.check(worker, "get", api.client.get("/api/v1/workers/w1"))
+    appeal = "/api/v1/proofs/{id}/appeal"
+
+    def appeal_post(proof_id: str, body: dict, **kw):  # noqa: ANN202
+        return api.client.post(f"/api/v1/proofs/{proof_id}/appeal", json=body, **kw)
+
+    contract.check(appeal, "post", appeal_post("p1", {"message": "I watched it all"}, headers=api.headers()))  # 409
+    from app.review.services.decisions import decide
+    from models import Proof, db
+
+    decide(db.session.get(Proof, "p2"), "rejected", actor=None, actor_kind="system", reason_code="fraud_bot")
+    db.session.commit()
+    contract.check(appeal, "post", appeal_post("p2", {"message": "I watched it all"}, headers=api.headers()))
+    contract.check(appeal, "post", appeal_post("p2", {"message": "I watched it all"}, headers=api.headers()))
+    contract.check(appeal, "post", appeal_post("p2", {}, headers=api.headers()))
+    contract.check(appeal, "post", appeal_post("nope", {"message": "x"}, headers=api.headers()))
+    contract.check(appeal, "post", appeal_post("p2", {"message": "x"}))
     documented = {(path, method, status) for path, ops in contract.doc["paths"].items()
                   for method, op in ops.items() for status in op["responses"]}
     assert documented == contract.checked, f"documented but never exercised: {documented - contract.checked}"

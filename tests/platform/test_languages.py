@@ -84,6 +84,19 @@ def test_catalogues_hold_every_marked_string_and_translate_all_of_them():
     assert catalogues.check() == []
 
 
+def test_a_message_reads_the_same_in_every_area():
+    """Flask-Babel merges the areas' catalogues into one: two translations of one msgid would let the
+    last area loaded decide how another area's page reads."""
+    translations: dict[str, dict[str, str]] = {}
+    for area, _locale, path in catalogues.catalogues():
+        with path.open("rb") as handle:
+            for message in catalogues.read_po(handle):
+                if message.id and isinstance(message.id, str):
+                    translations.setdefault(message.id, {})[area] = message.string
+    differing = {msgid: by for msgid, by in translations.items() if len(set(by.values())) > 1}
+    assert not differing, differing
+
+
 def test_language_follows_the_browser_until_someone_chooses(client, staff, auth):
     client.environ_base.pop("HTTP_ACCEPT_LANGUAGE")
     assert "登录" in client.get("/login").get_data(as_text=True)  # no preference at all: Chinese

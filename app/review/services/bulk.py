@@ -1,0 +1,118 @@
+"""One decision over many proofs (a cluster or a selection of it), through review.decide one proof at a time.
+
+Applying is idempotent: a proof that is no longer waiting is skipped, and each decision carries the
+key `bulk:<request>:<proof>`, so a retried request never decides a proof twice (money moves only from
+decisions: settlement takes approved proofs once, a rejection releases what was reserved).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.platform.i18n import _
+from app.review.services.cluster import Preview
+from app.review.services.decisions import DECIDABLE, REJECT_REASONS, ReviewError, decide
+from app.review.services.queue import SENIOR_ROLES, claim_cutoff
+from models import ModerationRequest, Proof, ReviewDecision, ReviewItem, StaffUser, db
+
+BULK_DECISIONS = ("approved", "rejected", "escalated")
+
+
+@dataclass(frozen=True)
+class FourEyesPolicy:
+    """When a bulk action needs a second reviewer before it takes effect."""
+
+    max_proofs: int = 20
+    max_cents: int = 50_000  # ¥500.00
+
+    @classmethod
+    def from_config(cls, config: dict) -> FourEyesPolicy:
+        return cls(int(config.get("FOUR_EYES_MAX_PROOFS", cls.max_proofs)),
+                   int(config.get("FOUR_EYES_MAX_CENTS", cls.max_cents)))
+
+
+def check_bulk(decision: str, reason_code: str | None, note: str | None, found: Preview) -> None:
+    """Refuse a bulk decision that could not be applied; field errors name the field."""
+    if decision not in BULK_DECISIONS:
+        raise ReviewError(_("decision: choose approve, reject or escalate"))
+    if decision == "rejected" and reason_code not in REJECT_REASONS:
+        raise ReviewError(_("reason_code: a rejection needs one reason code"))
+    if decision == "rejected" and reason_code == "other" and not note:
+        raise ReviewError(_("note: reason 'other' needs a note that explains it"))
+    if not found.proofs:
+        raise ReviewError(_("nothing to decide: none of the chosen proofs is waiting for a decision"))
+
+
+def four_eyes_reason(decision: str, found: Preview, whole_ring: bool, policy: FourEyesPolicy) -> str | None:
+    """Why a second reviewer must agree first, or None when one reviewer is enough."""
+    if decision == "rejected" and whole_ring:
+        return _("rejects a whole ring of %(n)d accounts", n=found.workers)
+    if found.proofs > policy.max_proofs:
+        return _("touches %(n)d proofs (more than %(max)d)", n=found.proofs, max=policy.max_proofs)
+    if found.cents > policy.max_cents:
+        return _("touches %(cents)s of rewards (more than %(max)s)", cents=_yuan(found.cents),
+                 max=_yuan(policy.max_cents))
+    return None
+
+
+def _yuan(cents: int) -> str:
+    return f"¥{cents / 100:,.2f}"
+
+
+def bulk_payload(decision: str, reason_code: str | None, note: str | None, found: Preview, *,
+                 cluster_of: str | None, whole_ring: bool) -> dict:
+    return {"decision": decision, "reason_code": reason_code if decision == "rejected" else None, "note": note,
+            "proof_ids": list(found.proof_ids), "cluster_of": cluster_of, "whole_ring": whole_ring}
+
+
+def apply_bulk(request: ModerationRequest, now: datetime) -> dict:
+    """Decide every proof of the request that still waits; returns counts by outcome."""
+    payload = request.payload
+    requester = db.session.get(StaffUser, request.requested_by)
+    reviewer = db.session.get(StaffUser, request.reviewed_by) if request.reviewed_by else None
+    senior_ok = requester.has_role(*SENIOR_ROLES) or bool(reviewer and reviewer.has_role(*SENIOR_ROLES))
+    allowed = {requester.id} | ({reviewer.id} if reviewer else set())
+    note = f"bulk #{request.id}" + (f": {payload['note']}" if payload.get("note") else "")
+    counts = {"decided": 0, "skipped": 0, "claimed": 0}
+    ids = list(payload["proof_ids"])
+    done = set(db.session.scalars(sa.select(ReviewDecision.proof_id).where(
+        ReviewDecision.idempotency_key.in_([f"bulk:{request.id}:{pid}" for pid in ids]))))
+    for pid in ids:
+        outcome = _decide_one(pid, payload, requester, note, senior_ok, allowed, now) if pid not in done \
+            else "skipped"
+        if outcome == "decided":
+            db.session.flush()
+            latest = db.session.scalar(sa.select(ReviewDecision).where(ReviewDecision.proof_id == pid)
+                                       .order_by(ReviewDecision.id.desc()).limit(1))
+            latest.idempotency_key = f"bulk:{request.id}:{pid}"
+        counts[outcome] += 1
+    db.session.flush()
+    return counts
+
+
+def _decide_one(proof_id: str, payload: dict, requester: StaffUser, note: str, senior_ok: bool,
+                allowed: set[int], now: datetime) -> str:
+    proof = db.session.get(Proof, proof_id)
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof_id))
+    if proof is None or proof.state not in DECIDABLE or (item is not None and item.status == "decided"):
+        return "skipped"
+    if item is not None:
+        held = item.status == "claimed" and item.claimed_at and item.claimed_at >= claim_cutoff(now)
+        if held and item.claimed_by not in allowed:
+            return "claimed"  # someone is deciding it right now; their decision stands
+        if item.queue == "senior" and (payload["decision"] == "escalated" or not senior_ok):
+            return "skipped"
+    decide(proof, payload["decision"], actor=requester, reason_code=payload.get("reason_code"), note=note)
+    return "decided"
+
+
+def pending_proofs_of(worker_id: str, campaign_ids: list[str] | None = None) -> list[str]:
+    """The worker's proofs still waiting for a decision (within these campaigns when given)."""
+    query = sa.select(Proof.id).outerjoin(ReviewItem, ReviewItem.proof_id == Proof.id).where(
+        Proof.worker_id == worker_id, Proof.state.in_(DECIDABLE),
+        sa.or_(ReviewItem.status.is_(None), ReviewItem.status != "decided"))
+    if campaign_ids is not None:
+        query = query.where(Proof.campaign_id.in_(campaign_ids))
+    return list(db.session.scalars(query.order_by(Proof.id)))
