@@ -78,7 +78,9 @@ def labelled_set(config: TrainingConfig, progress: Progress | None = None) -> tu
     features, submitted_at, ruleset = rule_features(labels["proof_id"].tolist(), config.feature_chunk_hours)
     label_series = labels.set_index("proof_id")["label"].reindex(features.index)
     signals = tuple(ruleset.pop("signals"))
-    return LabelledSet(features, label_series, submitted_at.reindex(features.index), signals), ruleset
+    rule_score, hard_hold = ruleset.pop("rule_score"), ruleset.pop("hard_hold")
+    return LabelledSet(features, label_series, submitted_at.reindex(features.index), signals,
+                       rule_score.reindex(features.index), hard_hold.reindex(features.index)), ruleset
 
 
 def rule_features(proof_ids: list[str], chunk_hours: float) -> tuple[pd.DataFrame, pd.Series, dict]:
@@ -88,7 +90,8 @@ def rule_features(proof_ids: list[str], chunk_hours: float) -> tuple[pd.DataFram
     output = point_in_time(context, rules.config, chunk_hours)
     submitted = context.proofs.set_index("proof_id")["submitted_at"]
     features = feature_frame(output)
-    facts = {"version": rules.version, "signals": list(output.scores.columns)}
+    facts = {"version": rules.version, "signals": list(output.scores.columns), "config": rules.config,
+             "rule_score": output.rule_score, "hard_hold": output.hard_hold}
     return features, submitted.reindex(features.index), facts
 
 
@@ -99,7 +102,8 @@ def train_and_register(model_dir: Path, *, force: bool = False, config: Training
     data, ruleset = labelled_set(config, progress)
     if progress:
         progress("training", 40)
-    result = train(data, config)
+    rule_config = ruleset.pop("config", None)  # tests that stub labelled_set may leave it out
+    result = train(data, config, rule_config=rule_config)
     result.bundle.meta["ruleset"] = ruleset
     if progress:
         progress("comparing with the active model", 80)

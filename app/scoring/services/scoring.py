@@ -52,7 +52,8 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
         context = build_context(proof_ids, **rules.config["context"])
     output = evaluate(context, rules.config)
     model = active_model_outcome(output)  # cold start, model, or degraded (app/scoring/services/model_scoring.py)
-    combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen)
+    combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen,
+                       operating=model.operating, novel=model.novel)
     wanted = [pid for pid in dict.fromkeys(proof_ids) if pid in combined.index]
     # Arrays by position rather than label-aligned Series: online, one proof pays every call's overhead.
     at = combined.index.get_indexer(wanted)

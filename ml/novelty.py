@@ -1,0 +1,73 @@
+"""How far a proof sits outside what the labelled history covers: signal-combination coverage.
+
+A model learns only the fraud in its labels. A proof whose fired signals form a combination the
+labelled training proofs (honest or fraud) showed fewer than `k` times gives the trees nothing to
+go on: their answer there is an extrapolation, typically "honest" because each signal alone was
+mostly honest in the labels (bots on carrier addresses: the timer signal fired in the labels only
+next to automation flags). For such proofs the rules' reading stands (review_rules/combine.py).
+
+A signal counts as fired in a combination when its score reaches `fire_at`; fainter readings are
+noise that would make every proof unique. The combination is a bit pattern over the signals known
+at training; a signal added later is a bit the history never had, so any proof it fires on is novel.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+FIRE_AT = 0.2
+
+
+@dataclass
+class SignalCoverage:
+    """Counts of each fired-signal combination among the labelled training proofs."""
+
+    codes: list[str]
+    counts: dict[bytes, int] = field(default_factory=dict)
+    fire_at: float = FIRE_AT
+    rows: int = 0
+
+    @classmethod
+    def fit(cls, scores: pd.DataFrame, fire_at: float = FIRE_AT) -> SignalCoverage:
+        codes = [str(c) for c in scores.columns]
+        keys = _keys(scores.to_numpy(dtype=np.float32, na_value=0.0) >= fire_at)
+        values, counts = np.unique(keys, return_counts=True)
+        return cls(codes=codes, counts={bytes(v): int(n) for v, n in zip(values, counts, strict=True)},
+                   fire_at=fire_at, rows=len(scores))
+
+    def support(self, scores: pd.DataFrame) -> np.ndarray:
+        """Per row: how many training proofs fired exactly this combination (0 = never seen).
+        A signal unknown at training that fires makes the row's support 0."""
+        known = scores.reindex(columns=self.codes).to_numpy(dtype=np.float32, na_value=0.0) >= self.fire_at
+        keys = _keys(known)
+        result = np.fromiter((self.counts.get(bytes(k), 0) for k in keys), dtype=np.int64, count=len(keys))
+        extra = [c for c in scores.columns if str(c) not in set(self.codes)]
+        if extra:
+            new_fired = (scores[extra].to_numpy(dtype=np.float32, na_value=0.0) >= self.fire_at).any(axis=1)
+            result[new_fired] = 0
+        return result
+
+    def summary(self) -> dict:
+        """What is worth keeping in the model's JSON metadata (the bit patterns are not)."""
+        return {"method": "signal-combination coverage", "fire_at": self.fire_at, "training_rows": self.rows,
+                "combinations": len(self.counts), "signals": len(self.codes)}
+
+
+def _keys(fired: np.ndarray) -> np.ndarray:
+    """One fixed-width byte string per row: the packed bits of its fired signals."""
+    packed = np.packbits(fired.astype(bool), axis=1)
+    if packed.shape[1] == 0:
+        packed = np.zeros((len(fired), 1), dtype=np.uint8)
+    return np.ascontiguousarray(packed).view(f"V{packed.shape[1]}").ravel()
+
+
+def novel_mask(coverage: SignalCoverage | None, scores: pd.DataFrame, rule_score: np.ndarray,
+               novelty: dict | None) -> np.ndarray:
+    """True where the novelty floor applies: support below `min_support` and the rules would
+    send the proof to a person (rule score at least `min_rule_score`). All False without a setting."""
+    if coverage is None or not novelty or novelty.get("min_support", 0) <= 0:
+        return np.zeros(len(rule_score), dtype=bool)
+    support = coverage.support(scores)
+    return (support < novelty["min_support"]) & (rule_score >= novelty["min_rule_score"])
