@@ -132,3 +132,17 @@ def test_predict_within_gives_up_on_a_stuck_model():
         release.set()
     ok = ModelBundle("m-ok", ColumnRisk("a", slope=0.5), ["a"], {}, [])
     assert predict_within(ok, pd.DataFrame({"a": [1.0]}, index=["p1"]), timeout=5).tolist() == [0.5]
+
+
+def test_scoring_routes_on_the_operating_point_stored_with_the_model(app, runner, world):
+    bundle = ModelBundle(version="m-op-1", estimator=ColumnRisk(FEATURE, base=0.2, slope=0.08),
+                         feature_names=[FEATURE, "device.emulator"], medians={FEATURE: 0.0, "device.emulator": 0.0},
+                         explain_features=[FEATURE], meta={"config": {"explain_features": 1}, "operating_point": {
+                             "auto_approve_below": 0.99, "hold_at_or_above": 0.995, "novelty": {"min_support": 0}}})
+    path, digest = save_artifact(bundle, app.config["MODEL_DIR"])
+    promote(register_candidate(bundle, path, digest, {"pr_auc": 0.9}), reason="test")
+    db.session.commit()
+    scores = scored(runner, world)
+    # the same model routes every proof to review on the rule set's thresholds (test above)
+    assert {s.route for s in scores.values()} == {"auto_approve"}
+    assert all(s.model_version == "m-op-1" and s.risk_score < 0.99 for s in scores.values())

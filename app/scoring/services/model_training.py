@@ -7,7 +7,7 @@ engine over the same context scoring uses. The caller commits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +35,7 @@ class TrainingReport:
     reason: str
     active_before: str | None = None
     active_metrics: dict | None = None
+    operating_point: dict | None = None
 
 
 @dataclass
@@ -44,6 +45,7 @@ class VersionEvaluation:
     stored: dict
     window: dict | None = None
     error: str | None = None
+    operating_point: dict | None = None
 
 
 @dataclass
@@ -96,9 +98,16 @@ def rule_features(proof_ids: list[str], chunk_hours: float) -> tuple[pd.DataFram
 
 
 def train_and_register(model_dir: Path, *, force: bool = False, config: TrainingConfig | None = None,
-                       actor: StaffUser | None = None, progress: Progress | None = None) -> TrainingReport:
-    """Train a candidate, compare it with the active model on the same window, promote if better."""
-    config = (config or TrainingConfig()).validate()
+                       actor: StaffUser | None = None, progress: Progress | None = None,
+                       target: dict | None = None) -> TrainingReport:
+    """Train a candidate, compare it with the active model on the same window, promote if better.
+
+    `target` overrides the operating-point settings of the config (honest_review_share,
+    novelty_budget, hold_precision, review_capacity_per_day)."""
+    config = config or TrainingConfig()
+    if target:
+        config = replace(config, **{k: v for k, v in target.items() if v is not None})
+    config = config.validate()
     data, ruleset = labelled_set(config, progress)
     if progress:
         progress("training", 40)
@@ -119,7 +128,8 @@ def train_and_register(model_dir: Path, *, force: bool = False, config: Training
         registry.promote(row, actor=actor, actor_label="training", reason=reason,
                          comparison={"candidate": result.metrics, "active": active_metrics})
     return TrainingReport(version=row.version, metrics=result.metrics, promoted=better or force, reason=reason,
-                          active_before=active.version if active else None, active_metrics=active_metrics)
+                          active_before=active.version if active else None, active_metrics=active_metrics,
+                          operating_point=result.bundle.meta.get("operating_point"))
 
 
 def _score_active(active, model_dir: Path, window: LabelledSet,  # noqa: ANN001 - ModelVersion | None
@@ -162,7 +172,8 @@ def evaluate_versions(model_dir: Path, config: TrainingConfig | None = None) -> 
         report.window = {"error": str(exc)}
         data = None
     for row in versions:
-        item = VersionEvaluation(version=row.version, status=row.status, stored=row.metrics or {})
+        item = VersionEvaluation(version=row.version, status=row.status, stored=row.metrics or {},
+                                 operating_point=(row.meta or {}).get("operating_point"))
         if data is not None:
             try:
                 item.window = evaluate_bundle(registry.load_version(row, model_dir), data, config)
