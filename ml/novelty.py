@@ -42,12 +42,29 @@ class SignalCoverage:
         A signal unknown at training that fires makes the row's support 0."""
         known = scores.reindex(columns=self.codes).to_numpy(dtype=np.float32, na_value=0.0) >= self.fire_at
         keys = _keys(known)
-        result = np.fromiter((self.counts.get(bytes(k), 0) for k in keys), dtype=np.int64, count=len(keys))
+        if keys.dtype.itemsize == 8:  # up to 64 signals: one integer per row, looked up by binary search
+            table, counts = self._table()
+            as_int = keys.view(np.uint64)
+            at = np.clip(np.searchsorted(table, as_int), 0, max(len(table) - 1, 0))
+            found = (table[at] == as_int) if len(table) else np.zeros(len(keys), dtype=bool)
+            result = np.where(found, counts[at] if len(table) else 0, 0).astype(np.int64)
+        else:
+            result = np.fromiter((self.counts.get(bytes(k), 0) for k in keys), dtype=np.int64, count=len(keys))
         extra = [c for c in scores.columns if str(c) not in set(self.codes)]
         if extra:
             new_fired = (scores[extra].to_numpy(dtype=np.float32, na_value=0.0) >= self.fire_at).any(axis=1)
             result[new_fired] = 0
         return result
+
+    def _table(self) -> tuple[np.ndarray, np.ndarray]:
+        """The 8-byte keys as sorted integers with their counts (built once per loaded model)."""
+        table = getattr(self, "_sorted", None)
+        if table is None:
+            keys = np.frombuffer(b"".join(self.counts), dtype=np.uint64) if self.counts else np.zeros(0, np.uint64)
+            values = np.fromiter(self.counts.values(), dtype=np.int64, count=len(self.counts))
+            order = np.argsort(keys)
+            table = self._sorted = (keys[order], values[order])
+        return table
 
     def summary(self) -> dict:
         """What is worth keeping in the model's JSON metadata (the bit patterns are not)."""
@@ -58,8 +75,9 @@ class SignalCoverage:
 def _keys(fired: np.ndarray) -> np.ndarray:
     """One fixed-width byte string per row: the packed bits of its fired signals."""
     packed = np.packbits(fired.astype(bool), axis=1)
-    if packed.shape[1] == 0:
-        packed = np.zeros((len(fired), 1), dtype=np.uint8)
+    width = max(8, -(-packed.shape[1] // 8) * 8)  # whole 8-byte words: up to 64 signals make one integer
+    if packed.shape[1] < width:
+        packed = np.hstack([packed, np.zeros((len(fired), width - packed.shape[1]), dtype=np.uint8)])
     return np.ascontiguousarray(packed).view(f"V{packed.shape[1]}").ravel()
 
 
