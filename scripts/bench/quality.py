@@ -84,7 +84,7 @@ def run_world(name: str, options: SimulationOptions, workdir: Path) -> dict:
 
 def measure(world: Path, scores_csv: Path, holdout: str | None) -> dict:
     truth = pd.read_json(world / "labels.jsonl", lines=True).set_index("proof_id")
-    proofs = pd.read_json(world / "proofs.jsonl", lines=True, convert_dates=False)[["id", "submitted_at"]]
+    proofs = pd.read_json(world / "proofs.jsonl", lines=True, dtype=False)[["id", "submitted_at"]]
     submitted = pd.to_datetime(proofs.set_index("id")["submitted_at"], utc=True, format="ISO8601")
     decided = pd.read_json(world / "decisions.jsonl", lines=True)["proof_id"]
     later = submitted.index[(submitted > submitted.loc[decided].max()).to_numpy()]
