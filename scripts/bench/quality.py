@@ -42,8 +42,8 @@ BARS = {"honest routed": ("<=", 0.03), "fraud routed": (">=", 0.90), "held-out r
         "PR-AUC": (">=", 0.92)}
 # Small enough for a few minutes each on a shared two-core machine; different size, mix, seed and holdout.
 WORLDS = {
-    "A": dict(proofs=10_000, workers=1500, campaigns=40, seed=11, fraud_rate=0.2, holdout_pattern="lockstep"),
-    "B": dict(proofs=12_000, workers=2500, campaigns=60, seed=23, fraud_rate=0.12, holdout_pattern="scripted_bot"),
+    "A": dict(proofs=10_000, workers=1500, campaigns=40, seed=11, fraud_rate=0.2, holdout_pattern="dormant_wake"),
+    "B": dict(proofs=12_000, workers=2500, campaigns=60, seed=23, fraud_rate=0.12, holdout_pattern="carrier_bot"),
     "C": dict(proofs=8_000, workers=1200, campaigns=30, seed=37, fraud_rate=0.3, holdout_pattern="comment_ring"),
 }
 
