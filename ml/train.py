@@ -23,6 +23,7 @@ from ml.operating import Validation, choose
 from ml.pipeline import fit_calibrated
 from ml.predict import predict_proba
 from ml.registry import ModelBundle
+from ml.weights import learn_weights
 
 
 class NotEnoughLabels(ValueError):
@@ -113,6 +114,9 @@ def train(data: LabelledSet, config: TrainingConfig | None = None, version: str 
     if signal_codes:
         bundle.coverage = SignalCoverage.fit(data.features.loc[older, signal_codes])
         bundle.meta["novelty"] = bundle.coverage.summary()
+    if rule_config is not None and signal_codes:
+        bundle.meta["learned_weights"] = learn_weights(data.features.loc[older, signal_codes], data.labels.loc[older],
+                                                       rule_config, data.submitted_at.loc[older])
     if rule_config is not None and data.rule_score is not None and bundle.coverage is not None:
         bundle.meta["operating_point"] = operating_point(bundle, valid, scores, rule_config, config)
     return TrainResult(bundle=bundle, metrics=result_metrics, validation_ids=newer)

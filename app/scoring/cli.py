@@ -191,6 +191,9 @@ def train_command(force: bool, queued: bool, honest_share: float | None, capacit
         click.echo(f"{report.active_before + ' (active)':<26}  {_fmt_metrics(report.active_metrics)}")
     for line in operating_lines(report.operating_point):
         click.echo(line)
+    if report.learned_ruleset:
+        click.echo(f"weights learned on the labelled history: draft rule set {report.learned_ruleset} "
+                   f"(`flask --app app rules show {report.learned_ruleset}`; publish it to use them)")
     click.echo(("promoted: " if report.promoted else "not promoted: ") + report.reason)
     if report.promoted:
         rescore_after_change(f"model {report.version} promoted")

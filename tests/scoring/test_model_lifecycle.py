@@ -135,6 +135,20 @@ def test_train_command_chooses_and_prints_the_operating_point_towards_the_target
     assert point["target"]["honest_share"] == 0.05 and point["validation"]["honest_routed"] <= 0.05 + 0.005
     evaluation = runner.invoke(args=["ml", "evaluate"])
     assert f"auto-approve below {point['auto_approve_below']:.4f}" in evaluation.output
+    # the weights learned on the labels wait in a draft rule set; the active one is untouched
+    from models import RuleSet
+
+    sets = {r.status: r for r in db.session.scalars(sa.select(RuleSet))}
+    draft, active = sets["draft"], sets["active"]
+    assert f"draft rule set {draft.version}" in result.output
+    learned = draft.config["learned"]
+    assert learned["model_version"] == row.version and learned["window"]["rows"] > 0
+    assert draft.config["signals"]["ip.hosting_asn"]["weight"] == learned["signals"]["ip.hosting_asn"]["weight"]
+    assert active.config["signals"]["ip.hosting_asn"]["weight"] == default_config()["signals"]["ip.hosting_asn"][
+        "weight"] != draft.config["signals"]["ip.hosting_asn"]["weight"]
+    again = runner.invoke(args=["ml", "train", "--honest-share", "0.05"])
+    assert again.exit_code == 0 and "draft rule set" not in again.output  # same weights: no second draft
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSet).where(RuleSet.status == "draft")) == 1
     clear_cache()
 
 

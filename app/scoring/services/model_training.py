@@ -15,13 +15,14 @@ import sqlalchemy as sa
 
 from app.scoring.services import models_registry as registry
 from app.scoring.services.context import load_all_context
-from app.scoring.services.rulesets import load_active_rules
+from app.scoring.services.rulesets import draft_learned, load_active_rules
 from ml.config import TrainingConfig
 from ml.evaluate import beats
 from ml.features import feature_frame
 from ml.history import point_in_time
 from ml.registry import ArtifactError, save_artifact
 from ml.train import LabelledSet, NotEnoughLabels, check_labels, evaluate_bundle, time_split, train
+from ml.weights import with_learned_weights
 from models import ReviewDecision, StaffUser, db
 
 Progress = Callable[[str, int], None]  # (stage, percent)
@@ -36,6 +37,7 @@ class TrainingReport:
     active_before: str | None = None
     active_metrics: dict | None = None
     operating_point: dict | None = None
+    learned_ruleset: int | None = None  # the draft rule set holding the weights learned on the labels
 
 
 @dataclass
@@ -122,6 +124,7 @@ def train_and_register(model_dir: Path, *, force: bool = False, config: Training
     row = registry.register_candidate(result.bundle, path, digest, result.metrics)
     row.meta = {**row.meta, "compared_with": {"version": active.version if active else None,
                                              "metrics": active_metrics, "error": active_error}}
+    learned_draft = _draft_learned(result.bundle.meta.get("learned_weights"), rule_config, row.version, ruleset)
     better = beats(result.metrics, active_metrics)
     reason = _promotion_reason(active, active_metrics, active_error, better, force)
     if better or force:
@@ -129,7 +132,20 @@ def train_and_register(model_dir: Path, *, force: bool = False, config: Training
                          comparison={"candidate": result.metrics, "active": active_metrics})
     return TrainingReport(version=row.version, metrics=result.metrics, promoted=better or force, reason=reason,
                           active_before=active.version if active else None, active_metrics=active_metrics,
-                          operating_point=result.bundle.meta.get("operating_point"))
+                          operating_point=result.bundle.meta.get("operating_point"),
+                          learned_ruleset=learned_draft.version if learned_draft is not None else None)
+
+
+def _draft_learned(learned: dict | None, rule_config: dict | None, model_version: str,
+                   ruleset: dict):  # noqa: ANN202 - RuleSet | None
+    """The learned weights as a draft rule set based on the active one (operators publish it)."""
+    if not learned or rule_config is None:
+        return None
+    source = {"model_version": model_version, "based_on": ruleset.get("version")}
+    window = learned.get("window") or {}
+    note = (f"weights learned on {window.get('rows', '?')} labelled proofs submitted {window.get('from', '?')} "
+            f"to {window.get('to', '?')} (model {model_version}), from rule set {ruleset.get('version')}")
+    return draft_learned(with_learned_weights(rule_config, learned, source), note, source)
 
 
 def _score_active(active, model_dir: Path, window: LabelledSet,  # noqa: ANN001 - ModelVersion | None

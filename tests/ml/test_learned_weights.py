@@ -1,0 +1,58 @@
+"""Signal weights earned on the labelled history; priors where labels are silent; hard evidence stays hard."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.weights import STRENGTH, learn_weights, with_learned_weights
+from review_rules.engine import default_config, validate_config
+
+CONFIG = default_config()
+
+
+def frame(n: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.25).astype(int)
+    index = pd.Index([f"p{i}" for i in range(n)], name="proof_id")
+    scores = pd.DataFrame({
+        "ip.shared_accounts": (rng.random(n) < np.where(y == 1, 0.1, 0.3)).astype(float),  # honest crowds
+        "graph.ring": (rng.random(n) < np.where(y == 1, 0.6, 0.01)).astype(float),  # mostly fraud
+        "graph.dormant_wake": np.r_[np.ones(3), np.zeros(n - 3)],  # the labels barely show it
+        "device.automation": (rng.random(n) < np.where(y == 1, 0.05, 0.05)).astype(float),  # hard, uninformative
+    }, index=index)
+    return scores, pd.Series(y, index=index)
+
+
+def test_weights_follow_the_labels_and_priors_hold_where_labels_are_silent():
+    scores, labels = frame()
+    learned = learn_weights(scores, labels, CONFIG)["signals"]
+    prior = {code: CONFIG["signals"][code]["weight"] for code in scores}
+    assert learned["ip.shared_accounts"]["weight"] < prior["ip.shared_accounts"] / 2
+    assert learned["graph.ring"]["weight"] > prior["graph.ring"]
+    rare = learned["graph.dormant_wake"]
+    assert rare["fired"] == 3 and abs(rare["weight"] - prior["graph.dormant_wake"]) <= 3 / (3 + STRENGTH) + 1e-9
+    assert learned["device.automation"]["hard"] and learned["device.automation"]["weight"] >= prior["device.automation"]
+    fired = scores["graph.ring"] >= 0.2
+    assert learned["graph.ring"]["rejected"] == int(labels[fired].sum())
+    untouched = next(c for c in CONFIG["signals"] if c not in scores)
+    assert learned[untouched]["weight"] == CONFIG["signals"][untouched]["weight"]
+
+
+def test_learned_rule_set_records_its_window_and_validates():
+    scores, labels = frame()
+    times = pd.Series(pd.date_range("2026-09-01", periods=len(scores), freq="min", tz="UTC"), index=scores.index)
+    learned = learn_weights(scores, labels, CONFIG, times)
+    config = validate_config(with_learned_weights(CONFIG, learned, {"model_version": "m1"}))
+    assert config["signals"]["graph.ring"]["weight"] == learned["signals"]["graph.ring"]["weight"]
+    assert config["learned"]["window"] == {"from": times.min().isoformat(), "to": times.max().isoformat(),
+                                           "rows": len(scores), "rejected": int(labels.sum())}
+    assert config["learned"]["model_version"] == "m1"
+    assert CONFIG["signals"]["graph.ring"]["weight"] != config["signals"]["graph.ring"]["weight"]  # a copy
+
+
+def test_a_malformed_learned_section_is_refused():
+    from review_rules.engine import RuleConfigError
+
+    with pytest.raises(RuleConfigError, match="learned"):
+        validate_config({**CONFIG, "learned": ["nope"]})
