@@ -60,6 +60,8 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
     routes = combined["route"].to_numpy()[at]
     model_scores = combined["model_score"].to_numpy(dtype=float)[at]
     signals = output.reasons.to_numpy()[output.reasons.index.get_indexer(wanted)]
+    if model.novel is not None and model.novel.any():
+        signals = _with_novelty(signals, model.novel[output.rule_score.index.get_indexer(wanted)], routes)
     return pd.DataFrame({
         "proof_id": wanted,
         "risk_score": combined["risk_score"].to_numpy(dtype=float)[at],
@@ -73,6 +75,18 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
         "model_version": model.version,
         "degraded": bool(model.degraded),
     })
+
+
+NOVEL = "model.novel"  # not a rule signal: the model's note that the rules' reading stood
+
+
+def _with_novelty(signals: np.ndarray, novel: np.ndarray, routes: np.ndarray) -> np.ndarray:
+    """Name the novelty floor among the reasons of the novel proofs a person will read."""
+    out = signals.copy()
+    for k in np.flatnonzero(novel & (routes != "auto_approve")).tolist():
+        out[k] = [*out[k], {"code": NOVEL, "score": 1.0, "reason": "this combination of signals was (almost) never "
+                            "seen in the labelled history, so the model cannot judge it: the rules' reading stands"}]
+    return out
 
 
 def warm_scoring() -> str:
