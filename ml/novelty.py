@@ -40,20 +40,28 @@ class SignalCoverage:
     def support(self, scores: pd.DataFrame) -> np.ndarray:
         """Per row: how many training proofs fired exactly this combination (0 = never seen).
         A signal unknown at training that fires makes the row's support 0."""
-        known = scores.reindex(columns=self.codes).to_numpy(dtype=np.float32, na_value=0.0) >= self.fire_at
+        values = scores.to_numpy(dtype=np.float32, na_value=0.0)
+        columns = scores.columns.tolist()
+        if columns == self.codes:  # the usual case: no reindexing (one proof online pays every step)
+            known, extra = values >= self.fire_at, np.zeros(len(values), dtype=bool)
+        else:
+            position = {c: i for i, c in enumerate(columns)}
+            known = np.zeros((len(values), len(self.codes)), dtype=bool)
+            for j, code in enumerate(self.codes):
+                if code in position:
+                    known[:, j] = values[:, position[code]] >= self.fire_at
+            new = [position[c] for c in columns if c not in set(self.codes)]
+            extra = (values[:, new] >= self.fire_at).any(axis=1) if new else np.zeros(len(values), dtype=bool)
         keys = _keys(known)
         if keys.dtype.itemsize == 8:  # up to 64 signals: one integer per row, looked up by binary search
             table, counts = self._table()
             as_int = keys.view(np.uint64)
-            at = np.clip(np.searchsorted(table, as_int), 0, max(len(table) - 1, 0))
+            at = np.minimum(np.searchsorted(table, as_int), max(len(table) - 1, 0))
             found = (table[at] == as_int) if len(table) else np.zeros(len(keys), dtype=bool)
             result = np.where(found, counts[at] if len(table) else 0, 0).astype(np.int64)
         else:
             result = np.fromiter((self.counts.get(bytes(k), 0) for k in keys), dtype=np.int64, count=len(keys))
-        extra = [c for c in scores.columns if str(c) not in set(self.codes)]
-        if extra:
-            new_fired = (scores[extra].to_numpy(dtype=np.float32, na_value=0.0) >= self.fire_at).any(axis=1)
-            result[new_fired] = 0
+        result[extra] = 0
         return result
 
     def _table(self) -> tuple[np.ndarray, np.ndarray]:
