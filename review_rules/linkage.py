@@ -30,9 +30,9 @@ def public_addresses(frame: ProofFrame, min_accounts: int = PUBLIC_MIN_ACCOUNTS,
     """Per row: its (home or office, not carrier or data-centre) address behaves like a public one,
     recognised from the data rather than the network's name: at least `min_accounts` accounts on
     it, each on its own device (distinct fingerprints and hardware profiles for at least
-    `min_distinct` of the accounts), and independent timing (at most `max_peak` of them active in
-    any `peak_seconds`). A farm behind one line fails on devices or on timing: it runs its accounts
-    from few phones, in batches."""
+    `min_distinct` of the accounts), and independent timing (at most `max_peak` of them on one
+    campaign in any `peak_seconds`). A farm behind one line fails on devices or on timing: it runs
+    its accounts from few phones, on the same campaigns together."""
     def build() -> np.ndarray:
         ip = frame.codes("ip_hash")
         ip = np.where((ip >= 0) & ~np.isin(frame.network, (*SHARED_BY_DESIGN, "carrier")), ip, -1)
@@ -40,7 +40,9 @@ def public_addresses(frame: ProofFrame, min_accounts: int = PUBLIC_MIN_ACCOUNTS,
             return np.zeros(frame.n, dtype=bool)
         accounts = nunique_by(ip, frame.worker)
         devices = np.minimum(nunique_by(ip, frame.codes("device_fp_hash")), nunique_by(ip, frame.hardware))
-        together = nunique_by(dense(ip, bucket(frame.submitted, peak_seconds)), frame.worker)
+        # a campus's lunch hour is busy, but not on one campaign: a farm works a campaign together
+        together = nunique_by(dense(ip, frame.codes("campaign_id"), bucket(frame.submitted, peak_seconds)),
+                              frame.worker)
         peak = np.zeros(int(ip.max()) + 1)
         used = ip >= 0
         np.maximum.at(peak, ip[used], together[used])

@@ -137,3 +137,8 @@ def test_a_farm_behind_one_line_is_not_mistaken_for_a_campus() -> None:
     burst = scores(_campus(30, spread_minutes=1.5), "ip.shared_accounts")  # all in 45 minutes
     one_phone = scores(_campus(30, same_hardware=True), "ip.shared_accounts")  # one device, many accounts
     assert burst.min() == 1.0 and one_phone.max() == 1.0
+
+
+def test_a_busy_hour_on_different_campaigns_is_still_a_campus() -> None:
+    lunch = [dict(row, campaign_id=f"c{i}") for i, row in enumerate(_campus(30, spread_minutes=1.5))]
+    assert scores(lunch, "ip.shared_accounts").max() <= 0.1
