@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ml.novelty import FIRE_AT
+from review_rules.registry import all_signals
 
 HARD_EVIDENCE = ("device.automation", "timing.impossible_watch", "content.screenshot_reuse")
 STRENGTH = 40.0
@@ -27,9 +28,11 @@ def learn_weights(scores: pd.DataFrame, labels: pd.Series, rule_config: dict, su
     """{"window": ..., "strength": ..., "signals": {code: {prior, weight, fired, rejected, hard}}}."""
     hard = set(HARD_EVIDENCE) | set(rule_config.get("hard_hold", {}))
     y = labels.reindex(scores.index).fillna(0).to_numpy(dtype=float)
+    catalogue = {spec.code: spec.weight for spec in all_signals()}
     learned = {}
     for code, entry in rule_config["signals"].items():
-        prior = float(entry["weight"])
+        # the documented prior, not the active weight: learning twice must not drift from it
+        prior = float(catalogue.get(code, entry["weight"]))
         if code not in scores.columns:
             learned[code] = {"prior": prior, "weight": prior, "fired": 0, "rejected": 0, "hard": code in hard}
             continue
