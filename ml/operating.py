@@ -6,8 +6,9 @@ labelled window (never seen by the trees nor the calibration):
 
 - `auto_approve_below`: the lowest threshold at which at most `honest_share` of the honest proofs
   goes to a person, counting those the rules force there anyway (a hard rule, or a rules hold
-  that the model may soften to review but never approve); raised further when the proofs routed
-  per day would exceed the review capacity;
+  that the model may soften to review but never approve), except that the model always keeps
+  half the target for its own reading (the stated share then exceeds the target, and says so);
+  raised further when the proofs routed per day would exceed the review capacity;
 - `hold_at_or_above`: the lowest threshold above it where the held proofs are fraud at least
   `hold_precision` of the time (a hold asks a person to reject or clear);
 - the novelty floor (ml/novelty.py): the widest setting (minimum support of the fired-signal
@@ -26,6 +27,7 @@ import numpy as np
 from review_rules.combine import blend, rescale_rule
 
 THRESHOLD_BOUNDS = (0.005, 0.99)
+MODEL_SHARE = 0.5  # of the honest target, always left to the model's own reading
 SUPPORT_GRID = (80, 40, 20, 10, 5, 3, 2, 1)  # minimum support of a combination to count as covered
 
 
@@ -56,7 +58,11 @@ def choose(window: Validation, rule_config: dict, target: OperatingTarget) -> di
     rules = rule_config["thresholds"]
     risk = blend(window.rule.astype(float), window.model.astype(float), rule_config["combine"]["model_weight"])
     forced = window.hard.astype(bool) | (window.rule >= rules["hold_at_or_above"])
-    allowed = int(np.floor(target.honest_share * honest.sum())) - int((forced & honest).sum())
+    budget = int(np.floor(target.honest_share * honest.sum()))
+    # The model keeps at least MODEL_SHARE of the target for its own reading: a rules hold on an
+    # "approved" proof is as often a label error as a rules mistake, and a target the rules already
+    # spent would leave the model a threshold above every honest proof (and most fraud).
+    allowed = max(budget - int((forced & honest).sum()), int(np.floor(MODEL_SHARE * budget)))
     low = _threshold_keeping(risk[honest & ~forced], allowed)
     per_day = None
     if target.capacity_per_day:

@@ -72,6 +72,19 @@ def test_proofs_the_rules_force_to_a_person_count_against_the_target():
     assert point["validation"]["honest_forced_by_rules"] == pytest.approx(0.01)
 
 
+def test_rules_that_spend_the_whole_target_still_leave_the_model_half_of_it():
+    w = window()
+    w.rule[:120] = 0.9  # 3% of the honest proofs are rules holds (or labelling mistakes)
+    point = choose(w, CONFIG, OperatingTarget(honest_share=0.02, novelty_budget=0.0))
+    honest = w.labels == 0
+    risk = blend(w.rule, w.model, W)
+    by_model = honest & ~(w.rule >= RULES["hold_at_or_above"]) & (risk >= point["auto_approve_below"])
+    assert 0 < by_model.sum() <= 0.01 * honest.sum()
+    assert point["auto_approve_below"] < risk[honest].max()  # not a threshold above every honest proof
+    assert point["validation"]["honest_routed"] == pytest.approx(routed(w, point)[honest].mean())
+    assert point["validation"]["fraud_routed"] > 0.5
+
+
 def test_hold_threshold_keeps_holds_mostly_fraud():
     w = window()
     point = choose(w, CONFIG, OperatingTarget())
