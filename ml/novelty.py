@@ -92,7 +92,8 @@ def _keys(fired: np.ndarray) -> np.ndarray:
 def novel_mask(coverage: SignalCoverage | None, scores: pd.DataFrame, rule_score: np.ndarray,
                novelty: dict | None) -> np.ndarray:
     """True where the novelty floor applies: support below `min_support` and the rules would
-    send the proof to a person (rule score at least `min_rule_score`). All False without a setting."""
+    send the proof to a person (`rule_score`, the reading the floor lets stand, at least
+    `min_rule_score`). All False without a setting."""
     if coverage is None or not novelty or novelty.get("min_support", 0) <= 0:
         return np.zeros(len(rule_score), dtype=bool)
     support = coverage.support(scores)

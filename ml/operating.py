@@ -49,6 +49,7 @@ class Validation:
     hard: np.ndarray  # a hard rule fired
     support: np.ndarray  # training proofs with the same fired-signal combination
     days: float  # span of the window
+    reading: np.ndarray | None = None  # what the novelty floor lets stand (default: the rule score)
 
 
 def choose(window: Validation, rule_config: dict, target: OperatingTarget) -> dict:
@@ -74,8 +75,9 @@ def choose(window: Validation, rule_config: dict, target: OperatingTarget) -> di
     person = forced | (risk >= low)
     novelty = _novelty(window, person, honest, rules, thresholds, target.novelty_budget)
     if novelty["min_support"]:
-        novel = (window.support < novelty["min_support"]) & (window.rule >= novelty["min_rule_score"])
-        floored = np.maximum(risk, rescale_rule(window.rule, rules, thresholds))
+        reading = _reading(window)
+        novel = (window.support < novelty["min_support"]) & (reading >= novelty["min_rule_score"])
+        floored = np.maximum(risk, rescale_rule(reading, rules, thresholds))
         risk = np.where(novel, floored, risk)
         person = forced | (risk >= low)
     fraud = ~honest
@@ -132,10 +134,11 @@ def _novelty(window: Validation, person: np.ndarray, honest: np.ndarray, rules: 
     levels = sorted({rules["auto_approve_below"], (rules["auto_approve_below"] + rules["hold_at_or_above"]) / 2,
                      rules["hold_at_or_above"]})
     best = {"min_support": 0, "min_rule_score": None, "reach": 0}
-    would_route = window.rule >= rules["auto_approve_below"]  # the rules' reading: a person looks
+    reading = _reading(window)
+    would_route = reading >= rules["auto_approve_below"]  # the rules' reading: a person looks
     for support in SUPPORT_GRID:
         for level in levels:
-            extra = (window.support < support) & (window.rule >= level) & would_route & ~person
+            extra = (window.support < support) & (reading >= level) & would_route & ~person
             if int((extra & honest).sum()) > allowed:
                 continue
             reach = int(extra.sum())
@@ -144,11 +147,15 @@ def _novelty(window: Validation, person: np.ndarray, honest: np.ndarray, rules: 
             break  # a higher level only narrows the floor at this support
     extra_mask = np.zeros(len(honest), dtype=bool)
     if best["min_support"]:
-        extra_mask = ((window.support < best["min_support"]) & (window.rule >= best["min_rule_score"])
+        extra_mask = ((window.support < best["min_support"]) & (reading >= best["min_rule_score"])
                       & would_route & ~person)
     return {"budget": budget, "min_support": best["min_support"], "min_rule_score": best["min_rule_score"],
             "novel_share": _share(window.support < max(best["min_support"], 1), np.ones(len(honest), bool)),
             "honest_added": _share(extra_mask, honest), "fraud_added": _share(extra_mask, ~honest)}
+
+
+def _reading(window: Validation) -> np.ndarray:
+    return window.rule.astype(float) if window.reading is None else window.reading.astype(float)
 
 
 def cold_start(rule_config: dict) -> dict:

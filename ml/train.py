@@ -23,7 +23,7 @@ from ml.operating import Validation, choose
 from ml.pipeline import fit_calibrated
 from ml.predict import predict_proba
 from ml.registry import ModelBundle
-from ml.weights import learn_weights
+from ml.weights import learn_weights, learned_reading
 
 
 class NotEnoughLabels(ValueError):
@@ -130,7 +130,9 @@ def operating_point(bundle: ModelBundle, valid: LabelledSet, scores: np.ndarray,
     hard = valid.hard_hold if valid.hard_hold is not None else pd.Series(False, index=valid.labels.index)
     window = Validation(labels=valid.labels.to_numpy(), model=scores, rule=valid.rule_score.to_numpy(dtype=float),
                         hard=hard.fillna(False).to_numpy(dtype=bool),
-                        support=bundle.coverage.support(valid.features[bundle.coverage.codes]), days=days)
+                        support=bundle.coverage.support(valid.features[bundle.coverage.codes]), days=days,
+                        reading=learned_reading(valid.features[bundle.coverage.codes],
+                                                bundle.meta.get("learned_weights")))
     return choose(window, rule_config, config.target())
 
 

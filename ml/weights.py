@@ -13,6 +13,7 @@ the labels say about its company.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ml.novelty import FIRE_AT
@@ -66,3 +67,18 @@ def with_learned_weights(rule_config: dict, learned: dict, source: dict | None =
 
 def _plain(value):  # noqa: ANN001, ANN202 - a read-only checked config back to plain dicts
     return {k: _plain(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+
+def learned_reading(scores: pd.DataFrame, learned: dict | None) -> np.ndarray | None:
+    """The rules' noisy-OR over `scores` with the learned weights (None without any): the reading
+    the novelty floor lets stand. Signals the labels showed mostly on approved proofs count little,
+    signals they never showed keep their prior."""
+    if not learned:
+        return None
+    weights = learned.get("signals", {})
+    codes = [c for c in scores.columns.tolist() if c in weights]
+    if not codes:
+        return np.zeros(len(scores))
+    w = np.array([weights[c]["weight"] for c in codes], dtype=float)
+    values = scores[codes].to_numpy(dtype=float, na_value=0.0)
+    return np.clip(1.0 - np.prod(1.0 - values * w, axis=1), 0.0, 1.0)

@@ -26,11 +26,13 @@ COMBINED_COLUMNS = ("risk_score", "rule_score", "model_score", "route", "hard_ho
 
 def combine(rule_output: RuleOutput, model_scores: pd.Series | None, config: dict,
             degraded: bool = False, unseen: tuple[str, ...] | list[str] = (),
-            operating: dict | None = None, novel: np.ndarray | None = None) -> pd.DataFrame:
+            operating: dict | None = None, novel: np.ndarray | None = None,
+            novel_reading: np.ndarray | None = None) -> pd.DataFrame:
     """One row per proof_id: COMBINED_COLUMNS. `model_scores` None means rules alone.
 
     `operating`: the model's thresholds ({auto_approve_below, hold_at_or_above}); `novel`: one bool
-    per row of `rule_output`, True where the rules' reading must stand."""
+    per row of `rule_output`, True where the rules' reading must stand; `novel_reading`: that
+    reading per row (default: the rule score; the model passes the rules with learned weights)."""
     config = validate_config(config)
     index = rule_output.rule_score.index
     # Plain arrays, not Series arithmetic: one proof scored online pays every call's overhead.
@@ -44,7 +46,8 @@ def combine(rule_output: RuleOutput, model_scores: pd.Series | None, config: dic
         model = _aligned(model_scores, index).to_numpy(dtype=float)
         risk = _with_model(rule, model, _aligned(rule_output.scores, index), config, unseen, thresholds)
         if novel is not None and np.any(novel):
-            floor = rescale_rule(rule, config["thresholds"], thresholds)
+            reading = rule if novel_reading is None else np.asarray(novel_reading, dtype=float)
+            floor = rescale_rule(reading, config["thresholds"], thresholds)
             risk = np.where(novel, np.maximum(risk, floor), risk)
     hard = _aligned(rule_output.hard_hold, index).fillna(False).to_numpy(dtype=bool)
     risk = np.clip(risk, 0.0, 1.0)

@@ -30,6 +30,7 @@ from ml.features import feature_frame  # noqa: E402
 from ml.novelty import novel_mask  # noqa: E402
 from ml.predict import predict_proba  # noqa: E402
 from ml.train import LabelledSet, train  # noqa: E402
+from ml.weights import learned_reading  # noqa: E402
 from review_rules import frame as frame_module  # noqa: E402
 from review_rules import registry  # noqa: E402
 from review_rules.combine import combine  # noqa: E402
@@ -120,9 +121,12 @@ def batch(args: argparse.Namespace) -> None:
     features = watch.timed("feature frame", feature_frame)(output)
     model = watch.timed("model predict", predict_proba)(bundle, features)
     operating = bundle.meta.get("operating_point")
+    reading = watch.timed("novelty (signal coverage)", learned_reading)(output.scores,
+                                                                        bundle.meta.get("learned_weights"))
     novel = watch.timed("novelty (signal coverage)", novel_mask)(
-        bundle.coverage, output.scores, output.rule_score.to_numpy(dtype=float), (operating or {}).get("novelty"))
-    combined = watch.timed("combine + route", combine)(output, model, config, operating=operating, novel=novel)
+        bundle.coverage, output.scores, reading, (operating or {}).get("novelty"))
+    combined = watch.timed("combine + route", combine)(output, model, config, operating=operating, novel=novel,
+                                                       novel_reading=reading)
     read = combined.index[(combined["route"] != "auto_approve").to_numpy()]
     watch.timed("explanations (review/hold only)", explain)(bundle, features.loc[read], 5, 12)
     total = time.perf_counter() - began

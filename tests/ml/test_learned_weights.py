@@ -56,3 +56,24 @@ def test_a_malformed_learned_section_is_refused():
 
     with pytest.raises(RuleConfigError, match="learned"):
         validate_config({**CONFIG, "learned": ["nope"]})
+
+
+def test_the_novelty_floor_reads_the_rules_with_learned_weights():
+    from ml.weights import learned_reading
+    from review_rules.combine import combine
+    from tests.ml.test_operating_point import _output
+
+    scores, labels = frame()
+    learned = learn_weights(scores, labels, CONFIG)
+    probe = pd.DataFrame({"ip.shared_accounts": [1.0, 0.0], "graph.dormant_wake": [0.0, 1.0],
+                          "device.automation": [0.0, 0.0], "graph.ring": [0.0, 0.0]}, index=["p0", "p1"])
+    reading = learned_reading(probe, learned)
+    weights = learned["signals"]
+    assert reading == pytest.approx([weights["ip.shared_accounts"]["weight"], weights["graph.dormant_wake"]["weight"]])
+    assert learned_reading(probe, None) is None
+    out = _output([0.3, 0.3])  # the same rule score; the labels say the first is an honest crowd
+    model = pd.Series([0.0, 0.0], index=out.rule_score.index)
+    operating = {"auto_approve_below": 0.1, "hold_at_or_above": 0.5}
+    routes = combine(out, model, CONFIG, operating=operating, novel=np.array([True, True]),
+                     novel_reading=reading)["route"].tolist()
+    assert routes == ["auto_approve", "review"]

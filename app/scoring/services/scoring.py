@@ -53,7 +53,7 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
     output = evaluate(context, rules.config)
     model = active_model_outcome(output)  # cold start, model, or degraded (app/scoring/services/model_scoring.py)
     combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen,
-                       operating=model.operating, novel=model.novel)
+                       operating=model.operating, novel=model.novel, novel_reading=model.novel_reading)
     wanted = [pid for pid in dict.fromkeys(proof_ids) if pid in combined.index]
     # Arrays by position rather than label-aligned Series: online, one proof pays every call's overhead.
     at = combined.index.get_indexer(wanted)
