@@ -29,6 +29,7 @@ from review_rules.combine import blend, rescale_rule
 THRESHOLD_BOUNDS = (0.005, 0.99)
 MODEL_SHARE = 0.5  # of the honest target, always left to the model's own reading
 SUPPORT_GRID = (80, 40, 20, 10, 5, 3, 2, 1)  # minimum support of a combination to count as covered
+LEVELS = 6  # steps of the minimum reading between the rule set's review and hold thresholds
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,8 @@ def _novelty(window: Validation, person: np.ndarray, honest: np.ndarray, rules: 
              budget: float) -> dict:
     """The widest novelty floor whose extra honest routing stays within `budget` of the honest proofs."""
     allowed = int(np.floor(budget * honest.sum()))
-    levels = sorted({rules["auto_approve_below"], (rules["auto_approve_below"] + rules["hold_at_or_above"]) / 2,
-                     rules["hold_at_or_above"]})
+    low, high = rules["auto_approve_below"], rules["hold_at_or_above"]
+    levels = [low + (high - low) * k / LEVELS for k in range(LEVELS + 1)]
     best = {"min_support": 0, "min_rule_score": None, "reach": 0}
     reading = _reading(window)
     would_route = reading >= rules["auto_approve_below"]  # the rules' reading: a person looks

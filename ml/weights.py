@@ -70,15 +70,16 @@ def _plain(value):  # noqa: ANN001, ANN202 - a read-only checked config back to 
 
 
 def learned_reading(scores: pd.DataFrame, learned: dict | None) -> np.ndarray | None:
-    """The rules' noisy-OR over `scores` with the learned weights (None without any): the reading
-    the novelty floor lets stand. Signals the labels showed mostly on approved proofs count little,
-    signals they never showed keep their prior."""
+    """The rules' noisy-OR over `scores` with the learned weights, never above the prior (None
+    without any): the reading the novelty floor lets stand. Signals the labels showed mostly on
+    approved proofs count little, signals they never showed keep their prior; a signal the labels
+    showed mostly on fraud is not raised, since the model itself already knows it."""
     if not learned:
         return None
     weights = learned.get("signals", {})
     codes = [c for c in scores.columns.tolist() if c in weights]
     if not codes:
         return np.zeros(len(scores))
-    w = np.array([weights[c]["weight"] for c in codes], dtype=float)
+    w = np.array([min(weights[c]["weight"], weights[c]["prior"]) for c in codes], dtype=float)
     values = scores[codes].to_numpy(dtype=float, na_value=0.0)
     return np.clip(1.0 - np.prod(1.0 - values * w, axis=1), 0.0, 1.0)

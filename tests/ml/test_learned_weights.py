@@ -70,6 +70,9 @@ def test_the_novelty_floor_reads_the_rules_with_learned_weights():
     reading = learned_reading(probe, learned)
     weights = learned["signals"]
     assert reading == pytest.approx([weights["ip.shared_accounts"]["weight"], weights["graph.dormant_wake"]["weight"]])
+    ring = pd.DataFrame({"graph.ring": [1.0]}, index=["p2"])  # learned above its prior: the reading keeps the prior
+    assert weights["graph.ring"]["weight"] > weights["graph.ring"]["prior"]
+    assert learned_reading(ring, learned) == pytest.approx([weights["graph.ring"]["prior"]])
     assert learned_reading(probe, None) is None
     out = _output([0.3, 0.3])  # the same rule score; the labels say the first is an honest crowd
     model = pd.Series([0.0, 0.0], index=out.rule_score.index)
