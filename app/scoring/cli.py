@@ -135,7 +135,7 @@ def operating_lines(point: dict | None) -> list[str]:
     novelty = point.get("novelty") or {}
     if novelty.get("min_support"):
         lines.append(f"  novelty floor: fired-signal combinations seen fewer than {novelty['min_support']} times "
-                     f"in training, rule score >= {novelty['min_rule_score']:.2f}: added honest "
+                     f"in training, rules' reading >= {novelty['min_rule_score']:.2f}: added honest "
                      f"{100 * novelty['honest_added']:.2f}%, fraud {100 * novelty['fraud_added']:.2f}%")
     elif novelty:
         lines.append("  novelty floor: off (no setting stays within its budget on the validation window)")
