@@ -40,6 +40,8 @@ from scripts.bench.common import machine  # noqa: E402
 from scripts.bench.world_frames import WorldFrames, load_world  # noqa: E402
 from scripts.simulate import SimulationOptions, generate_world  # noqa: E402
 
+MODEL_FILE = "bench-model-v2.joblib"  # v2: with coverage, operating point and learned weights
+
 
 class Stopwatch:
     def __init__(self) -> None:
@@ -95,7 +97,7 @@ def quick_model(frames: WorldFrames, config: dict, rows: int = 60_000):  # noqa:
 
 def model_for(args: argparse.Namespace):  # noqa: ANN201
     """The bench model, trained once in a child process so this process's caches stay cold."""
-    path = args.workdir / f"speed-w{args.proofs}" / "bench-model-v2.joblib"  # v2: with operating point
+    path = args.workdir / f"speed-w{args.proofs}" / MODEL_FILE
     if not path.exists():
         subprocess.run([sys.executable, __file__, "train-model", "--proofs", str(args.proofs),
                         "--workdir", str(args.workdir)], check=True)
@@ -105,7 +107,7 @@ def model_for(args: argparse.Namespace):  # noqa: ANN201
 def train_model(args: argparse.Namespace) -> None:
     frames = world_frames(args.workdir, args.proofs)
     bundle = quick_model(frames, default_config())
-    joblib.dump(bundle, args.workdir / f"speed-w{args.proofs}" / "bench-model-v2.joblib")
+    joblib.dump(bundle, args.workdir / f"speed-w{args.proofs}" / MODEL_FILE)
 
 
 def batch(args: argparse.Namespace) -> None:
