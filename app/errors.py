@@ -39,6 +39,8 @@ def _page_message(exc: HTTPException) -> str:
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # noqa: ANN202
+        if exc.response is not None:  # the page was made by whoever raised it (a throttled sign-in)
+            return exc.response
         # Keep what Werkzeug adds (Allow on 405, WWW-Authenticate on 401, Retry-After).
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         message = exc.description or "" if wants_json() else _page_message(exc)

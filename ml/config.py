@@ -37,6 +37,12 @@ class TrainingConfig:
     explain_top: int = 5  # contributions kept per proof
     importance_rows: int = 4000  # validation rows used to rank features globally
     feature_chunk_hours: float = 24.0  # training features are computed point in time, chunk by chunk
+    # The operating point (ml/operating.py): at most this share of honest validation proofs goes to
+    # a person by the model's reading, plus at most `novelty_budget` by the novelty floor.
+    honest_review_share: float = 0.02
+    novelty_budget: float = 0.005
+    hold_precision: float = 0.9
+    review_capacity_per_day: float | None = None  # proofs a day the reviewers can read; None: no limit
     booster: BoosterParams = field(default_factory=BoosterParams)
 
     def validate(self) -> TrainingConfig:
@@ -55,7 +61,21 @@ class TrainingConfig:
             raise TrainingConfigError("feature_chunk_hours must be between 0.25 and 720")
         if not 1 <= self.explain_top <= self.explain_features:
             raise TrainingConfigError("explain_top must be between 1 and explain_features")
+        if not 0.001 <= self.honest_review_share <= 0.5:
+            raise TrainingConfigError("honest_review_share must be between 0.001 and 0.5")
+        if not 0.0 <= self.novelty_budget <= 0.2:
+            raise TrainingConfigError("novelty_budget must be between 0 and 0.2")
+        if not 0.5 <= self.hold_precision < 1.0:
+            raise TrainingConfigError("hold_precision must be in [0.5, 1)")
+        if self.review_capacity_per_day is not None and self.review_capacity_per_day <= 0:
+            raise TrainingConfigError("review_capacity_per_day must be positive")
         return self
+
+    def target(self):  # noqa: ANN201 - ml.operating.OperatingTarget (imported lazily: no cycle)
+        from ml.operating import OperatingTarget
+
+        return OperatingTarget(self.honest_review_share, self.novelty_budget, self.hold_precision,
+                               self.review_capacity_per_day)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -29,6 +29,7 @@ class ModelBundle:
     medians: dict[str, float]
     explain_features: list[str]
     meta: dict = field(default_factory=dict)
+    coverage: Any = None  # ml.novelty.SignalCoverage of the labelled training proofs (None: older model)
 
 
 def sha256_file(path: Path) -> str:

@@ -18,9 +18,12 @@ import sklearn
 from ml.config import TrainingConfig
 from ml.evaluate import metrics
 from ml.explain import rank_features
+from ml.novelty import SignalCoverage
+from ml.operating import Validation, choose
 from ml.pipeline import fit_calibrated
 from ml.predict import predict_proba
 from ml.registry import ModelBundle
+from ml.weights import learn_weights, learned_reading
 
 
 class NotEnoughLabels(ValueError):
@@ -35,9 +38,15 @@ class LabelledSet:
     labels: pd.Series
     submitted_at: pd.Series
     signals: tuple[str, ...] = ()  # the feature columns that are rule signal scores
+    rule_score: pd.Series | None = None  # the rules' combined score (routing needs it, the trees do not)
+    hard_hold: pd.Series | None = None
 
     def subset(self, ids: pd.Index) -> LabelledSet:
-        return LabelledSet(self.features.loc[ids], self.labels.loc[ids], self.submitted_at.loc[ids], self.signals)
+        def part(series: pd.Series | None) -> pd.Series | None:
+            return None if series is None else series.loc[ids]
+
+        return LabelledSet(self.features.loc[ids], self.labels.loc[ids], self.submitted_at.loc[ids], self.signals,
+                           part(self.rule_score), part(self.hard_hold))
 
 
 @dataclass
@@ -75,8 +84,12 @@ def new_version(now: datetime | None = None) -> str:
     return f"m{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
 
 
-def train(data: LabelledSet, config: TrainingConfig | None = None, version: str | None = None) -> TrainResult:
-    """Fit, calibrate, validate on the newest window and package the model with its metadata."""
+def train(data: LabelledSet, config: TrainingConfig | None = None, version: str | None = None,
+          rule_config: dict | None = None) -> TrainResult:
+    """Fit, calibrate, validate on the newest window and package the model with its metadata.
+
+    With `rule_config` and the rules' scores in `data`, the operating point (route thresholds and
+    novelty floor, ml/operating.py) is chosen on the validation window and stored with the model."""
     config = (config or TrainingConfig()).validate()
     check_labels(data.labels, config)
     older, newer, cut = time_split(data.submitted_at, config.validation_share)
@@ -97,7 +110,30 @@ def train(data: LabelledSet, config: TrainingConfig | None = None, version: str 
                         {"calibration_from": cal_cut, "validation_from": cut}, result_metrics, config)
     bundle.meta["signal_support"] = signal_support(data.subset(older))
     bundle.meta["min_signal_support"] = config.booster.min_samples_leaf
+    signal_codes = [c for c in data.signals if c in data.features]
+    if signal_codes:
+        bundle.coverage = SignalCoverage.fit(data.features.loc[older, signal_codes])
+        bundle.meta["novelty"] = bundle.coverage.summary()
+    if rule_config is not None and signal_codes:
+        bundle.meta["learned_weights"] = learn_weights(data.features.loc[older, signal_codes], data.labels.loc[older],
+                                                       rule_config, data.submitted_at.loc[older])
+    if rule_config is not None and data.rule_score is not None and bundle.coverage is not None:
+        bundle.meta["operating_point"] = operating_point(bundle, valid, scores, rule_config, config)
     return TrainResult(bundle=bundle, metrics=result_metrics, validation_ids=newer)
+
+
+def operating_point(bundle: ModelBundle, valid: LabelledSet, scores: np.ndarray, rule_config: dict,
+                    config: TrainingConfig) -> dict:
+    """ml.operating.choose on the validation window, with the model's own novelty measure."""
+    times = valid.submitted_at
+    days = max((times.max() - times.min()).total_seconds() / 86400.0, 1.0 / 24)
+    hard = valid.hard_hold if valid.hard_hold is not None else pd.Series(False, index=valid.labels.index)
+    window = Validation(labels=valid.labels.to_numpy(), model=scores, rule=valid.rule_score.to_numpy(dtype=float),
+                        hard=hard.fillna(False).to_numpy(dtype=bool),
+                        support=bundle.coverage.support(valid.features[bundle.coverage.codes]), days=days,
+                        reading=learned_reading(valid.features[bundle.coverage.codes],
+                                                bundle.meta.get("learned_weights")))
+    return choose(window, rule_config, config.target())
 
 
 def signal_support(data: LabelledSet) -> dict[str, int]:

@@ -96,7 +96,7 @@ def validate_config(config: dict) -> CheckedConfig:
         return config
     if not isinstance(config, dict):
         raise RuleConfigError("config: expected an object")
-    unknown = sorted(set(config) - {"signals", "thresholds", "hard_hold", "context", "combine"})
+    unknown = sorted(set(config) - {"signals", "thresholds", "hard_hold", "context", "combine", "learned"})
     if unknown:
         raise RuleConfigError(f"config: unknown section(s) {unknown}")
     specs = {spec.code: spec for spec in all_signals()}
@@ -107,7 +107,11 @@ def validate_config(config: dict) -> CheckedConfig:
     if strange:
         raise RuleConfigError(f"signals: unknown signal code(s) {strange}")
     signals = {code: _check_signal(spec, given.get(code)) for code, spec in specs.items()}
+    learned = config.get("learned")
+    if learned is not None and not isinstance(learned, dict):
+        raise RuleConfigError("learned: expected an object (what the weights were learned from)")
     return _checked({
+        **({"learned": copy.deepcopy(learned)} if learned is not None else {}),
         "signals": signals,
         "thresholds": _check_thresholds(config.get("thresholds")),
         "hard_hold": _check_hard_hold(config.get("hard_hold", DEFAULT_HARD_HOLD), specs),

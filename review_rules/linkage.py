@@ -17,6 +17,40 @@ from review_rules.frame import DAY, ProofFrame
 from review_rules.groups import bucket, dense, later_pairs, nunique_by
 
 SHARED_BY_DESIGN = ("hosting", "proxy", "tor")
+# A public address (campus, office, café) as the data shows it; see public_addresses.
+PUBLIC_MIN_ACCOUNTS = 8
+PUBLIC_MIN_DISTINCT = 0.8
+PUBLIC_MAX_PEAK = 0.34
+PUBLIC_PEAK_SECONDS = 3600.0
+
+
+def public_addresses(frame: ProofFrame, min_accounts: int = PUBLIC_MIN_ACCOUNTS,
+                     min_distinct: float = PUBLIC_MIN_DISTINCT, max_peak: float = PUBLIC_MAX_PEAK,
+                     peak_seconds: float = PUBLIC_PEAK_SECONDS) -> np.ndarray:
+    """Per row: its (home or office, not carrier or data-centre) address behaves like a public one,
+    recognised from the data rather than the network's name: at least `min_accounts` accounts on
+    it, each on its own device (distinct fingerprints and hardware profiles for at least
+    `min_distinct` of the accounts), and independent timing (at most `max_peak` of them on one
+    campaign in any `peak_seconds`). A farm behind one line fails on devices or on timing: it runs
+    its accounts from few phones, on the same campaigns together."""
+    def build() -> np.ndarray:
+        ip = frame.codes("ip_hash")
+        ip = np.where((ip >= 0) & ~np.isin(frame.network, (*SHARED_BY_DESIGN, "carrier")), ip, -1)
+        if not (ip >= 0).any():
+            return np.zeros(frame.n, dtype=bool)
+        accounts = nunique_by(ip, frame.worker)
+        devices = np.minimum(nunique_by(ip, frame.codes("device_fp_hash")), nunique_by(ip, frame.hardware))
+        # a campus's lunch hour is busy, but not on one campaign: a farm works a campaign together
+        together = nunique_by(dense(ip, frame.codes("campaign_id"), bucket(frame.submitted, peak_seconds)),
+                              frame.worker)
+        peak = np.zeros(int(ip.max()) + 1)
+        used = ip >= 0
+        np.maximum.at(peak, ip[used], together[used])
+        peak_row = np.where(used, peak[np.maximum(ip, 0)], 0)
+        return used & (accounts >= min_accounts) & (devices >= min_distinct * accounts) & \
+            (peak_row <= max_peak * accounts)
+
+    return frame.shared(("public_addresses", min_accounts, min_distinct, max_peak, peak_seconds), build)
 
 
 def _workers(frame: ProofFrame) -> int:
@@ -34,15 +68,15 @@ def link_nodes(frame: ProofFrame, hardware_hours: float, ip_min_days: int, gatew
     """Per row, the shared thing each link kind points at (-1 where the row adds no link).
 
     An address links accounts that each used it on `ip_min_days` days, unless it is a gateway:
-    a data centre / VPN exit, or an address with more accounts than a household has (carrier
-    NAT hands one address to strangers, day after day).
+    a data centre / VPN exit, an address with more accounts than a household has (carrier
+    NAT hands one address to strangers, day after day), or a public address (public_addresses).
     """
     prefix, ip = frame.codes("ip_prefix_hash"), frame.codes("ip_hash")
     hardware = dense(frame.hardware, prefix, bucket(frame.submitted, hardware_hours * 3600.0))
     days = nunique_by(dense(frame.worker, ip), frame.day())
     accounts = nunique_by(ip, frame.worker)
     limit = np.where(frame.network == "carrier", carrier_gateway_accounts, gateway_accounts)
-    home = ~np.isin(frame.network, SHARED_BY_DESIGN) & (ip >= 0)
+    home = ~np.isin(frame.network, SHARED_BY_DESIGN) & (ip >= 0) & ~public_addresses(frame)
     address = np.where(home & (days >= ip_min_days) & (accounts >= 2) & (accounts <= limit), ip, -1)
     return [frame.codes("device_fp_hash"), frame.codes("worker_phone_hash"), hardware, address]
 

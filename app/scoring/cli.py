@@ -116,11 +116,54 @@ def _fmt_metrics(values: dict | None) -> str:
     return "  ".join(f"{values.get(key, float('nan')):>9.4f}" for key, _ in METRIC_COLUMNS)
 
 
+def operating_lines(point: dict | None) -> list[str]:
+    """The operating point in words: thresholds, target, and what it did on the validation window."""
+    if not point:
+        return ["operating point: none stored (an older model): routes on the rule set's thresholds"]
+    lines = [f"operating point ({point.get('source', '?')}): auto-approve below {point['auto_approve_below']:.4f}, "
+             f"hold at or above {point['hold_at_or_above']:.4f}"]
+    target, seen = point.get("target"), point.get("validation")
+    if target and seen:
+        capacity = target.get("capacity_per_day")
+        lines.append(f"  target: at most {100 * target['honest_share']:.1f}% of honest proofs to a person"
+                     + (f", at most {capacity:g} proofs a day" if capacity else "")
+                     + f"; novelty budget {100 * target['novelty_budget']:.1f}%")
+        lines.append(f"  on the validation window ({seen['rows']} proofs, {seen['fraud']} rejected, {seen['days']:g} "
+                     f"days): honest routed {100 * seen['honest_routed']:.2f}%, fraud routed "
+                     f"{100 * seen['fraud_routed']:.2f}%, fraud held {100 * seen['fraud_held']:.2f}%"
+                     + (f", {seen['routed_per_day']:.0f} routed a day" if seen.get("routed_per_day") else ""))
+    novelty = point.get("novelty") or {}
+    if novelty.get("min_support"):
+        lines.append(f"  novelty floor: fired-signal combinations seen fewer than {novelty['min_support']} times "
+                     f"in training, rules' reading >= {novelty['min_rule_score']:.2f}: added honest "
+                     f"{100 * novelty['honest_added']:.2f}%, fraud {100 * novelty['fraud_added']:.2f}%")
+    elif novelty:
+        lines.append("  novelty floor: off (no setting stays within its budget on the validation window)")
+    return lines
+
+
+def cold_start_line() -> str:
+    from app.scoring.services.rulesets import load_active_rules
+    from ml.operating import cold_start
+
+    point = cold_start(load_active_rules().config)
+    return (f"cold start: {point['source']}: auto-approve below {point['auto_approve_below']:g}, "
+            f"hold at or above {point['hold_at_or_above']:g}")
+
+
 @ml_cli.command("train")
 @click.option("--force", is_flag=True, help="Promote the new model even if it does not beat the active one.")
 @click.option("--queue", "queued", is_flag=True, help="Run on the `training` RQ queue and print the task id.")
-def train_command(force: bool, queued: bool) -> None:
-    """Train on the labelled decisions; promote the model if it beats the active one."""
+@click.option("--honest-share", type=click.FloatRange(0.001, 0.5), default=None,
+              help="Target share of honest proofs sent to a person (default 0.02).")
+@click.option("--capacity-per-day", type=click.FloatRange(min=1), default=None,
+              help="Proofs a day the reviewers can read; thresholds rise to stay within it.")
+@click.option("--novelty-budget", type=click.FloatRange(0.0, 0.2), default=None,
+              help="Extra share of honest proofs the novelty floor may send to a person (default 0.005).")
+def train_command(force: bool, queued: bool, honest_share: float | None, capacity_per_day: float | None,
+                  novelty_budget: float | None) -> None:
+    """Train on the labelled decisions; choose the route thresholds on the validation window; promote
+    the model if it beats the active one."""
     if queued:
         from app.scoring.jobs import enqueue_training
 
@@ -134,15 +177,23 @@ def train_command(force: bool, queued: bool) -> None:
         click.echo(f"[{percent:>3}%] {stage}", err=True)
 
     try:
-        report = train_and_register(current_app.config["MODEL_DIR"], force=force, progress=progress)
+        report = train_and_register(current_app.config["MODEL_DIR"], force=force, progress=progress, target={
+            "honest_review_share": honest_share, "review_capacity_per_day": capacity_per_day,
+            "novelty_budget": novelty_budget})
     except (NotEnoughLabels, DomainError) as exc:
         db.session.rollback()
-        raise click.ClickException(f"cannot train: {exc}. Nothing was stored or promoted.") from exc
+        still = "" if registry.active_version() else f" {cold_start_line()}"
+        raise click.ClickException(f"cannot train: {exc}. Nothing was stored or promoted.{still}") from exc
     db.session.commit()
     click.echo(f"{'model':<26}  " + "  ".join(f"{label:>9}" for _, label in METRIC_COLUMNS))
     click.echo(f"{report.version + ' (new)':<26}  {_fmt_metrics(report.metrics)}")
     if report.active_before:
         click.echo(f"{report.active_before + ' (active)':<26}  {_fmt_metrics(report.active_metrics)}")
+    for line in operating_lines(report.operating_point):
+        click.echo(line)
+    if report.learned_ruleset:
+        click.echo(f"weights learned on the labelled history: draft rule set {report.learned_ruleset} "
+                   f"(`flask --app app rules show {report.learned_ruleset}`; publish it to use them)")
     click.echo(("promoted: " if report.promoted else "not promoted: ") + report.reason)
     if report.promoted:
         rescore_after_change(f"model {report.version} promoted")
@@ -162,6 +213,8 @@ def print_evaluation(report: EvaluationReport) -> None:
             click.echo(f"{'':<24} {'':<9} {'window':<7} unusable: {row.error}")
         elif row.window is not None:
             click.echo(f"{'':<24} {'':<9} {'window':<7} {_fmt_metrics(row.window)}")
+        for line in operating_lines(row.operating_point):
+            click.echo(f"{'':<24} {line}")
 
 
 @ml_cli.command("evaluate")
@@ -170,7 +223,7 @@ def evaluate_command() -> None:
     from app.scoring.services.model_training import evaluate_versions
 
     if not registry.list_versions():
-        raise click.ClickException("no trained models yet: run `flask --app app ml train`")
+        raise click.ClickException(f"no trained models yet: run `flask --app app ml train`. {cold_start_line()}")
     try:
         report = evaluate_versions(current_app.config["MODEL_DIR"])
     except DomainError as exc:

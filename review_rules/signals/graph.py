@@ -1,10 +1,12 @@
-"""Graph signals: rings of linked accounts, brands fed by one ring, and accounts acting in lockstep."""
+"""Graph signals: rings of linked accounts, brands fed by one ring, accounts acting in lockstep, and
+dormant accounts waking together."""
 from __future__ import annotations
 
 import numpy as np
 
-from review_rules.groups import dense, examples, nunique_by, ramp, size_by
-from review_rules.linkage import co_activity, components, ring_labels, worker_campaigns
+from review_rules.frame import DAY
+from review_rules.groups import bucket, dense, examples, nunique_by, ramp, size_by
+from review_rules.linkage import activity_time, co_activity, components, pair_counts, ring_labels, worker_campaigns
 from review_rules.params import FloatParam, IntParam
 from review_rules.registry import SignalResult, signal
 from review_rules.signals.account import partner_text
@@ -108,3 +110,72 @@ def lockstep(frame, p: dict) -> SignalResult:  # noqa: ANN001 - ProofFrame
         f"took {p['min_campaigns']}+ of the same campaigns within {p['window_minutes']} min as {count[r]} accounts "
         f"(lockstep group of {size[r]}): {t}" for r, t in zip(rows, partner_text(frame, a, b, rows), strict=True)],
         {"lockstep_partners": count, "lockstep_group": size})
+
+
+def waking_rows(frame, min_age_days: float, dormant_days: float, wake_days: float,  # noqa: ANN001 - ProofFrame
+                max_wake_proofs: int) -> tuple[np.ndarray, np.ndarray]:
+    """(waking, idle days before the wake) per row: the account was at least `min_age_days` old and
+    idle for `dormant_days` before a proof at most `wake_days` earlier (or this one), and has made at
+    most `max_wake_proofs` proofs since. Before its first proof in view an account counts as idle
+    only from its creation or the start of the view, whichever is later; the proof cap keeps busy
+    accounts, whose oldest rows the context may have cut off, from looking freshly woken."""
+    t, worker = frame.submitted, frame.worker
+    order = np.lexsort((t, worker))
+    ws, ts = worker[order], t[order]
+    first = np.r_[True, ws[1:] != ws[:-1]] if len(ws) else np.zeros(0, dtype=bool)
+    view_start = np.nanmin(t) if len(t) and not np.all(np.isnan(t)) else 0.0
+    since_known = ts - np.fmax(frame.worker_created[order], view_start)
+    idle = np.where(first, since_known, np.r_[np.inf, np.diff(ts)])
+    age = (ts - frame.worker_created[order]) / DAY
+    starts = (idle >= dormant_days * DAY) & (age >= min_age_days) & (ws >= 0)
+    # the newest wake start at or before each row of the same account, and rows since it
+    position = np.arange(len(ts))
+    last_start = np.maximum.accumulate(np.where(starts, position, -1)) if len(ts) else position
+    run_start = np.maximum.accumulate(np.where(first, position, 0)) if len(ts) else position
+    valid = last_start >= run_start
+    anchor = np.maximum(last_start, 0)
+    waking_sorted = valid & (ts - ts[anchor] <= wake_days * DAY) & (position - anchor < max_wake_proofs)
+    waking, idle_days = np.zeros(len(t), dtype=bool), np.zeros(len(t))
+    waking[order] = waking_sorted
+    idle_days[order] = np.where(waking_sorted, idle[anchor] / DAY, 0.0)
+    return waking, idle_days
+
+
+@signal("graph.dormant_wake", title="Dormant accounts waking together", weight=0.5,
+        params=(FloatParam("min_age_days", 30.0, "accounts at least this old can be dormant", "d",
+                           minimum=1.0, maximum=3650.0),
+                FloatParam("dormant_days", 14.0, "idle this long before a proof counts as waking", "d",
+                           minimum=1.0, maximum=365.0),
+                FloatParam("wake_days", 3.0, "proofs this soon after waking count as waking", "d",
+                           minimum=0.1, maximum=60.0),
+                IntParam("max_wake_proofs", 30, "an account with more proofs since waking is simply active",
+                         minimum=1, maximum=10000),
+                IntParam("window_minutes", 60, "waking on a campaign within this window counts as together", "min",
+                         minimum=1, maximum=1440),
+                IntParam("min_campaigns", 2, "campaigns two waking accounts must share", minimum=1, maximum=100),
+                IntParam("min_partners", 2, "waking partners where the score starts", minimum=1, maximum=1000),
+                IntParam("full_partners", 5, "partners for a full score", minimum=2, maximum=10000),
+                IntParam("max_crowd", 150, "crowds larger than this on one campaign window are not paired",
+                         minimum=2, maximum=2000)),
+        order=(("min_partners", "full_partners"),))
+def dormant_wake(frame, p: dict) -> SignalResult:  # noqa: ANN001 - ProofFrame
+    """Aged accounts that sat idle for weeks and wake up together: each took several of the same
+    campaigns in the same hour as other freshly woken accounts. Every per-proof trait of such an
+    account looks honest (old, quiet, clean device); only the synchrony gives the stock away.
+    A promotion's new accounts are not aged, and honest returners do not wake on the same
+    campaigns hour by hour."""
+    waking, idle_days = waking_rows(frame, p["min_age_days"], p["dormant_days"], p["wake_days"],
+                                    p["max_wake_proofs"])
+    campaign, t = frame.codes("campaign_id"), activity_time(frame)
+    window = p["window_minutes"] * 60.0
+    groups = [np.where(waking, dense(campaign, bucket(t, window, offset)), -1) for offset in (0.0, window / 2)]
+    pairs = pair_counts(frame, groups, p["max_crowd"])
+    strong = pairs["shared"].to_numpy() >= p["min_campaigns"]
+    a, b = pairs["a"].to_numpy()[strong], pairs["b"].to_numpy()[strong]
+    partners = np.bincount(np.concatenate([a, b]), minlength=int(frame.worker.max(initial=-1)) + 1)
+    count = np.where(waking & (frame.worker >= 0), partners[np.maximum(frame.worker, 0)] if len(partners) else 0, 0)
+    score = ramp(count, p["min_partners"] - 1, p["full_partners"])
+    return SignalResult(score, lambda rows: [
+        f"woke after {idle_days[r]:.0f} idle days together with {count[r]} other dormant accounts on the same "
+        f"campaigns: {n}" for r, n in zip(rows, partner_text(frame, a, b, rows), strict=True)],
+        {"dormant_wake_partners": count, "dormant_idle_days": idle_days})

@@ -10,6 +10,7 @@ import pandas as pd
 
 from review_rules.frame import DAY, HOUR, ProofFrame
 from review_rules.groups import dense, examples, factorize, ramp, windowed_groups, windowed_nunique
+from review_rules.linkage import public_addresses
 from review_rules.params import FloatParam, IntParam
 from review_rules.registry import SignalResult, signal
 
@@ -80,13 +81,17 @@ def geo_mismatch(frame: ProofFrame, p: dict) -> SignalResult:
                 FloatParam("carrier_factor", 0.1, "multiplier on mobile-carrier / CGNAT networks",
                            minimum=0.0, maximum=1.0),
                 FloatParam("hosting_factor", 0.1, "multiplier on data-centre, VPN and Tor exits (shared by "
-                           "design)", minimum=0.0, maximum=1.0)),
+                           "design)", minimum=0.0, maximum=1.0),
+                FloatParam("public_factor", 0.1, "multiplier on addresses that behave like a campus or office: "
+                           "many accounts, each on its own device, on their own timing", minimum=0.0, maximum=1.0)),
         order=(("min_accounts", "full_accounts"),))
 def shared_accounts(frame: ProofFrame, p: dict) -> SignalResult:
     """Distinct accounts submitting from the same address (for data centres: the same /24)
     within the window. Carrier NAT and VPN exits put strangers on one address, so there the
     count is discounted, unless the accounts also share this proof's hardware profile or
-    fingerprint: those linked accounts always count in full."""
+    fingerprint: those linked accounts always count in full. The same discount applies to an
+    address the data shows to be public (linkage.public_addresses: many accounts, each on its own
+    device, on their own timing), whatever its network's name."""
     window, t = p["window_hours"] * HOUR, frame.submitted
     ip, prefix, kind = frame.codes("ip_hash"), frame.codes("ip_prefix_hash"), frame.network
     accounts, group = windowed_groups(ip, frame.worker, t, window)
@@ -98,7 +103,9 @@ def shared_accounts(frame: ProofFrame, p: dict) -> SignalResult:
     same_hw = windowed_nunique(dense(ip, frame.hardware), frame.worker, t, window)
     same_fp = windowed_nunique(dense(ip, frame.codes("device_fp_hash")), frame.worker, t, window)
     linked = np.maximum(same_hw, same_fp)
-    factor = np.where(kind == "carrier", p["carrier_factor"], np.where(shared_by_design, p["hosting_factor"], 1.0))
+    public = public_addresses(frame)
+    factor = np.where(kind == "carrier", p["carrier_factor"], np.where(
+        shared_by_design, p["hosting_factor"], np.where(public, p["public_factor"], 1.0)))
     low, high = p["min_accounts"], p["full_accounts"]
     score = np.maximum(ramp(accounts, low - 1, high) * factor, ramp(linked, low - 1, high))
 
@@ -106,7 +113,8 @@ def shared_accounts(frame: ProofFrame, p: dict) -> SignalResult:
         names = examples(group, frame.worker_ids, rows)
         return [f"{'/24' if use_prefix[r] else 'address'} used by {accounts[r]} accounts within "
                 f"{p['window_hours']} h ({linked[r]} on this hardware or fingerprint)"
-                f"{' on a mobile-carrier network (NAT)' if kind[r] == 'carrier' else ''}: {n}"
+                f"{' on a mobile-carrier network (NAT)' if kind[r] == 'carrier' else ''}"
+                f"{' (a public address: own devices, own timing)' if public[r] else ''}: {n}"
                 for r, n in zip(rows, names, strict=True)]
 
     return SignalResult(score, explain, {"ip_accounts_window": accounts, "ip_linked_accounts_window": linked})

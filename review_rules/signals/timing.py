@@ -130,12 +130,16 @@ def campaign_burst(frame: ProofFrame, p: dict) -> SignalResult:
         {"campaign_burst_accounts": crowd, "campaign_burst_ratio": ratio})
 
 
-def _per_worker_intervals(frame: ProofFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(count, mean, coefficient of variation) of each row's worker's inter-submission gaps."""
+def _per_worker_intervals(frame: ProofFrame,
+                          max_gap: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(count, mean, coefficient of variation) of each row's worker's inter-submission gaps
+    (only gaps up to `max_gap` seconds, when given)."""
     worker, t = frame.worker, frame.submitted
     order = np.lexsort((t, worker))
     w_sorted, t_sorted = worker[order], t[order]
     same = (w_sorted[1:] == w_sorted[:-1]) & (w_sorted[1:] >= 0) & ~np.isnan(t_sorted[1:]) & ~np.isnan(t_sorted[:-1])
+    if max_gap is not None:
+        same &= np.diff(t_sorted) <= max_gap
     gaps = np.diff(t_sorted)[same]
     owner = w_sorted[1:][same]
     size = int(worker.max(initial=-1)) + 1
@@ -159,12 +163,15 @@ def _per_worker_intervals(frame: ProofFrame) -> tuple[np.ndarray, np.ndarray, np
                 FloatParam("human_cv", 0.35, "coefficient of variation at or above which the score is 0",
                            minimum=0.01, maximum=5.0),
                 IntParam("max_mean_gap_hours", 6, "only gaps this short on average are judged (a daily habit is "
-                         "human)", "h", minimum=1, maximum=720)),
+                         "human)", "h", minimum=1, maximum=720),
+                IntParam("session_break_minutes", 120, "a longer gap is a break between sessions, not part of the "
+                         "rhythm", "min", minimum=1, maximum=100_000)),
         order=(("regular_cv", "human_cv"),))
 def regular_intervals(frame: ProofFrame, p: dict) -> SignalResult:
     """The gaps between one account's submissions barely vary (coefficient of variation of the
-    gaps), as when a script submits every N minutes. People are irregular."""
-    count, mean, cv = _per_worker_intervals(frame)
+    gaps within its sessions), as when a script submits every N minutes. A script that runs in
+    sessions still keeps its rhythm inside each; people are irregular."""
+    count, mean, cv = _per_worker_intervals(frame, max_gap=p["session_break_minutes"] * 60.0)
     judged = (count >= p["min_intervals"]) & (mean <= p["max_mean_gap_hours"] * HOUR)
     score = np.where(judged, ramp(p["human_cv"] - cv, 0.0, p["human_cv"] - p["regular_cv"]), 0.0)
     return SignalResult(score, lambda rows: [

@@ -310,7 +310,7 @@ def check_scored(app, ids: list[str]) -> dict:  # noqa: ANN001
 
 
 def online(args: argparse.Namespace) -> None:
-    from scripts.bench.scoring_speed import model_for
+    from scripts.bench.scoring_speed import MODEL_FILE, model_for
 
     world = args.workdir / f"speed-w{args.proofs}"
     model_for(args)  # simulates the world and trains the bench model if needed
@@ -333,7 +333,7 @@ def online(args: argparse.Namespace) -> None:
 
             if args.reuse_db:
                 print(f"removed {forget_earlier_runs()} proofs POSTed by earlier runs", flush=True)
-            version = install_model(app, world / "bench-model.joblib")
+            version = install_model(app, world / MODEL_FILE)
             _, token = create_token("online-bench")
             db.session.commit()
             client = app.test_client()

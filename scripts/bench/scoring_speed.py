@@ -27,8 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from ml.config import BoosterParams, TrainingConfig  # noqa: E402
 from ml.explain import explain  # noqa: E402
 from ml.features import feature_frame  # noqa: E402
+from ml.novelty import novel_mask  # noqa: E402
 from ml.predict import predict_proba  # noqa: E402
 from ml.train import LabelledSet, train  # noqa: E402
+from ml.weights import learned_reading  # noqa: E402
 from review_rules import frame as frame_module  # noqa: E402
 from review_rules import registry  # noqa: E402
 from review_rules.combine import combine  # noqa: E402
@@ -37,6 +39,8 @@ from review_rules.engine import default_config, evaluate  # noqa: E402
 from scripts.bench.common import machine  # noqa: E402
 from scripts.bench.world_frames import WorldFrames, load_world  # noqa: E402
 from scripts.simulate import SimulationOptions, generate_world  # noqa: E402
+
+MODEL_FILE = "bench-model-v2.joblib"  # v2: with coverage, operating point and learned weights
 
 
 class Stopwatch:
@@ -81,16 +85,19 @@ def quick_model(frames: WorldFrames, config: dict, rows: int = 60_000):  # noqa:
     proofs = frames.proofs[frames.proofs["proof_id"].isin(decided["proof_id"])]
     context = ScoringContext(proofs.assign(is_target=True), frames.sessions, frames.decisions,
                              proofs["submitted_at"].max())
-    features = feature_frame(evaluate(context, config))
+    output = evaluate(context, config)
+    features = feature_frame(output)
     labels = (decided.set_index("proof_id")["decision"] == "rejected").astype(int).reindex(features.index)
     submitted = proofs.set_index("proof_id")["submitted_at"].reindex(features.index)
     training = TrainingConfig(booster=BoosterParams())
-    return train(LabelledSet(features, labels, submitted), training).bundle
+    signals = tuple(output.scores.columns)
+    return train(LabelledSet(features, labels, submitted, signals, output.rule_score, output.hard_hold), training,
+                 rule_config=config).bundle
 
 
 def model_for(args: argparse.Namespace):  # noqa: ANN201
     """The bench model, trained once in a child process so this process's caches stay cold."""
-    path = args.workdir / f"speed-w{args.proofs}" / "bench-model.joblib"
+    path = args.workdir / f"speed-w{args.proofs}" / MODEL_FILE
     if not path.exists():
         subprocess.run([sys.executable, __file__, "train-model", "--proofs", str(args.proofs),
                         "--workdir", str(args.workdir)], check=True)
@@ -100,7 +107,7 @@ def model_for(args: argparse.Namespace):  # noqa: ANN201
 def train_model(args: argparse.Namespace) -> None:
     frames = world_frames(args.workdir, args.proofs)
     bundle = quick_model(frames, default_config())
-    joblib.dump(bundle, args.workdir / f"speed-w{args.proofs}" / "bench-model.joblib")
+    joblib.dump(bundle, args.workdir / f"speed-w{args.proofs}" / MODEL_FILE)
 
 
 def batch(args: argparse.Namespace) -> None:
@@ -115,7 +122,13 @@ def batch(args: argparse.Namespace) -> None:
     output = watch.timed("rules engine (total)", evaluate)(context, config)
     features = watch.timed("feature frame", feature_frame)(output)
     model = watch.timed("model predict", predict_proba)(bundle, features)
-    combined = watch.timed("combine + route", combine)(output, model, config)
+    operating = bundle.meta.get("operating_point")
+    reading = watch.timed("novelty (signal coverage)", learned_reading)(output.scores,
+                                                                        bundle.meta.get("learned_weights"))
+    novel = watch.timed("novelty (signal coverage)", novel_mask)(
+        bundle.coverage, output.scores, reading, (operating or {}).get("novelty"))
+    combined = watch.timed("combine + route", combine)(output, model, config, operating=operating, novel=novel,
+                                                       novel_reading=reading)
     read = combined.index[(combined["route"] != "auto_approve").to_numpy()]
     watch.timed("explanations (review/hold only)", explain)(bundle, features.loc[read], 5, 12)
     total = time.perf_counter() - began
@@ -137,8 +150,9 @@ def report_batch(parts: dict[str, float], total: float, rows: int, explained: in
     print(f"{'  engine: reasons text, assembly':<40} {other:>8.1f} {100 * other / total:>6.1f}%")
     for family, seconds in sorted(families.items(), key=lambda kv: -kv[1]):
         print(f"{'  signals: ' + family:<40} {seconds:>8.1f} {100 * seconds / total:>6.1f}%")
-    for name in ("feature frame", "model predict", "combine + route", "explanations (review/hold only)"):
-        print(f"{name:<40} {parts[name]:>8.1f} {100 * parts[name] / total:>6.1f}%")
+    for name in ("feature frame", "model predict", "novelty (signal coverage)", "combine + route",
+                 "explanations (review/hold only)"):
+        print(f"{name:<40} {parts.get(name, 0.0):>8.1f} {100 * parts.get(name, 0.0) / total:>6.1f}%")
     slowest = sorted(((s, n) for n, s in parts.items() if n.startswith("signal ")), reverse=True)[:8]
     print("slowest signals: " + ", ".join(f"{n[7:]} {s:.1f} s" for s, n in slowest))
 

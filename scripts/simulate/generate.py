@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import fraud_content, fraud_device, fraud_network  # noqa: F401  (register the patterns)
+from . import fraud_content, fraud_device, fraud_network, fraud_stealth  # noqa: F401  (register the patterns)
 from .batch import ProofBatch
 from .context import DAY, HOUR, World, py_random, stream
 from .entities import build_static_world, finalize_campaigns
@@ -19,9 +19,10 @@ from .writer import write_jsonl, write_proofs
 
 # Default share of fraudulent proofs per pattern (renormalised over the selected patterns).
 PATTERN_MIX = {"device_farm": 0.18, "scripted_bot": 0.15, "proxy_ring": 0.14, "screenshot_reuse": 0.13,
-               "comment_ring": 0.13, "brand_collusion": 0.12, "lockstep": 0.15}
+               "comment_ring": 0.13, "brand_collusion": 0.12, "lockstep": 0.15, "dormant_wake": 0.1,
+               "carrier_bot": 0.08}
 MIN_ACCOUNTS = {"device_farm": 8, "scripted_bot": 4, "proxy_ring": 5, "screenshot_reuse": 5,
-                "comment_ring": 10, "brand_collusion": 10, "lockstep": 8}
+                "comment_ring": 10, "brand_collusion": 10, "lockstep": 8, "dormant_wake": 12, "carrier_bot": 4}
 MAX_FRAUD_ACCOUNT_SHARE = 0.4
 WRONG_REJECTIONS = ("suspicious_ip", "low_quality_proof", "duplicate_comment", "fraud_device_farm", "bot")
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 import numpy as np
 
 from . import devices as dev
+from . import honest_groups as groups_module
 from .batch import NONE, ProofBatch, timing
 from .context import DAY, HOUR, World, py_random, stream
 from .vocab import ABROAD
 
 PROFILES = ("regular", "mobile_only", "vpn", "new_account", "family", "power_user", "abroad",
-            "sparse_device")
-PROFILE_SHARE = (0.55, 0.14, 0.06, 0.08, 0.06, 0.04, 0.04, 0.03)
+            "sparse_device", "promo")
+PROFILE_SHARE = (0.55, 0.14, 0.06, 0.08, 0.06, 0.04, 0.04, 0.03, 0.0)  # promo: picked from new accounts
 KIND = {"regular": "honest_regular", "mobile_only": "honest_regular", "vpn": "honest_vpn",
         "new_account": "honest_new_account", "family": "honest_family", "power_user": "honest_power_user",
-        "abroad": "honest_abroad", "sparse_device": "honest_sparse_device"}
+        "abroad": "honest_abroad", "sparse_device": "honest_sparse_device", "promo": "honest_promo"}
 MOBILE_SHARE = {"mobile_only": 1.0, "power_user": 0.6, "abroad": 0.0}
 CARRIERS = ("China Mobile", "China Unicom", "China Telecom")
 APPS = ("wechat", "system", "douyin", "kuaishou", "taobao")
@@ -115,12 +116,26 @@ class HonestPopulation:
 
     # ----- proofs -----------------------------------------------------------------------------
     def proofs(self, n: int, campaign_weights: np.ndarray) -> ProofBatch:
-        """n honest proofs: ordinary ones plus CGNAT bursts."""
+        """n honest proofs: ordinary ones plus CGNAT bursts, campuses and a promotion's cohort."""
         n_burst = int(round(n * CGNAT_SHARE)) if n >= 200 else 0
-        plain = self._plain(n - n_burst, campaign_weights)
+        groups = n >= groups_module.GROUPS_FROM
+        new = np.flatnonzero(self.profile == PROFILES.index("new_account"))
+        promo = self.rng.permutation(new)[:min(len(new) // 2, 50)] if groups else new[:0]
+        n_promo = int(round(n * groups_module.PROMO_SHARE)) if len(promo) >= 10 else 0
+        campus_pool = np.flatnonzero(np.isin(self.profile, [PROFILES.index(x) for x in ("regular", "mobile_only")]))
+        n_campus = int(round(n * groups_module.CAMPUS_SHARE)) if groups and len(campus_pool) >= 60 else 0
+        if n_promo:
+            self.profile[promo] = PROFILES.index("promo")
+            self.activity[promo] = 0.0  # their proofs are the cohort's, after they registered
+            self.activity /= self.activity.sum()
+        plain = self._plain(n - n_burst - n_promo - n_campus, campaign_weights)
         parts = [plain]
         if n_burst:
             parts.append(self._cgnat_bursts(n_burst, campaign_weights))
+        if n_campus:
+            parts.append(groups_module.campus_proofs(self, n_campus, campaign_weights, campus_pool))
+        if n_promo:
+            parts.append(groups_module.promo_proofs(self, n_promo, campaign_weights, promo))
         batch = ProofBatch.concat(parts)
         self._date_new_accounts(batch)
         return batch

@@ -41,6 +41,7 @@ PREFIXES: tuple[Prefix, ...] = tuple(
             "112.224.0.0/11 123.112.0.0/12 221.192.0.0/14 113.200.0.0/15 125.32.0.0/12 58.240.0.0/12")
     + _rows("cn_carrier", "China Telecom", "CN", "telecom|chinanet",
             "114.80.0.0/12 183.0.0.0/10 113.64.0.0/11 116.224.0.0/12")
+    + _rows("cn_edu", "CERNET", "CN", "education|cernet", "166.111.0.0/16 59.64.0.0/12")
     + _rows("cn_cloud", "Alibaba Cloud", "CN", "alibaba",
             "47.96.0.0/12 47.100.0.0/14 120.76.0.0/14 106.14.0.0/15 101.132.0.0/15")
     + _rows("cn_cloud", "Tencent Cloud", "CN", "tencent", "81.68.0.0/14 129.204.0.0/16 49.232.0.0/14")
@@ -67,7 +68,7 @@ PREFIXES: tuple[Prefix, ...] = tuple(
     + _rows("foreign_isp", "HKT", "HK", "hkt", "112.118.0.0/16 42.2.0.0/15 218.102.0.0/16")
 )
 
-KINDS = ("cn_carrier", "cn_cloud", "hosting", "tor", "foreign_isp")
+KINDS = ("cn_carrier", "cn_edu", "cn_cloud", "hosting", "tor", "foreign_isp")
 
 
 class IpSpace:

@@ -14,6 +14,8 @@ PATTERNS: tuple[str, ...] = (
     "comment_ring",
     "brand_collusion",
     "lockstep",
+    "dormant_wake",
+    "carrier_bot",
 )
 
 #: All times in the world are written in China Standard Time.

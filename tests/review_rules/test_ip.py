@@ -108,3 +108,37 @@ def test_account_hopping_across_proxy_exits() -> None:
 def test_mobile_users_changing_carrier_addresses_are_not_hopping() -> None:
     rows = [proof(i, worker_id="w1", ip_hash=f"m{i}", at=T0 + pd.Timedelta(hours=i), **CARRIER) for i in range(20)]
     assert scores(rows, "ip.many_networks").max() == 0.0
+
+
+def _campus(n: int, *, same_hardware: bool = False, spread_minutes: float = 97.0) -> list[dict]:
+    """n accounts on one office/campus line over days, each on its own phone unless `same_hardware`."""
+    return [proof(i, ip_hash="campus", ip_prefix_hash="campus24", **HOME_ISP,
+                  at=T0 + pd.Timedelta(minutes=spread_minutes * i),
+                  **({"device_fp_hash": "fp-farm", "device_canvas_hash": "same"} if same_hardware else
+                     {"device_canvas_hash": f"cv{i}", "device_screen": f"{1000 + i}x2000"}))
+            for i in range(n)]
+
+
+def test_an_address_the_data_shows_to_be_public_is_weak_evidence() -> None:
+    # many accounts, each on its own device, on their own timing: a campus or an office
+    assert scores(_campus(30), "ip.shared_accounts").max() <= 0.1
+    # 20 people who each came back the next day: a home address would link them into a ring
+    twice = _campus(20) + [dict(row, proof_id=row["proof_id"] + "b",
+                                screenshot_sha256="b" + row["screenshot_sha256"][1:],
+                                submitted_at=row["submitted_at"] + pd.Timedelta(days=1, minutes=13),
+                                accepted_at=row["accepted_at"] + pd.Timedelta(days=1, minutes=13))
+                           for row in _campus(20)]
+    assert scores(twice, "graph.ring").max() == 0.0
+    family = [dict(row, device_canvas_hash="cv-shared", device_screen="1x1") for row in twice]  # one device model
+    assert scores(family, "graph.ring").max() == 1.0
+
+
+def test_a_farm_behind_one_line_is_not_mistaken_for_a_campus() -> None:
+    burst = scores(_campus(30, spread_minutes=1.5), "ip.shared_accounts")  # all in 45 minutes
+    one_phone = scores(_campus(30, same_hardware=True), "ip.shared_accounts")  # one device, many accounts
+    assert burst.min() == 1.0 and one_phone.max() == 1.0
+
+
+def test_a_busy_hour_on_different_campaigns_is_still_a_campus() -> None:
+    lunch = [dict(row, campaign_id=f"c{i}") for i, row in enumerate(_campus(30, spread_minutes=1.5))]
+    assert scores(lunch, "ip.shared_accounts").max() <= 0.1

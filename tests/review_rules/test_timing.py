@@ -92,3 +92,17 @@ def test_sleepless_accounts_are_round_the_clock() -> None:
 
 def test_few_proofs_are_not_judged_round_the_clock() -> None:
     assert scores(_worker_times(np.arange(6) * 4 * 3600.0), "timing.round_the_clock").max() == 0.0
+
+
+def test_a_script_running_in_sessions_keeps_its_rhythm_inside_each() -> None:
+    import pandas as pd
+
+    from tests.review_rules.frames import T0, proof, scores
+
+    rows, i = [], 0
+    for session in range(3):  # ten tasks every 9 minutes, then hours of pause
+        start = T0 + pd.Timedelta(hours=7 * session, minutes=17 * session)
+        for k in range(10):
+            rows.append(proof(i, worker_id="bot", campaign_id=f"c{i}", at=start + pd.Timedelta(minutes=9 * k)))
+            i += 1
+    assert scores(rows, "timing.regular_intervals").min() == 1.0

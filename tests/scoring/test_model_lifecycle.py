@@ -109,3 +109,50 @@ def test_training_job_records_progress_and_failure_in_its_task(app, labelled):
     assert failed.status == "failed" and "not enough labels" in failed.message
     kinds = db.session.scalars(sa.select(Task.kind).order_by(Task.id)).all()
     assert kinds == ["train_model", "rescore_stale", "train_model"]  # the promotion queued a rescoring
+
+
+def test_train_command_chooses_and_prints_the_operating_point_towards_the_target(app, runner, monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from review_rules.engine import default_config
+
+    data = labelled_set(900, strength=3.0)
+    data.signals = ("ip.hosting_asn",)
+    rng = np.random.default_rng(2)
+    data.rule_score = pd.Series(np.clip(0.3 * data.labels + rng.uniform(0, 0.4, len(data.labels)), 0, 1),
+                                index=data.labels.index)
+    data.hard_hold = pd.Series(False, index=data.labels.index)
+    monkeypatch.setattr(model_training, "labelled_set",
+                        lambda config, progress=None: (data, {"version": 1, "config": default_config()}))
+    monkeypatch.setattr(model_training, "TrainingConfig", lambda: FAST)
+    clear_cache()
+    result = runner.invoke(args=["ml", "train", "--honest-share", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert "at most 5.0% of honest proofs" in result.output and "fraud routed" in result.output
+    row = db.session.scalar(sa.select(ModelVersion))
+    point = row.meta["operating_point"]
+    assert point["target"]["honest_share"] == 0.05 and point["validation"]["honest_routed"] <= 0.05 + 0.005
+    evaluation = runner.invoke(args=["ml", "evaluate"])
+    assert f"auto-approve below {point['auto_approve_below']:.4f}" in evaluation.output
+    # the weights learned on the labels wait in a draft rule set; the active one is untouched
+    from models import RuleSet
+
+    sets = {r.status: r for r in db.session.scalars(sa.select(RuleSet))}
+    draft, active = sets["draft"], sets["active"]
+    assert f"draft rule set {draft.version}" in result.output
+    learned = draft.config["learned"]
+    assert learned["model_version"] == row.version and learned["window"]["rows"] > 0
+    assert draft.config["signals"]["ip.hosting_asn"]["weight"] == learned["signals"]["ip.hosting_asn"]["weight"]
+    assert active.config["signals"]["ip.hosting_asn"]["weight"] == default_config()["signals"]["ip.hosting_asn"][
+        "weight"] != draft.config["signals"]["ip.hosting_asn"]["weight"]
+    again = runner.invoke(args=["ml", "train", "--honest-share", "0.05"])
+    assert again.exit_code == 0 and "draft rule set" not in again.output  # same weights: no second draft
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSet).where(RuleSet.status == "draft")) == 1
+    clear_cache()
+
+
+def test_evaluate_without_a_model_states_the_cold_start_thresholds(runner):
+    result = runner.invoke(args=["ml", "evaluate"])
+    assert result.exit_code != 0
+    assert "cold start" in result.output and "auto-approve below 0.3" in result.output

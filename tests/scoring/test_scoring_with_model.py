@@ -132,3 +132,47 @@ def test_predict_within_gives_up_on_a_stuck_model():
         release.set()
     ok = ModelBundle("m-ok", ColumnRisk("a", slope=0.5), ["a"], {}, [])
     assert predict_within(ok, pd.DataFrame({"a": [1.0]}, index=["p1"]), timeout=5).tolist() == [0.5]
+
+
+def test_scoring_routes_on_the_operating_point_stored_with_the_model(app, runner, world):
+    bundle = ModelBundle(version="m-op-1", estimator=ColumnRisk(FEATURE, base=0.2, slope=0.08),
+                         feature_names=[FEATURE, "device.emulator"], medians={FEATURE: 0.0, "device.emulator": 0.0},
+                         explain_features=[FEATURE], meta={"config": {"explain_features": 1}, "operating_point": {
+                             "auto_approve_below": 0.99, "hold_at_or_above": 0.995, "novelty": {"min_support": 0}}})
+    path, digest = save_artifact(bundle, app.config["MODEL_DIR"])
+    promote(register_candidate(bundle, path, digest, {"pr_auc": 0.9}), reason="test")
+    db.session.commit()
+    scores = scored(runner, world)
+    # the same model routes every proof to review on the rule set's thresholds (test above)
+    assert {s.route for s in scores.values()} == {"auto_approve"}
+    assert all(s.model_version == "m-op-1" and s.risk_score < 0.99 for s in scores.values())
+
+
+def test_a_novel_proof_keeps_the_rules_reading_and_says_so(app, runner, world):
+    """A model that approves everything, trained on labels that never showed an emulator: the
+    emulator proof is routed as the rules alone would route it, and says why."""
+    import numpy as np
+
+    from ml.novelty import SignalCoverage
+    from tests.factories import device
+
+    coverage = SignalCoverage.fit(pd.DataFrame({"device.emulator": np.zeros(100)}))  # labels: nothing ever fired
+    point = {"auto_approve_below": 0.2, "hold_at_or_above": 0.9,
+             "novelty": {"min_support": 5, "min_rule_score": 0.3}}
+    bundle = ModelBundle(version="m-novel-1", estimator=ColumnRisk(FEATURE, base=0.0),
+                         feature_names=[FEATURE, "device.emulator"], medians={FEATURE: 0.0, "device.emulator": 0.0},
+                         explain_features=[FEATURE], meta={"config": {"explain_features": 1}, "operating_point": point},
+                         coverage=coverage)
+    path, digest = save_artifact(bundle, app.config["MODEL_DIR"])
+    promote(register_candidate(bundle, path, digest, {"pr_auc": 0.9}), reason="test")
+    db.session.commit()
+    links = {1: {"device": device(fingerprint="fp-1", canvas_hash="canvas1", emulator=True)}}
+    result = runner.invoke(args=["import", str(honest_world(world, links=links).write())])
+    assert result.exit_code == 0, result.output
+    scores = {s.proof_id: s for s in db.session.scalars(sa.select(ProofScore))}
+    novel = scores["p1"]
+    assert novel.rule_score >= 0.3 and novel.model_score == 0.0
+    assert novel.route == "review" and "model.novel" in novel.reasons.split(";")
+    assert any(s["code"] == "model.novel" for s in novel.signals)
+    others = [s for pid, s in scores.items() if pid != "p1"]
+    assert {s.route for s in others} == {"auto_approve"} and not any("model.novel" in s.reasons for s in others)

@@ -19,9 +19,11 @@ from flask import current_app
 
 from app.scoring.services.models_registry import load_active
 from ml.explain import explain, predict_with_shifts
-from ml.features import align, feature_frame, unseen_signals
+from ml.features import align, feature_frame
+from ml.novelty import novel_mask
 from ml.predict import ModelTimeout, predict_within, run_within
 from ml.registry import ModelBundle
+from ml.weights import learned_reading
 
 log = logging.getLogger(__name__)
 STACKED_EXPLANATIONS = 64  # up to this many proofs, scores and explanation shifts come from one prediction
@@ -36,7 +38,10 @@ class ModelOutcome:
     bundle: ModelBundle | None = None
     features: pd.DataFrame | None = None  # the model's inputs, in its own column order
     timeout: float | None = None
-    unseen: tuple[str, ...] = ()  # signals the model could not learn: the rules' reading is a floor
+    unseen: tuple[str, ...] = ()  # kept for callers of the old floor; novelty (below) replaced it
+    operating: dict | None = None  # the model's route thresholds (ml/operating.py)
+    novel: np.ndarray | None = None  # per row of the rule output: the rules' reading stands (ml/novelty.py)
+    novel_reading: np.ndarray | None = None  # that reading: the rules with the weights learned on the labels
     shifts: np.ndarray | None = None  # explanation shifts per feature row, when predicted with the scores
 
 
@@ -58,9 +63,14 @@ def model_outcome(rule_output, model_dir: Path, timeout: float | None) -> ModelO
     except Exception as exc:  # noqa: BLE001 - any model failure degrades to the rules, it never loses a proof
         log.error("model %s failed, scoring in degraded mode: %s", active.bundle.version, exc)
         return ModelOutcome(probabilities=None, degraded=True, error=str(exc))
-    unseen = tuple(unseen_signals(active.bundle.meta, list(rule_output.scores.columns)))
+    operating = active.bundle.meta.get("operating_point")
+    reading = learned_reading(rule_output.scores, active.bundle.meta.get("learned_weights"))
+    if reading is None:
+        reading = rule_output.rule_score.to_numpy(dtype=float)
+    novel = novel_mask(active.bundle.coverage, rule_output.scores, reading, (operating or {}).get("novelty"))
     return ModelOutcome(probabilities=probabilities, version=active.bundle.version, bundle=active.bundle,
-                        features=features, timeout=timeout, unseen=unseen, shifts=shifts)
+                        features=features, timeout=timeout, shifts=shifts, operating=operating, novel=novel,
+                        novel_reading=reading)
 
 
 def _with_shifts(bundle: ModelBundle, features: pd.DataFrame,

@@ -7,7 +7,7 @@ engine over the same context scoring uses. The caller commits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,13 +15,14 @@ import sqlalchemy as sa
 
 from app.scoring.services import models_registry as registry
 from app.scoring.services.context import load_all_context
-from app.scoring.services.rulesets import load_active_rules
+from app.scoring.services.rulesets import draft_learned, load_active_rules
 from ml.config import TrainingConfig
 from ml.evaluate import beats
 from ml.features import feature_frame
 from ml.history import point_in_time
 from ml.registry import ArtifactError, save_artifact
 from ml.train import LabelledSet, NotEnoughLabels, check_labels, evaluate_bundle, time_split, train
+from ml.weights import with_learned_weights
 from models import ReviewDecision, StaffUser, db
 
 Progress = Callable[[str, int], None]  # (stage, percent)
@@ -35,6 +36,8 @@ class TrainingReport:
     reason: str
     active_before: str | None = None
     active_metrics: dict | None = None
+    operating_point: dict | None = None
+    learned_ruleset: int | None = None  # the draft rule set holding the weights learned on the labels
 
 
 @dataclass
@@ -44,6 +47,7 @@ class VersionEvaluation:
     stored: dict
     window: dict | None = None
     error: str | None = None
+    operating_point: dict | None = None
 
 
 @dataclass
@@ -78,7 +82,9 @@ def labelled_set(config: TrainingConfig, progress: Progress | None = None) -> tu
     features, submitted_at, ruleset = rule_features(labels["proof_id"].tolist(), config.feature_chunk_hours)
     label_series = labels.set_index("proof_id")["label"].reindex(features.index)
     signals = tuple(ruleset.pop("signals"))
-    return LabelledSet(features, label_series, submitted_at.reindex(features.index), signals), ruleset
+    rule_score, hard_hold = ruleset.pop("rule_score"), ruleset.pop("hard_hold")
+    return LabelledSet(features, label_series, submitted_at.reindex(features.index), signals,
+                       rule_score.reindex(features.index), hard_hold.reindex(features.index)), ruleset
 
 
 def rule_features(proof_ids: list[str], chunk_hours: float) -> tuple[pd.DataFrame, pd.Series, dict]:
@@ -88,18 +94,27 @@ def rule_features(proof_ids: list[str], chunk_hours: float) -> tuple[pd.DataFram
     output = point_in_time(context, rules.config, chunk_hours)
     submitted = context.proofs.set_index("proof_id")["submitted_at"]
     features = feature_frame(output)
-    facts = {"version": rules.version, "signals": list(output.scores.columns)}
+    facts = {"version": rules.version, "signals": list(output.scores.columns), "config": rules.config,
+             "rule_score": output.rule_score, "hard_hold": output.hard_hold}
     return features, submitted.reindex(features.index), facts
 
 
 def train_and_register(model_dir: Path, *, force: bool = False, config: TrainingConfig | None = None,
-                       actor: StaffUser | None = None, progress: Progress | None = None) -> TrainingReport:
-    """Train a candidate, compare it with the active model on the same window, promote if better."""
-    config = (config or TrainingConfig()).validate()
+                       actor: StaffUser | None = None, progress: Progress | None = None,
+                       target: dict | None = None) -> TrainingReport:
+    """Train a candidate, compare it with the active model on the same window, promote if better.
+
+    `target` overrides the operating-point settings of the config (honest_review_share,
+    novelty_budget, hold_precision, review_capacity_per_day)."""
+    config = config or TrainingConfig()
+    if target:
+        config = replace(config, **{k: v for k, v in target.items() if v is not None})
+    config = config.validate()
     data, ruleset = labelled_set(config, progress)
     if progress:
         progress("training", 40)
-    result = train(data, config)
+    rule_config = ruleset.pop("config", None)  # tests that stub labelled_set may leave it out
+    result = train(data, config, rule_config=rule_config)
     result.bundle.meta["ruleset"] = ruleset
     if progress:
         progress("comparing with the active model", 80)
@@ -109,13 +124,28 @@ def train_and_register(model_dir: Path, *, force: bool = False, config: Training
     row = registry.register_candidate(result.bundle, path, digest, result.metrics)
     row.meta = {**row.meta, "compared_with": {"version": active.version if active else None,
                                              "metrics": active_metrics, "error": active_error}}
+    learned_draft = _draft_learned(result.bundle.meta.get("learned_weights"), rule_config, row.version, ruleset)
     better = beats(result.metrics, active_metrics)
     reason = _promotion_reason(active, active_metrics, active_error, better, force)
     if better or force:
         registry.promote(row, actor=actor, actor_label="training", reason=reason,
                          comparison={"candidate": result.metrics, "active": active_metrics})
     return TrainingReport(version=row.version, metrics=result.metrics, promoted=better or force, reason=reason,
-                          active_before=active.version if active else None, active_metrics=active_metrics)
+                          active_before=active.version if active else None, active_metrics=active_metrics,
+                          operating_point=result.bundle.meta.get("operating_point"),
+                          learned_ruleset=learned_draft.version if learned_draft is not None else None)
+
+
+def _draft_learned(learned: dict | None, rule_config: dict | None, model_version: str,
+                   ruleset: dict):  # noqa: ANN202 - RuleSet | None
+    """The learned weights as a draft rule set based on the active one (operators publish it)."""
+    if not learned or rule_config is None:
+        return None
+    source = {"model_version": model_version, "based_on": ruleset.get("version")}
+    window = learned.get("window") or {}
+    note = (f"weights learned on {window.get('rows', '?')} labelled proofs submitted {window.get('from', '?')} "
+            f"to {window.get('to', '?')} (model {model_version}), from rule set {ruleset.get('version')}")
+    return draft_learned(with_learned_weights(rule_config, learned, source), note, source)
 
 
 def _score_active(active, model_dir: Path, window: LabelledSet,  # noqa: ANN001 - ModelVersion | None
@@ -158,7 +188,8 @@ def evaluate_versions(model_dir: Path, config: TrainingConfig | None = None) -> 
         report.window = {"error": str(exc)}
         data = None
     for row in versions:
-        item = VersionEvaluation(version=row.version, status=row.status, stored=row.metrics or {})
+        item = VersionEvaluation(version=row.version, status=row.status, stored=row.metrics or {},
+                                 operating_point=(row.meta or {}).get("operating_point"))
         if data is not None:
             try:
                 item.window = evaluate_bundle(registry.load_version(row, model_dir), data, config)

@@ -95,3 +95,38 @@ def _active_text() -> sa.Row | None:
 
 _ACTIVE_TEXT = sa.select(RuleSet.version, sa.cast(RuleSet.config, sa.Text)).where(RuleSet.status == "active") \
     .order_by(RuleSet.version.desc()).limit(1)
+
+
+def draft_learned(config: dict, note: str, source: dict) -> RuleSet | None:
+    """A draft rule set holding weights learned on the labelled history (its `learned` section says
+    from which window and model); None when no weight moved by 0.01 or more from the active ones,
+    or the newest draft already holds these weights.
+    An operator publishes it (or not) like any draft."""
+    active = load_active_rules().config
+    moved = [code for code, entry in config["signals"].items()
+             if abs(entry["weight"] - active["signals"].get(code, {}).get("weight", entry["weight"])) >= 0.01]
+    if not moved or _same_weights(config, _newest_draft()):
+        return None
+    try:
+        validate_config(config)
+    except RuleConfigError as exc:
+        raise RuleSetError(f"learned rule set is invalid: {exc}") from exc
+    version = (db.session.scalar(sa.select(sa.func.max(RuleSet.version))) or 0) + 1
+    row = RuleSet(version=version, status="draft", config=config, note=note, created_at=utcnow())
+    db.session.add(row)
+    record("ruleset.created", "ruleset", str(version), actor_label="training", data={
+        "status": "draft", "source": "learned weights", **source, "moved": sorted(moved)})
+    db.session.flush()
+    return row
+
+
+def _newest_draft() -> RuleSet | None:
+    return db.session.scalar(sa.select(RuleSet).where(RuleSet.status == "draft")
+                             .order_by(RuleSet.version.desc()).limit(1))
+
+
+def _same_weights(config: dict, row: RuleSet | None) -> bool:
+    if row is None:
+        return False
+    theirs = (row.config or {}).get("signals", {})
+    return all(abs(e["weight"] - theirs.get(c, {}).get("weight", -1.0)) < 0.01 for c, e in config["signals"].items())

@@ -52,13 +52,16 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
         context = build_context(proof_ids, **rules.config["context"])
     output = evaluate(context, rules.config)
     model = active_model_outcome(output)  # cold start, model, or degraded (app/scoring/services/model_scoring.py)
-    combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen)
+    combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen,
+                       operating=model.operating, novel=model.novel, novel_reading=model.novel_reading)
     wanted = [pid for pid in dict.fromkeys(proof_ids) if pid in combined.index]
     # Arrays by position rather than label-aligned Series: online, one proof pays every call's overhead.
     at = combined.index.get_indexer(wanted)
     routes = combined["route"].to_numpy()[at]
     model_scores = combined["model_score"].to_numpy(dtype=float)[at]
     signals = output.reasons.to_numpy()[output.reasons.index.get_indexer(wanted)]
+    if model.novel is not None and model.novel.any():
+        signals = _with_novelty(signals, model.novel[output.rule_score.index.get_indexer(wanted)], routes)
     return pd.DataFrame({
         "proof_id": wanted,
         "risk_score": combined["risk_score"].to_numpy(dtype=float)[at],
@@ -72,6 +75,18 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
         "model_version": model.version,
         "degraded": bool(model.degraded),
     })
+
+
+NOVEL = "model.novel"  # not a rule signal: the model's note that the rules' reading stood
+
+
+def _with_novelty(signals: np.ndarray, novel: np.ndarray, routes: np.ndarray) -> np.ndarray:
+    """Name the novelty floor among the reasons of the novel proofs a person will read."""
+    out = signals.copy()
+    for k in np.flatnonzero(novel & (routes != "auto_approve")).tolist():
+        out[k] = [*out[k], {"code": NOVEL, "score": 1.0, "reason": "this combination of signals was (almost) never "
+                            "seen in the labelled history, so the model cannot judge it: the rules' reading stands"}]
+    return out
 
 
 def warm_scoring() -> str:
