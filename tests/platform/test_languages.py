@@ -35,12 +35,17 @@ def _pages(client, login, imported, language: str) -> dict[str, str]:
     seen = {"/login": client.get("/login").get_data(as_text=True)}
     login("senior_moderator")
     for path in ("/queue/", "/queue/?q=review", "/queue/?q=senior", "/queue/?q=auto", "/queue/proofs/p1",
-                 "/account", "/queue/proofs/nope"):
-        seen[path] = client.get(path).get_data(as_text=True)
+                 "/account", "/queue/proofs/nope", "/queue/proofs/p1/cluster", "/queue/groups?by=worker",
+                 "/queue/groups?by=ring", "/queue/requests", "/queue/leads", "/queue/appeals", "/queue/workers/w1"):
+        response = client.get(path)
+        assert response.status_code == (404 if path.endswith("nope") else 200), (path, response.status_code)
+        seen[path] = response.get_data(as_text=True)
     client.post("/logout", data={"submit": "1"})
     login("compliance")
     for path in ("/ledger/", "/ledger/brands", "/ledger/brands/b1", "/ledger/workers", "/ledger/workers/w1",
-                 "/ledger/revenue", "/ledger/payouts", "/ledger/payouts?state=sent"):
+                 "/ledger/revenue", "/ledger/payouts", "/ledger/payouts?state=sent", "/compliance/brands",
+                 "/compliance/brands/b1", "/compliance/audit", "/compliance/screening/",
+                 "/compliance/screening/rules/", "/compliance/screening/rules/1", "/compliance/screening/campaigns/c1"):
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
         seen[path] = response.get_data(as_text=True)
