@@ -6,6 +6,7 @@ from flask import Flask
 
 from app.compliance.services.scorecard import refresh_scorecards
 from app.platform.audit import record
+from app.platform.i18n import _
 from models import db
 
 
@@ -17,11 +18,11 @@ def brands_group() -> None:
 @brands_group.command("refresh")
 def refresh_command() -> None:
     """Recompute the rings of linked accounts and every brand's scorecard."""
-    click.echo("computing rings over every proof and scoring brands ...")
+    click.echo(_("computing rings over every proof and scoring brands ..."))
     scored = refresh_scorecards()
     record("brands.scorecards_refreshed", "brand", f"{scored} brands", actor_label="cli")
     db.session.commit()
-    click.echo(f"scored {scored} brands")
+    click.echo(_("scored %(n)d brands", n=scored))
 
 
 def register(app: Flask) -> None:

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from app.compliance.screening.loaders import format_finding
 from app.compliance.services import screening_rules
 from app.compliance.services.screening_files import screen_file
+from app.platform.i18n import _
 from models import db
 
 compliance_cli = AppGroup("compliance", help="Compliance: campaign screening.")
@@ -25,12 +26,12 @@ def screen_command(file: Path) -> None:
     finding, 0 when every brief is clean, 2 when the file or one of its lines cannot be read.
     """
     if not file.is_file():
-        click.echo(f"error: {file}: no such file", err=True)
+        click.echo(_("error: %(file)s: no such file", file=file), err=True)
         sys.exit(2)
     try:
         result = screen_file(file, current_app.config["DEFAULT_COMMISSION_RATE"])
     except UnicodeDecodeError as exc:
-        click.echo(f"error: {file}: not UTF-8 text (byte {exc.start})", err=True)
+        click.echo(_("error: %(file)s: not UTF-8 text (byte %(byte)d)", file=file, byte=exc.start), err=True)
         sys.exit(2)
     for line, finding in result.findings:
         click.echo(format_finding(line, finding.code, finding.severity, finding.matched))
@@ -50,8 +51,8 @@ def draft_default_rules_command() -> None:
         raise click.ClickException(str(exc)) from exc
     changes = screening_rules.diff(screening_rules.active_rule_set().document, draft.document)
     db.session.commit()
-    click.echo(f"draft version {draft.version}: {len(changes)} rule changes against the active version; "
-               f"publish it at /compliance/screening/rules/{draft.version}")
+    click.echo(_("draft version %(version)s: %(n)d rule changes against the active version; publish it at "
+                 "/compliance/screening/rules/%(version)s", version=draft.version, n=len(changes)))
 
 
 def register(app: Flask) -> None:

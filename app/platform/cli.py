@@ -65,13 +65,14 @@ def audit_verify_command() -> None:
     from app.platform.audit import verify_chain
 
     started = perf_counter()
-    report = verify_chain(progress=lambda n: click.echo(f"... {n} events verified", err=True))
+    report = verify_chain(progress=lambda n: click.echo(_("... %(n)d events verified", n=n), err=True))
     took = perf_counter() - started
     if not report.ok:
-        click.echo(f"audit chain BROKEN at event {report.broken_id}: {report.problem} "
-                   f"({report.checked} events before it verified)", err=True)
+        click.echo(_("audit chain BROKEN at event %(event)s: %(problem)s (%(n)d events before it verified)",
+                     event=report.broken_id, problem=report.problem, n=report.checked), err=True)
         raise SystemExit(1)
-    click.echo(f"audit chain verified: {report.checked} events in {took:.1f} s, head {report.last_hash}")
+    click.echo(_("audit chain verified: %(n)d events in %(seconds)s s, head %(head)s", n=report.checked,
+                 seconds=format(took, ".1f"), head=report.last_hash))
 
 
 def register(app: Flask) -> None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.platform.i18n import _
 from app.rules.jobs import after_activation, enqueue_shadow_catch_up
 from app.rules.services import backtest as backtests
 from app.rules.services import shadow, try_proof, versions
@@ -23,7 +24,7 @@ def _staff(email: str | None) -> StaffUser | None:
         return None
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if user is None:
-        raise click.ClickException(f"no staff account {email}")
+        raise click.ClickException(_("no staff account %(email)s", email=email))
     return user
 
 
@@ -50,11 +51,11 @@ def list_command() -> None:
 def show_command(version: str) -> None:
     """The complete config of VERSION (a number, active or draft) as JSON, and its changes against active."""
     row = _resolve(version)
-    click.echo(f"version {row.version} ({row.status})")
+    click.echo(_("version %(version)s (%(status)s)", version=row.version, status=row.status))
     click.echo(json.dumps(versions.checked(row), indent=2, ensure_ascii=False, sort_keys=True))
     if row.status != "active":
         changes = versions.diff_against_active(row)
-        click.echo(f"{len(changes)} change(s) against the active version:")
+        click.echo(_("%(n)d change(s) against the active version:", n=len(changes)))
         for change in changes:
             click.echo(f"  {change.path}: {change.before} -> {change.after}")
     db.session.commit()
@@ -76,7 +77,7 @@ def draft_command(source: str, settings: tuple[str, ...], author: str | None, no
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"draft version {draft.version} from version {row.version}:")
+    click.echo(_("draft version %(draft)s from version %(source)s:", draft=draft.version, source=row.version))
     for change in versions.diff(versions.checked(row), versions.checked(draft)):
         click.echo(f"  {change.path}: {change.before} -> {change.after}")
 
@@ -95,7 +96,8 @@ def publish_command(version: str, approver: str) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     task = after_activation(row.version, "published")
-    click.echo(f"version {row.version} is active (approved by {approver}); {task.message}")
+    click.echo(_("version %(version)s is active (approved by %(approver)s); %(message)s", version=row.version,
+                 approver=approver, message=task.message))
 
 
 @rules_cli.command("rollback")
@@ -111,7 +113,7 @@ def rollback_command(version: str, actor: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     task = after_activation(row.version, "rolled back to")
-    click.echo(f"version {row.version} is active again; {task.message}")
+    click.echo(_("version %(version)s is active again; %(message)s", version=row.version, message=task.message))
 
 
 def _date(text: str | None, default: datetime) -> datetime:
@@ -120,7 +122,7 @@ def _date(text: str | None, default: datetime) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD or ISO 8601)") from None
+        raise click.BadParameter(_("%(value)s is not a date (YYYY-MM-DD or ISO 8601)", value=repr(text))) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -141,7 +143,7 @@ def backtest_command(version: str, since: str, until: str | None, as_json: bool,
     try:
         test = backtests.start(row, start, end, _staff(actor))
         db.session.commit()
-        with click.progressbar(length=100, label="backtest", file=sys.stderr) as bar:
+        with click.progressbar(length=100, label=_("backtest"), file=sys.stderr) as bar:
             seen = [0]
 
             def progress(percent: int, stage: str) -> None:
@@ -160,15 +162,21 @@ def backtest_command(version: str, since: str, until: str | None, as_json: bool,
 def _summary(test_id: int, r: dict) -> str:
     pct = lambda v: "-" if v is None else f"{100 * v:.1f}%"  # noqa: E731
     days = len(r["by_day"]) or 1
-    lines = [f"backtest {test_id}: version {r['version']} vs active {r['active']['version']} over "
-             f"{r['proofs']} labelled proofs ({r['rejected']} rejected) from {r['since']} to {r['until']}",
-             f"precision {pct(r['precision'])}  recall {pct(r['recall'])}   "
-             f"(active: {pct(r['active']['precision'])}, {pct(r['active']['recall'])})",
-             f"flagged volume {r['flagged']} (held {r['held']}); review load {r['flagged'] / days:.1f} per day "
-             f"over {days} day(s); active flagged {r['active']['flagged']}",
-             f"money held {r['money_held_cents'] / 100:.2f}; in review {r['money_in_review_cents'] / 100:.2f}",
-             f"routes changed vs active: {r.get('changes', {}).get('count', 0)}",
-             "time: " + ", ".join(f"{k} {v:.2f}s" for k, v in r["timings"].items())]
+    timings = ", ".join(f"{k} {v:.2f}s" for k, v in r["timings"].items())
+    lines = [_("backtest %(test)s: version %(version)s vs active %(active)s over %(proofs)s labelled proofs "
+               "(%(rejected)s rejected) from %(since)s to %(until)s", test=test_id, version=r["version"],
+               active=r["active"]["version"], proofs=r["proofs"], rejected=r["rejected"], since=r["since"],
+               until=r["until"]),
+             _("precision %(precision)s  recall %(recall)s   (active: %(active_precision)s, %(active_recall)s)",
+               precision=pct(r["precision"]), recall=pct(r["recall"]),
+               active_precision=pct(r["active"]["precision"]), active_recall=pct(r["active"]["recall"])),
+             _("flagged volume %(flagged)s (held %(held)s); review load %(load)s per day over %(days)s day(s); "
+               "active flagged %(active_flagged)s", flagged=r["flagged"], held=r["held"],
+               load=format(r['flagged'] / days, ".1f"), days=days, active_flagged=r["active"]["flagged"]),
+             _("money held %(held)s; in review %(review)s", held=format(r['money_held_cents'] / 100, ".2f"),
+               review=format(r['money_in_review_cents'] / 100, ".2f")),
+             _("routes changed vs active: %(n)s", n=r.get("changes", {}).get("count", 0)),
+             _("time: %(timings)s", timings=timings)]
     return "\n".join(lines)
 
 
@@ -183,7 +191,7 @@ def try_command(proof_id: str, version: str, repeat: int) -> None:
 
     timings = []
     try:
-        for _ in range(repeat):
+        for _run in range(repeat):
             started = time.perf_counter()
             result = try_proof.compare(proof_id, version)
             timings.append(1000 * (time.perf_counter() - started))
@@ -195,8 +203,9 @@ def try_command(proof_id: str, version: str, repeat: int) -> None:
         click.echo(f"v{r['version']:<4} {r['route']:<13} risk {r['risk']:.3f}  rules {r['rule_score']:.3f}  "
                    f"{', '.join(sorted(r['signals'])) or '-'}")
     ordered = sorted(timings)
-    click.echo(f"took {timings[0]:.0f} ms first, median {ordered[len(ordered) // 2]:.0f} ms, "
-               f"max {ordered[-1]:.0f} ms over {repeat} run(s)")
+    click.echo(_("took %(first)s ms first, median %(median)s ms, max %(max)s ms over %(n)d run(s)",
+                 first=format(timings[0], ".0f"), median=format(ordered[len(ordered) // 2], ".0f"),
+                 max=format(ordered[-1], ".0f"), n=repeat))
 
 
 shadow_cli = AppGroup("shadow", help="Run a draft beside the active rule set without touching routes or money.")
@@ -215,7 +224,7 @@ def shadow_start_command(version: str, actor: str | None) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"version {row.version} runs in shadow from now on")
+    click.echo(_("version %(version)s runs in shadow from now on", version=row.version))
 
 
 @shadow_cli.command("stop")
@@ -225,7 +234,7 @@ def shadow_stop_command(actor: str | None) -> None:
     row = _resolve("shadow")
     shadow.stop(row, _staff(actor))
     db.session.commit()
-    click.echo(f"version {row.version} no longer runs in shadow")
+    click.echo(_("version %(version)s no longer runs in shadow", version=row.version))
 
 
 @shadow_cli.command("run")
@@ -235,17 +244,20 @@ def shadow_run_command() -> None:
     waiting = len(shadow.pending_ids(row))
     job_id = enqueue_shadow_catch_up()
     db.session.commit()
-    click.echo(f"{waiting} proofs to shadow-score with version {row.version}" + (f" (job {job_id})" if job_id else ""))
+    click.echo(_("%(n)d proofs to shadow-score with version %(version)s", n=waiting, version=row.version)
+               + (_(" (job %(job)s)", job=job_id) if job_id else ""))
 
 
 @shadow_cli.command("report")
 def shadow_report_command() -> None:
     """How often and where the shadow version disagrees with the active one."""
     r = shadow.comparison(_resolve("shadow"))
-    click.echo(f"version {r['version']}: {r['scored']} proofs shadow-scored, {r['pending']} pending")
+    click.echo(_("version %(version)s: %(scored)s proofs shadow-scored, %(pending)s pending", version=r["version"],
+                 scored=r["scored"], pending=r["pending"]))
     if r["scored"]:
-        click.echo(f"agreement {100 * r['agree']:.1f}% ({r['disagree']} disagree); mean risk change "
-                   f"{r['mean_risk_change']:+.3f}")
+        click.echo(_("agreement %(agree)s%% (%(disagree)s disagree); mean risk change %(change)s",
+                     agree=format(100 * r["agree"], ".1f"), disagree=r["disagree"],
+                     change=format(r["mean_risk_change"], "+.3f")))
         for cell in r["matrix"]:
             click.echo(f"  active {cell['active']:<12} shadow {cell['shadow']:<12} {cell['count']}")
 

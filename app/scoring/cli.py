@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.platform.bulk import ANALYZE_FROM, vacuum_after_bulk_load
+from app.platform.i18n import _
 from app.platform.locks import LockTimeout, exclusive
 from app.scoring.jobs import RESCORE_LOCK, RESCORE_STALE, enqueue_stale_rescore
 from app.scoring.services import models_registry as registry
@@ -38,22 +39,23 @@ def score_command(rescore: bool) -> None:
     ids = unscored_ids(rescore)
     summary = ScoreSummary(routes={})
     if ids:
-        with click.progressbar(length=len(ids), label="scoring" if not rescore else "rescoring all",
+        with click.progressbar(length=len(ids), label=_("scoring") if not rescore else _("rescoring all"),
                                file=sys.stderr) as bar:
             summary = score_proofs(ids, batch_size=size, progress=_committing(bar.update))
     stale = _rescore_stale_now(size)
     if len(ids) + stale.rescored >= ANALYZE_FROM:
         vacuum_after_bulk_load(*(model.__table__ for model in (ProofScore, ReviewItem, ReviewDecision, Proof)))
     if not ids and not stale.rescored:
-        click.echo("nothing to score: every proof has a current score")
+        click.echo(_("nothing to score: every proof has a current score"))
         return
     routes = summary.routes or {}
     spread = ", ".join(f"{route} {count}" for route, count in sorted(routes.items()))
-    kind = "proofs" if rescore else "unscored proofs"
-    click.echo(f"scored {len(ids)} {kind}" + (f" ({spread})" if spread else "")
-               + f"; rescored {stale.rescored} stale proofs; "
-               f"{summary.auto_approved + stale.auto_approved} approved by policy"
-               + (f"; {stale.pulled_back} policy approvals pulled back into review" if stale.pulled_back else ""))
+    scored = _("scored %(n)d proofs", n=len(ids)) if rescore else _("scored %(n)d unscored proofs", n=len(ids))
+    parts = [scored + (f" ({spread})" if spread else ""), _("rescored %(n)d stale proofs", n=stale.rescored),
+             _("%(n)d approved by policy", n=summary.auto_approved + stale.auto_approved)]
+    if stale.pulled_back:
+        parts.append(_("%(n)d policy approvals pulled back into review", n=stale.pulled_back))
+    click.echo(_("; ").join(parts))
 
 
 def _committing(update):  # noqa: ANN001, ANN202 - (count) -> None
@@ -73,17 +75,18 @@ def _rescore_stale_now(size: int) -> RescoreRun:
         return RescoreRun()
     try:
         with exclusive(RESCORE_LOCK, RESCORE_STALE.timeout, current_app.config["INSTANCE_DIR"]), \
-                click.progressbar(length=waiting, label="rescoring stale", file=sys.stderr) as bar:
+                click.progressbar(length=waiting, label=_("rescoring stale"), file=sys.stderr) as bar:
             return rescore_stale(size, progress=_committing(bar.update))
     except LockTimeout as exc:
-        raise click.ClickException(f"{exc}: a rescoring job is still running") from exc
+        raise click.ClickException(_("%(error)s: a rescoring job is still running", error=exc)) from exc
 
 
 def rescore_after_change(reason: str) -> None:
     """After a promotion: queue the rescoring of stale proofs (in-process, with a progress bar, without Redis)."""
-    with click.progressbar(length=0, label="rescoring stale", file=sys.stderr) as bar:
+    with click.progressbar(length=0, label=_("rescoring stale"), file=sys.stderr) as bar:
         task = enqueue_stale_rescore(reason, progress=bar.update)
-    click.echo(f"rescoring task {task.id}: {task.status} — {task.message}")
+    click.echo(_("rescoring task %(task)s: %(status)s — %(message)s", task=task.id, status=task.status,
+                 message=task.message))
 
 
 @click.command("export-scores")
@@ -100,7 +103,7 @@ def export_scores_command(path: Path) -> None:
         for proof_id, risk, route, reasons in db.session.execute(query):
             writer.writerow([proof_id, "" if risk is None else f"{risk:.6f}", route or "", reasons or ""])
             count += 1
-    click.echo(f"wrote {count} rows to {path}")
+    click.echo(_("wrote %(n)d rows to %(path)s", n=count, path=path))
 
 
 
@@ -112,33 +115,41 @@ METRIC_COLUMNS = (("pr_auc", "PR-AUC"), ("roc_auc", "ROC-AUC"), ("recall_at_fpr"
 
 def _fmt_metrics(values: dict | None) -> str:
     if not values:
-        return "  ".join(f"{'-':>9}" for _ in METRIC_COLUMNS)
-    return "  ".join(f"{values.get(key, float('nan')):>9.4f}" for key, _ in METRIC_COLUMNS)
+        return "  ".join(f"{'-':>9}" for _column in METRIC_COLUMNS)
+    return "  ".join(f"{values.get(key, float('nan')):>9.4f}" for key, _label in METRIC_COLUMNS)
 
 
 def operating_lines(point: dict | None) -> list[str]:
     """The operating point in words: thresholds, target, and what it did on the validation window."""
     if not point:
-        return ["operating point: none stored (an older model): routes on the rule set's thresholds"]
-    lines = [f"operating point ({point.get('source', '?')}): auto-approve below {point['auto_approve_below']:.4f}, "
-             f"hold at or above {point['hold_at_or_above']:.4f}"]
+        return [_("operating point: none stored (an older model): routes on the rule set's thresholds")]
+    lines = [_("operating point (%(source)s): auto-approve below %(below)s, hold at or above %(hold)s",
+               source=point.get("source", "?"), below=format(point['auto_approve_below'], ".4f"),
+               hold=format(point['hold_at_or_above'], ".4f"))]
     target, seen = point.get("target"), point.get("validation")
     if target and seen:
         capacity = target.get("capacity_per_day")
-        lines.append(f"  target: at most {100 * target['honest_share']:.1f}% of honest proofs to a person"
-                     + (f", at most {capacity:g} proofs a day" if capacity else "")
-                     + f"; novelty budget {100 * target['novelty_budget']:.1f}%")
-        lines.append(f"  on the validation window ({seen['rows']} proofs, {seen['fraud']} rejected, {seen['days']:g} "
-                     f"days): honest routed {100 * seen['honest_routed']:.2f}%, fraud routed "
-                     f"{100 * seen['fraud_routed']:.2f}%, fraud held {100 * seen['fraud_held']:.2f}%"
-                     + (f", {seen['routed_per_day']:.0f} routed a day" if seen.get("routed_per_day") else ""))
+        lines.append("  " + _("target: at most %(share)s%% of honest proofs to a person",
+                              share=format(100 * target['honest_share'], ".1f"))
+                     + (_(", at most %(capacity)s proofs a day", capacity=format(capacity, "g")) if capacity else "")
+                     + _("; novelty budget %(budget)s%%", budget=format(100 * target['novelty_budget'], ".1f")))
+        lines.append("  " + _("on the validation window (%(rows)s proofs, %(fraud)s rejected, %(days)s days): honest "
+                              "routed %(honest)s%%, fraud routed %(routed)s%%, fraud held %(held)s%%",
+                              rows=seen["rows"], fraud=seen["fraud"], days=format(seen['days'], "g"),
+                              honest=format(100 * seen["honest_routed"], ".2f"),
+                              routed=format(100 * seen["fraud_routed"], ".2f"),
+                              held=format(100 * seen['fraud_held'], ".2f"))
+                     + (_(", %(n)s routed a day", n=format(seen['routed_per_day'], ".0f"))
+                        if seen.get("routed_per_day") else ""))
     novelty = point.get("novelty") or {}
     if novelty.get("min_support"):
-        lines.append(f"  novelty floor: fired-signal combinations seen fewer than {novelty['min_support']} times "
-                     f"in training, rules' reading >= {novelty['min_rule_score']:.2f}: added honest "
-                     f"{100 * novelty['honest_added']:.2f}%, fraud {100 * novelty['fraud_added']:.2f}%")
+        lines.append("  " + _("novelty floor: fired-signal combinations seen fewer than %(support)s times in training, "
+                              "rules' reading >= %(score)s: added honest %(honest)s%%, fraud %(fraud)s%%",
+                              support=novelty["min_support"], score=format(novelty['min_rule_score'], ".2f"),
+                              honest=format(100 * novelty['honest_added'], ".2f"),
+                              fraud=format(100 * novelty['fraud_added'], ".2f")))
     elif novelty:
-        lines.append("  novelty floor: off (no setting stays within its budget on the validation window)")
+        lines.append("  " + _("novelty floor: off (no setting stays within its budget on the validation window)"))
     return lines
 
 
@@ -147,8 +158,9 @@ def cold_start_line() -> str:
     from ml.operating import cold_start
 
     point = cold_start(load_active_rules().config)
-    return (f"cold start: {point['source']}: auto-approve below {point['auto_approve_below']:g}, "
-            f"hold at or above {point['hold_at_or_above']:g}")
+    return _("cold start: %(source)s: auto-approve below %(below)s, hold at or above %(hold)s",
+             source=point["source"], below=format(point["auto_approve_below"], "g"),
+             hold=format(point["hold_at_or_above"], "g"))
 
 
 @ml_cli.command("train")
@@ -168,9 +180,9 @@ def train_command(force: bool, queued: bool, honest_share: float | None, capacit
         from app.scoring.jobs import enqueue_training
 
         task = enqueue_training(force=force)
-        click.echo(f"task {task.id}: {task.status} — {task.message}")
+        click.echo(_("task %(task)s: %(status)s — %(message)s", task=task.id, status=task.status, message=task.message))
         if task.status == "failed":
-            raise click.ClickException(task.message or "training failed")
+            raise click.ClickException(task.message or _("training failed"))
         return
 
     def progress(stage: str, percent: int) -> None:
@@ -183,18 +195,21 @@ def train_command(force: bool, queued: bool, honest_share: float | None, capacit
     except (NotEnoughLabels, DomainError) as exc:
         db.session.rollback()
         still = "" if registry.active_version() else f" {cold_start_line()}"
-        raise click.ClickException(f"cannot train: {exc}. Nothing was stored or promoted.{still}") from exc
+        raise click.ClickException(_("cannot train: %(error)s. Nothing was stored or promoted.", error=exc)
+                                   + still) from exc
     db.session.commit()
-    click.echo(f"{'model':<26}  " + "  ".join(f"{label:>9}" for _, label in METRIC_COLUMNS))
+    click.echo(f"{'model':<26}  " + "  ".join(f"{label:>9}" for _key, label in METRIC_COLUMNS))
     click.echo(f"{report.version + ' (new)':<26}  {_fmt_metrics(report.metrics)}")
     if report.active_before:
         click.echo(f"{report.active_before + ' (active)':<26}  {_fmt_metrics(report.active_metrics)}")
     for line in operating_lines(report.operating_point):
         click.echo(line)
     if report.learned_ruleset:
-        click.echo(f"weights learned on the labelled history: draft rule set {report.learned_ruleset} "
-                   f"(`flask --app app rules show {report.learned_ruleset}`; publish it to use them)")
-    click.echo(("promoted: " if report.promoted else "not promoted: ") + report.reason)
+        click.echo(_("weights learned on the labelled history: draft rule set %(version)s "
+                     "(`flask --app app rules show %(version)s`; publish it to use them)",
+                     version=report.learned_ruleset))
+    click.echo(_("promoted: %(reason)s", reason=report.reason) if report.promoted
+               else _("not promoted: %(reason)s", reason=report.reason))
     if report.promoted:
         rescore_after_change(f"model {report.version} promoted")
 
@@ -202,11 +217,11 @@ def train_command(force: bool, queued: bool, honest_share: float | None, capacit
 def print_evaluation(report: EvaluationReport) -> None:
     window = report.window
     if "error" in window:
-        click.echo(f"no evaluation window: {window['error']} (stored metrics only)")
+        click.echo(_("no evaluation window: %(error)s (stored metrics only)", error=window["error"]))
     else:
-        click.echo(f"window: proofs submitted from {window['from']} ({window['rows']} rows, "
-                   f"{window['positives']} rejected)")
-    click.echo(f"{'model':<24} {'status':<9} {'':<7} " + "  ".join(f"{label:>9}" for _, label in METRIC_COLUMNS))
+        click.echo(_("window: proofs submitted from %(start)s (%(rows)s rows, %(rejected)s rejected)",
+                     start=window["from"], rows=window["rows"], rejected=window["positives"]))
+    click.echo(f"{'model':<24} {'status':<9} {'':<7} " + "  ".join(f"{label:>9}" for _key, label in METRIC_COLUMNS))
     for row in report.rows:
         click.echo(f"{row.version:<24} {row.status:<9} {'stored':<7} {_fmt_metrics(row.stored)}")
         if row.error:
@@ -223,7 +238,8 @@ def evaluate_command() -> None:
     from app.scoring.services.model_training import evaluate_versions
 
     if not registry.list_versions():
-        raise click.ClickException(f"no trained models yet: run `flask --app app ml train`. {cold_start_line()}")
+        raise click.ClickException(_("no trained models yet: run `flask --app app ml train`.")
+                                   + f" {cold_start_line()}")
     try:
         report = evaluate_versions(current_app.config["MODEL_DIR"])
     except DomainError as exc:
@@ -243,7 +259,7 @@ def promote_command(version: str, reason: str) -> None:
     except (registry.ModelVersionError, ArtifactError) as exc:
         raise click.ClickException(f"{version}: {exc}") from exc
     db.session.commit()
-    click.echo(f"{version} is now the active model")
+    click.echo(_("%(version)s is now the active model", version=version))
     rescore_after_change(f"model {version} promoted")
 
 

@@ -194,3 +194,16 @@ def test_commands_speak_english_unless_told_to_speak_chinese(runner, tmp_path, m
     monkeypatch.setenv("WORKBENCH_LOCALE", "zh_CN")
     refresh()
     assert "不是目录" in runner.invoke(args=["import", missing_dir]).output
+
+
+def test_a_rules_command_error_speaks_chinese_only_when_told_to(runner, monkeypatch):
+    args = ["rules", "draft", "--set", "thresholds.hold_at_or_above=0.8", "--by", "nobody@example.test"]
+    monkeypatch.delenv("LANG", raising=False)
+    monkeypatch.delenv("WORKBENCH_LOCALE", raising=False)
+    refresh()
+    english = runner.invoke(args=args)
+    assert english.exit_code != 0 and "no staff account nobody@example.test" in english.output
+    monkeypatch.setenv("WORKBENCH_LOCALE", "zh_CN")
+    refresh()
+    chinese = runner.invoke(args=args)
+    assert chinese.exit_code != 0 and "没有员工账号 nobody@example.test" in chinese.output
