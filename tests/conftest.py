@@ -122,6 +122,19 @@ def auth(client) -> AuthActions:  # noqa: ANN001
 
 
 @pytest.fixture()
+def login(auth, staff):  # noqa: ANN001, ANN201
+    """Create a staff account with `role` and sign the test client in as it."""
+
+    def sign_in(role: str, email: str | None = None):  # noqa: ANN202
+        user = staff(role, email)
+        response = auth.login(user.email)
+        assert response.status_code == 302, response.data
+        return user
+
+    return sign_in
+
+
+@pytest.fixture()
 def staff(app):  # noqa: ANN001, ANN201
     """Make a staff account per role on demand: staff('moderator') -> StaffUser."""
     from app.auth.services.staff import create_staff

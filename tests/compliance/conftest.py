@@ -24,13 +24,3 @@ def screened_world(runner, world):
 
     return load
 
-
-@pytest.fixture()
-def login(auth, staff):
-    def sign_in(role: str, email: str | None = None):  # noqa: ANN202
-        user = staff(role, email)
-        response = auth.login(user.email)
-        assert response.status_code == 302, response.data
-        return user
-
-    return sign_in

@@ -24,15 +24,3 @@ def imported(runner, world):
 
     return load
 
-
-@pytest.fixture()
-def login(auth, staff):
-    """Create a staff account with `role` and sign the test client in as it."""
-
-    def sign_in(role: str, email: str | None = None):  # noqa: ANN202
-        user = staff(role, email)
-        response = auth.login(user.email)
-        assert response.status_code == 302, response.data
-        return user
-
-    return sign_in

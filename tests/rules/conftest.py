@@ -28,12 +28,3 @@ def labelled_world(runner, world):
     assert result.exit_code == 0, result.output
     return [f"p{i}" for i in range(1, HONEST + FARM + 1)]
 
-
-@pytest.fixture()
-def login(auth, staff):
-    def sign_in(role: str, email: str | None = None):  # noqa: ANN202
-        user = staff(role, email)
-        assert auth.login(user.email).status_code == 302
-        return user
-
-    return sign_in
