@@ -18,6 +18,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _tune_engine(app)
 
     from app.extensions import csrf, db, login_manager, migrate
+    from app.platform.access import init_access
     from app.platform.i18n import init_i18n
     from app.platform.jobs import JobDispatcher
     from app.platform.security import init_security
@@ -29,6 +30,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.extensions["jobs"] = JobDispatcher(app.config["REDIS_URL"])
     init_i18n(app)
     init_security(app)
+    init_access(app)
 
     from app import areas, errors, templating
 

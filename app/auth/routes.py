@@ -1,7 +1,6 @@
 """Sign in and out."""
 from __future__ import annotations
 
-import math
 import time
 from urllib.parse import urlsplit
 
@@ -71,7 +70,7 @@ def _account_key() -> str:
 
 def _locked_out(limit: RequestLimit) -> Response:
     """Too many failed sign-ins for this account or from this address: say so, and until when."""
-    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+    minutes = max(1, round((limit.reset_at - time.time()) / 60))  # the store rounds reset_at up a second
     email = (request.form.get("email") or "").strip().lower()
     record("staff.login_throttled", "staff_user", email or "-", actor_label=request.remote_addr or "unknown",
            data={"scope": "account" if _account_key() in limit.key else "address", "minutes": minutes})

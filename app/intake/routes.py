@@ -12,7 +12,7 @@ from app.intake import openapi, payload
 from app.intake.services import campaigns, intake
 from app.review.services import appeals, standing
 from app.review.services.decisions import ReviewError
-from app.scoring.jobs import enqueue_scoring
+from app.scoring.jobs import enqueue_scoring, score_batch
 from models import NotFound, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -72,12 +72,19 @@ def post_proofs() -> Response:
 
 
 def _queue_scoring(proof_ids: list[str]) -> None:
-    """The proofs are committed, so a Redis outage only delays scoring: `flask score` catches up."""
+    """The proofs are committed first, so an outage never loses one. With Redis down they are scored
+    here, in the request (slower, but no proof waits for someone to run `flask score`); should that
+    fail too, they stay `received` and `flask score` picks them up."""
     try:
         enqueue_scoring(proof_ids)
+        return
     except RedisError:
-        log.exception("could not queue scoring for %d proofs; they stay unscored until `flask score`",
-                      len(proof_ids))
+        log.exception("could not queue scoring for %d proofs; scoring them in this request", len(proof_ids))
+    try:
+        score_batch(proof_ids)  # safe to run twice: batches queued before the outage may score them again
+    except Exception:  # noqa: BLE001 - the proofs are stored; the response must still say so
+        db.session.rollback()
+        log.exception("in-request scoring failed for %d proofs; `flask score` will score them", len(proof_ids))
 
 
 @bp.get("/proofs/<path:proof_id>")

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from app.intake import routes
-from models import AuditEvent, Proof, ProofState, db
+from models import AuditEvent, Proof, ProofScore, ProofState, db
 from tests import factories as f
 
 STATES = {s.value for s in ProofState}
@@ -120,8 +120,24 @@ def test_redis_outage_does_not_lose_the_proof(api, monkeypatch):
     monkeypatch.setattr(routes, "enqueue_scoring", broken)
     response = api.post(f.proof(id="p1"))
     assert response.status_code == 202
+    assert db.session.get(Proof, "p1").state != ProofState.RECEIVED.value  # scored in the request instead
+    assert db.session.get(ProofScore, "p1") is not None
+
+
+def test_when_scoring_fails_too_the_proof_is_kept_for_flask_score(api, monkeypatch, runner):
+    def broken(ids: list[str]) -> list[str]:
+        raise RedisConnectionError("connection refused")
+
+    def failing(ids: list[str]) -> int:
+        raise RuntimeError("model store unreachable")
+
+    monkeypatch.setattr(routes, "enqueue_scoring", broken)
+    monkeypatch.setattr(routes, "score_batch", failing)
+    response = api.post(f.proof(id="p1"))
+    assert response.status_code == 202
     assert response.get_json()["items"][0]["state"] == ProofState.RECEIVED.value
-    assert db.session.get(Proof, "p1") is not None
+    monkeypatch.undo()
+    assert "scored 1 unscored proofs" in runner.invoke(args=["score"]).output
 
 
 def test_ids_with_a_slash_round_trip(api):
