@@ -92,6 +92,7 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = env_str("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: keep throttling in this process
     RATELIMIT_HEADERS_ENABLED = True
+    API_RATE_LIMIT = env_str("API_RATE_LIMIT", "3000 per minute")  # per API token (Flask-Limiter syntax)
     RATELIMIT_STRATEGY = "moving-window"  # a pause lasts its full length from the failures, not to a clock boundary
     DEV_KEYS_FILE = True  # generate and persist dev keys in instance/ when none are given
     TESTING = False

@@ -74,3 +74,11 @@ class ApiClient(db.Model):
     token_prefix: Mapped[str] = mapped_column(sa.String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the token may do: "ingest" (send proofs, campaigns, appeals), "read" (proof, worker, campaign state).
+    scopes: Mapped[str] = mapped_column(sa.String(64), default="ingest read", server_default="ingest read")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset((self.scopes or "").split())

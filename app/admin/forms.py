@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.platform.i18n import _l, role_label
 from models import Role
@@ -37,7 +37,14 @@ class AccountActionForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Client name"), validators=[DataRequired(), Length(max=120)])
+    ingest = BooleanField(_l("may send proofs, campaigns and appeals"), default=True)
+    read = BooleanField(_l("may read their state"), default=True)
+    expires_days = IntegerField(_l("Expires after (days)"), validators=[Optional(), NumberRange(min=1, max=730)])
     create = SubmitField(_l("Create token"))
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(scope for scope, field in (("ingest", self.ingest), ("read", self.read)) if field.data)
 
 
 class RevokeForm(FlaskForm):

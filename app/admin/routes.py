@@ -94,7 +94,13 @@ def create_client():  # noqa: ANN201
     form = TokenForm()
     if not form.validate_on_submit():
         return _tokens_page(form, status=422)
-    client, token = create_token(form.name.data, actor_label=_admin().email)
+    try:
+        client, token = create_token(form.name.data, actor_label=_admin().email, scopes=form.scopes,
+                                     expires_days=form.expires_days.data)
+    except DomainError as exc:
+        db.session.rollback()
+        form.name.errors.append(str(exc))
+        return _tokens_page(form, status=exc.status_code)
     db.session.commit()
     return _tokens_page(secret={"name": client.name, "token": token})
 

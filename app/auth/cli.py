@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.auth.services.api_tokens import ApiTokenError, create_token, list_clients, revoke_token
+from app.auth.services.api_tokens import SCOPES, ApiTokenError, create_token, list_clients, revoke_token
 from app.auth.services.staff import StaffError, create_staff
 from app.platform.i18n import _
 from models import NotFound, Role, StaffUser, db
@@ -58,10 +58,13 @@ api_tokens = AppGroup("api-tokens", help="API tokens for machine clients (Author
 
 @api_tokens.command("create")
 @click.argument("name")
-def create_token_command(name: str) -> None:
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES), default=SCOPES, show_default=True,
+              help="What the token may do (repeat for several).")
+@click.option("--expires-days", type=click.IntRange(1, 730), default=None, help="Refuse the token after N days.")
+def create_token_command(name: str, scopes: tuple[str, ...], expires_days: int | None) -> None:
     """Create a client NAME and print its token (shown this once only)."""
     try:
-        client, token = create_token(name)
+        client, token = create_token(name, scopes=scopes, expires_days=expires_days)
     except ApiTokenError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

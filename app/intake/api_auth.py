@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
-from app.auth.services.api_tokens import authenticate
+from app.auth.services.api_tokens import DISPLAY_CHARS, authenticate
 from app.intake.payload import api_error
+from models import db
 
 REALM = "workbench-api"
 
@@ -26,7 +27,23 @@ def require_client() -> Response | None:
                           "`flask --app app api-tokens create NAME`)")
     client = authenticate(header.token)
     if client is None:
-        # Unknown and revoked tokens get the same answer: nothing to learn by probing.
-        return _challenge("the API token is not valid (unknown or revoked)", "invalid_token")
+        # Unknown, revoked and expired tokens get the same answer: nothing to learn by probing.
+        return _challenge("the API token is not valid (unknown, revoked or expired)", "invalid_token")
+    if db.session.is_modified(client):  # its last use moved on: keep it even if the request fails later
+        db.session.commit()
+    needed = "read" if request.method in ("GET", "HEAD") else "ingest"
+    if needed not in client.scope_set:
+        response = api_error(403, "insufficient_scope", f"this token's scopes ({client.scopes}) do not include "
+                                                        f"{needed!r}")
+        response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{needed}"'
+        return response
     g.api_client = client
     return None
+
+
+def client_key() -> str:
+    """Per-token rate limits: the token's public prefix (never the secret), else the address."""
+    header = request.authorization
+    if header is not None and header.token:
+        return "api-token:" + header.token[:DISPLAY_CHARS]
+    return "api-address:" + (request.remote_addr or "unknown")

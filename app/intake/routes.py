@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import limiter
 from app.intake import api_auth as auth
 from app.intake import openapi, payload
 from app.intake.services import campaigns, intake
@@ -18,6 +19,9 @@ from models import NotFound, db, utcnow
 log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Per token (its public prefix), not per address: many clients may share a gateway. Declared once, here:
+# the limiter and this blueprint outlive any one app.
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=auth.client_key, scope="api-token")(bp)
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})
 
 

@@ -83,7 +83,7 @@ def test_the_last_admin_cannot_be_demoted_or_disabled(client, admin):
 
 
 def test_tokens_created_shown_once_and_revoked_in_the_browser(client, admin):
-    page = client.post("/admin/tokens", data={"name": "crm"})
+    page = client.post("/admin/tokens", data={"name": "crm", "ingest": "y", "read": "y"})
     token = page.get_data(as_text=True).split('<p class="mono">')[1].split("</p>")[0]
     assert token.startswith("wb_") and token_client(token).name == "crm"
     listing = client.get("/admin/tokens").get_data(as_text=True)
@@ -95,3 +95,12 @@ def test_tokens_created_shown_once_and_revoked_in_the_browser(client, admin):
     assert b"already revoked" in again.data
     assert client.post("/admin/tokens", data={"name": ""}).status_code == 422
     assert [e.actor_label for e in _actions("api_token.created")] == [admin.email]
+
+
+def test_a_token_made_in_the_browser_keeps_its_scope_and_expiry(client, admin):
+    page = client.post("/admin/tokens", data={"name": "dashboard", "read": "y", "expires_days": "30"})
+    token = page.get_data(as_text=True).split('<p class="mono">')[1].split("</p>")[0]
+    made = token_client(token)
+    assert made.scopes == "read" and round((made.expires_at - made.created_at).total_seconds() / 86400) == 30
+    assert client.post("/admin/tokens", data={"name": "x", "read": "y", "expires_days": "0"}).status_code == 422
+    assert client.post("/admin/tokens", data={"name": "y"}).status_code == 422  # no scope at all

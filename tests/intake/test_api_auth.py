@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
-from app.auth.services.api_tokens import authenticate, create_token, revoke_token
+from app.auth.services.api_tokens import ApiTokenError, authenticate, create_token, revoke_token
 from models import ApiClient, AuditEvent, Proof, db
 from tests import factories as f
 
@@ -84,3 +86,55 @@ def test_cli_refuses_unknown_client_and_blank_name(runner):
     assert unknown.exit_code != 0 and "no API client with id 999" in unknown.output
     blank = runner.invoke(args=["api-tokens", "create", "  "])
     assert blank.exit_code != 0 and "name" in blank.output
+
+
+def _headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_read_only_token_cannot_send_and_an_ingest_only_token_cannot_read(client, seeded):
+    _, reader = create_token("dashboard", scopes=("read",))
+    _, sender = create_token("collector", scopes=("ingest",))
+    db.session.commit()
+    refused = client.post("/api/v1/proofs", json=f.proof(), headers=_headers(reader))
+    assert refused.status_code == 403 and 'error="insufficient_scope"' in refused.headers["WWW-Authenticate"]
+    assert _count_proofs() == 0
+    assert client.post("/api/v1/proofs", json=f.proof(), headers=_headers(sender)).status_code == 202
+    assert client.get("/api/v1/proofs/p1", headers=_headers(sender)).status_code == 403
+    assert client.get("/api/v1/proofs/p1", headers=_headers(reader)).status_code == 200
+
+
+def test_an_expired_token_is_refused_like_a_revoked_one(client, seeded):
+    api_client, token = create_token("temp", expires_days=1)
+    db.session.commit()
+    assert client.get("/api/v1/proofs/p1", headers=_headers(token)).status_code == 404
+    api_client.expires_at = api_client.created_at - timedelta(seconds=1)
+    db.session.commit()
+    response = client.get("/api/v1/proofs/p1", headers=_headers(token))
+    assert response.status_code == 401 and 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_last_use_is_recorded_even_for_a_request_that_fails(client, seeded):
+    api_client, token = create_token("crm")
+    db.session.commit()
+    assert api_client.last_used_at is None
+    client.get("/api/v1/proofs/missing", headers=_headers(token))  # 404: the request still used the token
+    db.session.expire_all()
+    assert db.session.get(ApiClient, api_client.id).last_used_at is not None
+
+
+def test_each_token_has_its_own_rate_limit(client, seeded, app):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    _, busy = create_token("busy")
+    _, quiet = create_token("quiet")
+    db.session.commit()
+    codes = [client.get("/api/v1/proofs/p1", headers=_headers(busy)).status_code for _ in range(4)]
+    assert codes[:3] == [404, 404, 404] and codes[3] == 429
+    assert client.get("/api/v1/proofs/p1", headers=_headers(quiet)).status_code == 404
+
+
+def test_bad_scopes_and_expiry_are_named():
+    with pytest.raises(ApiTokenError, match="scopes"):
+        create_token("x", scopes=("delete",))
+    with pytest.raises(ApiTokenError, match="expires_days"):
+        create_token("x", expires_days=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -18,6 +19,9 @@ from models import ApiClient, DomainError, NotFound, db, utcnow
 TOKEN_PREFIX = "wb_"
 DISPLAY_CHARS = 12  # "wb_" + 9 characters: enough to tell tokens apart, useless to an attacker
 NAME_MAX = 120
+SCOPES = ("ingest", "read")  # ingest: send proofs, campaigns and appeals; read: ask for their state
+MAX_EXPIRY_DAYS = 730
+LAST_USE_RESOLUTION = timedelta(minutes=1)
 
 
 class ApiTokenError(DomainError):
@@ -29,19 +33,28 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(name: str, *, actor_label: str = "cli") -> tuple[ApiClient, str]:
+def create_token(name: str, *, actor_label: str = "cli", scopes: tuple[str, ...] = SCOPES,
+                 expires_days: int | None = None) -> tuple[ApiClient, str]:
     """Create a client; returns it and the plaintext token, which is never stored or shown again."""
     name = name.strip()
     if not name:
         raise ApiTokenError("name: is required")
     if len(name) > NAME_MAX:
         raise ApiTokenError(f"name: is longer than {NAME_MAX} characters")
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise ApiTokenError(f"scopes: choose from {', '.join(SCOPES)} (got {', '.join(unknown) or 'none'})")
+    if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRY_DAYS:
+        raise ApiTokenError(f"expires_days: between 1 and {MAX_EXPIRY_DAYS}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    client = ApiClient(name=name, token_hash=hash_token(token), token_prefix=token[:DISPLAY_CHARS])
+    client = ApiClient(name=name, token_hash=hash_token(token), token_prefix=token[:DISPLAY_CHARS],
+                       scopes=" ".join(s for s in SCOPES if s in scopes),
+                       expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None)
     db.session.add(client)
     db.session.flush()
     record("api_token.created", "api_client", str(client.id), actor_label=actor_label,
-           data={"name": name, "token_prefix": client.token_prefix})
+           data={"name": name, "token_prefix": client.token_prefix, "scopes": client.scopes,
+                 "expires_days": expires_days})
     return client, token
 
 
@@ -73,6 +86,11 @@ def authenticate(token: str | None) -> ApiClient | None:
         return None
     if client.revoked_at is not None:
         return None
+    now = utcnow()
+    if client.expires_at is not None and client.expires_at <= now:
+        return None
+    if client.last_used_at is None or now - client.last_used_at >= LAST_USE_RESOLUTION:
+        client.last_used_at = now  # at most one write a minute per client, committed by the caller
     return client
 
 
