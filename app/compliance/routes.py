@@ -24,6 +24,7 @@ from app.compliance.services import audit_trail, brands, scorecard
 from app.platform.access import role_required
 from app.platform.audit import record
 from app.platform.i18n import _
+from app.platform.reveal import RevealForm, reveal
 from models import DomainError, db
 
 bp = Blueprint("compliance", __name__, url_prefix="/compliance")
@@ -58,12 +59,31 @@ def refresh():  # noqa: ANN201
 
 @bp.get("/brands/<brand_id>")
 @role_required(*ROLES)
-def brand_file(brand_id: str):  # noqa: ANN201
+def brand_file(brand_id: str, revealed_licence: str | None = None):  # noqa: ANN201
     file = brands.brand_file(brand_id, current_app.extensions["pii"])
     form = KycForm()
     form.target.choices = [SelectChoice(k, KYC_LABELS[k]) for k in file.allowed_kyc]
     return render_template("compliance/brand.html", file=file, form=form, kyc_labels=KYC_LABELS,
-                           chart=trend_chart(file.trend), proof_counts=brands.campaign_proof_counts(brand_id))
+                           chart=trend_chart(file.trend), proof_counts=brands.campaign_proof_counts(brand_id),
+                           reveal_form=RevealForm(), revealed_licence=revealed_licence)
+
+
+@bp.post("/brands/<brand_id>/reveal-licence")
+@role_required(*ROLES)
+def reveal_licence(brand_id: str):  # noqa: ANN201
+    """The licence number in clear, once, in this response; the audit row keeps who asked and why."""
+    form = RevealForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("compliance.brand_file", brand_id=brand_id))
+    try:
+        value = reveal("brand.licence", brand_id, reason=form.reason.data, actor=current_user._get_current_object(),
+                       vault=current_app.extensions["pii"])
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("compliance.brand_file", brand_id=brand_id))
+    db.session.commit()
+    return brand_file(brand_id, revealed_licence=value)
 
 
 @bp.post("/brands/<brand_id>/kyc")

@@ -29,7 +29,7 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "auth.index": PUBLIC, "auth.login": PUBLIC, "auth.logout": PUBLIC, "auth.set_language": PUBLIC,
     "auth.account": SIGNED_IN,
     "api": API_TOKEN, "api.openapi_document": PUBLIC,
-    "queue": MODERATION,
+    "queue": MODERATION, "queue.reveal_ip": SENIOR,
     "moderation": MODERATION,
     "moderation.reverse": SENIOR, "moderation.review_request": SENIOR, "moderation.leads_index": SENIOR,
     "moderation.decide_appeal": SENIOR,

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.platform.access import role_required
 from app.platform.i18n import _
+from app.platform.reveal import RevealForm, may_reveal, reveal
 from app.platform.vocabulary import QUEUES as TAB_LABELS
 from app.platform.vocabulary import decision_label
 from app.review import charts
@@ -31,7 +32,7 @@ from app.review.services.decisions import REJECT_REASONS, ReviewError
 from app.review.services.evidence import proof_evidence
 from app.review.services.queue import CLAIM_MINUTES, PAGE_SIZE, QueueError, QueueFilters, parse_filters, tabs_for
 from app.scoring.jobs import enqueue_linked_rescore
-from models import Proof, ReviewItem, db, utcnow
+from models import DomainError, Proof, ReviewItem, db, utcnow
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 
@@ -120,14 +121,16 @@ def _go_next(filters: QueueFilters, skip_item_id: int | None = None):  # noqa: A
     return redirect(url_for("queue.index", **filters.args()))
 
 
-def _render_proof(proof_id: str, filters: QueueFilters, form: DecisionForm | None = None, status: int = 200):  # noqa: ANN202
+def _render_proof(proof_id: str, filters: QueueFilters, form: DecisionForm | None = None, status: int = 200,
+                  revealed_ip: str | None = None):  # noqa: ANN202
     user = _user()
     evidence = proof_evidence(proof_id, current_app.extensions["pii"], utcnow())
     return render_template(
         "review/proof.html", ev=evidence, filters=filters, form=form or DecisionForm(),
         release_form=ReleaseForm(), qa_form=QaForm(), claim_form=ClaimForm(),
         blocked=decision_block(evidence.item, evidence.proof, user),
-        qa=qa_pending(evidence.item, evidence.proof),
+        qa=qa_pending(evidence.item, evidence.proof), revealed_ip=revealed_ip, reveal_form=RevealForm(),
+        may_reveal_ip=may_reveal(user, "proof.ip"),
         mine=evidence.claim_active and evidence.item.claimed_by == user.id), status
 
 
@@ -170,6 +173,25 @@ def decide_view(proof_id: str):  # noqa: ANN201
     flash(_("%(decision)s %(proof)s%(reason)s.", decision=decision_label(form.decision).capitalize(), proof=proof_id,
             reason=reason), "ok")
     return _go_next(filters)
+
+
+@bp.post("/proofs/<proof_id>/reveal-ip")
+@role_required("senior_moderator")
+def reveal_ip(proof_id: str):  # noqa: ANN201
+    """The full address, once, in this response only; the audit row keeps who asked and why."""
+    filters = _filters(_item_queue(proof_id))
+    form = RevealForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("the form expired; reload the page and try again"))
+    try:
+        value = reveal("proof.ip", proof_id, reason=form.reason.data, actor=_user(),
+                       vault=current_app.extensions["pii"])
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_proof(proof_id, filters, status=exc.status_code)
+    db.session.commit()
+    return _render_proof(proof_id, filters, revealed_ip=value)
 
 
 @bp.post("/proofs/<proof_id>/release")
