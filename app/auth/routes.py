@@ -33,6 +33,7 @@ login_manager.login_message_category = "info"
 
 # Where each role starts its day: the first page of this list it may open (areas not built yet are skipped).
 HOME_PAGES = (
+    ("admin.staff", ("admin",)),
     ("queue.index", ("moderator", "senior_moderator")),
     ("rules.overview", ("operator",)),
     ("compliance.brand_list", ("compliance",)),
