@@ -65,10 +65,13 @@ def pg_url(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
-def sample_proofs(world: Path, count: int, seed: int = 3) -> list[dict]:
-    """`count` stored proofs picked at random, to resubmit under new ids."""
+def sample_proofs(world: Path, count: int, seed: int = 3, live: set[str] | None = None) -> list[dict]:
+    """`count` stored proofs picked at random, to resubmit under new ids; only from `live` campaigns
+    when given (a campaign held by compliance screening takes no completions)."""
     with (world / "proofs.jsonl").open(encoding="utf-8") as handle:
         lines = handle.readlines()
+    if live is not None:
+        lines = [line for line in lines if json.loads(line)["campaign_id"] in live]
     picked = random.Random(seed).sample(lines, count)
     return [json.loads(line) for line in picked]
 
@@ -329,7 +332,7 @@ def online(args: argparse.Namespace) -> None:
             import sqlalchemy as sa
 
             from app.auth.services.api_tokens import create_token
-            from models import Proof, db
+            from models import Campaign, Proof, db
 
             if args.reuse_db:
                 print(f"removed {forget_earlier_runs()} proofs POSTed by earlier runs", flush=True)
@@ -343,7 +346,8 @@ def online(args: argparse.Namespace) -> None:
                       flush=True)
                 warm, timed = None, None
             else:
-                proofs = sample_proofs(world, args.requests + 20)
+                live = set(db.session.scalars(sa.select(Campaign.id).where(Campaign.status == "active")))
+                proofs = sample_proofs(world, args.requests + 20, live=live)
                 run = f"o{int(time.time()) % 1_000_000}"  # fresh ids on every run, also with --reuse-db
                 warm, timed = run + "w", run
             stored = db.session.scalar(sa.select(sa.func.count()).select_from(Proof))
