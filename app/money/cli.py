@@ -6,9 +6,7 @@ domain error into a clear message with a non-zero exit.
 from __future__ import annotations
 
 import csv
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +18,11 @@ from app.money.jobs import DEFAULT_CHUNK, enqueue_settlement, run_settlement
 from app.money.services import clawback, funding, holds, payouts, statements
 from app.money.services.settlement import waiting
 from app.money.services.verify import verify
+from app.platform.commands import domain_errors
 from app.platform.i18n import _
-from models import DomainError, Payout, db, utcnow
+from models import Payout, db, utcnow
 
 ACTOR = "cli"
-
-
-def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Roll back and exit non-zero with the domain error's message."""
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except DomainError as exc:
-            db.session.rollback()
-            raise click.ClickException(str(exc)) from exc
-
-    return run
 
 
 @click.command("settle")

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.platform.commands import domain_errors
 from app.platform.i18n import _
 from app.rules.jobs import after_activation, enqueue_shadow_catch_up
 from app.rules.services import backtest as backtests
 from app.rules.services import shadow, try_proof, versions
-from models import DomainError, StaffUser, db, utcnow
+from models import StaffUser, db, utcnow
 
 rules_cli = AppGroup("rules", help="Rule-set versions: list, show, draft, publish, roll back, backtest.")
 
@@ -29,13 +30,11 @@ def _staff(email: str | None) -> StaffUser | None:
 
 
 def _resolve(version: str):  # noqa: ANN202 - RuleSet
-    try:
-        return versions.resolve(version)
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return versions.resolve(version)
 
 
 @rules_cli.command("list")
+@domain_errors
 def list_command() -> None:
     """Every version, newest first: status, author, note."""
     rows = versions.history()
@@ -48,6 +47,7 @@ def list_command() -> None:
 
 @rules_cli.command("show")
 @click.argument("version")
+@domain_errors
 def show_command(version: str) -> None:
     """The complete config of VERSION (a number, active or draft) as JSON, and its changes against active."""
     row = _resolve(version)
@@ -67,15 +67,12 @@ def show_command(version: str) -> None:
               help="A change, e.g. ip.shared_address.min_accounts=5, thresholds.hold_at_or_above=0.8.")
 @click.option("--by", "author", default=None, metavar="EMAIL", help="The operator who authors the draft.")
 @click.option("--note", default="", help="Why.")
+@domain_errors
 def draft_command(source: str, settings: tuple[str, ...], author: str | None, note: str) -> None:
     """Make a new draft version from another one with some settings changed."""
     row = _resolve(source)
-    try:
-        parsed = dict(versions.parse_setting(text) for text in settings)
-        draft = versions.create_draft(row, parsed, _staff(author), note)
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+    parsed = dict(versions.parse_setting(text) for text in settings)
+    draft = versions.create_draft(row, parsed, _staff(author), note)
     db.session.commit()
     click.echo(_("draft version %(draft)s from version %(source)s:", draft=draft.version, source=row.version))
     for change in versions.diff(versions.checked(row), versions.checked(draft)):
@@ -86,14 +83,11 @@ def draft_command(source: str, settings: tuple[str, ...], author: str | None, no
 @click.argument("version")
 @click.option("--by", "approver", required=True, metavar="EMAIL",
               help="The approving operator (never the draft's author).")
+@domain_errors
 def publish_command(version: str, approver: str) -> None:
     """Make a draft the active rule set with a second operator's approval; stale scores are rescored."""
     row = _resolve(version)
-    try:
-        versions.publish(row, _staff(approver))
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+    versions.publish(row, _staff(approver))
     db.session.commit()
     task = after_activation(row.version, "published")
     click.echo(_("version %(version)s is active (approved by %(approver)s); %(message)s", version=row.version,
@@ -103,14 +97,11 @@ def publish_command(version: str, approver: str) -> None:
 @rules_cli.command("rollback")
 @click.argument("version")
 @click.option("--by", "actor", default=None, metavar="EMAIL", help="The operator who rolls back.")
+@domain_errors
 def rollback_command(version: str, actor: str | None) -> None:
     """Make an earlier published VERSION active again; stale scores are rescored."""
     row = _resolve(version)
-    try:
-        versions.rollback(row, _staff(actor))
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+    versions.rollback(row, _staff(actor))
     db.session.commit()
     task = after_activation(row.version, "rolled back to")
     click.echo(_("version %(version)s is active again; %(message)s", version=row.version, message=task.message))
@@ -135,25 +126,22 @@ def _date(text: str | None, default: datetime) -> datetime:
               help="Point-in-time step: each chunk sees only earlier proofs; 0 = one pass over the period, "
                    "as batch scoring does (faster; proofs see later evidence).")
 @click.option("--by", "actor", default=None, metavar="EMAIL")
+@domain_errors
 def backtest_command(version: str, since: str, until: str | None, as_json: bool, chunk_hours: float,
                      actor: str | None) -> None:
     """Evaluate VERSION over the labelled proofs of a period, here and now, and keep the result."""
     row = _resolve(version)
     start, end = _date(since, utcnow()), _date(until, utcnow() + timedelta(seconds=1))
-    try:
-        test = backtests.start(row, start, end, _staff(actor))
-        db.session.commit()
-        with click.progressbar(length=100, label=_("backtest"), file=sys.stderr) as bar:
-            seen = [0]
+    test = backtests.start(row, start, end, _staff(actor))
+    db.session.commit()
+    with click.progressbar(length=100, label=_("backtest"), file=sys.stderr) as bar:
+        seen = [0]
 
-            def progress(percent: int, stage: str) -> None:
-                bar.update(max(0, percent - seen[0]))
-                seen[0] = max(seen[0], percent)
+        def progress(percent: int, stage: str) -> None:
+            bar.update(max(0, percent - seen[0]))
+            seen[0] = max(seen[0], percent)
 
-            results = backtests.run_backtest(row, start, end, progress=progress, chunk_hours=chunk_hours)
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+        results = backtests.run_backtest(row, start, end, progress=progress, chunk_hours=chunk_hours)
     backtests.finish(test, results)
     db.session.commit()
     click.echo(json.dumps(results, indent=2, ensure_ascii=False) if as_json else _summary(test.id, results))
@@ -185,19 +173,17 @@ def _summary(test_id: int, r: dict) -> str:
 @click.option("--version", "version", default="draft", show_default=True)
 @click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 1000),
               help="Run it this many times and print the timings (the first one pays for cold caches).")
+@domain_errors
 def try_command(proof_id: str, version: str, repeat: int) -> None:
     """One proof scored by the active version and VERSION side by side; writes nothing."""
     import time
 
     timings = []
-    try:
-        for _run in range(repeat):
-            started = time.perf_counter()
-            result = try_proof.compare(proof_id, version)
-            timings.append(1000 * (time.perf_counter() - started))
-            db.session.rollback()
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from exc
+    for _run in range(repeat):
+        started = time.perf_counter()
+        result = try_proof.compare(proof_id, version)
+        timings.append(1000 * (time.perf_counter() - started))
+        db.session.rollback()
     for side in ("active", "other"):
         r = result[side]
         click.echo(f"v{r['version']:<4} {r['route']:<13} risk {r['risk']:.3f}  rules {r['rule_score']:.3f}  "
@@ -215,20 +201,18 @@ rules_cli.add_command(shadow_cli)
 @shadow_cli.command("start")
 @click.argument("version")
 @click.option("--by", "actor", default=None, metavar="EMAIL")
+@domain_errors
 def shadow_start_command(version: str, actor: str | None) -> None:
     """Put the draft VERSION in shadow (a version already there goes back to being a draft)."""
     row = _resolve(version)
-    try:
-        shadow.start(row, _staff(actor))
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+    shadow.start(row, _staff(actor))
     db.session.commit()
     click.echo(_("version %(version)s runs in shadow from now on", version=row.version))
 
 
 @shadow_cli.command("stop")
 @click.option("--by", "actor", default=None, metavar="EMAIL")
+@domain_errors
 def shadow_stop_command(actor: str | None) -> None:
     """Take the shadow version back to being a draft (its shadow scores are kept)."""
     row = _resolve("shadow")
@@ -238,6 +222,7 @@ def shadow_stop_command(actor: str | None) -> None:
 
 
 @shadow_cli.command("run")
+@domain_errors
 def shadow_run_command() -> None:
     """Shadow-score every proof scored since the shadow started (queued when Redis is configured)."""
     row = _resolve("shadow")
@@ -249,6 +234,7 @@ def shadow_run_command() -> None:
 
 
 @shadow_cli.command("report")
+@domain_errors
 def shadow_report_command() -> None:
     """How often and where the shadow version disagrees with the active one."""
     r = shadow.comparison(_resolve("shadow"))
