@@ -1,19 +1,15 @@
 """In Chromium: compliance requests changes to a held campaign, the brief is fixed, compliance approves."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app
 from app.auth.services.staff import create_staff
-from config import TestingConfig
 from models import Campaign, db
 from tests import factories as f
 from tests.compliance.conftest import DECEPTIVE_BRIEF
-from tests.e2e.conftest import PASSWORD, _need_chromium, browser, page  # noqa: F401 - fixtures
+from tests.e2e.conftest import PASSWORD, browser, browser_app, page, serving  # noqa: F401 - fixtures
 from tests.factories import WorldBuilder
 
 pytestmark = pytest.mark.browser
@@ -21,31 +17,17 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture()
 def screening_app(tmp_path: Path):  # noqa: ANN201
-    _need_chromium()
-
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'e2e.db'}"
-        INSTANCE_DIR = tmp_path / "instance"
-        MODEL_DIR = tmp_path / "models"
-        REDIS_URL = None
-        WTF_CSRF_ENABLED = True
-
-    app = create_app(Config)
+    app = browser_app(tmp_path)
     w = WorldBuilder(tmp_path / "world")
     w.add("brands", f.brand()).add("rooms", f.room()).add("sessions", f.session())
     w.add("campaigns", f.campaign(), f.campaign(id="c2", brief=DECEPTIVE_BRIEF))
     with app.app_context():
-        db.create_all()
         result = app.test_cli_runner().invoke(args=["import", str(w.write()), "--no-score"])
         assert result.exit_code == 0, result.output
         create_staff("compliance@example.test", "Compliance", "compliance", PASSWORD)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-screening", daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as live:
+        yield app, live.url
 
 
 def test_held_campaign_is_approved_after_a_brief_change(page, screening_app):  # noqa: F811

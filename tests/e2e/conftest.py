@@ -3,6 +3,8 @@ Debian's chromium driven by Playwright. Skips with a clear message when chromium
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,11 +83,9 @@ def _need_chromium() -> None:
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`make browser`) to run browser tests")
 
 
-@pytest.fixture()
-def live_app(tmp_path: Path):  # noqa: ANN201
-    """A fresh world and server per test: a fraud rejection re-scores linked proofs, so tests must not share."""
+def browser_app(root: Path) -> Flask:
+    """An app on a SQLite file under `root`, in-process jobs and real CSRF: what a browser test serves."""
     _need_chromium()
-    root = tmp_path
 
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{root / 'e2e.db'}"
@@ -97,18 +97,35 @@ def live_app(tmp_path: Path):  # noqa: ANN201
     app = create_app(Config)
     with app.app_context():
         db.create_all()
-        result = app.test_cli_runner().invoke(args=["import", str(_world(root / "world")), "--no-score"])
+    return app
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[LiveApp]:
+    """Serve `app` on a free 127.0.0.1 port from a thread for the duration of the block."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveApp(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture()
+def live_app(tmp_path: Path):  # noqa: ANN201
+    """A fresh world and server per test: a fraud rejection re-scores linked proofs, so tests must not share."""
+    app = browser_app(tmp_path)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["import", str(_world(tmp_path / "world")), "--no-score"])
         assert result.exit_code == 0, result.output
         _queue_world()
         for role in ("moderator", "senior_moderator"):
             create_staff(f"{role}@example.test", role.replace("_", " ").title(), role, PASSWORD)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    yield LiveApp(app, f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

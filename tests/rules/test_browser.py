@@ -3,22 +3,18 @@ progress bar, a second operator approves, and the published version scores the n
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app
 from app.auth.services.staff import create_staff
 from app.platform.jobs import JobDispatcher
 from app.rules.jobs import run_backtest
-from config import TestingConfig
 from models import AuditEvent, Backtest, ProofScore, RuleSet, db
 from tests import factories as f
-from tests.e2e.conftest import PASSWORD, LiveApp, _need_chromium, browser, page  # noqa: F401 - fixtures
+from tests.e2e.conftest import PASSWORD, LiveApp, browser, browser_app, page, serving  # noqa: F401 - fixtures
 from tests.factories import WorldBuilder
 from tests.ml.worlds import honest_world
 from tests.rules.conftest import FARM, HONEST, farm_links
@@ -43,34 +39,20 @@ class BacktestsWait(JobDispatcher):
 
 @pytest.fixture()
 def operators_app(tmp_path: Path):  # noqa: ANN201
-    _need_chromium()
-
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'e2e.db'}"
-        INSTANCE_DIR = tmp_path / "instance"
-        MODEL_DIR = tmp_path / "models"
-        REDIS_URL = None
-        WTF_CSRF_ENABLED = True
-
-    app = create_app(Config)
+    app = browser_app(tmp_path)
     app.extensions["jobs"] = BacktestsWait()
     world = WorldBuilder(tmp_path / "world")
     honest_world(world, HONEST + FARM, links=farm_links(HONEST + 1, FARM))
     world.add("decisions", *(f.decision(proof_id=f"p{i}", decision="approved" if i <= HONEST else "rejected")
                              for i in range(1, HONEST + FARM + 1)))
     with app.app_context():
-        db.create_all()
         result = app.test_cli_runner().invoke(args=["import", str(world.write())])
         assert result.exit_code == 0, result.output
         for name in ("maker", "checker"):
             create_staff(f"{name}@example.test", name.title(), "operator", PASSWORD)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-operators", daemon=True)
-    thread.start()
-    yield LiveApp(app, f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as live:
+        yield live
 
 
 def _sign_in(page, live: LiveApp, who: str) -> None:  # noqa: ANN001, F811
