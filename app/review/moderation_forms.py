@@ -7,20 +7,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.platform.i18n import _l
-from app.review.services.decisions import REJECT_REASONS
+from app.review.forms import reason_choices
 
 BULK_DECISION_CHOICES = [SelectChoice("rejected", _l("Reject")), SelectChoice("approved", _l("Approve")),
                          SelectChoice("escalated", _l("Escalate"))]
-# Digits pick a reason from the keyboard (queue.js), as on the proof page.
-BULK_REASON_CHOICES = [SelectChoice("", _l("Reason (needed to reject)"))] + [
-    SelectChoice(code, f"{i} · {label}") for i, (code, label) in enumerate(REJECT_REASONS.items(), start=1)]
 
 
 class BulkForm(FlaskForm):
     """A decision over the whole cluster or the ticked proofs; posted first to preview, then to act."""
 
     decision = SelectField(_l("Decision"), choices=BULK_DECISION_CHOICES, default="rejected")
-    reason_code = SelectField(_l("Reason"), choices=BULK_REASON_CHOICES, default="")
+    reason_code = SelectField(_l("Reason"), choices=reason_choices, default="")
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     scope = SelectField(_l("Proofs"), choices=[SelectChoice("all", _l("the whole cluster")),
                                                    SelectChoice("selected", _l("the ticked proofs"))],
@@ -50,7 +47,7 @@ class SanctionForm(FlaskForm):
     pending_decision = SelectField(_l("Pending proofs in scope"), choices=[
         SelectChoice("", _l("Leave them")), SelectChoice("rejected", _l("Reject them")),
         SelectChoice("escalated", _l("Escalate them"))], default="")
-    reason_code = SelectField(_l("Reason code for rejecting them"), choices=BULK_REASON_CHOICES, default="")
+    reason_code = SelectField(_l("Reason code for rejecting them"), choices=reason_choices, default="")
     submit = SubmitField(_l("Apply"))
 
 
@@ -62,7 +59,7 @@ class RevokeForm(FlaskForm):
 class ReverseForm(FlaskForm):
     """A senior moderator's reversal of the decision in force (within the window)."""
 
-    reason_code = SelectField(_l("Reason code (when reversing to rejected)"), choices=BULK_REASON_CHOICES, default="")
+    reason_code = SelectField(_l("Reason code (when reversing to rejected)"), choices=reason_choices, default="")
     note = TextAreaField(_l("Why reverse it"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Reverse the decision"))
 

@@ -64,6 +64,7 @@ def test_every_page_renders_in_chinese_with_no_untranslated_string(client, login
     assert "品牌对账单" in pages["/ledger/brands"] and "账本" in pages["/ledger/"]
     assert "未找到" in pages["/queue/proofs/nope"]
     assert "员工账号" in pages["/admin/"] and "API 令牌" in pages["/admin/tokens"]
+    assert "重复使用的截图" in pages["/queue/proofs/p1/cluster"]  # the bulk form's reasons, chosen per reader
     assert 'lang="zh-CN"' in pages["/queue/"]
 
 
