@@ -35,6 +35,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app import areas, errors, templating
 
     areas.register_blueprints(app)
+    areas.register_listeners(app)
     errors.register(app)
     templating.register(app)
     areas.register_commands(app)

@@ -33,6 +33,13 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+def register_listeners(app: Flask) -> None:
+    from app.platform.hooks import PROOFS_SCORED, listen
+    from app.rules.jobs import shadow_follow
+
+    listen(app, PROOFS_SCORED, shadow_follow)
+
+
 def register_commands(app: Flask) -> None:
     from app.auth import cli as auth_cli
     from app.compliance import brands_cli

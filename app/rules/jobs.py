@@ -89,6 +89,30 @@ def shadow_catch_up() -> int:
     return shadow.catch_up(row, progress=lambda _count: db.session.commit())
 
 
+SHADOW_FOLLOW = JobSpec(BACKTEST, timeout=30 * 60)
+SHADOW_BATCH = 500
+
+
+@job
+def shadow_score_batch(proof_ids: list[str]) -> int:
+    """Shadow-score proofs that were just scored; safe to run twice (a proof's shadow row is replaced)."""
+    row = shadow.current()
+    done = shadow.score(row, proof_ids) if row is not None else 0
+    db.session.commit()
+    return done
+
+
+def shadow_follow(proof_ids: list[str]) -> None:
+    """Listener of scoring (app/areas.py): while a version is in shadow, every proof scored online or
+    in batch is scored with it too, on the backtest queue so the online path never waits for it
+    (without Redis, right here). A lost job is found again by the catch-up run."""
+    if not proof_ids or shadow.current() is None:
+        return
+    jobs = dispatcher()
+    for start in range(0, len(proof_ids), SHADOW_BATCH):
+        jobs.enqueue(shadow_score_batch, proof_ids[start:start + SHADOW_BATCH], spec=SHADOW_FOLLOW)
+
+
 def enqueue_shadow_catch_up() -> str | None:
     """Call after committing: one catch-up job at a time (its id is fixed while it is queued)."""
     return dispatcher().enqueue(shadow_catch_up, spec=SHADOW_CATCH_UP, job_id="shadow-catch-up")

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.platform.bulk import ANALYZE_FROM, vacuum_after_bulk_load
+from app.platform.hooks import PROOFS_SCORED, emit
 from app.platform.i18n import _
 from app.platform.locks import LockTimeout, exclusive
 from app.scoring.jobs import RESCORE_LOCK, RESCORE_STALE, enqueue_stale_rescore
@@ -42,6 +43,8 @@ def score_command(rescore: bool) -> None:
         with click.progressbar(length=len(ids), label=_("scoring") if not rescore else _("rescoring all"),
                                file=sys.stderr) as bar:
             summary = score_proofs(ids, batch_size=size, progress=_committing(bar.update))
+        db.session.commit()
+        emit(PROOFS_SCORED, ids)
     stale = _rescore_stale_now(size)
     if len(ids) + stale.rescored >= ANALYZE_FROM:
         vacuum_after_bulk_load(*(model.__table__ for model in (ProofScore, ReviewItem, ReviewDecision, Proof)))

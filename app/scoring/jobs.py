@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.platform.audit import record
+from app.platform.hooks import PROOFS_SCORED, emit
 from app.platform.jobs import SCORING, TRAINING, JobSpec, dispatcher, job
 from app.platform.locks import exclusive
 from app.scoring.services.feedback import linked_pending_proofs
@@ -31,6 +32,7 @@ def score_batch(proof_ids: list[str]) -> int:
     """Score one batch of proofs and commit; safe to run twice."""
     summary = score_proofs(proof_ids, batch_size=current_app.config["SCORING_BATCH_SIZE"])
     db.session.commit()
+    emit(PROOFS_SCORED, proof_ids)
     return summary.scored
 
 

@@ -57,16 +57,13 @@ def test_only_a_draft_runs_in_shadow_and_one_at_a_time(app, labelled_world, staf
     assert versions.resolve("shadow").version == second.version
 
 
-def test_live_proofs_are_shadow_scored_without_moving_anything(app, runner, tmp_path, shadow_draft):
+def test_live_proofs_are_shadow_scored_as_they_are_scored_without_moving_anything(app, runner, tmp_path,
+                                                                                  shadow_draft):
     assert shadow.pending_ids(shadow_draft) == []  # scored before the shadow started
-    live = _live_traffic(runner, tmp_path)
-    assert shadow.pending_ids(shadow_draft) == live
-    before = _state()
-    enqueue_shadow_catch_up()  # no Redis: runs here
-    db.session.expire_all()
-    assert _state() == before
+    live = _live_traffic(runner, tmp_path)  # imported and scored: the shadow follows (no Redis: right here)
+    assert shadow.pending_ids(shadow_draft) == []
     rows = {r.proof_id: r for r in db.session.scalars(sa.select(ShadowScore))}
-    assert set(rows) == set(live) and shadow.pending_ids(shadow_draft) == []
+    assert set(rows) == set(live)
     for pid in live:
         stored = db.session.get(ProofScore, pid)
         assert (rows[pid].active_route, rows[pid].active_version) == (stored.route, 1)
@@ -76,8 +73,26 @@ def test_live_proofs_are_shadow_scored_without_moving_anything(app, runner, tmp_
     assert moved and report["disagree"] == moved and report["scored"] == len(live)
     assert report["agree"] == round(1 - moved / len(live), 4)
     assert {(c["active"], c["shadow"]) for c in report["matrix"]} >= {("auto_approve", "review")}
+
+
+def test_a_lost_shadow_job_is_found_by_the_catch_up_and_nothing_moves(app, runner, tmp_path, shadow_draft):
+    app.extensions["hooks"] = {}  # as if the shadow jobs were lost with Redis
+    live = _live_traffic(runner, tmp_path)
+    assert shadow.pending_ids(shadow_draft) == live
+    before = _state()
+    enqueue_shadow_catch_up()  # no Redis: runs here
+    db.session.expire_all()
+    assert _state() == before and shadow.pending_ids(shadow_draft) == []
     assert enqueue_shadow_catch_up() is None and db.session.scalar(
         sa.select(sa.func.count()).select_from(ShadowScore)) == len(live)  # twice changes nothing
+
+
+def test_a_failing_shadow_never_fails_scoring(app, runner, tmp_path, shadow_draft, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("shadow broke")
+    monkeypatch.setattr(shadow, "score", broken)
+    live = _live_traffic(runner, tmp_path)
+    assert {pid: db.session.get(ProofScore, pid) is not None for pid in live} == dict.fromkeys(live, True)
 
 
 def test_a_shadow_version_can_be_published_by_a_second_operator(app, shadow_draft, staff):
@@ -90,6 +105,7 @@ def test_shadow_commands(app, runner, tmp_path, labelled_world):
     assert runner.invoke(args=["rules", "draft", "--set", "thresholds.auto_approve_below=0"]).exit_code == 0
     started = runner.invoke(args=["rules", "shadow", "start", "draft"])
     assert started.exit_code == 0 and "version 2 runs in shadow" in started.output
+    app.extensions["hooks"] = {}  # shadow jobs lost: `rules shadow run` catches up
     live = _live_traffic(runner, tmp_path)
     ran = runner.invoke(args=["rules", "shadow", "run"])
     assert ran.exit_code == 0 and f"{len(live)} proofs to shadow-score with version 2" in ran.output
