@@ -34,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.admin import cli as admin_cli
     from app.auth import cli as auth_cli
     from app.compliance import brands_cli
     from app.compliance import cli as compliance_cli
@@ -43,5 +44,6 @@ def register_commands(app: Flask) -> None:
     from app.rules import cli as rules_cli
     from app.scoring import cli as scoring_cli
 
-    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli, rules_cli):
+    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli, rules_cli,
+                   admin_cli):
         module.register(app)
