@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.admin.services.settings import RECONCILE_GRACE_MINUTES, RETENTION_BATCH, RETENTION_DAYS, IntSetting
 from app.platform.i18n import _l, role_label
@@ -53,7 +53,7 @@ class RevokeForm(FlaskForm):
 
 
 def _bounded(setting: IntSetting) -> list:
-    return [DataRequired(message=_l("Enter a whole number.")),
+    return [InputRequired(message=_l("Enter a whole number.")),
             NumberRange(min=setting.low, max=setting.high,
                         message=_l("Between %(min)s and %(max)s.", min=setting.low, max=setting.high))]
 

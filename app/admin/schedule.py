@@ -95,20 +95,18 @@ def run_in_process(table: list[Periodic], *, rounds: int | None = None, tick: fl
     logged and tried again at its next time; the loop goes on."""
     from croniter import croniter
 
-    due: dict[str, datetime] = {}
-    for entry in table:
-        due[entry.name] = now() if entry.every_seconds else croniter(entry.cron, now()).get_next(datetime)
+    due = [now() if entry.every_seconds else croniter(entry.cron, now()).get_next(datetime) for entry in table]
     done_rounds = 0
     while rounds is None or done_rounds < rounds:
-        for entry in table:
-            if now() < due[entry.name]:
+        for at, entry in enumerate(table):
+            if now() < due[at]:
                 continue
             try:
                 entry.func()
             except Exception:  # noqa: BLE001 - one failing job must not stop the others
                 db.session.rollback()
                 log.exception("periodic job %s failed; it runs again at its next time", entry.name)
-            due[entry.name] = (datetime.fromtimestamp(now().timestamp() + entry.every_seconds, UTC)
+            due[at] = (datetime.fromtimestamp(now().timestamp() + entry.every_seconds, UTC)
                                if entry.every_seconds else croniter(entry.cron, now()).get_next(datetime))
         done_rounds += 1
         if rounds is None or done_rounds < rounds:

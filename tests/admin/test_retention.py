@@ -9,6 +9,7 @@ from app.admin.jobs import purge_expired_personal_data
 from app.admin.services import retention, settings
 from models import AuditEvent, Proof, ProofScore, RetentionRun, ReviewDecision, StaffUser, db, utcnow
 from tests.money import helpers as h
+from tests.review.conftest import imported  # noqa: F401
 
 DEVICE = {"user_agent": "Mozilla/5.0 (iPhone)", "device_platform": "iPhone", "device_os": "iOS 18",
           "device_screen": "390x844", "device_timezone": "Asia/Shanghai", "device_language": "zh-CN",
@@ -109,3 +110,19 @@ def test_a_longer_retention_period_purges_less(app):
     purge_expired_personal_data("cli")
     assert _row("old-approved").pii_purged_at is not None
     assert _row("old-rejected").pii_purged_at is None  # 120 days old, kept for 180
+
+
+def test_a_purged_proof_still_opens_and_its_address_can_no_longer_be_revealed(client, login, imported):
+    from tests.review.helpers import put_in_queue
+
+    imported(2)
+    put_in_queue("p1", "review", 0.5)
+    db.session.execute(sa.update(Proof).where(Proof.id == "p1").values(
+        {**dict.fromkeys(retention.PURGED_COLUMNS), "pii_purged_at": utcnow()}))
+    db.session.commit()
+    login("senior_moderator")
+    page = client.get("/queue/proofs/p1")
+    assert page.status_code == 200 and "223.104.3.x" not in page.get_data(as_text=True)  # no masked address left
+    refused = client.post("/queue/proofs/p1/reveal-ip", data={"reason": "appeal: worker says it was a campus VPN"})
+    assert refused.status_code == 422 and "purged after the retention period" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "pii.revealed")) == 0
