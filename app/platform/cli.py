@@ -99,7 +99,7 @@ def pii_rotate_command(batch_size: int) -> None:
                          column=done.column, checked=done.checked, total=done.total, rotated=done.rotated), err=True)
         db.session.commit()
         if done is None:
-            click.echo(_("%(column)s: nothing stored", column=f"{table.name}.{column}"))
+            click.echo(_("%(column)s: nothing stored", column=table.name + "." + column))
         else:
             click.echo(_("%(column)s: %(rotated)d of %(total)d values re-encrypted under the newest key",
                          column=done.column, rotated=done.rotated, total=done.total))
