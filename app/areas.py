@@ -9,7 +9,7 @@
 | money      | ledger, funding, settlement, payouts, clawbacks, statements, verify            |
 | compliance | brand audits (its own issue)                                                   |
 | rules      | the operators' workbench (its own issue)                                       |
-| admin      | staff, tokens, retention (its own issue)                                       |
+| admin      | staff, tokens, retention settings; the scheduler's periodic jobs, the reconciler |
 | platform   | plumbing every area uses: SQL and bulk helpers, audit, jobs, PII, access       |
 """
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Submitted proofs with their evidence, and the proof lifecycle state machine.
 
-Raw IP is stored only encrypted, and purged with the raw device detail after the retention period; rules match on keyed hashes (ip_hash, ip_prefix_hash,
+Raw IP is stored only encrypted, and purged with the raw device detail after the retention period
+(app/admin/services/retention.py); rules match on keyed hashes (ip_hash, ip_prefix_hash,
 device_fp_hash, device_canvas_hash) and on non-personal enrichment (country, ASN).
 """
 from __future__ import annotations

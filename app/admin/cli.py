@@ -58,7 +58,8 @@ def retention_status_command() -> None:
     for run in retention.recent_runs():
         click.echo(_("run %(id)d %(status)s (%(trigger)s): %(n)d proofs submitted before %(cutoff)s purged, "
                      "started %(started)s", id=run.id, status=run.status, trigger=run.trigger, n=run.proofs_purged,
-                     cutoff=run.cutoff.isoformat(timespec="minutes"), started=run.started_at.isoformat(timespec="seconds")))
+                     cutoff=run.cutoff.isoformat(timespec="minutes"),
+                     started=run.started_at.isoformat(timespec="seconds")))
     click.echo(_("due now: %(n)d proofs", n=retention.due_count()))
 
 

@@ -9,7 +9,7 @@ from app.admin.jobs import purge_expired_personal_data
 from app.admin.services import retention, settings
 from models import AuditEvent, Proof, ProofScore, RetentionRun, ReviewDecision, StaffUser, db, utcnow
 from tests.money import helpers as h
-from tests.review.conftest import imported  # noqa: F401
+from tests.review.conftest import imported  # noqa: F401 - a fixture
 
 DEVICE = {"user_agent": "Mozilla/5.0 (iPhone)", "device_platform": "iPhone", "device_os": "iOS 18",
           "device_screen": "390x844", "device_timezone": "Asia/Shanghai", "device_language": "zh-CN",
@@ -63,7 +63,8 @@ def test_purges_only_old_decided_proofs_and_keeps_hashes_scores_and_decisions(ap
         assert row.pii_purged_at is None and row.ip_enc == "x" and row.device_os == "iOS 18"
     run = db.session.scalar(sa.select(RetentionRun))
     assert (run.status, run.proofs_purged, run.trigger, run.retention_days) == ("done", 2, "cli", 90)
-    actions = list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("retention.%")).order_by(AuditEvent.id)))
+    actions = list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("retention.%"))
+                                      .order_by(AuditEvent.id)))
     assert actions == ["retention.purged", "retention.finished"]
 
 
@@ -112,7 +113,7 @@ def test_a_longer_retention_period_purges_less(app):
     assert _row("old-rejected").pii_purged_at is None  # 120 days old, kept for 180
 
 
-def test_a_purged_proof_still_opens_and_its_address_can_no_longer_be_revealed(client, login, imported):
+def test_a_purged_proof_still_opens_and_its_address_can_no_longer_be_revealed(client, login, imported):  # noqa: F811
     from tests.review.helpers import put_in_queue
 
     imported(2)

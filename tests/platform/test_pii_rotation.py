@@ -44,7 +44,8 @@ def test_rotate_re_encrypts_everything_under_the_newest_key_and_a_second_run_doe
     assert values["p3"] == "10.0.0.3" and values["w1"] == "+8613800138000" and values["b1"] == "91310000MA1FL8XQ3B"
     again = runner.invoke(args=["pii", "rotate"])
     assert "proofs.ip_enc: 0 of 5 values re-encrypted" in again.output
-    counts = [e.data["count"] for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "pii.rotated"))]
+    rotated = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "pii.rotated"))
+    counts = [event.data["count"] for event in rotated]
     assert sum(counts) == 7  # 5 addresses, a phone, a licence: each audited once, with its batch
 
 
