@@ -74,6 +74,7 @@ def run_on_rq(jobs: JobDispatcher, table: list[Periodic], *, max_restarts: int |
     """Run RQ's CronScheduler until SIGINT/SIGTERM; when Redis goes away, wait and start a new one."""
     from redis.exceptions import ConnectionError as RedisDown
     from redis.exceptions import TimeoutError as RedisSlow
+    from rq.exceptions import StopRequested
 
     restarts = 0
     while True:
@@ -86,7 +87,10 @@ def run_on_rq(jobs: JobDispatcher, table: list[Periodic], *, max_restarts: int |
                 raise
             log.warning("Redis is unreachable (%s); the scheduler starts again in %.0f s", exc, pause)
             jobs.reconnect()
-            time.sleep(pause)
+            try:
+                time.sleep(pause)
+            except (StopRequested, KeyboardInterrupt):  # rq's SIGTERM handler is still installed
+                return
 
 
 def run_in_process(table: list[Periodic], *, rounds: int | None = None, tick: float = 1.0,
