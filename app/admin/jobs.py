@@ -65,15 +65,27 @@ def score_backlog() -> int:
         return 0  # another run is at it
 
 
+class BacklogBatchesFailed(RuntimeError):
+    """Some batches of the backlog could not be scored; the others were, and the next tick retries these."""
+
+
 def _score_backlog() -> int:
     size = current_app.config["SCORING_BATCH_SIZE"]
-    cutoff, after, scored = reconciling.grace_cutoff(utcnow()), None, 0
+    cutoff, after, scored, failed = reconciling.grace_cutoff(utcnow()), None, 0, []
     while ids := reconciling.unscored_ids(cutoff, limit=size, after=after):
-        scored += score_proofs(ids, batch_size=size).scored
-        db.session.commit()
         after = ids[-1]
+        try:
+            scored += score_proofs(ids, batch_size=size).scored
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - one bad batch must not keep the rest of the backlog waiting
+            db.session.rollback()
+            log.exception("could not score the backlog batch %s..%s; the next reconciliation retries it",
+                          ids[0], ids[-1])
+            failed.append(f"{ids[0]}..{ids[-1]}")
     if scored:
         log.info("scored %d proofs whose scoring job was lost", scored)
+    if failed:  # the job ends failed (visible in RQ's failed registry) after scoring everything else
+        raise BacklogBatchesFailed(f"scored {scored}; batches that failed: {', '.join(failed)}")
     return scored
 
 

@@ -69,3 +69,26 @@ def test_the_grace_period_is_an_admin_setting(app, runner, world, staff):
     settings.change({"reconcile_grace_minutes": 10}, actor=staff("admin", "admin2@example.test"))
     db.session.commit()
     assert reconcile() == "unscored 3, settleable False"
+
+
+def test_a_batch_that_fails_to_score_does_not_hold_back_the_rest(app, runner, world, monkeypatch):
+    import pytest
+
+    from app.admin import jobs
+
+    _imported_unscored(runner, world, proofs=5)
+    app.config["SCORING_BATCH_SIZE"] = 2
+    real = jobs.score_proofs
+
+    def flaky(ids, batch_size):  # noqa: ANN001, ANN202
+        if "p3" in ids:
+            raise RuntimeError("model server down")
+        return real(ids, batch_size=batch_size)
+
+    monkeypatch.setattr(jobs, "score_proofs", flaky)
+    with pytest.raises(jobs.BacklogBatchesFailed, match="p3"):
+        jobs.score_backlog()
+    assert sorted(_scores()) == ["p1", "p2", "p5"]  # the batch holding p3 (p3, p4) waits for the next tick
+    monkeypatch.setattr(jobs, "score_proofs", real)
+    assert jobs.score_backlog() == 2
+    assert sorted(_scores()) == ["p1", "p2", "p3", "p4", "p5"]
