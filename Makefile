@@ -13,7 +13,7 @@ DEMO_DIR := instance/demo
 DEMO_ENV := DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DIR)/workbench.db INSTANCE_DIR=$(CURDIR)/$(DEMO_DIR)
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: install browser services demo demo-data serve test test-sqlite test-postgres test-integration lint bench clean i18n i18n-compile
+.PHONY: install browser services demo demo-data serve scheduler test test-sqlite test-postgres test-integration lint bench clean i18n i18n-compile
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -57,6 +57,11 @@ demo-data: install i18n-compile
 serve: install i18n-compile
 	@echo "Workbench on http://127.0.0.1:5000 (Ctrl-C stops it)"
 	$(DEMO_ENV) $(FLASK) run --host 127.0.0.1 --port 5000
+
+# The periodic work (reconciler, settlement, expired claims, retention, brand scorecards): on RQ when
+# REDIS_URL is set (next to `flask worker`), else in this process against the demo database.
+scheduler: install i18n-compile
+	$(DEMO_ENV) $(FLASK) scheduler
 
 test: install browser services lint test-sqlite test-postgres test-integration
 

@@ -9,7 +9,7 @@
 | money      | ledger, funding, settlement, payouts, clawbacks, statements, verify            |
 | compliance | brand audits (its own issue)                                                   |
 | rules      | the operators' workbench (its own issue)                                       |
-| admin      | staff, tokens, retention (its own issue)                                       |
+| admin      | staff, tokens, retention settings; the scheduler's periodic jobs, the reconciler |
 | platform   | plumbing every area uses: SQL and bulk helpers, audit, jobs, PII, access       |
 """
 from __future__ import annotations
@@ -41,6 +41,7 @@ def register_listeners(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.admin import cli as admin_cli
     from app.auth import cli as auth_cli
     from app.compliance import brands_cli
     from app.compliance import cli as compliance_cli
@@ -50,5 +51,6 @@ def register_commands(app: Flask) -> None:
     from app.rules import cli as rules_cli
     from app.scoring import cli as scoring_cli
 
-    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli, rules_cli):
+    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli, rules_cli,
+                   admin_cli):
         module.register(app)

@@ -18,6 +18,7 @@ from models.ledger import (
 )
 from models.moderation import Appeal, ModerationRequest, WorkerSanction
 from models.operators import Backtest, ShadowScore
+from models.ops import RetentionRun, Setting
 from models.proof import Proof, ProofScore, ProofState, check_transition
 from models.review import ReviewDecision, ReviewItem
 from models.screening import SCREENING_STATES, WAITING_STATES, CampaignScreening, ScreeningRuleSet
@@ -36,3 +37,4 @@ __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEnt
             "PayoutBatch", "PayoutState", "check_payout_transition"]
 __all__ += ["SCREENING_STATES", "WAITING_STATES", "CampaignScreening", "ScreeningRuleSet"]
 __all__ += ["BrandScorecard", "WorkerRing"]
+__all__ += ["RetentionRun", "Setting"]

@@ -1,6 +1,7 @@
 """Submitted proofs with their evidence, and the proof lifecycle state machine.
 
-Raw IP is stored only encrypted; rules match on keyed hashes (ip_hash, ip_prefix_hash,
+Raw IP is stored only encrypted, and purged with the raw device detail after the retention period
+(app/admin/services/retention.py); rules match on keyed hashes (ip_hash, ip_prefix_hash,
 device_fp_hash, device_canvas_hash) and on non-personal enrichment (country, ASN).
 """
 from __future__ import annotations
@@ -58,6 +59,9 @@ class Proof(db.Model):
         # A campaign's live proofs are counted at every intake (budget and cap): answered from the
         # index alone once the table is vacuumed, instead of one heap page per proof.
         sa.Index("ix_proofs_campaign_state", "campaign_id", "state"),
+        # The retention job reads only rows it has not purged yet, oldest first.
+        sa.Index("ix_proofs_unpurged_submitted", "submitted_at", postgresql_where=sa.text("pii_purged_at IS NULL"),
+                 sqlite_where=sa.text("pii_purged_at IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
@@ -72,7 +76,7 @@ class Proof(db.Model):
     screenshot_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     screenshot_phash: Mapped[str | None] = mapped_column(sa.String(16))
 
-    ip_enc: Mapped[str] = mapped_column(sa.Text)
+    ip_enc: Mapped[str | None] = mapped_column(sa.Text)  # None once the retention job purged it
     ip_hash: Mapped[str] = mapped_column(sa.String(32))
     ip_prefix_hash: Mapped[str] = mapped_column(sa.String(32))
     ip_version: Mapped[int] = mapped_column(sa.SmallInteger)
@@ -98,6 +102,8 @@ class Proof(db.Model):
     source: Mapped[str] = mapped_column(sa.String(16), default="api")
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the retention job when it dropped the raw address and device detail (app/admin/services/retention.py).
+    pii_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def transition(self, target: ProofState | str) -> None:
         """Move to `target` or raise IllegalTransition; callers write the matching audit row."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from app.admin.services.settings import RECONCILE_GRACE_MINUTES, RETENTION_BATCH, RETENTION_DAYS, IntSetting
 from app.platform.i18n import _l, role_label
 from models import Role
 
@@ -49,3 +50,28 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     revoke = SubmitField(_l("Revoke"))
+
+
+def _bounded(setting: IntSetting) -> list:
+    return [InputRequired(message=_l("Enter a whole number.")),
+            NumberRange(min=setting.low, max=setting.high,
+                        message=_l("Between %(min)s and %(max)s.", min=setting.low, max=setting.high))]
+
+
+class SettingsForm(FlaskForm):
+    """Retention and reconciler settings; the bounds are the ones app/admin/services/settings.py enforces."""
+
+    retention_days = IntegerField(_l("Keep raw IP and device detail for (days)"), validators=_bounded(RETENTION_DAYS))
+    retention_batch_size = IntegerField(_l("Proofs purged per batch"), validators=_bounded(RETENTION_BATCH))
+    reconcile_grace_minutes = IntegerField(_l("Re-queue a proof still unscored after (minutes)"),
+                                           validators=_bounded(RECONCILE_GRACE_MINUTES))
+    save = SubmitField(_l("Save settings"))
+
+    @property
+    def values(self) -> dict[str, object]:
+        return {name: getattr(self, name).data
+                for name in ("retention_days", "retention_batch_size", "reconcile_grace_minutes")}
+
+
+class RunNowForm(FlaskForm):
+    run = SubmitField(_l("Run retention now"))

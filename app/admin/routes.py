@@ -1,4 +1,4 @@
-"""Administration in the browser: staff accounts and the JSON API's client tokens.
+"""Administration in the browser: staff accounts, the JSON API's client tokens, retention settings.
 
 A temporary password or a new token is shown once, in the response to the POST that made it
 (never in a flash message: those travel in the session cookie), on a page the browser may not cache.
@@ -8,7 +8,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.admin.forms import AccountActionForm, InviteForm, RevokeForm, TokenForm
+from app.admin import jobs as periodic
+from app.admin.forms import AccountActionForm, InviteForm, RevokeForm, RunNowForm, SettingsForm, TokenForm
+from app.admin.schedule import schedule
+from app.admin.services import retention, settings
 from app.auth.services import accounts
 from app.auth.services.api_tokens import create_token, list_clients, revoke_token
 from app.platform.access import role_required
@@ -119,3 +122,45 @@ def revoke_client(client_id: int):  # noqa: ANN201
     db.session.commit()
     flash(_("Revoked the token of %(name)s; its requests now get 401.", name=client.name), "ok")
     return redirect(url_for("admin.tokens"))
+
+
+def _settings_page(form: SettingsForm | None = None, status: int = 200):  # noqa: ANN202
+    return render_template("admin/settings.html", form=form or SettingsForm(data=settings.all_current()),
+                           run_now=RunNowForm(), runs=retention.recent_runs(), due=retention.due_count(),
+                           purged=retention.PURGED_COLUMNS, kept=retention.KEPT_COLUMNS,
+                           periodic=schedule()), status
+
+
+@bp.get("/settings")
+@role_required("admin")
+def settings_page():  # noqa: ANN201
+    return _settings_page()
+
+
+@bp.post("/settings")
+@role_required("admin")
+def save_settings():  # noqa: ANN201
+    form = SettingsForm()
+    if not form.validate_on_submit():
+        return _settings_page(form, status=422)
+    try:
+        changed = settings.change(form.values, actor=_admin())
+    except settings.SettingError as exc:
+        db.session.rollback()
+        getattr(form, exc.name).errors.append(str(exc).split(": ", 1)[-1])
+        return _settings_page(form, status=exc.status_code)
+    db.session.commit()
+    names = _(", ").join(str(getattr(form, name).label.text) for name in sorted(changed))
+    flash(_("Saved: %(names)s.", names=names) if changed else _("Nothing changed."), "ok")
+    return redirect(url_for("admin.settings_page"))
+
+
+@bp.post("/settings/retention-run")
+@role_required("admin")
+def run_retention():  # noqa: ANN201
+    if not RunNowForm().validate_on_submit():
+        abort(400, description=_("the form expired; reload the page and try again"))
+    job_id = periodic.enqueue_retention(_admin())
+    flash(_("Retention run queued (job %(id)s); this page shows it when a worker has run it.", id=job_id)
+          if job_id else _("Retention ran (or one is already queued); its result is below."), "ok")
+    return redirect(url_for("admin.settings_page"))

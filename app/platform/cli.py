@@ -75,6 +75,37 @@ def audit_verify_command() -> None:
                  seconds=format(took, ".1f"), head=report.last_hash))
 
 
+@click.group("pii")
+def pii_group() -> None:
+    """Personal data encrypted at rest."""
+
+
+@pii_group.command("rotate")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+def pii_rotate_command(batch_size: int) -> None:
+    """Re-encrypt every stored personal value under the newest key (the first of PII_KEYS).
+
+    Put the new key first in PII_KEYS, keep the old ones after it, run this, then drop the old keys.
+    Values the newest key already wrote are skipped, so a stopped run is simply run again.
+    """
+    from app.platform.pii_rotation import ENCRYPTED_COLUMNS, rotate_column
+
+    vault = current_app.extensions["pii"]
+    for table, key, column in ENCRYPTED_COLUMNS:
+        done = None
+        for done in rotate_column(table, key, column, vault, batch_size=batch_size):
+            db.session.commit()  # per batch: a stopped run keeps what it finished
+            click.echo(_("... %(column)s: %(checked)d of %(total)d checked, %(rotated)d re-encrypted",
+                         column=done.column, checked=done.checked, total=done.total, rotated=done.rotated), err=True)
+        db.session.commit()
+        if done is None:
+            click.echo(_("%(column)s: nothing stored", column=table.name + "." + column))
+        else:
+            click.echo(_("%(column)s: %(rotated)d of %(total)d values re-encrypted under the newest key",
+                         column=done.column, rotated=done.rotated, total=done.total))
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(pii_group)

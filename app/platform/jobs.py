@@ -48,6 +48,10 @@ class JobDispatcher:
             self._redis = Redis.from_url(self.redis_url)
         return self._redis
 
+    def reconnect(self) -> None:
+        """Drop the connection pool: the next call opens a new one (after Redis came back)."""
+        self._redis = None
+
     def queue(self, name: str):  # noqa: ANN201 - rq.Queue
         from rq import Queue
 
@@ -64,6 +68,29 @@ class JobDispatcher:
             result_ttl=spec.result_ttl, failure_ttl=spec.failure_ttl,
         )
         return job.id
+
+    def enqueue_once(self, func: Callable[..., Any], *args: Any, spec: JobSpec, job_id: str) -> str | None:
+        """Queue `func` under the fixed `job_id` unless a job of that id is still waiting or running.
+
+        Periodic callers (the reconciler) ask for the same work every few minutes; this keeps one
+        copy in the queue however often they ask. A flushed Redis forgets the id, so the next call
+        queues it again. Without Redis the work runs at once. Returns the id when newly queued.
+        """
+        if self.synchronous:
+            func(*args)
+            return None
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            status = Job.fetch(job_id, connection=self.redis()).get_status(refresh=False)
+        except NoSuchJobError:
+            status = None
+        if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+            return None
+        if status is not None:
+            Job.fetch(job_id, connection=self.redis()).delete()  # finished or failed: make room for the new run
+        return self.enqueue(func, *args, spec=spec, job_id=job_id)
 
 
 def dispatcher() -> JobDispatcher:

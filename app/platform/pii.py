@@ -22,6 +22,7 @@ class PiiKeyError(RuntimeError):
 class PiiVault:
     fernet: MultiFernet
     hmac_key: bytes
+    newest: Fernet | None = None  # the first key of PII_KEYS: what `rotate` re-encrypts under
 
     @classmethod
     def from_keys(cls, fernet_keys: str, hmac_key: str) -> PiiVault:
@@ -33,7 +34,7 @@ class PiiVault:
             raise PiiKeyError("PII_KEYS is empty")
         if len(hmac_key) < 32:
             raise PiiKeyError("PII_HMAC_KEY must be at least 32 characters")
-        return cls(MultiFernet(fernets), hmac_key.encode())
+        return cls(MultiFernet(fernets), hmac_key.encode(), fernets[0])
 
     def encrypt(self, value: str | None) -> str | None:
         if value is None or value == "":
@@ -47,6 +48,22 @@ class PiiVault:
             return self.fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
             raise PiiKeyError("cannot decrypt: the key that wrote this value is not in PII_KEYS") from exc
+
+    def is_current(self, token: str) -> bool:
+        """True when the newest key wrote `token`: it opens it alone (a wrong key fails at the HMAC, cheaply)."""
+        newest = self.newest or self.fernet._fernets[0]
+        try:
+            newest.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
+
+    def rotate(self, token: str) -> str:
+        """`token` re-encrypted under the newest key; raises PiiKeyError when no key in PII_KEYS opens it."""
+        try:
+            return self.fernet.rotate(token.encode()).decode()
+        except InvalidToken as exc:
+            raise PiiKeyError("cannot rotate: the key that wrote this value is not in PII_KEYS") from exc
 
     def keyed_hash(self, value: str | None, purpose: str) -> str | None:
         """HMAC-SHA256 truncated to 128 bits; `purpose` separates namespaces (ip vs phone)."""

@@ -51,6 +51,8 @@ def reveal(what: str, object_id: str, *, reason: str, actor: StaffUser, vault: P
     row = db.session.get(spec.model, object_id)
     if row is None:
         raise NotFound(_("no %(kind)s %(id)s", kind=what.split(".")[0], id=object_id))
+    if getattr(row, spec.column) is None:  # never given, or dropped by the retention job: nothing to reveal
+        raise RevealError(_("nothing stored: never given, or purged after the retention period"))
     value = vault.decrypt(getattr(row, spec.column)) or ""
     record("pii.revealed", what.split(".")[0], object_id, actor=actor, data={"field": what, "reason": reason})
     return value

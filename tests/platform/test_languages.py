@@ -51,7 +51,8 @@ def _pages(client, login, imported, language: str) -> dict[str, str]:
         seen[path] = response.get_data(as_text=True)
     client.post("/logout", data={"submit": "1"})
     login("admin")
-    for path in ("/admin/", "/admin/tokens"):
+    client.post("/admin/settings/retention-run")  # so the page lists a run
+    for path in ("/admin/", "/admin/tokens", "/admin/settings"):
         seen[path] = client.get(path).get_data(as_text=True)
     return seen
 
@@ -64,6 +65,7 @@ def test_every_page_renders_in_chinese_with_no_untranslated_string(client, login
     assert "品牌对账单" in pages["/ledger/brands"] and "账本" in pages["/ledger/"]
     assert "未找到" in pages["/queue/proofs/nope"]
     assert "员工账号" in pages["/admin/"] and "API 令牌" in pages["/admin/tokens"]
+    assert "数据保留与定时任务" in pages["/admin/settings"] and "管理页面" in pages["/admin/settings"]
     assert "重复使用的截图" in pages["/queue/proofs/p1/cluster"]  # the bulk form's reasons, chosen per reader
     assert 'lang="zh-CN"' in pages["/queue/"]
 

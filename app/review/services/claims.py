@@ -201,3 +201,20 @@ def decision_block(item: ReviewItem | None, proof: Proof, user: StaffUser) -> st
     except NotAllowed as exc:
         return str(exc)
     return None
+
+
+def release_expired_claims(now: datetime, minutes: int = CLAIM_MINUTES) -> list[int]:
+    """Give every expired claim back to the queue (the periodic job): an expired claim is already
+    claimable, but the queue and its counts should stop showing it as held. Returns the item ids."""
+    expired = sa.and_(ReviewItem.status == "claimed", ReviewItem.claimed_at < claim_cutoff(now, minutes))
+    ids = list(db.session.scalars(sa.select(ReviewItem.id).where(expired).order_by(ReviewItem.id)))
+    if not ids:
+        return []
+    released = list(db.session.scalars(
+        sa.update(ReviewItem).where(ReviewItem.id.in_(ids), expired)  # a claim renewed meanwhile is kept
+        .values(status="open", claimed_by=None, claimed_at=None, updated_at=now)
+        .returning(ReviewItem.id).execution_options(synchronize_session=False)))
+    if released:
+        record("review.claims_expired", "review_item", f"{len(released)} items", actor_label="scheduler",
+               data={"item_ids": sorted(released), "claim_minutes": minutes})
+    return sorted(released)

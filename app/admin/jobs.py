@@ -1,0 +1,148 @@
+"""The periodic jobs `flask scheduler` puts on RQ (app/admin/schedule.py), and the ones the admin
+pages queue. Each is safe to run twice and safe to run in two places at once: the database says
+what is left to do, and work that must not overlap holds a lock (app/platform/locks.py).
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from app.admin.services import reconcile as reconciling
+from app.admin.services import retention
+from app.compliance.services.scorecard import refresh_scorecards
+from app.money.jobs import SETTLE_RUN, settle_approved
+from app.platform.audit import record
+from app.platform.jobs import DEFAULT, SCORING, JobSpec, dispatcher, job
+from app.platform.locks import LockTimeout, exclusive
+from app.review.services.claims import release_expired_claims
+from app.scoring.services.scoring import score_proofs
+from models import StaffUser, db, utcnow
+
+log = logging.getLogger(__name__)
+
+RECONCILE = JobSpec(DEFAULT, timeout=10 * 60)
+SCORE_BACKLOG = JobSpec(SCORING, timeout=3 * 3600)
+RETENTION = JobSpec(DEFAULT, timeout=6 * 3600, result_ttl=7 * 24 * 3600)
+HOUSEKEEPING = JobSpec(DEFAULT, timeout=30 * 60)
+# Fixed job ids: however often the reconciler asks, one copy of each waits in the queue.
+SCORE_BACKLOG_JOB = "reconcile-score-backlog"
+SETTLEMENT_JOB = "reconcile-settlement"
+RETENTION_JOB = "retention-run"
+
+
+@job
+def reconcile() -> str:
+    """Read what is owed from the database and queue the work for it: the unscored backlog (one
+    `score_backlog` job) and settlement (one `settle_approved` run). Audited when it found any."""
+    now = utcnow()
+    found = reconciling.backlog(now, current_app.config["SETTLEMENT_HOLD_HOURS"])
+    db.session.rollback()  # reading only; a long-open transaction would hold back vacuum
+    if found.empty:
+        return "nothing owed"
+    queued = {}
+    if found.unscored:
+        queued["score_backlog"] = dispatcher().enqueue_once(score_backlog, spec=SCORE_BACKLOG,
+                                                            job_id=SCORE_BACKLOG_JOB)
+    if found.settleable:
+        queued["settle_approved"] = dispatcher().enqueue_once(settle_approved, spec=SETTLE_RUN,
+                                                              job_id=SETTLEMENT_JOB)
+    record("reconciler.requeued", "queue", ",".join(sorted(queued)), actor_label="reconciler", data={
+        "unscored": found.unscored, "settleable": found.settleable,
+        "already_queued": sorted(name for name, job_id in queued.items() if job_id is None)})
+    db.session.commit()
+    return f"unscored {found.unscored}, settleable {found.settleable}"
+
+
+@job
+def score_backlog() -> int:
+    """Score every accepted proof the grace period found unscored, batch by batch (a commit each);
+    one run at a time, and a proof scored meanwhile by its own job is skipped. Returns how many."""
+    try:
+        with exclusive("score-backlog", 1.0, current_app.config["INSTANCE_DIR"]):
+            return _score_backlog()
+    except LockTimeout:
+        return 0  # another run is at it
+
+
+class BacklogBatchesFailed(RuntimeError):
+    """Some batches of the backlog could not be scored; the others were, and the next tick retries these."""
+
+
+def _score_backlog() -> int:
+    size = current_app.config["SCORING_BATCH_SIZE"]
+    cutoff, after, scored, failed = reconciling.grace_cutoff(utcnow()), None, 0, []
+    while ids := reconciling.unscored_ids(cutoff, limit=size, after=after):
+        after = ids[-1]
+        try:
+            scored += score_proofs(ids, batch_size=size).scored
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - one bad batch must not keep the rest of the backlog waiting
+            db.session.rollback()
+            log.exception("could not score the backlog batch %s..%s; the next reconciliation retries it",
+                          ids[0], ids[-1])
+            failed.append(f"{ids[0]}..{ids[-1]}")
+    if scored:
+        log.info("scored %d proofs whose scoring job was lost", scored)
+    if failed:  # the job ends failed (visible in RQ's failed registry) after scoring everything else
+        raise BacklogBatchesFailed(f"scored {scored}; batches that failed: {', '.join(failed)}")
+    return scored
+
+
+@job
+def purge_expired_personal_data(trigger: str = "schedule", actor_id: int | None = None) -> str:
+    """The retention run: purge what the retention period says, batch by batch, one run at a time."""
+    try:
+        with exclusive("retention", 1.0, current_app.config["INSTANCE_DIR"]):
+            return _retention_run(trigger, actor_id)
+    except LockTimeout:
+        return "another retention run is in progress"
+
+
+def _retention_run(trigger: str, actor_id: int | None) -> str:
+    actor = db.session.get(StaffUser, actor_id) if actor_id else None
+    run = retention.start_run(trigger, actor=actor)
+    db.session.commit()
+    run_id, size, after = run.id, retention.batch_size(), None
+    try:
+        while True:
+            purged, after = retention.purge_batch(run, limit=size, after=after)
+            db.session.commit()  # per batch: a stopped run keeps what it purged
+            if after is None:
+                break
+        retention.finish_run(run, "done")
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        from models import RetentionRun
+
+        failed = db.session.get(RetentionRun, run_id)
+        retention.finish_run(failed, "failed", f"{type(exc).__name__}: {exc}")
+        db.session.commit()
+        raise
+    return f"purged {run.proofs_purged} proofs submitted before {run.cutoff:%Y-%m-%d}"
+
+
+def enqueue_retention(actor: StaffUser) -> str | None:
+    """The admin's "run now": audited, committed, then queued (run at once without Redis)."""
+    record("retention.run_requested", "retention_run", "next", actor=actor)
+    db.session.commit()
+    return dispatcher().enqueue_once(purge_expired_personal_data, "admin", actor.id, spec=RETENTION,
+                                     job_id=RETENTION_JOB)
+
+
+@job
+def release_claims() -> int:
+    """Give expired review claims back to the queue."""
+    released = release_expired_claims(utcnow())
+    db.session.commit()
+    return len(released)
+
+
+@job
+def refresh_brand_scorecards() -> int:
+    """Recompute rings and brand scorecards (what `flask brands refresh` does)."""
+    scored = refresh_scorecards()
+    record("brands.scorecards_refreshed", "brand", f"{scored} brands", actor_label="scheduler")
+    db.session.commit()
+    return scored

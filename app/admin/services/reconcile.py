@@ -1,0 +1,52 @@
+"""What the database says is owed but no queue may hold any more: the reconciler's reading.
+
+The queue is a hint, the database is the truth. A proof accepted more than a grace period ago and
+still `received` without a score has lost its scoring job (Redis flushed or restarted without
+persistence, a worker killed mid-job); an approved proof past its hold window still `approved`
+has lost its settlement run. Both are read from the tables alone, so the reconciler heals them
+however the jobs were lost. Nothing here commits or queues.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.admin.services.settings import RECONCILE_GRACE_MINUTES, current
+from app.money.services.settlement import eligible_query
+from models import Proof, ProofScore, ProofState, db
+
+
+@dataclass(frozen=True)
+class Backlog:
+    unscored: int  # accepted, still unscored after the grace period
+    settleable: bool  # at least one approved proof may settle now
+
+    @property
+    def empty(self) -> bool:
+        return not self.unscored and not self.settleable
+
+
+def grace_cutoff(now: datetime) -> datetime:
+    return now - timedelta(minutes=current(RECONCILE_GRACE_MINUTES))
+
+
+def _unscored(cutoff: datetime) -> sa.Select:
+    no_score = ~sa.exists().where(ProofScore.proof_id == Proof.id)
+    return (sa.select(Proof.id).where(Proof.state == ProofState.RECEIVED.value, Proof.ingested_at < cutoff, no_score)
+            .order_by(Proof.id))
+
+
+def unscored_ids(cutoff: datetime, *, limit: int, after: str | None = None) -> list[str]:
+    """Up to `limit` ids of accepted proofs ingested before `cutoff` that have no score, above `after`."""
+    query = _unscored(cutoff).limit(limit)
+    if after is not None:
+        query = query.where(Proof.id > after)
+    return list(db.session.scalars(query))
+
+
+def backlog(now: datetime, hold_hours: int) -> Backlog:
+    unscored = db.session.scalar(sa.select(sa.func.count()).select_from(_unscored(grace_cutoff(now)).subquery()))
+    settleable = db.session.execute(eligible_query(now, hold_hours).limit(1)).first() is not None
+    return Backlog(unscored=unscored or 0, settleable=settleable)

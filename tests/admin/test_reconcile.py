@@ -1,0 +1,94 @@
+"""The reconciler reads what is owed from the database: lost scoring and settlement jobs heal, once."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.admin.jobs import reconcile
+from app.admin.services import reconcile as reconciling
+from models import AuditEvent, LedgerEntry, Proof, ProofScore, db, utcnow
+from tests.money import helpers as h
+
+
+def _imported_unscored(runner, world, proofs: int = 3, minutes_ago: int = 30) -> list[str]:  # noqa: ANN001
+    """Proofs accepted `minutes_ago` whose scoring jobs were lost (imported without scoring)."""
+    assert runner.invoke(args=["import", str(world.basic(proofs=proofs).write()), "--no-score"]).exit_code == 0
+    db.session.execute(sa.update(Proof).values(ingested_at=utcnow() - timedelta(minutes=minutes_ago)))
+    db.session.commit()
+    return sorted(db.session.scalars(sa.select(Proof.id)))
+
+
+def _scores() -> dict[str, object]:
+    db.session.expire_all()
+    return dict(db.session.execute(sa.select(ProofScore.proof_id, ProofScore.scored_at)).all())
+
+
+def test_unscored_proofs_past_the_grace_period_are_scored_and_a_second_run_does_nothing(app, runner, world):
+    ids = _imported_unscored(runner, world)
+    assert set(db.session.scalars(sa.select(Proof.state))) == {"received"}
+    assert reconcile() == "unscored 3, settleable False"
+    first = _scores()
+    assert sorted(first) == ids
+    assert set(db.session.scalars(sa.select(Proof.state))) <= {"in_review", "approved"}
+    assert reconcile() == "nothing owed"
+    assert _scores() == first  # nobody was scored a second time
+    events = list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "reconciler.requeued")))
+    assert len(events) == 1 and events[0].data["unscored"] == 3
+
+
+def test_proofs_inside_the_grace_period_are_left_to_their_own_jobs(app, runner, world):
+    _imported_unscored(runner, world, minutes_ago=1)
+    assert reconciling.backlog(utcnow(), 24).unscored == 0
+    assert reconcile() == "nothing owed"
+    assert _scores() == {}
+
+
+def test_approved_proofs_past_their_hold_settle_once(app):
+    h.world()
+    h.proof("p1"), h.proof("p2", worker="w2"), h.proof("p3")
+    h.approve("p1")  # a human approval settles at once
+    h.approve("p2", kind="system", at=utcnow() - timedelta(hours=30))  # policy approval past the 24 h hold
+    h.approve("p3", kind="system", at=utcnow() - timedelta(hours=2))  # still inside the hold window
+    db.session.commit()
+    assert reconcile() == "unscored 0, settleable True"
+    assert (h.state("p1"), h.state("p2"), h.state("p3")) == ("settled", "settled", "approved")
+    assert reconcile() == "nothing owed"
+    entries = list(db.session.scalars(sa.select(LedgerEntry.proof_id).where(LedgerEntry.kind == "settle")))
+    assert sorted(entries) == ["p1", "p2"]
+    assert h.balance("worker_payable:w1") == 85 and h.balance("worker_payable:w2") == 85
+
+
+def test_the_grace_period_is_an_admin_setting(app, runner, world, staff):
+    from app.admin.services import settings
+
+    _imported_unscored(runner, world, minutes_ago=20)
+    settings.change({"reconcile_grace_minutes": 60}, actor=staff("admin"))
+    db.session.commit()
+    assert reconcile() == "nothing owed"
+    settings.change({"reconcile_grace_minutes": 10}, actor=staff("admin", "admin2@example.test"))
+    db.session.commit()
+    assert reconcile() == "unscored 3, settleable False"
+
+
+def test_a_batch_that_fails_to_score_does_not_hold_back_the_rest(app, runner, world, monkeypatch):
+    import pytest
+
+    from app.admin import jobs
+
+    _imported_unscored(runner, world, proofs=5)
+    app.config["SCORING_BATCH_SIZE"] = 2
+    real = jobs.score_proofs
+
+    def flaky(ids, batch_size):  # noqa: ANN001, ANN202
+        if "p3" in ids:
+            raise RuntimeError("model server down")
+        return real(ids, batch_size=batch_size)
+
+    monkeypatch.setattr(jobs, "score_proofs", flaky)
+    with pytest.raises(jobs.BacklogBatchesFailed, match="p3"):
+        jobs.score_backlog()
+    assert sorted(_scores()) == ["p1", "p2", "p5"]  # the batch holding p3 (p3, p4) waits for the next tick
+    monkeypatch.setattr(jobs, "score_proofs", real)
+    assert jobs.score_backlog() == 2
+    assert sorted(_scores()) == ["p1", "p2", "p3", "p4", "p5"]
