@@ -19,6 +19,7 @@ from models.ledger import (
 from models.moderation import Appeal, ModerationRequest, WorkerSanction
 from models.operators import Backtest, ShadowScore
 from models.proof import Proof, ProofScore, ProofState, check_transition
+from models.relief import MUTE_ENTITY_KINDS, SignalMute
 from models.review import ReviewDecision, ReviewItem
 from models.screening import SCREENING_STATES, WAITING_STATES, CampaignScreening, ScreeningRuleSet
 from models.staff import ApiClient, Role, StaffUser
@@ -36,3 +37,4 @@ __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEnt
             "PayoutBatch", "PayoutState", "check_payout_transition"]
 __all__ += ["SCREENING_STATES", "WAITING_STATES", "CampaignScreening", "ScreeningRuleSet"]
 __all__ += ["BrandScorecard", "WorkerRing"]
+__all__ += ["MUTE_ENTITY_KINDS", "SignalMute"]
