@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.platform.audit import record
-from app.platform.i18n import _
+from app.platform.i18n import _, ngettext
 from app.scoring.services.staleness import WAITING_STATES, policy_approval_in_hold
 from models import Campaign, DomainError, NotFound, Proof, SignalMute, StaffUser, Worker, db, utcnow
 from review_rules.registry import all_signals
@@ -29,6 +29,22 @@ STATES = ("active", "expired", "lifted")
 
 class ReliefError(DomainError):
     status_code = 422
+
+
+DURATION_HOURS = (4, 24, 72, 168, 720, 2160)
+DEFAULT_HOURS = 168
+
+
+def duration_choices() -> list[tuple[str, str]]:
+    """(hours, label) for the relief forms' duration lists."""
+    return [(str(h), ngettext("%(num)d hour", "%(num)d hours", h) if h < 24 else
+             ngettext("%(num)d day", "%(num)d days", h // 24)) for h in DURATION_HOURS]
+
+
+def entity_choices() -> list[tuple[str, str]]:
+    """(kind, label) of the entities relief is given to."""
+    return [("worker", _("this worker")), ("address", _("this address")), ("device", _("this device")),
+            ("campaign", _("this campaign"))]
 
 
 def signal_codes() -> list[str]:
