@@ -19,7 +19,8 @@ def farm(runner, world):  # noqa: ANN001, ANN201
     """Four accounts on one handset, scored and waiting in the queue."""
     world.basic(proofs=0).add("workers", *(f.worker(id=f"w{i}", phone=f"+86138001380{i:02d}") for i in range(1, 5)))
     world.add("proofs", *(f.proof(id=f"p{i}", worker_id=f"w{i}", ip=f"117.136.{i}.1", screenshot_sha256=f"{i:064x}",
-                                  comment_text=f"打卡{i}", device=f.device(fingerprint="fp-farm")) for i in range(1, 5)))
+                                  comment_text=f"打卡{i}", device=f.device(fingerprint="fp-farm"))
+                          for i in range(1, 5)))
     result = runner.invoke(args=["import", str(world.write())])
     assert result.exit_code == 0, result.output
     assert all(FP in s.reasons.split(";") for s in db.session.scalars(sa.select(ProofScore)))
