@@ -52,24 +52,28 @@ def matches(proofs: pd.DataFrame, index: pd.Index, mutes: pd.DataFrame) -> dict[
     """(position in `index`, signal code) -> id of the mute that silences it (the oldest, when several do).
 
     `proofs` holds the targets' entity columns (ENTITY_COLUMNS) and `proof_id`; `index` is the
-    rule output's proof ids. One hash lookup per entity kind, then a loop over the matched rows only."""
+    rule output's proof ids. One vectorised hash lookup per entity kind, then a loop over the
+    matched rows only: online, one proof against a thousand mutes costs well under a millisecond."""
     found: dict[tuple[int, str], int] = {}
-    if mutes.empty or len(index) == 0:
+    if mutes.empty or len(index) == 0 or proofs.empty:
         return found
-    targets = proofs.drop_duplicates("proof_id").set_index("proof_id")
-    ordered = mutes.sort_values("mute_id", kind="stable")
-    for kind, group in ordered.groupby("entity_kind", sort=False):
-        column = ENTITY_COLUMNS.get(str(kind))
-        if column is None or column not in targets.columns:
+    by_kind: dict[str, dict[object, list[tuple[str, int]]]] = {}
+    rows = sorted(zip(mutes["mute_id"].astype(int), mutes["signal_code"], mutes["entity_kind"], mutes["entity_value"],
+                      strict=True))
+    for mute_id, code, kind, value in rows:
+        if kind in ENTITY_COLUMNS:
+            by_kind.setdefault(kind, {}).setdefault(value, []).extend(
+                (c, int(mute_id)) for c in muted_codes(str(code), str(kind)))
+    positions = index.get_indexer(proofs["proof_id"].to_numpy(dtype=object))
+    for kind, by_value in by_kind.items():
+        column = ENTITY_COLUMNS[kind]
+        if column not in proofs.columns:
             continue
-        by_value: dict[object, list[tuple[str, int]]] = {}
-        for code, value, mute_id in zip(group["signal_code"], group["entity_value"], group["mute_id"], strict=True):
-            by_value.setdefault(value, []).extend((c, int(mute_id)) for c in muted_codes(str(code), str(kind)))
-        values = targets[column].reindex(index).to_numpy(dtype=object)
-        hits = np.flatnonzero(pd.Series(values).isin(list(by_value)).to_numpy())
-        for position in hits.tolist():
-            for code, mute_id in by_value[values[position]]:
-                found.setdefault((position, code), mute_id)
+        values = proofs[column].to_numpy(dtype=object)
+        hits = np.flatnonzero(pd.Index(values).isin(list(by_value)) & (positions >= 0))
+        for row in hits.tolist():
+            for code, mute_id in by_value[values[row]]:
+                found.setdefault((int(positions[row]), code), mute_id)
     return found
 
 
