@@ -26,10 +26,12 @@ def register_blueprints(app: Flask) -> None:
     from app.money.routes import bp as money_bp
     from app.review.moderation_routes import bp as moderation_bp
     from app.review.routes import bp as review_bp
+    from app.rules.relief_routes import bp as relief_bp
     from app.rules.routes import bp as rules_bp
 
     csrf.exempt(api_bp)  # token-authenticated machine API; no browser session, no cookies
-    for bp in (auth_bp, api_bp, review_bp, moderation_bp, compliance_bp, rules_bp, admin_bp, money_bp):
+    for bp in (auth_bp, api_bp, review_bp, moderation_bp, compliance_bp, rules_bp, relief_bp, admin_bp,
+               money_bp):
         app.register_blueprint(bp)
 
 

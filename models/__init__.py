@@ -20,6 +20,7 @@ from models.moderation import Appeal, ModerationRequest, WorkerSanction
 from models.operators import Backtest, ShadowScore
 from models.ops import RetentionRun, Setting
 from models.proof import Proof, ProofScore, ProofState, check_transition
+from models.relief import MUTE_ENTITY_KINDS, SignalMute
 from models.review import ReviewDecision, ReviewItem
 from models.screening import SCREENING_STATES, WAITING_STATES, CampaignScreening, ScreeningRuleSet
 from models.staff import ApiClient, Role, StaffUser
@@ -38,3 +39,4 @@ __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEnt
 __all__ += ["SCREENING_STATES", "WAITING_STATES", "CampaignScreening", "ScreeningRuleSet"]
 __all__ += ["BrandScorecard", "WorkerRing"]
 __all__ += ["RetentionRun", "Setting"]
+__all__ += ["MUTE_ENTITY_KINDS", "SignalMute"]

@@ -10,7 +10,7 @@ forces the route `hold` whatever the combined score or a model says.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,7 @@ class RuleOutput:
     reasons: pd.Series  # list[dict(code, score, reason)] of fired signals, strongest first
     rule_score: pd.Series  # noisy-OR combination in [0, 1]
     hard_hold: pd.Series  # bool: a hard rule forces `hold`
+    owners: dict[str, str] = field(default_factory=dict)  # feature name -> code of the signal that emitted it
 
 
 def default_config() -> dict:
@@ -184,6 +185,7 @@ def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
     index = pd.Index(frame.ids[rows], name="proof_id")
     scores: dict[str, np.ndarray] = {}
     features: dict[str, np.ndarray] = {}
+    owners: dict[str, str] = {}
     fired: list[tuple[np.ndarray, str, np.ndarray, float, list[str]]] = []  # (positions, code, scores, weight, reasons)
     for spec in all_signals():
         entry = config["signals"][spec.code]
@@ -198,6 +200,7 @@ def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
             if name in features:
                 raise ValueError(f"feature {name!r} emitted twice (second time by {spec.code})")
             features[name] = np.asarray(values, dtype=float)[rows]
+            owners[name] = spec.code
         hit = np.flatnonzero(score > 0)
         if len(hit):
             fired.append((hit, spec.code, score[hit], entry["weight"], result.explain(rows[hit])))
@@ -206,8 +209,9 @@ def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
         scores=score_frame,
         features=_float_frame(features, index),
         reasons=_reasons(fired, index),
-        rule_score=_noisy_or(score_frame, config),
-        hard_hold=_hard_hold(score_frame, config),
+        rule_score=noisy_or(score_frame, config),
+        hard_hold=hard_hold(score_frame, config),
+        owners=owners,
     )
 
 
@@ -217,14 +221,16 @@ def _float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFram
     return pd.DataFrame(values, index=index, columns=list(columns))
 
 
-def _noisy_or(scores: pd.DataFrame, config: dict) -> pd.Series:
+def noisy_or(scores: pd.DataFrame, config: dict) -> pd.Series:
+    """The rule score of signal scores (module docstring); `config` checked."""
     weights = np.array([config["signals"][code]["weight"] for code in scores.columns], dtype=float)
     keep = np.prod(1.0 - scores.to_numpy(dtype=float) * weights, axis=1) if len(scores.columns) else \
         np.ones(len(scores))
     return pd.Series(np.clip(1.0 - keep, 0.0, 1.0), index=scores.index, name="rule_score")
 
 
-def _hard_hold(scores: pd.DataFrame, config: dict) -> pd.Series:
+def hard_hold(scores: pd.DataFrame, config: dict) -> pd.Series:
+    """True where a hard rule's signal reached its minimum; `config` checked."""
     hold = np.zeros(len(scores), dtype=bool)
     for code, minimum in config["hard_hold"].items():
         if code in scores.columns:

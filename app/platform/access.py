@@ -30,12 +30,13 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "auth.account": SIGNED_IN,
     "api": API_TOKEN, "api.openapi_document": PUBLIC,
     "queue": MODERATION, "queue.reveal_ip": SENIOR,
+    "queue.proof": (*MODERATION, "operator"),  # operators read a proof's evidence (from backtests), never act on it
     "moderation": MODERATION,
     "moderation.reverse": SENIOR, "moderation.review_request": SENIOR, "moderation.leads_index": SENIOR,
     "moderation.decide_appeal": SENIOR,
     "ledger": ("compliance", "operator"),
     "compliance": ("compliance",),
-    "rules": ("operator",),
+    "rules": ("operator",), "relief": ("operator",),
     "admin": ("admin",),
 }
 

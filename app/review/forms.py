@@ -6,10 +6,11 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.platform.i18n import _, _l
 from app.review.services.decisions import REJECT_REASONS
+from app.scoring.services.relief import ALLOWLIST, DEFAULT_HOURS, duration_choices, entity_choices
 
 
 def reason_choices() -> list[SelectChoice]:
@@ -68,3 +69,20 @@ class ClaimForm(FlaskForm):
     """The claim-next button: a CSRF token and nothing else."""
 
     claim = SubmitField(_l("Claim next"))
+
+
+class ReliefForm(FlaskForm):
+    """From a proof: one of its fired signals (or every linkage signal: an allowlist) stops counting for
+    this proof's worker, address, device or campaign for a while. The signal list is the proof's own."""
+
+    signal_code = SelectField(_l("Signal"), choices=[])
+    entity_kind = SelectField(_l("For"), choices=entity_choices, default="worker")
+    hours = SelectField(_l("For how long"), choices=duration_choices, default=str(DEFAULT_HOURS))
+    reason = TextAreaField(_l("Why it should not count"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Relieve"))
+
+    def for_signals(self, codes: list[str]) -> ReliefForm:
+        """Offer these fired signals, then the allowlist."""
+        self.signal_code.choices = [(code, code) for code in codes] + [
+            (ALLOWLIST, _("allowlist: every signal that links through it"))]
+        return self

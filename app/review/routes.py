@@ -15,7 +15,7 @@ from app.platform.reveal import RevealForm, may_reveal, reveal
 from app.platform.vocabulary import QUEUES as TAB_LABELS
 from app.platform.vocabulary import decision_label
 from app.review import charts
-from app.review.forms import ClaimForm, DecisionForm, QaForm, ReleaseForm
+from app.review.forms import ClaimForm, DecisionForm, QaForm, ReleaseForm, ReliefForm
 from app.review.services import queue as queue_service
 from app.review.services.claims import (
     ClaimConflict,
@@ -31,12 +31,14 @@ from app.review.services.claims import (
 from app.review.services.decisions import REJECT_REASONS, ReviewError
 from app.review.services.evidence import proof_evidence
 from app.review.services.queue import CLAIM_MINUTES, PAGE_SIZE, QueueError, QueueFilters, parse_filters, tabs_for
-from app.scoring.jobs import enqueue_linked_rescore
-from models import DomainError, Proof, ReviewItem, db, utcnow
+from app.scoring.jobs import enqueue_linked_rescore, enqueue_scoring
+from app.scoring.services import relief
+from models import DomainError, Proof, ProofScore, ReviewItem, db, utcnow
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 
 MODERATION = ("moderator", "senior_moderator")
+READERS = (*MODERATION, "operator")  # operators open the proof page read-only (from their backtests)
 TAB_PREFERENCE = ("hold", "review", "senior", "auto")
 
 
@@ -122,11 +124,14 @@ def _go_next(filters: QueueFilters, skip_item_id: int | None = None):  # noqa: A
 
 
 def _render_proof(proof_id: str, filters: QueueFilters, form: DecisionForm | None = None, status: int = 200,
-                  revealed_ip: str | None = None):  # noqa: ANN202
+                  revealed_ip: str | None = None, relief_form: ReliefForm | None = None):  # noqa: ANN202
     user = _user()
     evidence = proof_evidence(proof_id, current_app.extensions["pii"], utcnow())
     return render_template(
         "review/proof.html", ev=evidence, filters=filters, form=form or DecisionForm(),
+        read_only=not user.has_role(*MODERATION), mutes=relief.mutes_for_proof(evidence.proof),
+        relief_entities=dict(relief.entity_choices()),
+        relief_form=relief_form or ReliefForm(formdata=None).for_signals(_reliefable(evidence.signals)),
         release_form=ReleaseForm(), qa_form=QaForm(), claim_form=ClaimForm(),
         blocked=decision_block(evidence.item, evidence.proof, user),
         qa=qa_pending(evidence.item, evidence.proof), revealed_ip=revealed_ip, reveal_form=RevealForm(),
@@ -139,7 +144,7 @@ def _item_queue(proof_id: str) -> str | None:
 
 
 @bp.get("/proofs/<proof_id>")
-@role_required(*MODERATION)
+@role_required(*READERS)
 def proof(proof_id: str):  # noqa: ANN201
     return _render_proof(proof_id, _filters(_item_queue(proof_id)))
 
@@ -234,3 +239,35 @@ def qa_view(proof_id: str):  # noqa: ANN201
     flash(_("Sent %(proof)s back to review.", proof=proof_id) if form.reopen.data
           else _("QA confirmed %(proof)s.", proof=proof_id), "ok")
     return _go_next(filters)
+
+
+def _reliefable(signals: list[dict]) -> list[str]:
+    """The proof's fired signals that still count (a muted one is relieved already)."""
+    return list(dict.fromkeys(s["code"] for s in signals if not s.get("muted")))
+
+
+@bp.post("/proofs/<proof_id>/relieve")
+@role_required(*MODERATION)
+def relieve_view(proof_id: str):  # noqa: ANN201
+    """Mute one of this proof's signals (or allowlist) for its worker, address, device or campaign, then
+    rescore that entity's undecided proofs (this one too) so the queue shows the relief at once."""
+    filters = _filters(_item_queue(proof_id))
+    score = db.session.get(ProofScore, _load_proof(proof_id).id)
+    form = ReliefForm().for_signals(_reliefable([s for s in (score.signals if score else None) or []
+                                                 if isinstance(s, dict) and s.get("code")]))
+    if not form.validate_on_submit():
+        flash(_("Pick a signal, whom it is for, how long, and say why."), "error")
+        return _render_proof(proof_id, filters, status=422, relief_form=form)
+    try:
+        mute = relief.mute_from_proof(proof_id, signal_code=form.signal_code.data, entity_kind=form.entity_kind.data,
+                                      hours=int(form.hours.data), reason=form.reason.data, actor=_user())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_proof(proof_id, filters, status=exc.status_code, relief_form=form)
+    ids = relief.undecided_proof_ids(mute, current_app.config["SETTLEMENT_HOLD_HOURS"])
+    db.session.commit()
+    enqueue_scoring(ids)
+    flash(_("Relief #%(id)s in force for %(duration)s; %(n)d waiting proof(s) sent for rescoring.", id=mute.id,
+            duration=dict(relief.duration_choices())[form.hours.data], n=len(ids)), "ok")
+    return redirect(url_for("queue.proof", proof_id=proof_id, **filters.args()))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.platform.commands import domain_errors
@@ -15,7 +15,10 @@ from app.platform.i18n import _
 from app.rules.jobs import after_activation, enqueue_shadow_catch_up
 from app.rules.services import backtest as backtests
 from app.rules.services import shadow, try_proof, versions
+from app.scoring.jobs import enqueue_scoring
+from app.scoring.services import relief
 from models import StaffUser, db, utcnow
+from review_rules.relief import ENTITY_KINDS
 
 rules_cli = AppGroup("rules", help="Rule-set versions: list, show, draft, publish, roll back, backtest.")
 
@@ -248,5 +251,63 @@ def shadow_report_command() -> None:
             click.echo(f"  active {cell['active']:<12} shadow {cell['shadow']:<12} {cell['count']}")
 
 
+relief_cli = AppGroup("relief", help="Entity-level relief: mute a signal for a worker, address, device or campaign.")
+
+
+@relief_cli.command("list")
+@click.option("--state", type=click.Choice(["active", "expired", "lifted", "all"]), default="active", show_default=True)
+@click.option("--kind", type=click.Choice(list(ENTITY_KINDS)), default=None)
+@click.option("--signal", "signal_code", default=None, help="a signal code, or * for allowlists")
+@domain_errors
+def relief_list_command(state: str, kind: str | None, signal_code: str | None) -> None:
+    """Mutes and allowlists, newest first: id, state, signal, entity, until, reason."""
+    now = utcnow()
+    for m in relief.list_mutes(relief.MuteFilters(state=state, entity_kind=kind, signal_code=signal_code), now):
+        entity = m.entity_value if m.entity_kind in ("worker", "campaign") else m.entity_value[:12]
+        source = f" (proof {m.source_proof_id})" if m.source_proof_id else ""
+        click.echo(f"{m.id:>5}  {m.state(now):<8} {m.signal_code:<28} {m.entity_kind}:{entity}{source}  "
+                   f"{(m.lifted_at or m.expires_at):%Y-%m-%d %H:%M}  {m.reason}")
+
+
+@relief_cli.command("mute")
+@click.argument("signal_code", metavar="SIGNAL")
+@click.argument("kind", type=click.Choice(list(ENTITY_KINDS)))
+@click.argument("entity")
+@click.option("--hours", type=click.IntRange(1, relief.MAX_HOURS), default=None)
+@click.option("--days", type=click.IntRange(1, relief.MAX_HOURS // 24), default=None)
+@click.option("--reason", required=True)
+@click.option("--by", "actor", default=None, metavar="EMAIL")
+@domain_errors
+def relief_mute_command(signal_code: str, kind: str, entity: str, hours: int | None, days: int | None, reason: str,
+                        actor: str | None) -> None:
+    """Mute SIGNAL (* allowlists: every linkage signal) for KIND ENTITY: a worker or campaign id, or for an
+    address or device the id of a proof that used it. Lasts --hours or --days (default 7 days)."""
+    value, source = relief.resolve_entity(kind, entity)
+    total = hours if hours is not None else 24 * (days if days is not None else 7)
+    mute = relief.create_mute(signal_code=signal_code, entity_kind=kind, entity_value=value, source_proof_id=source,
+                              hours=total, reason=reason, actor=_staff(actor))
+    ids = relief.undecided_proof_ids(mute, current_app.config["SETTLEMENT_HOLD_HOURS"])
+    db.session.commit()
+    enqueue_scoring(ids)
+    until = mute.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    click.echo(_("relief #%(id)s in force until %(until)s; %(n)d waiting proof(s) sent for rescoring", id=mute.id,
+                 until=until, n=len(ids)))
+
+
+@relief_cli.command("lift")
+@click.argument("mute_id", type=int)
+@click.option("--reason", required=True)
+@click.option("--by", "actor", default=None, metavar="EMAIL")
+@domain_errors
+def relief_lift_command(mute_id: int, reason: str, actor: str | None) -> None:
+    """End relief MUTE_ID before it expires."""
+    mute = relief.lift_mute(mute_id, actor=_staff(actor), reason=reason)
+    ids = relief.undecided_proof_ids(mute, current_app.config["SETTLEMENT_HOLD_HOURS"])
+    db.session.commit()
+    enqueue_scoring(ids)
+    click.echo(_("relief #%(id)s lifted; %(n)d waiting proof(s) sent for rescoring", id=mute.id, n=len(ids)))
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(rules_cli)
+    app.cli.add_command(relief_cli)

@@ -9,11 +9,12 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, StringField, SubmitField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.platform.i18n import _l
+from app.platform.i18n import _, _l
 from app.rules.services.versions import SECTIONS, parse_setting
+from app.scoring.services.relief import ALLOWLIST, DEFAULT_HOURS, duration_choices, signal_codes
 
 
 class ActionForm(FlaskForm):
@@ -68,3 +69,29 @@ def _changed(settings: dict[str, Any], form: MultiDict, path: str, current: Any)
     _, value = parse_setting(f"{path}={raw}")
     if value != current:
         settings[path] = value
+
+
+def _signal_choices() -> list[tuple[str, str]]:
+    return [(code, code) for code in signal_codes()] + [(ALLOWLIST, _("allowlist: every signal that links through it"))]
+
+
+def _entity_kinds() -> list[tuple[str, str]]:
+    return [("worker", _("worker")), ("address", _("address (of a proof)")), ("device", _("device (of a proof)")),
+            ("campaign", _("campaign"))]
+
+
+class MuteForm(FlaskForm):
+    """An operator's relief: a signal (or an allowlist) muted for one entity for a while."""
+
+    signal_code = SelectField(_l("Signal"), choices=_signal_choices)
+    entity_kind = SelectField(_l("Entity"), choices=_entity_kinds, default="worker")
+    entity = StringField(_l("Worker or campaign id; for an address or device, a proof that used it"),
+                         validators=[DataRequired(), Length(max=128)])
+    hours = SelectField(_l("For how long"), choices=duration_choices, default=str(DEFAULT_HOURS))
+    reason = TextAreaField(_l("Why it should not count"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Mute"))
+
+
+class LiftForm(FlaskForm):
+    reason = StringField(_l("Why lift it"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Lift"))

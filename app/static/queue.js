@@ -88,6 +88,7 @@
     "c": function () { press("open-cluster"); },
     "w": function () { press("open-worker"); },
     "p": function () { press("bulk-preview"); },
+    "m": function () { var el = byId("relief-signal"); if (el) { el.scrollIntoView({ block: "center" }); el.focus(); } },
     "/": function () { var el = byId("note"); if (el) { el.focus(); } },
     "?": toggleHelp
   };

@@ -1,4 +1,5 @@
-"""Role checks: every queue route is for moderators, senior moderators and admins only."""
+"""Role checks: every queue route is for moderators, senior moderators and admins only; operators may
+read a proof's evidence page (their backtests link to it), never act on it."""
 from __future__ import annotations
 
 import pytest
@@ -8,12 +9,16 @@ from models import AuditEvent, ReviewItem, db
 from tests.review.helpers import put_in_queue
 
 ROUTES = [("get", "/queue/"), ("post", "/queue/claim-next"), ("get", "/queue/proofs/p1"),
-          ("post", "/queue/proofs/p1/decide"), ("post", "/queue/proofs/p1/release"), ("post", "/queue/proofs/p1/qa")]
+          ("post", "/queue/proofs/p1/decide"), ("post", "/queue/proofs/p1/release"), ("post", "/queue/proofs/p1/qa"),
+          ("post", "/queue/proofs/p1/relieve")]
+OPERATORS_READ = ("get", "/queue/proofs/p1")
 
 
 @pytest.mark.parametrize("role", ["compliance", "operator"])
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 def test_non_moderation_roles_get_403(client, imported, login, role, method, path):
+    if role == "operator" and (method, path) == OPERATORS_READ:
+        pytest.skip("operators read the evidence page: test_operators_read_the_proof_page_without_acting")
     imported(1)
     put_in_queue("p1", "review", 0.5)
     login(role)
@@ -77,3 +82,17 @@ def test_sign_in_lands_on_the_roles_home_page(client, staff, auth, role, home):
     assert response.status_code == 302 and response.location == home
     # the nav shows the queue to moderators (and to admins, who pass every role check)
     assert (b'href="/queue/"' in client.get(home).data) is (role in ("moderator", "senior_moderator", "admin"))
+
+
+def test_operators_read_the_proof_page_without_acting(client, imported, login):
+    imported(1)
+    put_in_queue("p1", "review", 0.5)
+    login("operator")
+    page = client.get("/queue/proofs/p1")
+    assert page.status_code == 200
+    html = page.data.decode()
+    assert 'id="read-only"' in html and "IP on 3 accounts" in html
+    for control in ('id="decision-form"', 'id="relief-form"', 'id="claim-next"', 'id="open-cluster"'):
+        assert control not in html
+    assert client.get("/queue/").status_code == 403
+    assert db.session.scalar(sa.select(ReviewItem.status).where(ReviewItem.proof_id == "p1")) == "open"

@@ -14,8 +14,10 @@ from models import AuditEvent, Backtest, ProofScore, RuleSet, Task, db
 from tests.rules.conftest import FARM, HONEST
 
 PAGES = ["/rules/", "/rules/signals", "/rules/editor", "/rules/versions", "/rules/versions/1", "/rules/try",
-         "/rules/backtests", "/rules/models", "/rules/models/compare", "/rules/models/drift", "/rules/shadow"]
-POSTS = ["/rules/editor", "/rules/versions/1/publish", "/rules/versions/1/rollback", "/rules/versions/1/backtests"]
+         "/rules/backtests", "/rules/models", "/rules/models/compare", "/rules/models/drift", "/rules/shadow",
+         "/rules/relief/", "/rules/relief/?state=all"]
+POSTS = ["/rules/editor", "/rules/versions/1/publish", "/rules/versions/1/rollback", "/rules/versions/1/backtests",
+         "/rules/relief/", "/rules/relief/1/lift"]
 
 
 def _csrf(page: bytes) -> str:
@@ -172,7 +174,7 @@ def test_every_operator_page_reads_in_chinese(app, client, login, labelled_world
     client.post("/rules/versions/1/backtests", data={"csrf_token": _csrf(page.data), "since": "2026-10-01",
                                                      "until": "2026-10-02"})
     for path in [*PAGES, f"/rules/versions/{draft.version}", "/rules/try?proof=p1&version=draft",
-                 "/rules/backtests/1", "/rules/?days=365"]:
+                 "/rules/backtests/1", "/rules/?days=365", "/queue/proofs/p9"]:
         assert client.get(path).status_code == 200, path
     assert "规则编辑器" in client.get("/rules/editor").data.decode()
     assert not app.extensions["i18n_missing"], sorted(app.extensions["i18n_missing"])

@@ -23,6 +23,7 @@ from app.platform.i18n import _
 from app.rules.services.versions import checked
 from app.scoring.services.context import build_context
 from app.scoring.services.model_scoring import model_outcome
+from app.scoring.services.mutes import relieve
 from models import AuditEvent, DomainError, ProofScore, RuleSet, ShadowScore, StaffUser, db, utcnow
 from review_rules.combine import combine
 from review_rules.engine import evaluate
@@ -84,7 +85,8 @@ def score(row: RuleSet, proof_ids: list[str]) -> int:
     if not proof_ids:
         return 0
     config = checked(row)
-    output = evaluate(build_context(proof_ids, **config["context"]), config)
+    context = build_context(proof_ids, **config["context"])
+    output = relieve(evaluate(context, config), context, config)  # as the active scorer does
     model = model_outcome(output, Path(current_app.config["MODEL_DIR"]), None)
     combined = combine(output, model.probabilities, config, degraded=model.degraded, unseen=model.unseen)
     active = {r.proof_id: r for r in db.session.execute(
@@ -96,7 +98,7 @@ def score(row: RuleSet, proof_ids: list[str]) -> int:
         was = active.get(pid)
         rows.append({"ruleset_version": row.version, "proof_id": pid, "scored_at": now,
                      "risk_score": float(combined.at[pid, "risk_score"]), "route": str(combined.at[pid, "route"]),
-                     "reasons": ";".join(s["code"] for s in output.reasons.loc[pid]),
+                     "reasons": ";".join(s["code"] for s in output.reasons.loc[pid] if "muted" not in s),
                      "active_version": was.ruleset_version if was else None,
                      "active_risk": was.risk_score if was else None, "active_route": was.route if was else None,
                      "active_reasons": was.reasons if was else None})

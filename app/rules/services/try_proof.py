@@ -14,6 +14,7 @@ from flask import current_app
 from app.rules.services.versions import checked, resolve
 from app.scoring.services.context import build_context
 from app.scoring.services.model_scoring import model_outcome
+from app.scoring.services.mutes import relieve
 from models import NotFound, Proof, RuleSet, db
 from review_rules.combine import combine
 from review_rules.engine import evaluate
@@ -30,7 +31,7 @@ def score_with(proof_id: str, row: RuleSet, contexts: dict | None = None) -> dic
     if key not in contexts:
         contexts[key] = build_context([proof_id], **config["context"])
     context = contexts[key]
-    output = evaluate(context, config)
+    output = relieve(evaluate(context, config), context, config)  # the mutes in force count for every version
     if proof_id not in output.rule_score.index:
         raise NotFound(f"proof {proof_id} could not be evaluated")
     model = model_outcome(output, Path(current_app.config["MODEL_DIR"]), current_app.config["MODEL_TIMEOUT_SECONDS"])

@@ -20,6 +20,7 @@ from app.platform.sql import among, per_dialect
 from app.scoring.services.context import build_context, load_all_context
 from app.scoring.services.model_scoring import active_model_outcome, explanations
 from app.scoring.services.models_registry import load_active
+from app.scoring.services.mutes import relieve
 from app.scoring.services.rerouting import ROUTE_QUEUE, Scored, approve_by_policy, reroute
 from app.scoring.services.rulesets import load_active_rules
 from app.scoring.services.staleness import active_versions, stale_ids
@@ -50,7 +51,7 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
     rules = load_active_rules()
     if context is None:
         context = build_context(proof_ids, **rules.config["context"])
-    output = evaluate(context, rules.config)
+    output = relieve(evaluate(context, rules.config), context, rules.config)  # entity-level mutes, before the model
     model = active_model_outcome(output)  # cold start, model, or degraded (app/scoring/services/model_scoring.py)
     combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen,
                        operating=model.operating, novel=model.novel, novel_reading=model.novel_reading)
@@ -68,7 +69,7 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
         "rule_score": combined["rule_score"].to_numpy(dtype=float)[at],
         "model_score": [None if np.isnan(m) else float(m) for m in model_scores],
         "route": routes,
-        "reasons": [";".join(s["code"] for s in listed) for listed in signals],
+        "reasons": [";".join(s["code"] for s in listed if "muted" not in s) for listed in signals],
         "signals": list(signals),
         "explanation": explanations(model, pd.Series(routes, index=wanted)).to_list(),
         "ruleset_version": rules.version,

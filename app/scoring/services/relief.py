@@ -1,0 +1,195 @@
+"""Entity-level relief without editing rules: mute one signal (or allowlist an entity) for one worker,
+address, device or campaign for a set time, with a reason; lift it early; list what is in force.
+
+Moderators give relief from a proof (`mute_from_proof`: the entity is that proof's worker, address,
+device or campaign), operators from their list page or `flask relief mute`. Every change writes its
+audit row in the caller's transaction. After committing, the caller queues the rescoring of the
+entity's undecided proofs (`undecided_proof_ids`, then app.scoring.jobs.enqueue_scoring), so the
+queue reflects the relief at once; proofs already decided keep their score. A mute that simply
+expires changes nothing stored: the next score of a proof of that entity (a new proof, a rescoring)
+counts the signal again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.platform.audit import record
+from app.platform.i18n import _, ngettext
+from app.scoring.services.staleness import WAITING_STATES, policy_approval_in_hold
+from models import Campaign, DomainError, NotFound, Proof, SignalMute, StaffUser, Worker, db, utcnow
+from review_rules.registry import all_signals
+from review_rules.relief import ALLOWLIST, ENTITY_COLUMNS, ENTITY_KINDS
+
+MAX_HOURS = 24 * 365
+STATES = ("active", "expired", "lifted")
+
+
+class ReliefError(DomainError):
+    status_code = 422
+
+
+DURATION_HOURS = (4, 24, 72, 168, 720, 2160)
+DEFAULT_HOURS = 168
+
+
+def duration_choices() -> list[tuple[str, str]]:
+    """(hours, label) for the relief forms' duration lists."""
+    return [(str(h), ngettext("%(num)d hour", "%(num)d hours", h) if h < 24 else
+             ngettext("%(num)d day", "%(num)d days", h // 24)) for h in DURATION_HOURS]
+
+
+def entity_choices() -> list[tuple[str, str]]:
+    """(kind, label) of the entities relief is given to."""
+    return [("worker", _("this worker")), ("address", _("this address")), ("device", _("this device")),
+            ("campaign", _("this campaign"))]
+
+
+def signal_codes() -> list[str]:
+    return [spec.code for spec in all_signals()]
+
+
+def entity_of(proof: Proof, kind: str) -> str:
+    """The value of `proof`'s entity of `kind` that a mute matches on (ids, or keyed hashes)."""
+    if kind not in ENTITY_KINDS:
+        raise ReliefError(_("unknown entity kind %(kind)r", kind=kind))
+    value = getattr(proof, ENTITY_COLUMNS[kind])
+    if not value:
+        raise ReliefError(_("proof %(proof)s has no %(kind)s to relieve", proof=proof.id, kind=kind))
+    return str(value)
+
+
+def resolve_entity(kind: str, given: str) -> tuple[str, str | None]:
+    """(entity value, source proof) from what a person typed: a worker or campaign id, or for an
+    address or device the id of a proof that used it (nobody types a keyed hash)."""
+    given = (given or "").strip()
+    if kind in ("worker", "campaign"):
+        model = Worker if kind == "worker" else Campaign
+        if db.session.get(model, given) is None:
+            raise NotFound(_("no %(kind)s %(id)r", kind=kind, id=given))
+        return given, None
+    proof = db.session.get(Proof, given)
+    if proof is None:
+        raise NotFound(_("no proof %(proof)r", proof=given))
+    return entity_of(proof, kind), proof.id
+
+
+def create_mute(*, signal_code: str, entity_kind: str, entity_value: str, hours: int, reason: str,
+                actor: StaffUser | None, source_proof_id: str | None = None,
+                now: datetime | None = None) -> SignalMute:
+    """Mute `signal_code` (ALLOWLIST: the linkage signals) for the entity for `hours`; audited, flushed."""
+    reason = (reason or "").strip()
+    if signal_code != ALLOWLIST and signal_code not in signal_codes():
+        raise ReliefError(_("unknown signal code %(code)r", code=signal_code))
+    if entity_kind not in ENTITY_KINDS:
+        raise ReliefError(_("unknown entity kind %(kind)r", kind=entity_kind))
+    if not entity_value:
+        raise ReliefError(_("say which entity to relieve"))
+    if not 1 <= int(hours) <= MAX_HOURS:
+        raise ReliefError(_("a mute lasts from 1 hour to %(n)d hours", n=MAX_HOURS))
+    if not reason:
+        raise ReliefError(_("say why the signal should not count"))
+    now = now or utcnow()
+    mute = SignalMute(signal_code=signal_code, entity_kind=entity_kind, entity_value=entity_value,
+                      source_proof_id=source_proof_id, reason=reason, created_by=actor.id if actor else None,
+                      created_at=now, expires_at=now + timedelta(hours=int(hours)))
+    db.session.add(mute)
+    db.session.flush()
+    record("relief.allowlisted" if signal_code == ALLOWLIST else "relief.muted", "signal_mute", str(mute.id),
+           actor=actor, actor_label=None if actor else "cli", reason=reason,
+           data={"signal": signal_code, "entity_kind": entity_kind, "entity": _shown(entity_kind, entity_value),
+                 "source_proof": source_proof_id, "hours": int(hours), "expires_at": mute.expires_at.isoformat()})
+    return mute
+
+
+def mute_from_proof(proof_id: str, *, signal_code: str, entity_kind: str, hours: int, reason: str,
+                    actor: StaffUser | None, now: datetime | None = None) -> SignalMute:
+    """Relief given from one proof: the entity is this proof's worker, address, device or campaign."""
+    proof = db.session.get(Proof, proof_id)
+    if proof is None:
+        raise NotFound(_("no proof %(proof)r", proof=proof_id))
+    return create_mute(signal_code=signal_code, entity_kind=entity_kind, entity_value=entity_of(proof, entity_kind),
+                       hours=hours, reason=reason, actor=actor, source_proof_id=proof.id, now=now)
+
+
+def lift_mute(mute_id: int, *, actor: StaffUser | None, reason: str, now: datetime | None = None) -> SignalMute:
+    """End a mute before it expires; audited, flushed."""
+    reason = (reason or "").strip()
+    mute = db.session.get(SignalMute, mute_id)
+    if mute is None:
+        raise NotFound(_("no mute #%(id)s", id=mute_id))
+    now = now or utcnow()
+    if mute.state(now) != "active":
+        raise ReliefError(_("mute #%(id)s is already %(state)s", id=mute_id, state=mute.state(now)))
+    if not reason:
+        raise ReliefError(_("say why the mute is lifted"))
+    mute.lifted_at, mute.lifted_by, mute.lift_reason = now, actor.id if actor else None, reason
+    db.session.flush()
+    record("relief.lifted", "signal_mute", str(mute.id), actor=actor, actor_label=None if actor else "cli",
+           reason=reason, data={"signal": mute.signal_code, "entity_kind": mute.entity_kind,
+                                "entity": _shown(mute.entity_kind, mute.entity_value)})
+    return mute
+
+
+def _shown(kind: str, value: str) -> str:
+    """An entity as the audit trail and the pages show it: ids whole, keyed hashes shortened."""
+    return value if kind in ("worker", "campaign") else value[:12]
+
+
+@dataclass(frozen=True)
+class MuteFilters:
+    state: str = "active"  # active, expired, lifted or all
+    entity_kind: str | None = None
+    signal_code: str | None = None
+    entity: str | None = None  # worker or campaign id, or the proof an address or device came from
+
+
+def list_mutes(filters: MuteFilters, now: datetime | None = None, limit: int = 200) -> list[SignalMute]:
+    """Mutes matching `filters`, newest first."""
+    now = now or utcnow()
+    m = SignalMute
+    query = sa.select(m).order_by(m.created_at.desc(), m.id.desc()).limit(limit)
+    if filters.state == "active":
+        query = query.where(m.lifted_at.is_(None), m.expires_at > now)
+    elif filters.state == "expired":
+        query = query.where(m.lifted_at.is_(None), m.expires_at <= now)
+    elif filters.state == "lifted":
+        query = query.where(m.lifted_at.is_not(None))
+    if filters.entity_kind:
+        query = query.where(m.entity_kind == filters.entity_kind)
+    if filters.signal_code:
+        query = query.where(m.signal_code == filters.signal_code)
+    if filters.entity:
+        query = query.where(sa.or_(m.entity_value == filters.entity, m.source_proof_id == filters.entity))
+    return list(db.session.scalars(query))
+
+
+def mutes_for_proof(proof: Proof, now: datetime | None = None) -> list[SignalMute]:
+    """The mutes in force on any of `proof`'s entities (the proof page lists them)."""
+    pairs = [(kind, getattr(proof, column)) for kind, column in ENTITY_COLUMNS.items() if getattr(proof, column)]
+    m = SignalMute
+    return list(db.session.scalars(sa.select(m).where(
+        m.lifted_at.is_(None), m.expires_at > (now or utcnow()),
+        sa.or_(*(sa.and_(m.entity_kind == kind, m.entity_value == value) for kind, value in pairs)))
+        .order_by(m.id)))
+
+
+def undecided_proof_ids(mute: SignalMute, hold_hours: int, now: datetime | None = None) -> list[str]:
+    """Proofs of the mute's entity still waiting for a decision (queued, or approved by policy inside
+    the settlement hold): the ones whose score the relief should change now."""
+    proofs = Proof.__table__
+    column = proofs.c[ENTITY_COLUMNS[mute.entity_kind]]
+    cutoff = (now or utcnow()) - timedelta(hours=hold_hours)
+    waiting = sa.or_(proofs.c.state.in_(WAITING_STATES), policy_approval_in_hold(proofs, cutoff))
+    return list(db.session.scalars(sa.select(proofs.c.id).where(column == mute.entity_value, waiting)
+                                   .order_by(proofs.c.id)))
+
+
+def staff_names(mutes: list[SignalMute]) -> dict[int, str]:
+    """Staff id -> name of the authors and lifters of `mutes`, for the lists."""
+    ids = {i for m in mutes for i in (m.created_by, m.lifted_by) if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids))).all())

@@ -1,0 +1,117 @@
+"""Entity-level relief through the database: mutes in force change the next score of their entity's
+proofs only, expired and lifted ones change nothing, and every change is audited."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.scoring.services import relief
+from app.scoring.services.scoring import compute_scores, score_proofs
+from models import AuditEvent, Proof, ProofScore, SignalMute, db, utcnow
+from tests import factories as f
+
+FP = "device.shared_fingerprint"
+
+
+@pytest.fixture()
+def farm(runner, world):  # noqa: ANN001, ANN201
+    """Five accounts on one handset (w1..w5), scored: each proof fires the shared fingerprint."""
+    world.basic(proofs=0).add("workers", *(f.worker(id=f"w{i}", phone=f"+86138001380{i:02d}") for i in range(1, 7)))
+    world.add("proofs", *(f.proof(id=f"p{i}", worker_id=f"w{i}", ip=f"117.136.{i}.1",
+                                  screenshot_sha256=f"{i:064x}", comment_text=f"打卡{i}",
+                                  device=f.device(fingerprint="fp-farm")) for i in range(1, 6)))
+    result = runner.invoke(args=["import", str(world.write())])
+    assert result.exit_code == 0, result.output
+    return [f"p{i}" for i in range(1, 6)]
+
+
+def _codes(scores, pid: str) -> dict[str, dict]:  # noqa: ANN001
+    row = scores.set_index("proof_id").loc[pid]
+    return {s["code"]: s for s in row["signals"]}
+
+
+def _mute(code: str, kind: str, value: str, hours: int = 24, **kw) -> SignalMute:  # noqa: ANN003
+    mute = relief.create_mute(signal_code=code, entity_kind=kind, entity_value=value, hours=hours,
+                              reason="known family handset", actor=None, **kw)
+    db.session.commit()
+    return mute
+
+
+def test_a_muted_signal_no_longer_counts_for_its_worker(farm):
+    before = compute_scores(["p1", "p2"])
+    assert FP in before.set_index("proof_id").loc["p1", "reasons"].split(";")
+    mute = _mute(FP, "worker", "w1")
+    after = compute_scores(["p1", "p2"]).set_index("proof_id")
+    assert FP not in after.loc["p1", "reasons"].split(";")
+    assert _codes(after.reset_index(), "p1")[FP]["muted"] == mute.id
+    assert after.loc["p1", "rule_score"] < before.set_index("proof_id").loc["p1", "rule_score"]
+    assert FP in after.loc["p2", "reasons"].split(";") and "muted" not in _codes(after.reset_index(), "p2")[FP]
+
+
+def test_expired_and_lifted_mutes_are_ignored(farm):
+    past = utcnow() - timedelta(hours=30)
+    _mute(FP, "worker", "w1", hours=24, now=past)  # expired six hours ago
+    lifted = _mute(FP, "worker", "w2")
+    relief.lift_mute(lifted.id, actor=None, reason="not family after all")
+    db.session.commit()
+    scores = compute_scores(["p1", "p2"]).set_index("proof_id")
+    assert FP in scores.loc["p1", "reasons"].split(";") and FP in scores.loc["p2", "reasons"].split(";")
+
+
+def test_a_device_mute_covers_every_account_on_it_and_rescoring_stores_it(farm):
+    proof = db.session.get(Proof, "p3")
+    mute = relief.mute_from_proof("p3", signal_code=FP, entity_kind="device", hours=48, reason="shared tablet",
+                                  actor=None)
+    db.session.commit()
+    assert mute.entity_value == proof.device_fp_hash and mute.source_proof_id == "p3"
+    ids = relief.undecided_proof_ids(mute, hold_hours=72)
+    assert set(ids) == set(farm)  # all five waiting proofs share the handset
+    score_proofs(ids)
+    db.session.commit()
+    for pid in farm:
+        stored = db.session.get(ProofScore, pid)
+        assert FP not in stored.reasons.split(";")
+        assert [s["muted"] for s in stored.signals if s["code"] == FP] == [mute.id]
+
+
+def test_create_and_lift_write_audit_rows_in_the_same_transaction(farm, staff):
+    moderator = staff("moderator")
+    mute = relief.mute_from_proof("p1", signal_code=relief.ALLOWLIST, entity_kind="worker", hours=24,
+                                  reason="verified household", actor=moderator)
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.object_type == "signal_mute"))
+    assert (event.action, event.object_id, event.actor_id) == ("relief.allowlisted", str(mute.id), moderator.id)
+    assert event.data["entity"] == "w1" and event.reason == "verified household"
+    db.session.rollback()  # the mute and its audit row go together
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SignalMute)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.object_type == "signal_mute")) == 0
+    mute = relief.mute_from_proof("p1", signal_code=FP, entity_kind="address", hours=24, reason="home line",
+                                  actor=moderator)
+    relief.lift_mute(mute.id, actor=moderator, reason="ring confirmed")
+    db.session.commit()
+    actions = list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_type == "signal_mute")
+                                      .order_by(AuditEvent.id)))
+    assert actions == ["relief.muted", "relief.lifted"]
+    with pytest.raises(relief.ReliefError):
+        relief.lift_mute(mute.id, actor=moderator, reason="again")
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"signal_code": "no.such"}, "unknown signal"), ({"entity_kind": "brand"}, "unknown entity kind"),
+    ({"hours": 0}, "from 1 hour"), ({"reason": "  "}, "say why")])
+def test_bad_mutes_are_refused_naming_the_problem(farm, kw, message):
+    given = {"signal_code": FP, "entity_kind": "worker", "entity_value": "w1", "hours": 24, "reason": "r",
+             "actor": None, **kw}
+    with pytest.raises(relief.ReliefError, match=message):
+        relief.create_mute(**given)
+
+
+def test_lists_by_state(farm):
+    active = _mute(FP, "worker", "w1")
+    expired = _mute(FP, "worker", "w2", hours=1, now=utcnow() - timedelta(hours=2))
+    assert [m.id for m in relief.list_mutes(relief.MuteFilters("active"))] == [active.id]
+    assert [m.id for m in relief.list_mutes(relief.MuteFilters("expired"))] == [expired.id]
+    assert {m.id for m in relief.list_mutes(relief.MuteFilters("all"))} == {active.id, expired.id}
+    assert [m.id for m in relief.mutes_for_proof(db.session.get(Proof, "p1"))] == [active.id]
