@@ -36,3 +36,6 @@ __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEnt
             "PayoutBatch", "PayoutState", "check_payout_transition"]
 __all__ += ["SCREENING_STATES", "WAITING_STATES", "CampaignScreening", "ScreeningRuleSet"]
 __all__ += ["BrandScorecard", "WorkerRing"]
+from models.exports import EXPORT_KINDS, BrandExport  # noqa: E402
+
+__all__ += ["EXPORT_KINDS", "BrandExport"]

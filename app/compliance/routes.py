@@ -145,3 +145,4 @@ def audit_export():  # noqa: ANN201
 
 
 from app.compliance import screening_routes  # noqa: E402,F401 - attaches the screening pages to bp
+from app.compliance import exports_routes  # noqa: E402,F401 - attaches the export pages to bp
