@@ -70,3 +70,41 @@ def enqueue_export(export: BrandExport) -> BrandExport:
         db.session.get(Task, export.task_id).rq_job_id = job_id
         db.session.commit()
     return export
+
+
+@job
+def rescreen_campaigns(version: int, task_id: int | None = None) -> dict | None:
+    """Re-screen live and pending campaigns under screening rules `version` (see services/rescreen)."""
+    from app.compliance.services import rescreen
+    from app.platform.audit import record
+
+    task = db.session.get(Task, task_id) if task_id else None
+    if task is not None:
+        if task.status in ("done", "failed"):
+            return None
+        task.status = "running"
+        db.session.commit()
+
+    def progress(done: int, total: int) -> None:
+        if task is not None:
+            task.done, task.total, task.message = done, total, f"{done}/{total} campaigns"
+        db.session.commit()  # each batch of campaigns held is final on its own
+
+    result = rescreen.rescreen(version, progress=progress)
+    record("screening.rescreened", "screening_rule_set", str(version), actor_label="system",
+           data={"screened": result.screened, "held": result.held, "updated": result.updated})
+    _finish_task(task_id, "done", f"{result.screened} screened, {len(result.held)} held, "
+                                  f"{len(result.updated)} waiting with new findings")
+    db.session.commit()
+    return {"screened": result.screened, "held": len(result.held), "updated": len(result.updated)}
+
+
+def enqueue_rescreen(version: int, task: Task) -> str | None:
+    """Call after committing the publication (and its task)."""
+    job_id = dispatcher().enqueue(rescreen_campaigns, version, task.id, spec=RESCREEN,
+                                  job_id=f"screening-rescreen-{version}")
+    if job_id:
+        row = db.session.get(Task, task.id)
+        row.rq_job_id = job_id
+        db.session.commit()
+    return job_id
