@@ -12,7 +12,7 @@ from app.compliance.routes import ROLES, bp
 from app.compliance.services import exports
 from app.compliance.services.brands import get_brand
 from app.platform.access import role_required
-from app.platform.i18n import _, _l, get_locale
+from app.platform.i18n import _, _l, select_locale
 from models import DomainError, NotFound, Task, db
 
 
@@ -42,7 +42,7 @@ def request_export(brand_id: str):  # noqa: ANN201
     if not ExportForm().validate_on_submit():
         abort(400, description="the form expired; reload the page")
     try:
-        export = exports.request_export(brand_id, actor=current_user._get_current_object(), locale=str(get_locale()))
+        export = exports.request_export(brand_id, actor=current_user._get_current_object(), locale=select_locale())
     except NotFound:
         db.session.rollback()
         abort(404)

@@ -171,3 +171,19 @@ def test_a_cases_model_with_a_brand_id_adds_a_section(imported, app, monkeypatch
 def test_spreadsheet_formulas_are_quoted():
     assert export_sections.cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert export_sections.cell("好评") == "好评" and export_sections.cell(None) == ""
+
+
+def test_export_pages_and_report_speak_chinese(client, login, imported, app):
+    missing = app.extensions["i18n_missing"]
+    missing.clear()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    login("compliance")
+    export = _export(client)
+    assert export.locale == "zh_CN"
+    pages = {path: client.get(path).get_data(as_text=True) for path in (
+        "/compliance/brands/b1", "/compliance/brands/b1/exports", f"/compliance/exports/{export.id}")}
+    report = client.get(f"/compliance/exports/{export.id}/html").get_data(as_text=True)
+    assert not sorted(missing), f"shown without a zh_CN translation: {sorted(missing)}"
+    assert "监管导出" in pages["/compliance/brands/b1"] and "已就绪" in pages["/compliance/brands/b1/exports"]
+    assert "CSV 文件包（zip）" in pages[f"/compliance/exports/{export.id}"]
+    assert "品牌档案（供监管机构）" in report and "筛查命中" in report

@@ -162,7 +162,8 @@ def refresh_scorecards(now: datetime | None = None) -> int:
     by_brand = {row.brand_id: row for row in top.itertuples(index=False)}
     rows = db.session.execute(sa.text(COUNTS_SQL), {"min_exclusive": EXCLUSIVE_MIN_PROOFS})
     cards = []
-    for brand_id, proofs, decided, rejected, exclusive in rows:
+    for brand_id, *counts in rows:
+        proofs, decided, rejected, exclusive = (int(n) for n in counts)  # SUM is NUMERIC on PostgreSQL
         group = by_brand.get(brand_id)
         shares = {"rejected_share": shrunk(rejected, decided),
                   "ring_share": shrunk(float(group.weight), proofs) if group is not None else 0.0,
