@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from app.compliance.jobs import enqueue_rescreen
 from app.compliance.routes import bp
 from app.compliance.screening.engine import Subject, screen
 from app.compliance.screening.ruleset import RuleSetError
@@ -21,7 +22,6 @@ from app.compliance.screening_forms import (
     TextRuleForm,
     TryForm,
 )
-from app.compliance.jobs import enqueue_rescreen
 from app.compliance.services import rescreen, screening, screening_rules
 from app.platform.access import role_required
 from app.platform.i18n import _, _l

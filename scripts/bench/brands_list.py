@@ -33,7 +33,7 @@ STATES = ("approved", "approved", "settled", "settled", "rejected", "in_review",
 def load(brands: int, proofs: int, workers: int) -> None:
     import sqlalchemy as sa
 
-    from models import Brand, Campaign, Proof, Room, Worker, WorkerRing, db
+    from models import Brand, Campaign, Room, Worker, WorkerRing, db
 
     db.session.execute(sa.insert(Brand), [{"id": f"b{i:04d}", "name": f"Brand {i}", "kyc_status": "verified"}
                                           for i in range(brands)])
