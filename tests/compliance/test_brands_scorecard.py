@@ -115,3 +115,11 @@ def test_a_studio_behind_one_carrier_address_is_found_by_how_much_of_its_work_go
     assert brands_by_risk(1, 10).rows[0].id == "b-studio"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BrandRingMember)
                              .where(BrandRingMember.brand_id == "b-studio")) == 6
+
+
+def test_the_brand_file_shows_the_groups_size_and_concentration(client, login, runner, world):
+    test_a_studio_behind_one_carrier_address_is_found_by_how_much_of_its_work_goes_to_the_brand(None, runner, world)
+    login("compliance")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get("/compliance/brands/b-studio").get_data(as_text=True)
+    assert "ring of 6 accounts, 80% of their work for this brand" in page
