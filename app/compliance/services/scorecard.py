@@ -16,6 +16,7 @@ so a brand with five proofs cannot outrank one with five thousand on luck.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,24 +109,39 @@ def _day_column() -> str:
     return "CAST(julianday(p.submitted_at) AS INTEGER)"
 
 
+LINK_COLUMNS = ["brand_id", "worker_id", "ip_hash", "device_fp_hash", "day"]
+
+
 def load_links() -> pd.DataFrame:
     """brand_id, worker_id, ip_hash, device_fp_hash, day of every proof (what brand groups link by)."""
-    query = sa.text(f"SELECT c.brand_id, p.worker_id, p.ip_hash, p.device_fp_hash, {_day_column()} AS day "
-                    "FROM proofs p JOIN campaigns c ON c.id = p.campaign_id")
-    rows = db.session.execute(query.execution_options(stream_results=True, yield_per=100_000))
-    return pd.DataFrame(rows.all(), columns=["brand_id", "worker_id", "ip_hash", "device_fp_hash", "day"])
+    select = (f"SELECT c.brand_id, p.worker_id, p.ip_hash, p.device_fp_hash, {_day_column()} AS day "
+              "FROM proofs p JOIN campaigns c ON c.id = p.campaign_id")
+    if dialect_name() == "postgresql":
+        # COPY hands over a million rows as one CSV stream: a fifth of the time of row-by-row fetching
+        buffer = io.BytesIO()
+        with db.session.connection().connection.cursor() as cursor, \
+                cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+        buffer.seek(0)
+        return pd.read_csv(buffer, names=LINK_COLUMNS, dtype={"brand_id": str, "worker_id": str, "ip_hash": str,
+                                                              "device_fp_hash": str, "day": "Int64"},
+                           keep_default_na=False, na_values={"device_fp_hash": [""], "ip_hash": [""]})
+    rows = db.session.execute(sa.text(select).execution_options(stream_results=True, yield_per=100_000))
+    return pd.DataFrame(rows.all(), columns=LINK_COLUMNS)
 
 
 def compute_brand_groups(rings: pd.DataFrame, links: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each brand's top linked group (brand_id, group, accounts, brand_proofs, concentration, weight)
     and its members (brand_id, worker_id)."""
     links = load_links() if links is None else links
-    brands, brand = np.unique(links["brand_id"].to_numpy(dtype=object), return_inverse=True)
-    workers, worker = np.unique(links["worker_id"].to_numpy(dtype=object), return_inverse=True)
-    ring_of = dict(zip(rings["worker_id"], rings["ring_id"], strict=True)) if len(rings) else {}
-    ringed = rings[rings["ring_size"] >= 2]["worker_id"] if len(rings) else []
-    ringed = set(ringed)
-    ring_code = np.array([ring_of[w] if w in ringed else -1 for w in workers], np.int64)[worker]
+    brand, brands = pd.factorize(links["brand_id"])
+    worker, workers = pd.factorize(links["worker_id"])
+    brands, workers = np.asarray(brands, dtype=object), np.asarray(workers, dtype=object)
+    ringed = rings[rings["ring_size"] >= 2] if len(rings) else rings
+    ring_of = pd.Series(ringed["ring_id"].to_numpy(np.int64), index=ringed["worker_id"]) if len(rings) else \
+        pd.Series([], dtype=np.int64)
+    ring_code = pd.Series(workers).map(ring_of).fillna(-1).to_numpy(np.int64)[worker]
     address = dense(factorize(links["ip_hash"]), factorize(links["day"]))
     groups, members = brand_groups(brand, worker, [address, factorize(links["device_fp_hash"]), ring_code],
                                    MIN_RING)
