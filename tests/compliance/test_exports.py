@@ -187,3 +187,13 @@ def test_export_pages_and_report_speak_chinese(client, login, imported, app):
     assert "监管导出" in pages["/compliance/brands/b1"] and "已就绪" in pages["/compliance/brands/b1/exports"]
     assert "CSV 文件包（zip）" in pages[f"/compliance/exports/{export.id}"]
     assert "品牌档案（供监管机构）" in report and "筛查命中" in report
+
+
+def test_a_section_streams_in_batches_with_the_hash_of_every_byte():
+    section = export_sections.Section("t", ("a", "b"), iter([(i, f"行{i}") for i in range(7)]))
+    out = io.BytesIO()
+    meta = exports.write_csv(section, out, batch=2)
+    data = out.getvalue()
+    assert meta == {"rows": 7, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    assert data.startswith("\ufeffa,b\r\n0,行0\r\n".encode())
+    assert data.decode("utf-8-sig").count("\r\n") == 8

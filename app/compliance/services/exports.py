@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import sqlalchemy as sa
 
@@ -97,21 +98,36 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def csv_bytes(section: Section) -> tuple[bytes, int]:
-    """The section as UTF-8 CSV with a byte-order mark (spreadsheets then read Chinese right); row count."""
+def write_csv(section: Section, out: IO[bytes], batch: int = 2000) -> dict:
+    """Write the section to `out` as UTF-8 CSV with a byte-order mark (spreadsheets then read Chinese
+    right), a batch of rows at a time; returns its rows, bytes and SHA-256."""
+    digest, size, count = hashlib.sha256(), 0, 0
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow(section.header)
-    count = 0
+
+    def flush() -> None:
+        nonlocal size
+        data = buffer.getvalue().encode("utf-8")
+        out.write(data)
+        digest.update(data)
+        size += len(data)
+        buffer.seek(0)
+        buffer.truncate()
+
     for row in section.rows:
         writer.writerow([cell(v) for v in row])
         count += 1
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count
+        if count % batch == 0:
+            flush()
+    flush()
+    return {"rows": count, "bytes": size, "sha256": digest.hexdigest()}
 
 
 def write_bundle(file: BrandFile, export: BrandExport, target: Path, progress: Progress | None = None,
                  span: tuple[int, int] = (0, 60)) -> dict:
-    """Write the zip of CSVs plus manifest.json to `target`; returns the manifest."""
+    """Write the zip of CSVs plus manifest.json to `target`, streaming each section; returns the manifest."""
     parts = sections(file)
     manifest = {"export_id": export.id, "brand_id": file.brand.id, "brand_name": file.brand.name,
                 "generated_at": utcnow().isoformat(), "encoding": "utf-8 with byte-order mark", "files": []}
@@ -119,10 +135,9 @@ def write_bundle(file: BrandFile, export: BrandExport, target: Path, progress: P
         for i, section in enumerate(parts):
             if progress:
                 progress(span[0] + (span[1] - span[0]) * i // len(parts), f"{section.name}.csv")
-            data, rows = csv_bytes(section)
             name = f"{section.name}.csv"
-            bundle.writestr(name, data)
-            manifest["files"].append({"name": name, "rows": rows, "bytes": len(data), "sha256": sha256_of(data)})
+            with bundle.open(name, "w", force_zip64=True) as entry:
+                manifest["files"].append({"name": name, **write_csv(section, entry)})
         bundle.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
     return manifest
 
