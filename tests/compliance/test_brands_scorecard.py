@@ -50,6 +50,19 @@ def test_a_colluding_brand_tops_the_risk_list_of_a_simulated_world(app, runner, 
     assert sum(w.proofs for w in weeks) == top.proofs
 
 
+def test_without_any_decision_the_colluding_brand_still_tops_the_list(app, runner, tmp_path):
+    """No labels at all: nothing is rejected, so the ring share and exclusivity must carry it."""
+    world = generate_world(tmp_path / "world", SimulationOptions(proofs=2500, workers=400, campaigns=12, seed=11,
+                                                                 labelled_share=0.0))
+    assert runner.invoke(args=["import", world["out_dir"], "--no-score"]).exit_code == 0
+    colluding = _colluding_brands(tmp_path / "world")
+    refresh_scorecards()
+    db.session.commit()
+    rows = brands_by_risk(1, 50).rows
+    assert rows[0].id in colluding and all(r.card.rejected_share == 0 for r in rows)
+    assert rows[0].card.ring_share > 2 * max(r.card.ring_share for r in rows if r.id not in colluding)
+
+
 def test_ring_share_counts_the_brands_proofs_made_by_its_biggest_ring(app, runner, world):
     from tests.factories import brand, campaign, device, proof, room, session, worker
 
