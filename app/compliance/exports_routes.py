@@ -67,7 +67,7 @@ def export_status(export_id: int):  # noqa: ANN201
 @role_required(*ROLES)
 def export_download(export_id: int, kind: str):  # noqa: ANN201
     try:
-        path, name, mimetype = exports.download(export_id, kind, instance_dir=current_app.config["INSTANCE_DIR"],
+        path, name, mimetype = exports.download(export_id, kind, root=exports.export_root(current_app.config),
                                                 actor=current_user._get_current_object())
     except NotFound:
         db.session.rollback()

@@ -47,7 +47,7 @@ def build_export(export_id: int) -> str | None:
     db.session.commit()
     progress = task_progress(task_id) if task_id else None
     try:
-        exports.build(export_id, vault=current_app.extensions["pii"], instance_dir=current_app.config["INSTANCE_DIR"],
+        exports.build(export_id, vault=current_app.extensions["pii"], root=exports.export_root(current_app.config),
                       render=render, progress=progress)
     except Exception as exc:
         log.exception("export %s failed", export_id)

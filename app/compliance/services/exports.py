@@ -2,8 +2,8 @@
 
 An export is a CSV bundle (a zip: one CSV per section of `export_sections`, and `manifest.json`
 with each file's row count, size and SHA-256) and the same file as a printable report, in HTML
-and PDF. The files live under the instance directory (`exports/<id>/`), named in the row; every
-request and every download is in the audit trail.
+and PDF. The files live in `<EXPORT_DIR>/<id>/` (default: the instance directory's `exports/`),
+named in the row; every request and every download is in the audit trail.
 """
 from __future__ import annotations
 
@@ -34,8 +34,13 @@ class ExportNotReady(DomainError):
     status_code = 409
 
 
-def export_dir(instance_dir: Path, export_id: int) -> Path:
-    return Path(instance_dir) / "exports" / str(export_id)
+def export_root(config: dict) -> Path:
+    """EXPORT_DIR, else <INSTANCE_DIR>/exports: the web app and every worker must see the same one."""
+    return Path(config.get("EXPORT_DIR") or Path(config["INSTANCE_DIR"]) / "exports")
+
+
+def export_dir(root: Path, export_id: int) -> Path:
+    return Path(root) / str(export_id)
 
 
 def request_export(brand_id: str, *, actor: StaffUser, locale: str) -> BrandExport:
@@ -78,7 +83,7 @@ def get_export(export_id: int) -> BrandExport:
     return export
 
 
-def download(export_id: int, kind: str, *, instance_dir: Path, actor: StaffUser) -> tuple[Path, str, str]:
+def download(export_id: int, kind: str, *, root: Path, actor: StaffUser) -> tuple[Path, str, str]:
     """(path, download name, mimetype) of one file of a finished export; the download is audited."""
     export = get_export(export_id)
     if kind not in EXPORT_KINDS:
@@ -86,7 +91,7 @@ def download(export_id: int, kind: str, *, instance_dir: Path, actor: StaffUser)
     entry = (export.files or {}).get(kind)
     if export.status != "done" or entry is None:
         raise ExportNotReady(f"export {export_id} is {export.status}")
-    path = export_dir(instance_dir, export.id) / entry["name"]
+    path = export_dir(root, export.id) / entry["name"]
     if not path.is_file():
         raise NotFound(f"the {kind} file of export {export_id} is no longer on disk")
     record("export.downloaded", "brand", export.brand_id, actor=actor,
@@ -150,7 +155,7 @@ def stored(path: Path) -> dict:
 Renderer = Callable[[BrandFile, BrandExport, dict], tuple[str, bytes]]  # -> (html, pdf)
 
 
-def build(export_id: int, *, vault: PiiVault, instance_dir: Path, render: Renderer,
+def build(export_id: int, *, vault: PiiVault, root: Path, render: Renderer,
           progress: Progress | None = None) -> BrandExport | None:
     """Produce the export's files (the job's work); a finished or failed export is left alone.
     Flushes the row's state; the job commits."""
@@ -158,7 +163,7 @@ def build(export_id: int, *, vault: PiiVault, instance_dir: Path, render: Render
     if export is None or export.status in ("done", "failed"):
         return None
     file = brand_file(export.brand_id, vault)
-    folder = export_dir(instance_dir, export.id)
+    folder = export_dir(root, export.id)
     if folder.exists():  # a rerun after a crash starts clean
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
