@@ -31,11 +31,11 @@ i18n: install
 i18n-compile: install
 	@$(BIN)/python scripts/i18n.py compile
 
-# Debian's chromium for the browser tests, and a CJK font so Chinese renders in its pages and
-# screenshots; Playwright never downloads a browser here.
+# Debian's chromium for the browser tests, a CJK font so Chinese renders in its pages, screenshots
+# and exported PDFs, and Pango for WeasyPrint (compliance's PDF reports); Playwright never downloads a browser here.
 browser:
-	@test -x /usr/bin/chromium && test -d /usr/share/fonts/opentype/noto || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@test -x /usr/bin/chromium && test -d /usr/share/fonts/opentype/noto && ldconfig -p | grep -q libpangoft2 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 # PostgreSQL and Redis must be up for the integration half of the suite; start them if they are down.
 services:

@@ -61,6 +61,8 @@ def sqlalchemy_url(raw: str) -> str:
 
 class Config:
     INSTANCE_DIR = Path(env_str("INSTANCE_DIR", str(BASE_DIR / "instance")))
+    # Where regulator exports are kept (default: <instance>/exports); web and workers must share it.
+    EXPORT_DIR = env_str("EXPORT_DIR")
     SECRET_KEY = env_str("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = sqlalchemy_url(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'workbench.db'}")

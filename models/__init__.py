@@ -2,7 +2,8 @@
 from models.base import Base, DomainError, IllegalTransition, NotFound, UTCDateTime, db, utcnow
 from models.brand import KYC_STATES, Brand
 from models.campaign import ACTIONS, Campaign, LiveSession, Room
-from models.compliance import BrandScorecard, WorkerRing
+from models.compliance import BrandRingMember, BrandScorecard, WorkerRing
+from models.exports import EXPORT_KINDS, BrandExport
 from models.governance import AuditChainHead, AuditEvent, ModelVersion, RuleSet, Task
 from models.ledger import (
     AccountKind,
@@ -37,6 +38,7 @@ __all__ += ["Appeal", "ModerationRequest", "WorkerSanction"]
 __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEntry", "LedgerPosting", "Payout",
             "PayoutBatch", "PayoutState", "check_payout_transition"]
 __all__ += ["SCREENING_STATES", "WAITING_STATES", "CampaignScreening", "ScreeningRuleSet"]
-__all__ += ["BrandScorecard", "WorkerRing"]
 __all__ += ["RetentionRun", "Setting"]
 __all__ += ["MUTE_ENTITY_KINDS", "SignalMute"]
+__all__ += ["BrandRingMember", "BrandScorecard", "WorkerRing"]
+__all__ += ["EXPORT_KINDS", "BrandExport"]

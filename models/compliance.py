@@ -25,6 +25,15 @@ class WorkerRing(db.Model):
     ring_size: Mapped[int] = mapped_column()
 
 
+class BrandRingMember(db.Model):
+    """The accounts of a brand's top linked group (review_rules/collusion.py), as the last refresh found them."""
+
+    __tablename__ = "brand_ring_members"
+
+    brand_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    worker_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+
+
 class BrandScorecard(db.Model):
     __tablename__ = "brand_scorecards"
     __table_args__ = (sa.Index("ix_brand_scorecards_risk", "risk", "brand_id"),)
@@ -35,6 +44,8 @@ class BrandScorecard(db.Model):
     rejected: Mapped[int] = mapped_column(default=0)
     top_ring_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     top_ring_proofs: Mapped[int] = mapped_column(default=0)
+    # share of the top group's own completions that are for this brand (1.0: they work for nobody else)
+    top_ring_concentration: Mapped[float] = mapped_column(sa.Float, default=0.0)
     exclusive_proofs: Mapped[int] = mapped_column(default=0)
     rejected_share: Mapped[float] = mapped_column(sa.Float, default=0.0)
     ring_share: Mapped[float] = mapped_column(sa.Float, default=0.0)

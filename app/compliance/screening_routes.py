@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from app.compliance.jobs import enqueue_rescreen
 from app.compliance.routes import bp
 from app.compliance.screening.engine import Subject, screen
 from app.compliance.screening.ruleset import RuleSetError
@@ -21,7 +22,7 @@ from app.compliance.screening_forms import (
     TextRuleForm,
     TryForm,
 )
-from app.compliance.services import screening, screening_rules
+from app.compliance.services import rescreen, screening, screening_rules
 from app.platform.access import role_required
 from app.platform.i18n import _, _l
 from models import Brand, Campaign, DomainError, Room, db
@@ -239,8 +240,12 @@ def screening_publish(version: int):  # noqa: ANN201
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("compliance.screening_rule_set", version=version))
+    task = rescreen.start_task(version)
     db.session.commit()
+    enqueue_rescreen(version, task)  # live and pending campaigns, screened again under the new rules
     flash(_("Version %(version)s is now the active screening rule set.", version=version), "ok")
+    flash(_("Live and pending campaigns are being screened again under it; those with findings go to the "
+            "held campaigns."), "ok")
     return redirect(url_for("compliance.screening_rule_sets"))
 
 

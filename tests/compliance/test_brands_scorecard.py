@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.compliance.services.brands import brands_by_risk
 from app.compliance.services.scorecard import refresh_scorecards, weekly_trend
-from models import BrandScorecard, WorkerRing, db
+from models import BrandRingMember, BrandScorecard, WorkerRing, db
 from scripts.simulate import SimulationOptions, generate_world
 
 
@@ -44,8 +44,23 @@ def test_a_colluding_brand_tops_the_risk_list_of_a_simulated_world(app, runner, 
     top, others = page.rows[0].card, [r.card for r in page.rows[1:]]
     # the brand's studio accounts work for nobody else
     assert top.exclusive_share > max(c.exclusive_share for c in others)
-    weeks = weekly_trend(top.brand_id, top.top_ring_id)
+    # its linked group works for it alone; the biggest honest groups spread their work over the market
+    assert top.top_ring_concentration > 0.9 > max(c.top_ring_concentration for c in others)
+    weeks = weekly_trend(top.brand_id)
     assert sum(w.proofs for w in weeks) == top.proofs
+
+
+def test_without_any_decision_the_colluding_brand_still_tops_the_list(app, runner, tmp_path):
+    """No labels at all: nothing is rejected, so the ring share and exclusivity must carry it."""
+    world = generate_world(tmp_path / "world", SimulationOptions(proofs=2500, workers=400, campaigns=12, seed=11,
+                                                                 labelled_share=0.0))
+    assert runner.invoke(args=["import", world["out_dir"], "--no-score"]).exit_code == 0
+    colluding = _colluding_brands(tmp_path / "world")
+    refresh_scorecards()
+    db.session.commit()
+    rows = brands_by_risk(1, 50).rows
+    assert rows[0].id in colluding and all(r.card.rejected_share == 0 for r in rows)
+    assert rows[0].card.ring_share > 2 * max(r.card.ring_share for r in rows if r.id not in colluding)
 
 
 def test_ring_share_counts_the_brands_proofs_made_by_its_biggest_ring(app, runner, world):
@@ -73,5 +88,51 @@ def test_ring_share_counts_the_brands_proofs_made_by_its_biggest_ring(app, runne
     assert ring.risk > honest.risk
     assert db.session.scalar(sa.select(sa.func.max(WorkerRing.ring_size))) == 4
     assert [r.id for r in brands_by_risk(1, 10).rows] == ["b-ring", "b-honest"]
-    weeks = weekly_trend("b-ring", ring.top_ring_id)
+    weeks = weekly_trend("b-ring")
     assert sum(w.proofs for w in weeks) == 10 and sum(w.ring_share * w.proofs for w in weeks) == pytest.approx(8)
+
+
+def test_a_studio_behind_one_carrier_address_is_found_by_how_much_of_its_work_goes_to_the_brand(app, runner, world):
+    """Six accounts of a studio share only carrier addresses (more accounts than a household, so the
+    global linkage calls them a gateway) and do some work elsewhere to look ordinary; six honest
+    strangers share a carrier address too, but work for three brands. No decisions, so nothing is
+    rejected: only the concentration of a linked group tells them apart."""
+    from tests.factories import brand, campaign, device, proof, room, session, worker
+
+    world.add("brands", *(brand(id=b, name=b) for b in ("b-studio", "b-a", "b-b", "b-c"))).add("rooms", room())
+    world.add("sessions", session())
+    world.add("campaigns", *(campaign(id=f"c-{b}", brand_id=b) for b in ("b-studio", "b-a", "b-b", "b-c")))
+    world.add("workers", *(worker(id=f"s{i}", phone=f"+861380014{i:04d}") for i in range(6)),
+              *(worker(id=f"h{i}", phone=f"+861380015{i:04d}") for i in range(6)))
+    rows = []
+    for i in range(6):
+        for k in range(5):  # 4 of 5 of the studio's completions are for its brand, on its two lines
+            target = "c-b-studio" if k < 4 else "c-b-a"
+            rows.append(proof(id=f"s{i}-{k}", campaign_id=target, worker_id=f"s{i}", ip=f"223.104.7.{1 + k % 2}",
+                              submitted_at=f"2026-10-0{1 + k}T20:0{i}:00+08:00",
+                              device=device(fingerprint=f"fp-s{i}", canvas_hash=f"cs{i}")))
+        for k in range(6):  # honest strangers on one carrier address, spreading their work
+            target = ("c-b-a", "c-b-b", "c-b-c")[(i + k) % 3]
+            rows.append(proof(id=f"h{i}-{k}", campaign_id=target, worker_id=f"h{i}", ip="223.104.9.9",
+                              submitted_at=f"2026-10-0{1 + k}T21:0{i}:00+08:00",
+                              device=device(fingerprint=f"fp-h{i}", canvas_hash=f"ch{i}")))
+    world.add("proofs", *rows)
+    assert runner.invoke(args=["import", str(world.write()), "--no-score"]).exit_code == 0
+    refresh_scorecards()
+    db.session.commit()
+    studio = db.session.get(BrandScorecard, "b-studio")
+    assert (studio.top_ring_proofs, studio.top_ring_concentration) == (24, pytest.approx(0.8))
+    assert studio.exclusive_share == 0 and studio.rejected_share == 0
+    honest = [db.session.get(BrandScorecard, b) for b in ("b-a", "b-b", "b-c")]
+    assert all(c.top_ring_concentration < 0.5 for c in honest if c.top_ring_id is not None)
+    assert brands_by_risk(1, 10).rows[0].id == "b-studio"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BrandRingMember)
+                             .where(BrandRingMember.brand_id == "b-studio")) == 6
+
+
+def test_the_brand_file_shows_the_groups_size_and_concentration(client, login, runner, world):
+    test_a_studio_behind_one_carrier_address_is_found_by_how_much_of_its_work_goes_to_the_brand(None, runner, world)
+    login("compliance")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get("/compliance/brands/b-studio").get_data(as_text=True)
+    assert "ring of 6 accounts, 80% of their work for this brand" in page

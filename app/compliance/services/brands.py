@@ -13,6 +13,7 @@ from app.platform.pii import PiiKeyError, PiiVault, mask_licence
 from models import (
     AuditEvent,
     Brand,
+    BrandRingMember,
     BrandScorecard,
     Campaign,
     DomainError,
@@ -20,7 +21,6 @@ from models import (
     NotFound,
     Proof,
     StaffUser,
-    WorkerRing,
     db,
 )
 
@@ -131,8 +131,8 @@ def brand_file(brand_id: str, vault: PiiVault) -> BrandFile:
     card = db.session.get(BrandScorecard, brand_id)
     ring_size = None
     if card and card.top_ring_id is not None:
-        ring_size = db.session.scalar(sa.select(sa.func.max(WorkerRing.ring_size))
-                                      .where(WorkerRing.ring_id == card.top_ring_id))
+        ring_size = db.session.scalar(sa.select(sa.func.count()).select_from(BrandRingMember)
+                                      .where(BrandRingMember.brand_id == brand_id))
     return BrandFile(
         brand=brand,
         licence_masked=mask_licence(_unsealed(vault, brand.license_no_enc)),
@@ -145,7 +145,7 @@ def brand_file(brand_id: str, vault: PiiVault) -> BrandFile:
         money=next((s for s in brand_statements() if s.brand_id == brand_id), None),
         card=card,
         ring_size=ring_size,
-        trend=weekly_trend(brand_id, card.top_ring_id if card else None),
+        trend=weekly_trend(brand_id),
     )
 
 
