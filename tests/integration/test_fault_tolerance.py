@@ -101,8 +101,12 @@ def database() -> Iterator[str]:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = admin_url.rsplit("/", 1)[0] + "/" + name
     try:
+        _query(url, "SELECT 1")  # take the reading connection now
         yield url
     finally:
+        engine = ENGINES.pop(url, None)
+        if engine is not None:
+            engine.dispose()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -247,13 +251,15 @@ def test_accepted_proofs_survive_a_killed_worker_and_a_lost_redis(database, tmp_
         redis.kill()
 
 
+ENGINES: dict[str, sa.Engine] = {}
+
+
 def _query(url: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(sa.text(sql))]
-    finally:
-        engine.dispose()
+    """Read with one connection kept from the test's start: a busy shared server may refuse new clients."""
+    if url not in ENGINES:
+        ENGINES[url] = sa.create_engine(url, pool_size=1, max_overflow=0)
+    with ENGINES[url].connect() as conn:
+        return [tuple(row) for row in conn.execute(sa.text(sql))]
 
 
 def _assert_stored_scored_once_and_routed(url: str, accepted: set[str]) -> None:
