@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from models import Campaign, Proof, db
 from tests.intake.strategies import JSON_VALUES, campaigns, proofs
 
-BOUNDED = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+BOUNDED = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                            HealthCheck.too_slow])
 CLIENT_ERRORS = {400, 409, 413, 415, 422}
 
@@ -66,7 +66,7 @@ def test_a_batch_is_stored_whole_or_not_at_all(api, items):
         assert _count(Proof) == before
 
 
-@settings(BOUNDED, max_examples=40)
+@settings(BOUNDED, max_examples=30)
 @given(body=JSON_VALUES)
 def test_any_json_body_is_answered_without_a_server_error(api, body):
     before = _count(Proof)
@@ -76,7 +76,7 @@ def test_any_json_body_is_answered_without_a_server_error(api, body):
         assert _count(Proof) == before
 
 
-@settings(BOUNDED, max_examples=30)
+@settings(BOUNDED, max_examples=20)
 @given(raw=st.binary(max_size=200))
 def test_any_bytes_are_answered_without_a_server_error(api, raw):
     before = _count(Proof)
@@ -86,7 +86,7 @@ def test_any_bytes_are_answered_without_a_server_error(api, raw):
         assert _count(Proof) == before
 
 
-@settings(BOUNDED, max_examples=50)
+@settings(BOUNDED, max_examples=40)
 @given(obj=st.one_of(campaigns(), JSON_VALUES))
 def test_a_campaign_is_created_or_refused_naming_the_field(api, obj):
     before = _count(Campaign)
@@ -100,7 +100,7 @@ def test_a_campaign_is_created_or_refused_naming_the_field(api, obj):
         assert _count(Campaign) == before
 
 
-@settings(BOUNDED, max_examples=30)
+@settings(BOUNDED, max_examples=20)
 @given(brief=JSON_VALUES, wrap=st.booleans())
 def test_a_brief_edit_is_stored_or_refused(api, brief, wrap):
     before = db.session.get(Campaign, "c1").brief

@@ -49,7 +49,7 @@ def _expected_ids(lines: list[bytes], refused: set[int]) -> set[str]:
     return ids
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(campaign_lines=_lines(campaigns()), proof_lines=_lines(proofs()))
 def test_each_line_is_stored_whole_or_named_with_its_field(base_world, tmp_path, campaign_lines, proof_lines):
