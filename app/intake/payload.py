@@ -15,7 +15,7 @@ DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 # Slugs for the HTTP errors Werkzeug raises inside API views (its names have spaces).
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-    413: "payload_too_large", 415: "unsupported_media_type",
+    413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited",
 }
 
 

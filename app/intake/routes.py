@@ -14,7 +14,7 @@ from app.intake.services import campaigns, intake
 from app.review.services import appeals, standing
 from app.review.services.decisions import ReviewError
 from app.scoring.jobs import enqueue_scoring, score_batch
-from models import NotFound, db, utcnow
+from models import NotFound, ProofState, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,18 @@ def post_proofs() -> Response:
     items, single = payload.proof_items(payload.read_json())
     result = intake.ingest_proofs(items, current_app.extensions["pii"],
                                   max_batch=current_app.config["API_MAX_BATCH"], client=g.api_client)
-    standing.hold_new_proofs(result.new_ids, utcnow())  # a banned worker's new proofs wait for a senior
+    held = standing.hold_new_proofs(result.new_ids, utcnow())  # a banned worker's new proofs wait for a senior
     db.session.commit()
-    _queue_scoring(result.to_score)
-    states = intake.current_states(result.ids)
-    # End the read with a commit, not the teardown's rollback: psycopg forgets a connection's
-    # prepared statements at every rollback, and scoring's lookups are planned once per connection
-    # only while they last (2 to 5 ms a proof; docs/rules.md).
-    db.session.commit()
+    queued = _queue_scoring(result.to_score)
+    if queued and not held and len(result.new_ids) == len(result.ids):
+        # The common case needs no read: every item is new, waiting in the queue, so `received`.
+        states = dict.fromkeys(result.ids, ProofState.RECEIVED.value)
+    else:
+        states = intake.current_states(result.ids)
+        # End the read with a commit, not the teardown's rollback: psycopg forgets a connection's
+        # prepared statements at every rollback, and scoring's lookups are planned once per connection
+        # only while they last (2 to 5 ms a proof; docs/rules.md).
+        db.session.commit()
     entries = [{"id": pid, "status": status, "state": states.get(pid), "url": proof_url(pid)}
                for pid, status in result.statuses()]
     accepted = sum(1 for e in entries if e["status"] == "accepted")
@@ -75,13 +79,15 @@ def post_proofs() -> Response:
     return response
 
 
-def _queue_scoring(proof_ids: list[str]) -> None:
+def _queue_scoring(proof_ids: list[str]) -> bool:
     """The proofs are committed first, so an outage never loses one. With Redis down they are scored
     here, in the request (slower, but no proof waits for someone to run `flask score`); should that
-    fail too, they stay `received` and `flask score` picks them up."""
+    fail too, they stay `received` and `flask score` picks them up. True when queued (or nothing to
+    queue), False when this request scored them or tried to (their states may have moved)."""
+    if not proof_ids:
+        return True
     try:
-        enqueue_scoring(proof_ids)
-        return
+        return bool(enqueue_scoring(proof_ids))
     except RedisError:
         log.exception("could not queue scoring for %d proofs; scoring them in this request", len(proof_ids))
     try:
@@ -89,6 +95,7 @@ def _queue_scoring(proof_ids: list[str]) -> None:
     except Exception:  # noqa: BLE001 - the proofs are stored; the response must still say so
         db.session.rollback()
         log.exception("in-request scoring failed for %d proofs; `flask score` will score them", len(proof_ids))
+    return False
 
 
 @bp.get("/proofs/<path:proof_id>")

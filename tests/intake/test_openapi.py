@@ -109,9 +109,42 @@ def test_real_responses_match_the_document(api, app, contract, monkeypatch):
     contract.check(appeal, "post", appeal_post("p2", {}, headers=api.headers()))
     contract.check(appeal, "post", appeal_post("nope", {"message": "x"}, headers=api.headers()))
     contract.check(appeal, "post", appeal_post("p2", {"message": "x"}))
+    _check_scope_and_rate_limit(api, app, contract)
     documented = {(path, method, status) for path, ops in contract.doc["paths"].items()
                   for method, op in ops.items() for status in op["responses"]}
     assert documented == contract.checked, f"documented but never exercised: {documented - contract.checked}"
+
+
+SECURED = {("/api/v1/proofs", "post"): "/api/v1/proofs", ("/api/v1/proofs/{id}", "get"): "/api/v1/proofs/p1",
+           ("/api/v1/campaigns", "post"): "/api/v1/campaigns",
+           ("/api/v1/campaigns/{id}", "get"): "/api/v1/campaigns/c1",
+           ("/api/v1/campaigns/{id}", "patch"): "/api/v1/campaigns/c1",
+           ("/api/v1/proofs/{id}/appeal", "post"): "/api/v1/proofs/p1/appeal",
+           ("/api/v1/workers/{id}", "get"): "/api/v1/workers/w1"}
+
+
+def _check_scope_and_rate_limit(api, app, contract) -> None:  # noqa: ANN001
+    """403 for a token without the operation's scope, 429 past the token's rate limit: every operation."""
+    from app.auth.services.api_tokens import create_token
+    from models import db
+
+    tokens = {scope: create_token(f"only-{scope}", scopes=(scope,))[1] for scope in ("ingest", "read")}
+    db.session.commit()
+    for (path, method), url in SECURED.items():
+        other = "ingest" if method == "get" else "read"
+        response = api.client.open(url, method=method.upper(), json={},
+                                   headers={"Authorization": f"Bearer {tokens[other]}"})
+        assert response.get_json()["error"] == "insufficient_scope"
+        contract.check(path, method, response)
+    app.config["API_RATE_LIMIT"] = "1 per minute"
+    for (path, method), url in SECURED.items():
+        _, token = create_token(f"limited-{path}-{method}")  # a fresh token: its own allowance
+        db.session.commit()
+        headers = {"Authorization": f"Bearer {token}"}
+        for _ in range(2):
+            response = api.client.open(url, method=method.upper(), json={}, headers=headers)
+        assert response.status_code == 429 and response.get_json()["error"] == "rate_limited"
+        contract.check(path, method, response)
 
 
 def _check_campaign_routes(api, contract) -> None:  # noqa: ANN001

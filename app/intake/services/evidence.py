@@ -2,7 +2,6 @@
 and enrich the address with offline IP intelligence."""
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from app.platform.pii import PiiVault
@@ -22,7 +21,7 @@ def proof_columns(row: dict, vault: PiiVault) -> dict:
     }
     columns.update(
         ip_enc=vault.encrypt(ip), ip_hash=ip_hash, ip_prefix_hash=prefix_hash,
-        ip_version=ipaddress.ip_address(ip).version,
+        ip_version=6 if ":" in ip else 4,  # `ip` is a parsed address already
         ip_country=info.country, ip_asn_name=(info.asn_name or "")[:200] or None, ip_asn_cidr=info.asn_cidr,
         device_present=bool(row.get("device") is not None),
         device_fp_hash=vault.keyed_hash(device.get("fingerprint"), "device_fp"),

@@ -44,7 +44,18 @@ def text(obj: dict, key: str, *, required: bool = False, max_len: int = 2000) ->
         raise RecordError(key, f"must be a string, got {type(value).__name__}")
     if len(value) > max_len:
         raise RecordError(key, f"is longer than {max_len} characters")
+    _storable(key, value)
     return value
+
+
+def _storable(key: str, value: str) -> None:
+    """Text PostgreSQL can store: no NUL character, no lone surrogate (JSON's \\ud800 escapes decode to one)."""
+    if "\x00" in value:
+        raise RecordError(key, "contains a NUL character (\\u0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecordError(key, "is not valid Unicode (an unpaired surrogate)") from None
 
 
 def ident(obj: dict, key: str, *, required: bool = True) -> str | None:
