@@ -36,9 +36,11 @@ def scheduler_command(show: bool) -> None:
 
 
 @click.command("reconcile")
-def reconcile_command() -> None:
+@click.option("--grace-minutes", type=click.IntRange(0, 24 * 60), default=None,
+              help="Take proofs accepted this long ago (default: the admin setting); 0 after an outage.")
+def reconcile_command(grace_minutes: int | None) -> None:
     """Queue scoring for proofs whose job was lost and settlement for due approvals, from the database."""
-    click.echo(periodic.reconcile())
+    click.echo(periodic.reconcile(grace_minutes))
 
 
 @click.group("retention")

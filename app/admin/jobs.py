@@ -32,17 +32,17 @@ RETENTION_JOB = "retention-run"
 
 
 @job
-def reconcile() -> str:
+def reconcile(grace_minutes: int | None = None) -> str:
     """Read what is owed from the database and queue the work for it: the unscored backlog (one
     `score_backlog` job) and settlement (one `settle_approved` run). Audited when it found any."""
     now = utcnow()
-    found = reconciling.backlog(now, current_app.config["SETTLEMENT_HOLD_HOURS"])
+    found = reconciling.backlog(now, current_app.config["SETTLEMENT_HOLD_HOURS"], grace_minutes)
     db.session.rollback()  # reading only; a long-open transaction would hold back vacuum
     if found.empty:
         return "nothing owed"
     queued = {}
     if found.unscored:
-        queued["score_backlog"] = dispatcher().enqueue_once(score_backlog, spec=SCORE_BACKLOG,
+        queued["score_backlog"] = dispatcher().enqueue_once(score_backlog, grace_minutes, spec=SCORE_BACKLOG,
                                                             job_id=SCORE_BACKLOG_JOB)
     if found.settleable:
         queued["settle_approved"] = dispatcher().enqueue_once(settle_approved, spec=SETTLE_RUN,
@@ -55,12 +55,12 @@ def reconcile() -> str:
 
 
 @job
-def score_backlog() -> int:
+def score_backlog(grace_minutes: int | None = None) -> int:
     """Score every accepted proof the grace period found unscored, batch by batch (a commit each);
     one run at a time, and a proof scored meanwhile by its own job is skipped. Returns how many."""
     try:
         with exclusive("score-backlog", 1.0, current_app.config["INSTANCE_DIR"]):
-            return _score_backlog()
+            return _score_backlog(grace_minutes)
     except LockTimeout:
         return 0  # another run is at it
 
@@ -69,9 +69,9 @@ class BacklogBatchesFailed(RuntimeError):
     """Some batches of the backlog could not be scored; the others were, and the next tick retries these."""
 
 
-def _score_backlog() -> int:
+def _score_backlog(grace_minutes: int | None) -> int:
     size = current_app.config["SCORING_BATCH_SIZE"]
-    cutoff, after, scored, failed = reconciling.grace_cutoff(utcnow()), None, 0, []
+    cutoff, after, scored, failed = reconciling.grace_cutoff(utcnow(), grace_minutes), None, 0, []
     while ids := reconciling.unscored_ids(cutoff, limit=size, after=after):
         after = ids[-1]
         try:

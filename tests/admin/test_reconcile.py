@@ -44,6 +44,14 @@ def test_proofs_inside_the_grace_period_are_left_to_their_own_jobs(app, runner, 
     assert _scores() == {}
 
 
+def test_after_an_outage_the_command_takes_even_the_newest_proofs(app, runner, world):
+    ids = _imported_unscored(runner, world, minutes_ago=0)
+    assert "nothing owed" in runner.invoke(args=["reconcile"]).output  # inside the grace period
+    result = runner.invoke(args=["reconcile", "--grace-minutes", "0"])
+    assert result.exit_code == 0 and "unscored 3" in result.output and sorted(_scores()) == ids
+    assert runner.invoke(args=["reconcile", "--grace-minutes", "-1"]).exit_code == 2
+
+
 def test_approved_proofs_past_their_hold_settle_once(app):
     h.world()
     h.proof("p1"), h.proof("p2", worker="w2"), h.proof("p3")

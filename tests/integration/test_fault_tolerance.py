@@ -237,11 +237,12 @@ def test_accepted_proofs_survive_a_killed_worker_and_a_lost_redis(database, tmp_
 
         lost = _query(database, "SELECT count(*) FROM proofs WHERE state = 'received'")[0][0]
         assert lost > 0, "no queued job was lost: the faults came too late to test anything"
-        # Recovery as documented: a worker drains what was queued after the restart, then `flask score`
-        # scores whatever lost its job. TODO(coordinator): swap `flask score` for the reconciler once
-        # helper E's scheduler/reconciler is merged; the assertions below stay as they are.
+        # Recovery as documented: a worker drains what was queued after the restart; the reconciler
+        # (what `flask scheduler` runs every two minutes; here at once, with no grace) reads from the
+        # database what lost its job and queues it again, and a worker scores it.
         stack.flask("worker", "scoring", "--burst", "--no-fork")
-        stack.flask("score")
+        stack.flask("reconcile", "--grace-minutes", "0")
+        stack.flask("worker", "scoring", "--burst", "--no-fork")
         print(f"recovered after {time.monotonic() - started:.1f} s", file=sys.stderr)
         _assert_stored_scored_once_and_routed(database, load.accepted)
         _assert_settlement_runs_once(stack, database)

@@ -28,8 +28,10 @@ class Backlog:
         return not self.unscored and not self.settleable
 
 
-def grace_cutoff(now: datetime) -> datetime:
-    return now - timedelta(minutes=current(RECONCILE_GRACE_MINUTES))
+def grace_cutoff(now: datetime, grace_minutes: int | None = None) -> datetime:
+    """Proofs accepted before this are owed a score; `grace_minutes` overrides the setting (0 after an
+    outage, when whoever runs it knows no queued job is still coming)."""
+    return now - timedelta(minutes=current(RECONCILE_GRACE_MINUTES) if grace_minutes is None else grace_minutes)
 
 
 def _unscored(cutoff: datetime) -> sa.Select:
@@ -46,7 +48,8 @@ def unscored_ids(cutoff: datetime, *, limit: int, after: str | None = None) -> l
     return list(db.session.scalars(query))
 
 
-def backlog(now: datetime, hold_hours: int) -> Backlog:
-    unscored = db.session.scalar(sa.select(sa.func.count()).select_from(_unscored(grace_cutoff(now)).subquery()))
+def backlog(now: datetime, hold_hours: int, grace_minutes: int | None = None) -> Backlog:
+    unscored = db.session.scalar(sa.select(sa.func.count()).select_from(
+        _unscored(grace_cutoff(now, grace_minutes)).subquery()))
     settleable = db.session.execute(eligible_query(now, hold_hours).limit(1)).first() is not None
     return Backlog(unscored=unscored or 0, settleable=settleable)
