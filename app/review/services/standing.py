@@ -163,13 +163,27 @@ def _covers(sanction: WorkerSanction, campaign: str, brand: str | None) -> bool:
     return sanction.scope == "platform" or sanction.scope_id == (campaign if sanction.scope == "campaign" else brand)
 
 
+HOLD_CHUNK = 900  # ids per lookup: under SQLite's bound-parameter limit
+
+
 def hold_new_proofs(proof_ids: list[str], now: datetime) -> list[str]:
-    """Hold the new proofs of banned workers for a senior moderator; returns the ids held."""
-    if not proof_ids:
+    """Hold the new proofs of banned workers for a senior moderator; returns the ids held.
+
+    Called by the API for every batch and by the importer for a whole world: with no ban in force
+    anywhere (the usual case) it reads nothing per proof."""
+    if not proof_ids or not _any_ban(now):
         return []
-    rows = db.session.execute(sa.select(Proof.id, Proof.worker_id, Proof.campaign_id)
-                              .where(Proof.id.in_(proof_ids), Proof.state.in_(DECIDABLE))).all()
-    held = sorted(banned_for([tuple(r) for r in rows], now))
+    held: list[str] = []
+    for start in range(0, len(proof_ids), HOLD_CHUNK):
+        rows = db.session.execute(sa.select(Proof.id, Proof.worker_id, Proof.campaign_id).where(
+            Proof.id.in_(proof_ids[start:start + HOLD_CHUNK]), Proof.state.in_(DECIDABLE))).all()
+        held.extend(sorted(banned_for([tuple(r) for r in rows], now)))
     for pid in held:
         decide(db.session.get(Proof, pid), "escalated", actor=None, actor_kind="system", note=HOLD_NOTE)
     return held
+
+
+def _any_ban(now: datetime) -> bool:
+    return db.session.scalar(sa.select(WorkerSanction.id).where(
+        WorkerSanction.kind == "ban", WorkerSanction.revoked_at.is_(None), WorkerSanction.starts_at <= now,
+        sa.or_(WorkerSanction.ends_at.is_(None), WorkerSanction.ends_at > now)).limit(1)) is not None
