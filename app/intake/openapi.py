@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.intake import openapi_casework as casework
 from models import ProofState
 from models.review import ACTOR_KINDS, DECISIONS
 
@@ -160,12 +161,12 @@ DECISION = {
         "reason_text": {"type": ["string", "null"],
                         "description": "The reason in words a worker can be shown (language of Accept-Language)."},
         "decided_at": {"type": "string", "format": "date-time"},
-        "actor_kind": {"type": "string", "enum": list(ACTOR_KINDS)},
+        "actor_kind": {"type": "string", "enum": list(ACTOR_KINDS)}, "worker_message": _ref("WorkerMessage"),
     },
 }
 
 PROOF_STATUS = {
-    "type": "object", "required": ["id", "state", "state_text", "submitted_at", "score", "decision"],
+    "type": "object", "required": ["id", "state", "state_text", "submitted_at", "score", "decision", "info_request"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string"}, "state": {"type": "string", "enum": STATES},
@@ -173,6 +174,8 @@ PROOF_STATUS = {
                        "description": "The state in words for the worker (Accept-Language: zh-CN or en)."},
         "submitted_at": {"type": "string", "format": "date-time"},
         "score": _ref("Score"), "decision": _ref("Decision"),
+        "info_request": {"oneOf": [_ref("InfoRequest"), {"type": "null"}],
+                         "description": "The newest question to the worker about this proof, if any."},
     },
 }
 
@@ -366,6 +369,7 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                                                     "message."),
                               "422": _json("Error", "No message, or a message longer than 2000 characters.")},
             }},
+            **casework.paths(_json, UNAUTHORIZED),
             "/api/v1/workers/{id}": {"get": {
                 "operationId": "getWorker", "summary": "A worker's standing: may they take tasks, and why not",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -389,7 +393,7 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "ProofStatus": PROOF_STATUS, "Score": SCORE, "Signal": SIGNAL, "Decision": DECISION,
                 "Campaign": CAMPAIGN, "BriefChange": BRIEF_CHANGE, "Finding": FINDING,
                 "CampaignStatus": CAMPAIGN_STATUS,
-                "WorkerStanding": WORKER_STANDING, "Appeal": APPEAL,
+                "WorkerStanding": WORKER_STANDING, "Appeal": APPEAL, **casework.SCHEMAS,
             },
         },
     }

@@ -15,8 +15,9 @@ from app.review.moderation_forms import AppealForm, BulkForm, ReverseForm, Revie
 from app.review.services import appeals, bulk, grouping, leads, requests, reversal, standing
 from app.review.services.claims import NotAllowed
 from app.review.services.cluster import build_cluster, preview
-from app.review.services.decisions import REJECT_REASONS, ReviewError
+from app.review.services.decisions import ReviewError
 from app.review.services.queue import SENIOR_ROLES, QueueError, parse_filters, tabs_for
+from app.review.services.reasons import label as reason_label
 from models import Appeal, ModerationRequest, NotFound, Proof, StaffUser, Worker, WorkerSanction, db, utcnow
 
 bp = Blueprint("moderation", __name__, url_prefix="/queue")
@@ -29,7 +30,7 @@ def _user():  # noqa: ANN202 - the StaffUser behind the proxy
 
 @bp.context_processor
 def helpers() -> dict:
-    return {"REJECT_REASONS": REJECT_REASONS}
+    return {"reason_label": reason_label}
 
 
 def _window() -> int:

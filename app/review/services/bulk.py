@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from app.platform.i18n import _
 from app.review.services.cluster import Preview
-from app.review.services.decisions import DECIDABLE, REJECT_REASONS, ReviewError, decide
+from app.review.services.decisions import DECIDABLE, ReviewError, decide
 from app.review.services.queue import SENIOR_ROLES, claim_cutoff
+from app.review.services.reasons import usable
 from models import ModerationRequest, Proof, ReviewDecision, ReviewItem, StaffUser, db
 
 BULK_DECISIONS = ("approved", "rejected", "escalated")
@@ -37,7 +38,7 @@ def check_bulk(decision: str, reason_code: str | None, note: str | None, found: 
     """Refuse a bulk decision that could not be applied; field errors name the field."""
     if decision not in BULK_DECISIONS:
         raise ReviewError(_("decision: choose approve, reject or escalate"))
-    if decision == "rejected" and reason_code not in REJECT_REASONS:
+    if decision == "rejected" and not usable(reason_code):
         raise ReviewError(_("reason_code: a rejection needs one reason code"))
     if decision == "rejected" and reason_code == "other" and not note:
         raise ReviewError(_("note: reason 'other' needs a note that explains it"))

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from app.platform.audit import record
 from app.platform.i18n import _
-from app.review.services.decisions import DECIDABLE, REJECT_REASONS, ReviewError, decide
+from app.review.services.decisions import DECIDABLE, ReviewError, decide
+from app.review.services.reasons import usable
 from models import Campaign, ModerationRequest, Proof, StaffUser, Worker, WorkerSanction, db
 from models.moderation import SANCTION_KINDS, SANCTION_SCOPES
 
@@ -54,7 +55,7 @@ def check_order(order: SanctionOrder) -> None:
         raise ReviewError(_("reason: say why, the worker's appeal will be read against it"))
     if order.pending_decision not in PENDING_DECISIONS:
         raise ReviewError(_("pending proofs: reject, escalate or leave them"))
-    if order.pending_decision == "rejected" and order.reason_code not in REJECT_REASONS:
+    if order.pending_decision == "rejected" and not usable(order.reason_code):
         raise ReviewError(_("reason_code: rejecting the pending proofs needs one reason code"))
 
 
