@@ -12,7 +12,7 @@ from app.platform.access import role_required
 from app.platform.i18n import _, money
 from app.review import charts
 from app.review.moderation_forms import AppealForm, BulkForm, ReverseForm, ReviewRequestForm, RevokeForm, SanctionForm
-from app.review.services import appeals, bulk, grouping, leads, requests, reversal, standing
+from app.review.services import appeals, bulk, grouping, info, leads, requests, reversal, sla, standing, trends
 from app.review.services.claims import NotAllowed
 from app.review.services.cluster import build_cluster, preview
 from app.review.services.decisions import ReviewError
@@ -198,8 +198,15 @@ def review_request(request_id: int):  # noqa: ANN201
 def leads_index():  # noqa: ANN201
     now = utcnow()
     by_hour = leads.decisions_by_hour(now)
+    window = request.args.get("window", "48h")
+    found = trends.trends(now, window if window in trends.WINDOWS else "48h")
+    first = "-48 h" if found.window == "48h" else "-14 d"
     return render_template("review/leads.html", queues=leads.queues_now(now), moderators=leads.moderators(now),
-                           chart=charts.hourly_chart(by_hour), total=sum(by_hour),
+                           chart=charts.hourly_chart(by_hour), total=sum(by_hour), trends=found,
+                           depth_chart=charts.depth_chart(found.depth, first),
+                           late_chart=charts.bucket_bars(found.breached_decisions, first,
+                                                         "Decisions made after their due time"),
+                           sla_hours=sla.sla_hours(), waiting_for_workers=info.count_waiting(),
                            four_eyes_waiting=requests.count_pending(), appeals_waiting=len(appeals.open_appeals()))
 
 
