@@ -5,8 +5,11 @@ Flask-WTF form, and nothing happens until the server has shown its preview and t
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from jinja2.filters import do_urlencode
 
 from app.platform.access import role_required
 from app.platform.i18n import _, money
@@ -79,8 +82,19 @@ def _cluster(proof_id: str):  # noqa: ANN202
 
 def _cluster_page(found, form: BulkForm, status: int = 200):  # noqa: ANN001, ANN202
     amounts = {p.reward_cents for p in found.proofs} | {a.pending_cents for a in found.accounts.values()}
+    ids = {p.proof_id for p in found.proofs} | set(found.accounts)
     return render_template("review/cluster.html", cluster=found, form=form, graph=charts.cluster_graph(found),
-                           whole=preview(found), money_of={cents: money(cents) for cents in amounts}), status
+                           whole=preview(found), money_of={cents: money(cents) for cents in amounts},
+                           url_id=_url_ids(ids)), status
+
+
+PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def _url_ids(ids: set[str]) -> dict[str, str]:
+    """Each id as it goes into a URL path; ids that need no quoting (nearly all) skip the filter,
+    which was a third of a 500-account cluster page's rendering."""
+    return {i: i if PLAIN_ID.fullmatch(i) else do_urlencode(i) for i in ids}
 
 
 @bp.get("/proofs/<proof_id>/cluster")
