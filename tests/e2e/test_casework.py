@@ -80,3 +80,21 @@ def test_keyboard_moves_a_visible_focus_and_ticks_cluster_rows(page, sign_in, li
     expect(listed.nth(0)).to_have_class(re.compile(r"\bselected\b"))
     page.keyboard.press("j")
     expect(listed.nth(1)).to_have_class(re.compile(r"\bselected\b"))
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    expect(listed.nth(1).locator("input.tick")).to_be_checked()
+    expect(listed.nth(2).locator("input.tick")).to_be_checked()
+    ticked = [listed.nth(i).locator("input.tick").get_attribute("value") for i in (1, 2)]
+    page.keyboard.press("r")  # the list's reason, then 2 (fraud_bot) and Enter: preview the ticked rows
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/queue/bulk/preview$"))
+    expect(page.locator("#preview-summary")).to_contain_text("2 proofs of 2 workers")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/queue/\?q=review$"))
+    expect(page.locator(".flash")).to_contain_text("Applied to 2 proofs")
+    with live_app.app.app_context():
+        from models import Proof
+
+        assert {db.session.get(Proof, pid).state for pid in ticked} == {"rejected"}
