@@ -14,6 +14,7 @@ from jinja2.filters import do_urlencode
 from app.platform.access import role_required
 from app.platform.i18n import _, money
 from app.review import charts
+from app.review.cluster_rows import proof_rows
 from app.review.moderation_forms import AppealForm, BulkForm, ReverseForm, ReviewRequestForm, RevokeForm, SanctionForm
 from app.review.services import appeals, bulk, grouping, info, leads, requests, reversal, sla, standing, trends
 from app.review.services.claims import NotAllowed
@@ -85,7 +86,7 @@ def _cluster_page(found, form: BulkForm, status: int = 200):  # noqa: ANN001, AN
     ids = {p.proof_id for p in found.proofs} | set(found.accounts)
     return render_template("review/cluster.html", cluster=found, form=form, graph=charts.cluster_graph(found),
                            whole=preview(found), money_of={cents: money(cents) for cents in amounts},
-                           url_id=_url_ids(ids)), status
+                           url_id=_url_ids(ids), proof_rows=proof_rows), status
 
 
 PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]+")
