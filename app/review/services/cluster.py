@@ -289,6 +289,15 @@ def _near_duplicates(rows: _Columns, found: dict[tuple[str, str], set[str]]) -> 
     if not near:
         return
     own = set(rows.worker_id)
+    _comment_links(near, own, found)
+    _lockstep(near, own, found)
+
+
+def _comment_links(near: list, own: set[str], found: dict[tuple[str, str], set[str]]) -> None:
+    # Only groups holding one of our own comments count: with none (a farm that never writes), the
+    # MinHash pass over thousands of strangers' comments would find nothing to report.
+    if not any(r.comment_text for r in near if r.worker_id in own):
+        return
     labels, _ = comment_clusters(pd.Series([r.comment_text for r in near], dtype=object), COMMENT_MIN_CHARS,
                                  COMMENT_SIMILARITY)
     groups: dict[int, list] = defaultdict(list)
@@ -299,7 +308,6 @@ def _near_duplicates(rows: _Columns, found: dict[tuple[str, str], set[str]]) -> 
         workers = {r.worker_id for r in members}
         if workers & own and len(workers) > 1:
             found[("comment", str(members[0].comment_text)[:40])] |= workers
-    _lockstep(near, own, found)
 
 
 def _lockstep(near: list, own: set[str], found: dict[tuple[str, str], set[str]]) -> None:
