@@ -24,13 +24,14 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import csrf
     from app.intake.routes import bp as api_bp
     from app.money.routes import bp as money_bp
+    from app.review.casework_routes import bp as casework_bp
     from app.review.moderation_routes import bp as moderation_bp
     from app.review.routes import bp as review_bp
     from app.rules.relief_routes import bp as relief_bp
     from app.rules.routes import bp as rules_bp
 
     csrf.exempt(api_bp)  # token-authenticated machine API; no browser session, no cookies
-    for bp in (auth_bp, api_bp, review_bp, moderation_bp, compliance_bp, rules_bp, relief_bp, admin_bp,
+    for bp in (auth_bp, api_bp, review_bp, moderation_bp, casework_bp, compliance_bp, rules_bp, relief_bp, admin_bp,
                money_bp):
         app.register_blueprint(bp)
 
@@ -50,9 +51,10 @@ def register_commands(app: Flask) -> None:
     from app.intake import cli as intake_cli
     from app.money import cli as money_cli
     from app.platform import cli as platform_cli
+    from app.review import cli as review_cli
     from app.rules import cli as rules_cli
     from app.scoring import cli as scoring_cli
 
     for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli, rules_cli,
-                   admin_cli):
+                   admin_cli, review_cli):
         module.register(app)

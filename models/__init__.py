@@ -17,7 +17,7 @@ from models.ledger import (
     PayoutState,
     check_payout_transition,
 )
-from models.moderation import Appeal, ModerationRequest, WorkerSanction
+from models.moderation import Appeal, InfoRequest, ModerationRequest, RejectReason, WorkerSanction
 from models.operators import Backtest, ShadowScore
 from models.ops import RetentionRun, Setting
 from models.proof import Proof, ProofScore, ProofState, check_transition
@@ -34,7 +34,7 @@ __all__ = [
     "UTCDateTime", "Worker", "check_transition", "db", "utcnow",
 ]
 __all__ += ["Backtest", "ShadowScore"]
-__all__ += ["Appeal", "ModerationRequest", "WorkerSanction"]
+__all__ += ["Appeal", "InfoRequest", "ModerationRequest", "RejectReason", "WorkerSanction"]
 __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEntry", "LedgerPosting", "Payout",
             "PayoutBatch", "PayoutState", "check_payout_transition"]
 __all__ += ["SCREENING_STATES", "WAITING_STATES", "CampaignScreening", "ScreeningRuleSet"]

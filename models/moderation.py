@@ -84,3 +84,47 @@ class Appeal(db.Model):
     decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class RejectReason(db.Model):
+    """One reason a proof may be rejected, with the message the worker reads (English and Chinese).
+
+    Managed by senior moderators in the browser; retired, never deleted, so every stored decision
+    keeps its reason. Seeded by migration 0200 with the built-in codes."""
+
+    __tablename__ = "reject_reasons"
+
+    code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(200))  # what moderators see in the reason menu
+    message_en: Mapped[str] = mapped_column(sa.Text)
+    message_zh: Mapped[str] = mapped_column(sa.Text)
+    position: Mapped[int] = mapped_column(default=100)  # menu order (digits pick the first nine)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+
+
+INFO_REQUEST_STATES = ("open", "answered", "expired", "closed")
+
+
+class InfoRequest(db.Model):
+    """A moderator's question to the worker about one proof. While it is open the proof's review item
+    waits in status `info_requested`, out of every queue, until the worker answers or `due_at` passes."""
+
+    __tablename__ = "info_requests"
+    __table_args__ = (
+        sa.Index("ix_info_requests_status_due", "status", "due_at"),
+        sa.Index("ix_info_requests_proof", "proof_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proof_id: Mapped[str] = mapped_column(sa.ForeignKey("proofs.id"))
+    question: Mapped[str] = mapped_column(sa.Text)
+    asked_by: Mapped[int] = mapped_column(sa.ForeignKey("staff_users.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    answer: Mapped[str | None] = mapped_column(sa.Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # answered, expired or superseded

@@ -20,6 +20,7 @@ from typing import Any
 from app.admin import jobs as periodic
 from app.money.jobs import SETTLE_RUN, settle_approved
 from app.platform.jobs import JobDispatcher, JobSpec
+from app.review.jobs import expire_info_requests
 from models import db
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,8 @@ def schedule() -> list[Periodic]:
                  what="settle approvals past their hold window; refund closed campaigns"),
         Periodic(periodic.release_claims, periodic.HOUSEKEEPING, every_seconds=60,
                  what="give expired review claims back to the queue"),
-        # Registration point for expiring info requests (review area, another branch): add
-        #   Periodic(<review jobs>.expire_info_requests, periodic.HOUSEKEEPING, every_seconds=300,
-        #            what="expire info requests nobody answered"),
-        # here once that function exists.
+        Periodic(expire_info_requests, periodic.HOUSEKEEPING, every_seconds=300,
+                 what="close questions to workers nobody answered in time; their proofs return to the queue"),
         Periodic(periodic.purge_expired_personal_data, periodic.RETENTION, cron="15 3 * * *",
                  what="retention: purge raw IP and device detail past the retention period"),
         Periodic(periodic.refresh_brand_scorecards, periodic.HOUSEKEEPING, cron="40 2 * * *",

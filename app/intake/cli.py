@@ -50,6 +50,9 @@ def import_command(directory: Path, no_score: bool) -> None:
     if report.held_campaign_ids:
         click.echo(_("campaigns: %(n)d held for compliance review (screening findings)",
                      n=len(report.held_campaign_ids)))
+    if report.held_proof_ids:
+        click.echo(_("proofs: %(n)d new proofs of banned workers held for a senior moderator",
+                     n=len(report.held_proof_ids)))
     if report.inserted == 0 and not report.errors:
         click.echo(_("nothing new: every row was already stored"))
     if report.new_proof_ids and not no_score:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.intake import openapi_casework as casework
 from app.intake.openapi_schemas import (
     APPEAL,
     DECISION,
@@ -195,6 +196,7 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                                                     "message."),
                               "422": _json("Error", "No message, or a message longer than 2000 characters.")},
             }},
+            **casework.paths(_json, UNAUTHORIZED),
             "/api/v1/workers/{id}": {"get": {
                 "operationId": "getWorker", "summary": "A worker's standing: may they take tasks, and why not",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -218,7 +220,7 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "ProofStatus": PROOF_STATUS, "Score": SCORE, "Signal": SIGNAL, "Decision": DECISION,
                 "Campaign": CAMPAIGN, "BriefChange": BRIEF_CHANGE, "Finding": FINDING,
                 "CampaignStatus": CAMPAIGN_STATUS,
-                "WorkerStanding": WORKER_STANDING, "Appeal": APPEAL,
+                "WorkerStanding": WORKER_STANDING, "Appeal": APPEAL, **casework.SCHEMAS,
             },
         },
     }

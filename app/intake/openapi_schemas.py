@@ -156,12 +156,12 @@ DECISION = {
         "reason_text": {"type": ["string", "null"],
                         "description": "The reason in words a worker can be shown (language of Accept-Language)."},
         "decided_at": {"type": "string", "format": "date-time"},
-        "actor_kind": {"type": "string", "enum": list(ACTOR_KINDS)},
+        "actor_kind": {"type": "string", "enum": list(ACTOR_KINDS)}, "worker_message": _ref("WorkerMessage"),
     },
 }
 
 PROOF_STATUS = {
-    "type": "object", "required": ["id", "state", "state_text", "submitted_at", "score", "decision"],
+    "type": "object", "required": ["id", "state", "state_text", "submitted_at", "score", "decision", "info_request"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string"}, "state": {"type": "string", "enum": STATES},
@@ -169,6 +169,8 @@ PROOF_STATUS = {
                        "description": "The state in words for the worker (Accept-Language: zh-CN or en)."},
         "submitted_at": {"type": "string", "format": "date-time"},
         "score": _ref("Score"), "decision": _ref("Decision"),
+        "info_request": {"oneOf": [_ref("InfoRequest"), {"type": "null"}],
+                         "description": "The newest question to the worker about this proof, if any."},
     },
 }
 

@@ -11,7 +11,7 @@ from app.extensions import limiter
 from app.intake import api_auth as auth
 from app.intake import openapi, payload
 from app.intake.services import campaigns, intake
-from app.review.services import appeals, standing
+from app.review.services import appeals, info, reasons, standing
 from app.review.services.decisions import ReviewError
 from app.scoring.jobs import enqueue_scoring, score_batch
 from models import NotFound, ProofState, db, utcnow
@@ -159,6 +159,39 @@ def post_appeal(proof_id: str) -> Response:
                         "created_at": appeal.created_at.isoformat()})
     response.status_code = 201 if created else 200
     return response
+
+
+@bp.post("/proofs/<path:proof_id>/info")
+def post_info_answer(proof_id: str) -> Response:
+    """The worker answers the moderator's question; the proof goes back to the review queue."""
+    body = payload.read_json()
+    text = body.get("answer") if isinstance(body, dict) else None
+    try:
+        asked, created = info.answer(proof_id, text if isinstance(text, str) else "", utcnow())
+    except NotFound as exc:
+        return payload.api_error(404, "not_found", str(exc))
+    except info.InfoConflict as exc:
+        db.session.rollback()
+        return payload.api_error(409, "conflict", str(exc))
+    except ReviewError as exc:
+        return payload.api_error(422, "validation", str(exc))
+    db.session.commit()
+    response = jsonify(_info_view(asked))
+    response.status_code = 200 if not created else 201
+    return response
+
+
+def _info_view(asked) -> dict:  # noqa: ANN001 - an InfoRequest
+    return {"id": asked.id, "proof_id": asked.proof_id, "question": asked.question, "status": asked.status,
+            "asked_at": intake.iso(asked.asked_at), "due_at": intake.iso(asked.due_at),
+            "answer": asked.answer, "answered_at": intake.iso(asked.answered_at)}
+
+
+@bp.get("/reject-reasons")
+def get_reject_reasons() -> Response:
+    """The reasons in use, with the message a worker's app shows for each (English and Chinese)."""
+    return jsonify({"reasons": [{"code": r.code, "message": {"en": r.message_en, "zh_CN": r.message_zh}}
+                                for r in reasons.catalogue()]})
 
 
 @bp.get("/workers/<path:worker_id>")

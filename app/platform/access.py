@@ -34,6 +34,8 @@ MATRIX: dict[str, str | tuple[str, ...]] = {
     "moderation": MODERATION,
     "moderation.reverse": SENIOR, "moderation.review_request": SENIOR, "moderation.leads_index": SENIOR,
     "moderation.decide_appeal": SENIOR,
+    "casework": MODERATION, "casework.reasons_index": SENIOR, "casework.add_reason": SENIOR,
+    "casework.edit_reason": SENIOR, "casework.retire_reason": SENIOR,
     "ledger": ("compliance", "operator"),
     "compliance": ("compliance",),
     "rules": ("operator",), "relief": ("operator",),

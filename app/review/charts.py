@@ -131,3 +131,48 @@ def hourly_chart(counts: list[int], width: int = 480, height: int = 120) -> Mark
     body.append(f'<text x="{width}" y="{height - 3}" class="axis" text-anchor="end">now</text>')
     body.append(f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="baseline"/>')
     return _svg(width, height, "Decisions per hour", body)
+
+
+QUEUE_COLOURS = {"hold": "#d92d20", "senior": "#7a5af8", "review": "#f79009", "auto": "#12b76a"}
+
+
+def depth_chart(depth: dict[str, list[int]], first_label: str, width: int = 480, height: int = 150) -> Markup:
+    """One line per queue: pending items at the end of each bucket, oldest on the left."""
+    axis_h, top, right = 16, 10, 40
+    points = max((len(v) for v in depth.values()), default=0)
+    peak = max([max(v, default=0) for v in depth.values()] + [1])
+    plot_w, plot_h = width - right, height - axis_h - top
+    step = plot_w / max(points - 1, 1)
+    body: list[str] = []
+    for queue, series in depth.items():
+        colour = QUEUE_COLOURS.get(queue, "#667085")
+        coords = " ".join(f"{i * step:.1f},{top + plot_h - plot_h * n / peak:.1f}" for i, n in enumerate(series))
+        body.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2">'
+                    f'<title>{escape(queue)}: {series[-1] if series else 0} now, peak {max(series, default=0)}'
+                    f'</title></polyline>')
+        if series:
+            body.append(f'<text x="{plot_w + 4:.1f}" y="{top + plot_h - plot_h * series[-1] / peak + 4:.1f}" '
+                        f'class="axis" fill="{colour}">{escape(queue)}</text>')
+    body.append(f'<text x="0" y="{height - 3}" class="axis">{escape(first_label)}</text>')
+    body.append(f'<text x="{plot_w}" y="{height - 3}" class="axis" text-anchor="end">now</text>')
+    body.append(f'<text x="{plot_w}" y="{top + 8}" class="axis" text-anchor="end">{peak}</text>')
+    body.append(f'<line x1="0" y1="{top + plot_h}" x2="{plot_w}" y2="{top + plot_h}" class="baseline"/>')
+    return _svg(width, height, "Pending items per queue over time", body)
+
+
+def bucket_bars(counts: list[int], first_label: str, label: str, colour: str = "#d92d20",
+                width: int = 480, height: int = 100) -> Markup:
+    """Bars per time bucket (oldest on the left), e.g. decisions made after their due time."""
+    axis_h, top = 16, 14
+    peak = max(counts + [1])
+    bar_w = width / max(len(counts), 1)
+    plot_h = height - axis_h - top
+    body: list[str] = []
+    for i, n in enumerate(counts):
+        h = plot_h * n / peak
+        body.append(f'<rect x="{i * bar_w + 1:.1f}" y="{top + plot_h - h:.1f}" width="{max(bar_w - 2, 1):.1f}" '
+                    f'height="{h:.1f}" fill="{colour}"><title>{n}</title></rect>')
+    body.append(f'<text x="0" y="{height - 3}" class="axis">{escape(first_label)}</text>')
+    body.append(f'<text x="{width}" y="{height - 3}" class="axis" text-anchor="end">now</text>')
+    body.append(f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="baseline"/>')
+    return _svg(width, height, label, body)

@@ -9,14 +9,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.platform.i18n import _, _l
-from app.review.services.decisions import REJECT_REASONS
+from app.review.services.reasons import catalogue
 from app.scoring.services.relief import ALLOWLIST, DEFAULT_HOURS, duration_choices, entity_choices
 
 
 def reason_choices() -> list[SelectChoice]:
     """Digits pick a reason from the keyboard (queue.js), so this order is the order of the shortcuts."""
     return [SelectChoice("", _("Reason (needed to reject)"))] + [
-        SelectChoice(code, f"{i} · {label}") for i, (code, label) in enumerate(REJECT_REASONS.items(), start=1)]
+        SelectChoice(r.code, f"{i} · {r.label}") for i, r in enumerate(catalogue(), start=1)]
 
 
 class DecisionForm(FlaskForm):

@@ -28,9 +28,10 @@ from app.review.services.claims import (
     release,
     reopen_from_qa,
 )
-from app.review.services.decisions import REJECT_REASONS, ReviewError
+from app.review.services.decisions import ReviewError
 from app.review.services.evidence import proof_evidence
 from app.review.services.queue import CLAIM_MINUTES, PAGE_SIZE, QueueError, QueueFilters, parse_filters, tabs_for
+from app.review.services.reasons import label as reason_label
 from app.scoring.jobs import enqueue_linked_rescore, enqueue_scoring
 from app.scoring.services import relief
 from models import DomainError, Proof, ProofScore, ReviewItem, db, utcnow
@@ -60,7 +61,7 @@ def _filters(default_tab: str | None = None) -> QueueFilters:
 
 @bp.context_processor
 def helpers() -> dict:
-    return {"duration": duration, "TAB_LABELS": TAB_LABELS, "REJECT_REASONS": REJECT_REASONS}
+    return {"duration": duration, "TAB_LABELS": TAB_LABELS, "reason_label": reason_label}
 
 
 def duration(seconds: float | None) -> str:

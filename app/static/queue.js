@@ -5,7 +5,9 @@
   "use strict";
 
   var help = document.getElementById("kbd-help");
-  var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-href]"));
+  // Rows the keyboard walks: queue lists (each row opens a proof) and tables marked data-rows (the
+  // cluster table, whose rows carry a tick box for bulk actions).
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-href], table[data-rows] tbody tr"));
   var selected = -1;
   var submitting = false;
 
@@ -46,6 +48,21 @@
     rows[index].scrollIntoView({ block: "nearest" });
   }
 
+  function rowHref(row) {
+    if (row.dataset.href) { return row.dataset.href; }
+    var link = row.querySelector("a[href]");
+    return link ? link.getAttribute("href") : null;
+  }
+
+  // x ticks (or unticks) the selected row's box; a ticked box switches the bulk form to "ticked proofs".
+  function tick() {
+    var box = selected >= 0 && rows[selected].querySelector("input.tick");
+    if (!box) { return; }
+    box.checked = !box.checked;
+    rows[selected].classList.toggle("ticked", box.checked);
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
   function toggleHelp() {
     if (!help) { return; }
     if (help.open) { help.close(); } else { help.showModal(); }
@@ -76,8 +93,11 @@
   var actions = {
     "j": function () { select(selected + 1); },
     "k": function () { select(selected - 1); },
+    "x": function () { tick(); },
+    "i": function () { var el = byId("info-question"); if (el) { el.focus(); } },
     "Enter": function () {
-      if (selected >= 0) { window.location.assign(rows[selected].dataset.href); } else { press("confirm"); }
+      var href = selected >= 0 && rowHref(rows[selected]);
+      if (href) { window.location.assign(href); } else { press("confirm"); }
     },
     "n": function () { press("claim-next"); },
     "a": function () { press("approve"); },
@@ -118,7 +138,7 @@
     row.addEventListener("click", function (ev) {
       if (ev.target.closest("a, button, input, select")) { return; }
       select(index);
-      window.location.assign(row.dataset.href);
+      if (row.dataset.href) { window.location.assign(row.dataset.href); }
     });
   });
 
@@ -135,7 +155,12 @@
     });
   }
   document.querySelectorAll("input.tick").forEach(function (box) {
-    box.addEventListener("change", function () { var scope = byId("bulk-scope"); if (scope) { scope.value = "selected"; } });
+    box.addEventListener("change", function () {
+      var row = box.closest("tr");
+      if (row) { row.classList.toggle("ticked", box.checked); }
+      var scope = byId("bulk-scope");
+      if (scope && box.checked) { scope.value = "selected"; }
+    });
   });
 
   if (rows.length) { select(0); }

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0210'
-down_revision = '0191'
+down_revision = '0201'
 branch_labels = None
 depends_on = None
 

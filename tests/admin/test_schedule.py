@@ -15,7 +15,8 @@ SPEC = JobSpec("default", timeout=60)
 def test_the_table_holds_every_periodic_job_with_its_queue():
     names = {entry.name: entry for entry in schedule()}
     assert set(names) == {"app.admin.jobs.reconcile", "app.money.jobs.settle_approved", "app.admin.jobs.release_claims",
-                          "app.admin.jobs.purge_expired_personal_data", "app.admin.jobs.refresh_brand_scorecards"}
+                          "app.admin.jobs.purge_expired_personal_data", "app.admin.jobs.refresh_brand_scorecards",
+                          "app.review.jobs.expire_info_requests"}
     assert names["app.money.jobs.settle_approved"].spec.queue == "settlement"
     assert all(bool(e.every_seconds) != bool(e.cron) for e in names.values())
 

@@ -109,7 +109,8 @@ def test_real_responses_match_the_document(api, app, contract, monkeypatch):
     contract.check(appeal, "post", appeal_post("p2", {}, headers=api.headers()))
     contract.check(appeal, "post", appeal_post("nope", {"message": "x"}, headers=api.headers()))
     contract.check(appeal, "post", appeal_post("p2", {"message": "x"}))
-    _check_scope_and_rate_limit(api, app, contract)
+    _check_info_routes(api, contract)
+    _check_scope_and_rate_limit(api, app, contract)  # last: it lowers the rate limit
     documented = {(path, method, status) for path, ops in contract.doc["paths"].items()
                   for method, op in ops.items() for status in op["responses"]}
     assert documented == contract.checked, f"documented but never exercised: {documented - contract.checked}"
@@ -120,7 +121,9 @@ SECURED = {("/api/v1/proofs", "post"): "/api/v1/proofs", ("/api/v1/proofs/{id}",
            ("/api/v1/campaigns/{id}", "get"): "/api/v1/campaigns/c1",
            ("/api/v1/campaigns/{id}", "patch"): "/api/v1/campaigns/c1",
            ("/api/v1/proofs/{id}/appeal", "post"): "/api/v1/proofs/p1/appeal",
-           ("/api/v1/workers/{id}", "get"): "/api/v1/workers/w1"}
+           ("/api/v1/workers/{id}", "get"): "/api/v1/workers/w1",
+           ("/api/v1/proofs/{id}/info", "post"): "/api/v1/proofs/p1/info",
+           ("/api/v1/reject-reasons", "get"): "/api/v1/reject-reasons"}
 
 
 def _check_scope_and_rate_limit(api, app, contract) -> None:  # noqa: ANN001
@@ -205,3 +208,37 @@ def test_request_schema_agrees_with_the_parser(contract, item, valid):
     except records.RecordError:
         parser_ok = False
     assert (schema_ok, parser_ok) == (valid, valid)
+
+
+def _check_info_routes(api, contract: Contract) -> None:  # noqa: ANN001
+    """A question on p9 (unscored, put in the review queue), answered through the API."""
+    from app.auth.services.staff import create_staff
+    from app.review.services import info
+    from app.review.services.decisions import ensure_item
+    from models import Proof, db, utcnow
+
+    moderator = create_staff("mod-openapi@example.test", "Mod", "moderator", "correct-horse")
+    proof = db.session.get(Proof, "p9")
+    ensure_item(proof, "review", 0.5)
+    db.session.commit()
+    path = "/api/v1/proofs/{id}/info"
+
+    def answer(proof_id: str, body: object, **kw):  # noqa: ANN202
+        return api.client.post(f"/api/v1/proofs/{proof_id}/info", json=body, **kw)
+
+    contract.check(path, "post", answer("p9", {"answer": "yes"}, headers=api.headers()))  # 409: nothing asked
+    info.ask(proof, moderator, "Which phone did you use?", 24, utcnow(), 15)
+    db.session.commit()
+    contract.check("/api/v1/proofs/{id}", "get", api.get("p9"))  # carries the open question
+    contract.check(path, "post", answer("p9", {}, headers=api.headers()))  # 422
+    contract.check(path, "post", answer("p9", {"answer": "My own iPhone"}, headers=api.headers()))  # 201
+    contract.check(path, "post", answer("p9", {"answer": "My own iPhone"}, headers=api.headers()))  # 200
+    contract.check(path, "post", answer("nope", {"answer": "x"}, headers=api.headers()))  # 404
+    contract.check(path, "post", answer("p9", {"answer": "x"}))  # 401
+    contract.check(path, "post", api.client.post("/api/v1/proofs/p9/info", data="{x", headers={
+        **api.headers(), "Content-Type": "application/json"}))  # 400
+    contract.check(path, "post", api.client.post("/api/v1/proofs/p9/info", data="x", headers={
+        **api.headers(), "Content-Type": "text/plain"}))  # 415
+    reasons = "/api/v1/reject-reasons"
+    contract.check(reasons, "get", api.client.get(reasons, headers=api.headers()))
+    contract.check(reasons, "get", api.client.get(reasons))

@@ -26,7 +26,7 @@ def test_scored_proof_shows_its_score_structure(api):
     assert all(isinstance(code, str) and code for code in score["reasons"])
     assert all(set(s) == {"code", "score", "reason"} for s in score["signals"])
     assert body["decision"] is None or set(body["decision"]) == {"decision", "reason_code", "reason_text",
-                                                                 "decided_at", "actor_kind"}
+                                                                 "decided_at", "actor_kind", "worker_message"}
 
 
 def test_unscored_proof_with_a_human_decision(api, staff, monkeypatch):

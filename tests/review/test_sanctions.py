@@ -96,3 +96,26 @@ def test_bad_orders_are_refused_with_a_reason(client, login, ring):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ModerationRequest)) == 0
     worker_page = client.get("/queue/workers/w1").get_data(as_text=True)
     assert "No sanction so far." in worker_page
+
+
+def test_the_importer_holds_new_proofs_of_banned_workers(runner, world, ring, staff):  # noqa: ANN001
+    senior = staff("senior_moderator")
+    db.session.add(WorkerSanction(worker_id="w1", kind="ban", scope="platform", reason="device farm",
+                                  created_by=senior.id))
+    db.session.add(WorkerSanction(worker_id="w7", kind="suspend", scope="platform", reason="watch",
+                                  created_by=senior.id))
+    db.session.commit()
+    world.add("proofs", f.proof(id="imp1", worker_id="w1", ip="223.104.9.9", screenshot_sha256="e" * 64),
+              f.proof(id="imp7", worker_id="w7", ip="223.104.9.8", screenshot_sha256="d" * 64))
+    result = runner.invoke(args=["import", str(world.write()), "--no-score"])
+    assert result.exit_code == 0, result.output
+    assert "1 new proofs of banned workers held" in result.output
+    db.session.expire_all()
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == "imp1"))
+    assert (db.session.get(Proof, "imp1").state, item.queue, item.status) == ("in_review", "senior", "open")
+    # A suspension is not a ban; the worker's earlier proofs, imported before the ban, are untouched.
+    assert db.session.get(Proof, "imp7").state == "received"
+    assert db.session.get(Proof, "p1a").state == "received"
+    # Importing again changes nothing and holds nothing twice.
+    again = runner.invoke(args=["import", str(world.write()), "--no-score"])
+    assert again.exit_code == 0 and "held" not in again.output

@@ -18,7 +18,8 @@ from app.platform.audit import record
 from app.platform.bulk import ANALYZE_FROM, existing_keys, insert_new, refresh_statistics
 from app.platform.pii import PiiVault
 from app.review.services.decisions import apply_imported_decisions
-from models import Brand, Campaign, LiveSession, Proof, ReviewDecision, ReviewItem, Room, Worker, db
+from app.review.services.standing import hold_new_proofs
+from models import Brand, Campaign, LiveSession, Proof, ReviewDecision, ReviewItem, Room, Worker, db, utcnow
 
 WORLD_FILES = ("brands", "rooms", "sessions", "campaigns", "workers", "proofs", "decisions")
 BATCH = 5000
@@ -44,6 +45,7 @@ class ImportReport:
     new_proof_ids: list[str] = field(default_factory=list)
     new_campaign_ids: list[str] = field(default_factory=list)
     held_campaign_ids: list[str] = field(default_factory=list)  # screening found deceptive briefs
+    held_proof_ids: list[str] = field(default_factory=list)  # new proofs of banned workers, sent to seniors
 
     @property
     def errors(self) -> list[str]:
@@ -96,9 +98,13 @@ class WorldImporter:
         self.report.held_campaign_ids = screen_new_campaigns(self.report.new_campaign_ids, trigger="import",
                                                              actor_label="import")
         fund_imported_campaigns(self.report.new_campaign_ids)
+        # Like the API: a banned worker's new proofs wait for a senior whatever their score (after
+        # decisions.jsonl, so imported history that already decided a proof stays as it was).
+        self.report.held_proof_ids = hold_new_proofs(self.report.new_proof_ids, utcnow())
         record("world.import", "world", str(directory), actor_label="import", data={
-            f.name: {"read": f.read, "inserted": f.inserted, "unchanged": f.unchanged, "errors": len(f.errors)}
-            for f in self.report.files
+            **{f.name: {"read": f.read, "inserted": f.inserted, "unchanged": f.unchanged, "errors": len(f.errors)}
+               for f in self.report.files},
+            "held_proofs": len(self.report.held_proof_ids),
         })
         return self.report
 

@@ -26,7 +26,7 @@ from app.platform.bulk import existing_keys, insert_returning
 from app.platform.pii import PiiVault, mask_ip
 from app.platform.sql import among, per_dialect
 from app.platform.vocabulary import state_label
-from app.review.services.decisions import REJECT_REASONS
+from app.review.services import info, reasons
 from models import ApiClient, DomainError, Proof, ProofScore, ProofState, ReviewDecision, Worker, db
 
 # Stored column -> the exchange-format field it comes from; these decide "same proof or not".
@@ -268,12 +268,15 @@ def proof_status(proof_id: str) -> dict[str, Any] | None:
                                  .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1))
     return {
         "id": proof.id, "state": proof.state, "state_text": state_label(proof.state),
-        "submitted_at": _iso(proof.submitted_at),
+        "submitted_at": iso(proof.submitted_at),
         "score": _score_view(score) if score else None,
+        "info_request": _info_request_view(proof.id),
         "decision": {
             "decision": decision.decision, "reason_code": decision.reason_code,
-            "reason_text": str(REJECT_REASONS.get(decision.reason_code, "")) or None,
-            "decided_at": _iso(decision.decided_at), "actor_kind": decision.actor_kind,
+            "reason_text": found.label if (found := reasons.find(decision.reason_code)) else None,
+            # What the worker's app shows them, in English and Chinese (the managed reason list).
+            "worker_message": reasons.worker_message(decision.reason_code) if decision.decision == "rejected" else None,
+            "decided_at": iso(decision.decided_at), "actor_kind": decision.actor_kind,
         } if decision else None,
     }
 
@@ -287,7 +290,7 @@ def _score_view(score: ProofScore) -> dict[str, Any]:
         "risk_score": float(score.risk_score), "route": score.route,
         "reasons": [code for code in (score.reasons or "").split(";") if code],
         "signals": signals, "ruleset_version": score.ruleset_version, "model_version": score.model_version,
-        "degraded": bool(score.degraded), "scored_at": _iso(score.scored_at),
+        "degraded": bool(score.degraded), "scored_at": iso(score.scored_at),
     }
 
 
@@ -295,5 +298,14 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _iso(value: Any) -> str | None:
+def iso(value: Any) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def _info_request_view(proof_id: str) -> dict[str, Any] | None:
+    """The newest question the moderators asked the worker about this proof, and its answer."""
+    asked = info.latest(proof_id)
+    if asked is None:
+        return None
+    return {"id": asked.id, "question": asked.question, "status": asked.status, "asked_at": iso(asked.asked_at),
+            "due_at": iso(asked.due_at), "answer": asked.answer, "answered_at": iso(asked.answered_at)}

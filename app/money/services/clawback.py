@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from app.money.services import ledger
 from app.money.services.holds import locked_proof
 from app.platform.audit import record
-from app.review.services.decisions import REJECT_REASONS
+from app.review.services.reasons import usable, usable_codes
 from models import DomainError, EntryKind, ProofState, ReviewDecision, StaffUser, db
 
 
@@ -31,8 +31,8 @@ class ClawbackSummary:
 def claw_back(proof_id: str, *, reason_code: str, note: str | None = None, actor: StaffUser | None = None,
               actor_label: str = "system") -> int:
     """Reverse the settlement of one proof; returns the cents returned to the brand's escrow."""
-    if reason_code not in REJECT_REASONS:
-        raise ClawbackError(f"reason_code: a clawback needs one of {', '.join(REJECT_REASONS)}")
+    if not usable(reason_code):
+        raise ClawbackError(f"reason_code: a clawback needs one of {', '.join(usable_codes())}")
     proof = locked_proof(proof_id)
     if proof.state != ProofState.SETTLED.value:
         hint = " (reopen it and reject it in review instead)" if proof.state == ProofState.APPROVED.value else ""

@@ -13,11 +13,13 @@ import sqlalchemy as sa
 
 from app.platform.i18n import _
 from app.review.services.cluster import Preview
-from app.review.services.decisions import DECIDABLE, REJECT_REASONS, ReviewError, decide
+from app.review.services.decisions import DECIDABLE, ReviewError, decide
 from app.review.services.queue import SENIOR_ROLES, claim_cutoff
-from models import ModerationRequest, Proof, ReviewDecision, ReviewItem, StaffUser, db
+from app.review.services.reasons import usable
+from models import Campaign, ModerationRequest, Proof, ReviewDecision, ReviewItem, StaffUser, db
 
 BULK_DECISIONS = ("approved", "rejected", "escalated")
+MAX_SELECTION = 500  # ticked rows one list action takes (a page holds 50)
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def check_bulk(decision: str, reason_code: str | None, note: str | None, found: 
     """Refuse a bulk decision that could not be applied; field errors name the field."""
     if decision not in BULK_DECISIONS:
         raise ReviewError(_("decision: choose approve, reject or escalate"))
-    if decision == "rejected" and reason_code not in REJECT_REASONS:
+    if decision == "rejected" and not usable(reason_code):
         raise ReviewError(_("reason_code: a rejection needs one reason code"))
     if decision == "rejected" and reason_code == "other" and not note:
         raise ReviewError(_("note: reason 'other' needs a note that explains it"))
@@ -116,3 +118,18 @@ def pending_proofs_of(worker_id: str, campaign_ids: list[str] | None = None) -> 
     if campaign_ids is not None:
         query = query.where(Proof.campaign_id.in_(campaign_ids))
     return list(db.session.scalars(query.order_by(Proof.id)))
+
+
+def selection(proof_ids: list[str]) -> Preview:
+    """What a bulk action over proofs ticked in a queue list touches (like a cluster's preview)."""
+    chosen = list(dict.fromkeys(pid for pid in proof_ids if pid))[:MAX_SELECTION]
+    rows = db.session.execute(
+        sa.select(Proof.id, Proof.worker_id, Campaign.reward_cents).join(Campaign, Campaign.id == Proof.campaign_id)
+        .outerjoin(ReviewItem, ReviewItem.proof_id == Proof.id)
+        .where(Proof.id.in_(chosen), Proof.state.in_(DECIDABLE),
+               sa.or_(ReviewItem.status.is_(None), ReviewItem.status != "decided"))).all()
+    waiting = {r.id: r for r in rows}
+    pending = [waiting[pid] for pid in chosen if pid in waiting]
+    return Preview(proofs=len(pending), workers=len({r.worker_id for r in pending}),
+                   cents=sum(r.reward_cents for r in pending), skipped=len(chosen) - len(pending),
+                   proof_ids=tuple(r.id for r in pending))

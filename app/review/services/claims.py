@@ -196,6 +196,9 @@ def decision_block(item: ReviewItem | None, proof: Proof, user: StaffUser) -> st
         return _("This proof is %(state)s; there is nothing left to decide.", state=state_label(proof.state))
     if item is None:
         return None
+    if item.status == "info_requested":
+        return _("The worker was asked for more information; this proof returns to the queue when they answer "
+                 "or the question expires.")
     try:
         assert_may_decide(item, user)
     except NotAllowed as exc:

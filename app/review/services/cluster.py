@@ -10,6 +10,7 @@ also near-duplicate comments (the MinHash clusters of review_rules/textdup.py) a
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -142,8 +143,7 @@ def build_cluster(proof_id: str, max_accounts: int = MAX_ACCOUNTS, hops: int = H
     for depth in range(1, hops + 1):
         raw = _key_rows(frontier)
         read += raw
-        rows = pd.DataFrame(raw, columns=[c.key for c in _KEY_COLUMNS])
-        found, skipped = _linked(rows, seen, near=depth == 1)
+        found, skipped = _linked(_Columns(raw), seen, near=depth == 1)
         gateways += skipped
         fresh = []
         for (kind, key), workers in found.items():
@@ -226,13 +226,25 @@ def _pairs(column: sa.Column, values: Iterable, seen: dict[str, set], *extra: sa
     return out
 
 
-def _linked(rows: pd.DataFrame, seen: dict[str, set], near: bool) -> tuple[dict[tuple[str, str], set[str]], int]:
+class _Columns:
+    """The rows read for one step, as columns (`rows.ip_hash` is every row's ip_hash, in order).
+
+    Plain lists: a 2,000-row ring step spent more time building a DataFrame than using it."""
+
+    def __init__(self, raw: list[tuple]) -> None:
+        self.empty = not raw
+        for column, values in zip(_KEY_COLUMNS, zip(*raw, strict=True) if raw else [()] * len(_KEY_COLUMNS),
+                                  strict=True):
+            setattr(self, column.key, values)
+
+
+def _linked(rows: _Columns, seen: dict[str, set], near: bool) -> tuple[dict[tuple[str, str], set[str]], int]:
     """Trait -> accounts sharing it, for every trait of `rows`; and how many addresses were gateways."""
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
     if rows.empty:
         return found, 0
     for kind, column in (("device", Proof.device_fp_hash), ("screenshot", Proof.screenshot_sha256)):
-        for worker, value in _pairs(column, rows[column.key].dropna(), seen):
+        for worker, value in _pairs(column, getattr(rows, column.key), seen):
             found[(kind, value)].add(worker)
     hardware = {(c, p) for c, p in zip(rows.device_canvas_hash, rows.ip_prefix_hash, strict=True) if c and p}
     for worker, canvas, prefix in _pairs(Proof.device_canvas_hash, {c for c, _ in hardware}, seen,
@@ -245,7 +257,7 @@ def _linked(rows: pd.DataFrame, seen: dict[str, set], near: bool) -> tuple[dict[
     return found, gateways
 
 
-def _addresses(rows: pd.DataFrame, found: dict[tuple[str, str], set[str]], seen: dict[str, set]) -> int:
+def _addresses(rows: _Columns, found: dict[tuple[str, str], set[str]], seen: dict[str, set]) -> int:
     """Home addresses only: not a shared-by-design network, and no more accounts than a household."""
     limits, kinds = {}, {}
     for ip, name, cidr in zip(rows.ip_hash, rows.ip_asn_name, rows.ip_asn_cidr, strict=True):
@@ -265,9 +277,9 @@ def _addresses(rows: pd.DataFrame, found: dict[tuple[str, str], set[str]], seen:
     return gateways
 
 
-def _near_duplicates(rows: pd.DataFrame, found: dict[tuple[str, str], set[str]]) -> None:
+def _near_duplicates(rows: _Columns, found: dict[tuple[str, str], set[str]]) -> None:
     """Comments near-duplicated by other accounts, and accounts acting in lockstep, on the same campaigns."""
-    start, end = rows.submitted_at.min() - NEAR_WINDOW, rows.submitted_at.max() + NEAR_WINDOW
+    start, end = min(rows.submitted_at) - NEAR_WINDOW, max(rows.submitted_at) + NEAR_WINDOW
     near = []
     for chunk in _chunks(rows.campaign_id):
         near += db.session.execute(
@@ -276,28 +288,47 @@ def _near_duplicates(rows: pd.DataFrame, found: dict[tuple[str, str], set[str]])
             {"values": chunk}).all()
     if not near:
         return
-    frame = pd.DataFrame(near, columns=["id", "worker_id", "campaign_id", "submitted_at", "comment_text"])
     own = set(rows.worker_id)
-    labels, _ = comment_clusters(frame.comment_text, COMMENT_MIN_CHARS, COMMENT_SIMILARITY)
-    frame["cluster"] = labels
-    for _, group in frame[frame.cluster >= 0].groupby("cluster"):
-        workers = set(group.worker_id)
+    _comment_links(near, own, found)
+    _lockstep(near, own, found)
+
+
+def _comment_links(near: list, own: set[str], found: dict[tuple[str, str], set[str]]) -> None:
+    # Only groups holding one of our own comments count: with none (a farm that never writes), the
+    # MinHash pass over thousands of strangers' comments would find nothing to report.
+    if not any(r.comment_text for r in near if r.worker_id in own):
+        return
+    labels, _ = comment_clusters(pd.Series([r.comment_text for r in near], dtype=object), COMMENT_MIN_CHARS,
+                                 COMMENT_SIMILARITY)
+    groups: dict[int, list] = defaultdict(list)
+    for row, label in zip(near, labels, strict=True):
+        if label >= 0:
+            groups[int(label)].append(row)
+    for members in groups.values():
+        workers = {r.worker_id for r in members}
         if workers & own and len(workers) > 1:
-            found[("comment", str(group.comment_text.iloc[0])[:40])] |= workers
-    _lockstep(frame, own, found)
+            found[("comment", str(members[0].comment_text)[:40])] |= workers
 
 
-def _lockstep(frame: pd.DataFrame, own: set[str], found: dict[tuple[str, str], set[str]]) -> None:
+def _lockstep(near: list, own: set[str], found: dict[tuple[str, str], set[str]]) -> None:
+    """Accounts that acted within minutes of one of `own` on enough of the same campaigns."""
     window = timedelta(minutes=LOCKSTEP_MINUTES)
-    mine = frame[frame.worker_id.isin(own)]
-    others = frame[~frame.worker_id.isin(own)]
+    rivals: dict[str, list] = defaultdict(list)  # campaign -> (time, worker) of the other accounts
+    for r in near:
+        if r.worker_id not in own:
+            rivals[r.campaign_id].append((r.submitted_at, r.worker_id))
+    for times in rivals.values():
+        times.sort()
     shared: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for campaign, group in mine.groupby("campaign_id"):
-        rivals = others[others.campaign_id == campaign]
-        for worker, when in zip(group.worker_id, group.submitted_at, strict=True):
-            close = rivals[(rivals.submitted_at - when).abs() <= window]
-            for other in set(close.worker_id):
-                shared[(worker, other)].add(campaign)
+    for r in near:
+        if r.worker_id not in own or r.campaign_id not in rivals:
+            continue
+        times = rivals[r.campaign_id]
+        start = bisect_left(times, (r.submitted_at - window,))
+        for when, other in times[start:]:
+            if when > r.submitted_at + window:
+                break
+            shared[(r.worker_id, other)].add(r.campaign_id)
     for (worker, other), campaigns in shared.items():
         if len(campaigns) >= LOCKSTEP_CAMPAIGNS:
             found[("lockstep", worker)] |= {worker, other}

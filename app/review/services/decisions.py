@@ -8,20 +8,10 @@ import sqlalchemy as sa
 
 from app.platform.audit import record
 from app.platform.bulk import insert_new
-from app.platform.i18n import _, _l
-from models import DomainError, Proof, ProofState, ReviewDecision, ReviewItem, StaffUser, db, utcnow
+from app.platform.i18n import _
+from app.review.services.reasons import usable, usable_codes
+from models import DomainError, InfoRequest, Proof, ProofState, ReviewDecision, ReviewItem, StaffUser, db, utcnow
 
-REJECT_REASONS = {
-    "fraud_device_farm": _l("Device farm / shared hardware"),
-    "fraud_bot": _l("Scripted or automated"),
-    "fraud_proxy": _l("Proxy or datacenter network"),
-    "fraud_ring": _l("Coordinated ring"),
-    "duplicate_screenshot": _l("Reused screenshot"),
-    "duplicate_comment": _l("Copy-paste comment"),
-    "incomplete_task": _l("Task not done as required"),
-    "policy_violation": _l("Breaks platform policy"),
-    "other": _l("Other (explain in the note)"),
-}
 DECIDABLE = (ProofState.RECEIVED.value, ProofState.SCORED.value, ProofState.IN_REVIEW.value)
 
 
@@ -48,8 +38,8 @@ def decide(proof: Proof, decision: str, *, actor: StaffUser | None, reason_code:
     """Approve, reject or escalate a proof that is waiting for review."""
     if decision not in ("approved", "rejected", "escalated"):
         raise ReviewError(_("decision %(decision)r must be approved, rejected or escalated", decision=decision))
-    if decision == "rejected" and reason_code not in REJECT_REASONS:
-        raise ReviewError(_("reason_code: a rejection needs one of %(codes)s", codes=", ".join(REJECT_REASONS)))
+    if decision == "rejected" and not usable(reason_code):
+        raise ReviewError(_("reason_code: a rejection needs one of %(codes)s", codes=", ".join(usable_codes())))
     if actor_kind == "human" and actor is None:
         raise ReviewError(_("a human decision needs an actor"))
     if proof.state not in DECIDABLE:
@@ -60,6 +50,9 @@ def decide(proof: Proof, decision: str, *, actor: StaffUser | None, reason_code:
         item = ensure_item(proof, "review", 0.0)
     elif proof.state != ProofState.IN_REVIEW.value:
         proof.transition(ProofState.IN_REVIEW)
+    if item.status == "info_requested":  # decided (e.g. in bulk) while the worker was asked: the question closes
+        db.session.execute(sa.update(InfoRequest).where(InfoRequest.proof_id == proof.id, InfoRequest.status == "open")
+                           .values(status="closed", closed_at=utcnow()).execution_options(synchronize_session=False))
     row = ReviewDecision(proof_id=proof.id, decision=decision, reason_code=reason_code, note=note,
                          actor_kind=actor_kind, actor_id=actor.id if actor else None)
     db.session.add(row)

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.platform.i18n import _
+from app.review.services import sla
 from models import AuditEvent, Campaign, DomainError, Proof, ProofScore, ReviewDecision, ReviewItem, StaffUser, db
 
 CLAIM_MINUTES = 15
@@ -205,6 +206,7 @@ class QueueRow:
     waiting_seconds: float
     claimed_by: str | None = None
     claimed_by_me: bool = False
+    due_seconds: float | None = None  # until the queue's service level is breached; negative once it is
 
 
 @dataclass
@@ -277,6 +279,7 @@ def _load_rows(item_ids: list[int], viewer_id: int, now: datetime) -> list[Queue
         .where(ReviewItem.id.in_(item_ids))).all()
     by_id = {r[0].id: r for r in result}
     cutoff = claim_cutoff(now)
+    hours = sla.sla_hours()
     rows = []
     for item_id in item_ids:
         item, campaign_id, worker_id, risk, route, signals, reasons, degraded, claimer = by_id[item_id]
@@ -286,7 +289,9 @@ def _load_rows(item_ids: list[int], viewer_id: int, now: datetime) -> list[Queue
             campaign_id=campaign_id, worker_id=worker_id, risk=item.priority if risk is None else risk,
             route=route, degraded=bool(degraded), top_signals=top_signals(signals, reasons),
             waiting_seconds=(now - item.created_at).total_seconds(),
-            claimed_by=claimer if active else None, claimed_by_me=active and item.claimed_by == viewer_id))
+            claimed_by=claimer if active else None, claimed_by_me=active and item.claimed_by == viewer_id,
+            due_seconds=None if item.status == "decided"
+            else sla.seconds_left(item.created_at, item.queue, now, hours)))
     return rows
 
 

@@ -15,8 +15,9 @@ from app.money.services.holds import locked_proof
 from app.platform.audit import record
 from app.platform.i18n import _
 from app.review.services.claims import NotAllowed
-from app.review.services.decisions import REJECT_REASONS, current_decision, decide
+from app.review.services.decisions import current_decision, decide
 from app.review.services.queue import SENIOR_ROLES
+from app.review.services.reasons import usable
 from models import DomainError, Proof, ProofState, ReviewDecision, StaffUser
 
 REVERSAL_HOURS = 72
@@ -63,7 +64,7 @@ def reverse(proof_id: str, senior: StaffUser, *, reason_code: str | None, note: 
     if found is None:
         raise ReversalError(_("proof %(id)s has no decision you can reverse (it is %(state)s; the window is "
                               "%(hours)d hours)", id=proof_id, state=proof.state, hours=window_hours))
-    if found.to == "rejected" and reason_code not in REJECT_REASONS:
+    if found.to == "rejected" and not usable(reason_code):
         raise ReversalError(_("reason_code: a reversal to rejected needs one reason code"))
     return flip(proof, senior, found.to, reason_code=reason_code, note=note, reversed_decision=found.decision.id)
 

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from app.platform.audit import record
 from app.platform.i18n import _
-from app.review.services.decisions import DECIDABLE, REJECT_REASONS, ReviewError, decide
+from app.review.services.decisions import DECIDABLE, ReviewError, decide
+from app.review.services.reasons import usable
 from models import Campaign, ModerationRequest, Proof, StaffUser, Worker, WorkerSanction, db
 from models.moderation import SANCTION_KINDS, SANCTION_SCOPES
 
@@ -54,7 +55,7 @@ def check_order(order: SanctionOrder) -> None:
         raise ReviewError(_("reason: say why, the worker's appeal will be read against it"))
     if order.pending_decision not in PENDING_DECISIONS:
         raise ReviewError(_("pending proofs: reject, escalate or leave them"))
-    if order.pending_decision == "rejected" and order.reason_code not in REJECT_REASONS:
+    if order.pending_decision == "rejected" and not usable(order.reason_code):
         raise ReviewError(_("reason_code: rejecting the pending proofs needs one reason code"))
 
 
@@ -163,13 +164,27 @@ def _covers(sanction: WorkerSanction, campaign: str, brand: str | None) -> bool:
     return sanction.scope == "platform" or sanction.scope_id == (campaign if sanction.scope == "campaign" else brand)
 
 
+HOLD_CHUNK = 900  # ids per lookup: under SQLite's bound-parameter limit
+
+
 def hold_new_proofs(proof_ids: list[str], now: datetime) -> list[str]:
-    """Hold the new proofs of banned workers for a senior moderator; returns the ids held."""
-    if not proof_ids:
+    """Hold the new proofs of banned workers for a senior moderator; returns the ids held.
+
+    Called by the API for every batch and by the importer for a whole world: with no ban in force
+    anywhere (the usual case) it reads nothing per proof."""
+    if not proof_ids or not _any_ban(now):
         return []
-    rows = db.session.execute(sa.select(Proof.id, Proof.worker_id, Proof.campaign_id)
-                              .where(Proof.id.in_(proof_ids), Proof.state.in_(DECIDABLE))).all()
-    held = sorted(banned_for([tuple(r) for r in rows], now))
+    held: list[str] = []
+    for start in range(0, len(proof_ids), HOLD_CHUNK):
+        rows = db.session.execute(sa.select(Proof.id, Proof.worker_id, Proof.campaign_id).where(
+            Proof.id.in_(proof_ids[start:start + HOLD_CHUNK]), Proof.state.in_(DECIDABLE))).all()
+        held.extend(sorted(banned_for([tuple(r) for r in rows], now)))
     for pid in held:
         decide(db.session.get(Proof, pid), "escalated", actor=None, actor_kind="system", note=HOLD_NOTE)
     return held
+
+
+def _any_ban(now: datetime) -> bool:
+    return db.session.scalar(sa.select(WorkerSanction.id).where(
+        WorkerSanction.kind == "ban", WorkerSanction.revoked_at.is_(None), WorkerSanction.starts_at <= now,
+        sa.or_(WorkerSanction.ends_at.is_(None), WorkerSanction.ends_at > now)).limit(1)) is not None
