@@ -36,3 +36,17 @@ __all__ += ["AccountKind", "EntryKind", "FraudFlag", "LedgerAccount", "LedgerEnt
             "PayoutBatch", "PayoutState", "check_payout_transition"]
 __all__ += ["SCREENING_STATES", "WAITING_STATES", "CampaignScreening", "ScreeningRuleSet"]
 __all__ += ["BrandScorecard", "WorkerRing"]
+from models.cases import (  # noqa: E402
+    CASE_OUTCOMES,
+    CASE_STATES,
+    CASE_SUBJECTS,
+    OPEN_CASE_STATES,
+    CaseItem,
+    CaseOutcome,
+    ComplianceCase,
+    Dispute,
+    DisputeProof,
+)
+
+__all__ += ["CASE_OUTCOMES", "CASE_STATES", "CASE_SUBJECTS", "OPEN_CASE_STATES", "CaseItem", "CaseOutcome",
+            "ComplianceCase", "Dispute", "DisputeProof"]
