@@ -70,10 +70,11 @@ def _check(brand_id: str, proof_ids: list, reason: str) -> list[str]:
     ids = list(dict.fromkeys(p.strip() for p in proof_ids))
     if len(ids) > MAX_PROOFS:
         raise DisputeError(_("proof_ids: at most %(n)s proofs per dispute", n=MAX_PROOFS))
-    owners = dict(db.session.execute(sa.select(Proof.id, Campaign.brand_id).join(Campaign, Campaign.id == Proof.campaign_id)
+    owners = dict(db.session.execute(sa.select(Proof.id, Campaign.brand_id)
+                                     .join(Campaign, Campaign.id == Proof.campaign_id)
                                      .where(Proof.id.in_(ids))).all())
-    problems = {p: "unknown proof" for p in ids if p not in owners}
-    problems.update({p: "not a completion of this brand's campaigns" for p, b in owners.items() if b != brand_id})
+    problems = {p: _("unknown proof") for p in ids if p not in owners}
+    problems.update({p: _("not a completion of this brand's campaigns") for p, b in owners.items() if b != brand_id})
     if problems:
         raise DisputeError(_("%(n)s of the disputed proofs are unknown or not this brand's", n=len(problems)),
                            problems)

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from app.compliance.screening.engine import Finding, Subject, screen, worst
 from app.compliance.services import screening_rules
-from app.money.services.funding import activate_campaign, close_campaign
 from app.compliance.services.cases import SEVERITY_RANK, note_finding
+from app.money.services.funding import activate_campaign, close_campaign
 from app.platform.audit import record
 from models import (
     WAITING_STATES,

@@ -1,8 +1,9 @@
 """Settlement: approved proofs pay out of escrow into worker payables and platform revenue.
 
 A proof is *eligible* when it is `approved`, its newest review decision approves it, it has no
-open fraud flag, no open compliance case holds its campaign or brand, and, when that decision was made by policy (actor_kind `system`), the hold
-window (SETTLEMENT_HOLD_HOURS) has passed. Human and imported approvals settle at once.
+open fraud flag, no open compliance case holds its campaign or brand, and, when that decision was
+made by policy (actor_kind `system`), the hold window (SETTLEMENT_HOLD_HOURS) has passed.
+Human and imported approvals settle at once.
 
 `settle_chunk` settles one chunk in the caller's transaction: it takes row locks on the chunk's
 proofs with SKIP LOCKED (PostgreSQL), so concurrent settlement workers split the work instead of
@@ -22,8 +23,8 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 
-from app.money.services import ledger
 from app.compliance.services.case_holds import campaign_held
+from app.money.services import ledger
 from app.platform.audit import record
 from app.platform.sql import is_postgres
 from models import Campaign, EntryKind, FraudFlag, Proof, ProofState, ReviewDecision, db
