@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.platform.i18n import _l
@@ -22,12 +23,12 @@ DISPUTE_ACTION_LABELS = {"reopened": _l("Back in review"), "queued": _l("Queued 
                          "clawback": _l("Settled: clawback decision"), "unchanged": _l("Unchanged")}
 
 
-def _priority_choices() -> list[tuple[int, str]]:
-    return [(k, str(v)) for k, v in PRIORITY_LABELS.items()]
+def _priority_choices() -> list[SelectChoice]:
+    return [SelectChoice(k, v) for k, v in PRIORITY_LABELS.items()]
 
 
 class OpenCaseForm(FlaskForm):
-    subject_type = SelectField(_l("On"), choices=[(k, v) for k, v in SUBJECT_LABELS.items()],
+    subject_type = SelectField(_l("On"), choices=[SelectChoice(k, v) for k, v in SUBJECT_LABELS.items()],
                                validators=[DataRequired()])
     subject_id = StringField(_l("Id (for a ring: a proof id)"), validators=[DataRequired(), Length(max=64)])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
@@ -39,7 +40,8 @@ class OpenCaseForm(FlaskForm):
 
 
 class CaseUpdateForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[("open", _l("Open")), ("investigating", _l("Investigating"))])
+    status = SelectField(_l("Status"), choices=[SelectChoice("open", _l("Open")),
+                                                         SelectChoice("investigating", _l("Investigating"))])
     priority = SelectField(_l("Priority"), coerce=int)
     owner = SelectField(_l("Owner"), coerce=int, default=0)
     due_on = DateField(_l("Due"), validators=[Optional()])
@@ -112,8 +114,9 @@ class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), choices=[("active", _l("Open or investigating")), ("open", _l("Open")),
-                                                ("investigating", _l("Investigating")), ("closed", _l("Closed")),
-                                                ("all", _l("All"))], default="active")
+    status = SelectField(_l("Status"), choices=[
+        SelectChoice("active", _l("Open or investigating")), SelectChoice("open", _l("Open")),
+        SelectChoice("investigating", _l("Investigating")), SelectChoice("closed", _l("Closed")),
+        SelectChoice("all", _l("All"))], default="active")
     owner = SelectField(_l("Owner"), coerce=int, default=0)
     overdue = BooleanField(_l("Overdue only"))

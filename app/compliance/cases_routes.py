@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from app.compliance import cases_forms as forms
 from app.compliance.routes import PER_PAGE, ROLES, bp
@@ -21,10 +22,10 @@ def _actor() -> StaffUser:
     return current_user._get_current_object()
 
 
-def _owner_choices(blank: str) -> list[tuple[int, str]]:
+def _owner_choices(blank: str) -> list[SelectChoice]:
     staff = db.session.scalars(db.select(StaffUser).where(StaffUser.role.in_(("compliance", "admin")),
                                                           StaffUser.active.is_(True)).order_by(StaffUser.email))
-    return [(0, blank)] + [(s.id, s.email) for s in staff]
+    return [SelectChoice(0, blank)] + [SelectChoice(s.id, s.email) for s in staff]
 
 
 def _flash_errors(form) -> None:  # noqa: ANN001
@@ -105,7 +106,7 @@ def case_view(case_id: int):  # noqa: ANN201
     update.priority.choices = forms._priority_choices()
     update.owner.choices = _owner_choices(_("nobody"))
     decision_form = forms.DisputeDecisionForm(formdata=None, reason_code=disputes.UPHELD_REASON)
-    decision_form.reason_code.choices = [(code, str(label)) for code, label in REJECT_REASONS.items()]
+    decision_form.reason_code.choices = [SelectChoice(code, label) for code, label in REJECT_REASONS.items()]
     owner = db.session.get(StaffUser, case.owner_id) if case.owner_id else None
     return render_template(
         "compliance/cases/case.html", case=case, owner=owner, items=cases.items_of(case.id),
@@ -226,7 +227,7 @@ def case_close(case_id: int):  # noqa: ANN201
 @role_required(*ROLES)
 def dispute_decide(dispute_id: int):  # noqa: ANN201
     form = forms.DisputeDecisionForm()
-    form.reason_code.choices = [(code, str(label)) for code, label in REJECT_REASONS.items()]
+    form.reason_code.choices = [SelectChoice(code, label) for code, label in REJECT_REASONS.items()]
     case_id = request.form.get("case_id", type=int)
     if not form.validate_on_submit():
         _flash_errors(form)

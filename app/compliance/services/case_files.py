@@ -16,7 +16,7 @@ from models import CaseItem, NotFound, StaffUser, db
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_NAME = 120
-_UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
+_UNSAFE = re.compile(r"[^\w.\-() ]+", re.UNICODE)
 
 
 def safe_filename(name: str | None) -> str:
