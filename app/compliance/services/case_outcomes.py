@@ -50,7 +50,7 @@ def _suspend_brand(case: ComplianceCase, reason: str, actor: StaffUser) -> dict:
     brand = brands.get_brand(case.brand_id)
     if brand.kyc_status == "suspended":
         return {"brand": brand.id, "already": "suspended"}
-    brands.change_kyc(brand.id, "suspended", reason=_("case %(id)s: %(reason)s", id=case.id, reason=reason),
+    brands.change_kyc(brand.id, "suspended", reason=f"case {case.id}: {reason}",
                       actor=actor)
     return {"brand": brand.id, "kyc": "suspended"}
 
@@ -72,8 +72,7 @@ def _suspend_campaigns(case: ComplianceCase, reason: str, actor: StaffUser) -> d
 def _refund(case: ComplianceCase, reason: str, actor: StaffUser) -> dict:
     proof_ids = sorted({i.ref for i in items_of(case.id) if i.kind == "proof" and i.ref})
     settled = list(db.session.scalars(sa.select(Proof.id).where(Proof.id.in_(proof_ids), Proof.state == "settled")))
-    summary = claw_back_many(settled, reason_code="other", note=_("case %(id)s: %(reason)s", id=case.id,
-                                                                     reason=reason), actor=actor)
+    summary = claw_back_many(settled, reason_code="other", note=f"case {case.id}: {reason}", actor=actor)
     campaigns = set(_campaigns_of(case)) | set(db.session.scalars(
         sa.select(Proof.campaign_id).where(Proof.id.in_(settled))))
     refunded = {cid: cents for cid in sorted(campaigns)

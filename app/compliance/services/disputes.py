@@ -103,7 +103,7 @@ def file_dispute(brand_id: str, proof_ids: list, reason: str, *, source: str, ac
     opened = case is None
     if opened:
         case = open_case("brand", brand_id, actor=actor, actor_label=actor_label,
-                         reason=_("opened by a dispute of the brand"))
+                         reason="opened by a dispute of the brand")  # the audit trail's words
     dispute = Dispute(brand_id=brand_id, case_id=case.id, reason=reason.strip()[:5000], source=source,
                       filed_by=label, status="open", created_at=utcnow())
     db.session.add(dispute)
