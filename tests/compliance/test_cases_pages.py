@@ -112,3 +112,29 @@ def test_cli_lists_and_closes_cases(runner, one_case):
     assert closed.stdout.strip() == f"closed\t{one_case}\twarning,referral"
     assert db.session.get(ComplianceCase, one_case).status == "closed"
     assert runner.invoke(args=["cases", "list", "--status", "closed"]).stdout.startswith(f"{one_case}\tclosed")
+
+
+def test_case_pages_render_in_chinese_with_nothing_untranslated(client, auth, app, one_case, tmp_path):
+    from flask_babel import refresh
+
+    from app.compliance.services import case_outcomes, disputes
+    from models import StaffUser
+
+    officer = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == "compliance@example.test"))
+    cases.add_note(one_case, "called the brand", actor=officer)
+    disputes.file_dispute("b1", ["p1"], "fake completions", source="api", actor_label="api:glow")
+    other = cases.open_case("campaign", "c1", actor=officer)
+    case_outcomes.close_case(other.id, [("warning", "first warning")], actor=officer, reason="warned them")
+    db.session.commit()
+    missing = app.extensions["i18n_missing"]
+    missing.clear()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    refresh()
+    auth.login("compliance@example.test")
+    for path in ("/compliance/cases", "/compliance/cases?status=closed", f"/compliance/cases/{one_case}",
+                 f"/compliance/cases/{other.id}", "/compliance/cases/new?subject_type=brand&subject_id=b1",
+                 "/compliance/brands/b1"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "案件" in response.get_data(as_text=True), path
+    assert not sorted(missing), f"shown without a zh_CN translation: {sorted(missing)}"
