@@ -99,6 +99,8 @@ def file_dispute(brand_id: str, proof_ids: list, reason: str, *, source: str, ac
     """Record a brand's dispute, attach it to the brand's case and pull its proofs back (see module doc)."""
     ids = _check(brand_id, proof_ids, reason)
     label = actor.email if actor else actor_label
+    # Concurrent disputes of one brand queue here, so they share one case instead of opening two.
+    db.session.execute(sa.select(Brand.id).where(Brand.id == brand_id).with_for_update())
     case = find_open_case("brand", brand_id)
     opened = case is None
     if opened:
