@@ -94,7 +94,8 @@ class DisputeForm(FlaskForm):
 
     proof_ids = TextAreaField(_l("Disputed proof ids (one per line, or separated by commas)"),
                               validators=[DataRequired(), Length(max=40000)])
-    reason = TextAreaField(_l("The brand's reason"), validators=[DataRequired(), Length(min=5, max=5000)])
+    # not `reason`: the brand file's KYC form has a field of that name on the same page
+    brand_reason = TextAreaField(_l("The brand's reason"), validators=[DataRequired(), Length(min=5, max=5000)])
     file = SubmitField(_l("File dispute"))
 
     def ids(self) -> list[str]:

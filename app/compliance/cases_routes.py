@@ -252,7 +252,7 @@ def brand_dispute(brand_id: str):  # noqa: ANN201
         _flash_errors(form)
         return redirect(back)
     try:
-        filed = disputes.file_dispute(brand_id, form.ids(), form.reason.data, source="browser", actor=_actor())
+        filed = disputes.file_dispute(brand_id, form.ids(), form.brand_reason.data, source="browser", actor=_actor())
     except disputes.DisputeError as exc:
         db.session.rollback()
         flash(str(exc), "error")
