@@ -33,8 +33,8 @@ def test_other_roles_get_403_on_case_pages_and_actions(client, auth, staff, one_
         assert client.get(path).status_code == 403, path
     assert client.post("/compliance/cases", data={"subject_type": "brand", "subject_id": "b1"}).status_code == 403
     assert client.post(f"/compliance/cases/{one_case}/close", data={"reason": "closing it"}).status_code == 403
-    assert client.post("/compliance/brands/b1/disputes", data={"proof_ids": "p1", "brand_reason": "fake!"}).status_code \
-        == 403
+    dispute = {"proof_ids": "p1", "brand_reason": "fake!"}
+    assert client.post("/compliance/brands/b1/disputes", data=dispute).status_code == 403
     assert db.session.get(ComplianceCase, one_case).status == "open"
 
 

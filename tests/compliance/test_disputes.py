@@ -141,10 +141,11 @@ def test_api_dispute_needs_a_brand_token_for_its_own_brand(client, app, money_wo
 def test_browser_dispute_on_the_brands_behalf(client, auth, staff, app, money_world):
     staff("compliance")
     auth.login("compliance@example.test")
-    page = client.post("/compliance/brands/b1/disputes", data={"proof_ids": "p2b, p3\np9", "brand_reason": "brand called"})
+    page = client.post("/compliance/brands/b1/disputes",
+                       data={"proof_ids": "p2b, p3\np9", "brand_reason": "brand called"})
     assert page.status_code == 302 and db.session.scalar(sa.select(sa.func.count()).select_from(Dispute)) == 0
-    page = client.post("/compliance/brands/b1/disputes", data={"proof_ids": "p2b, p3", "brand_reason": "brand called"},
-                       follow_redirects=True)
+    page = client.post("/compliance/brands/b1/disputes",
+                       data={"proof_ids": "p2b, p3", "brand_reason": "brand called"}, follow_redirects=True)
     assert page.status_code == 200
     dispute = db.session.scalar(sa.select(Dispute))
     assert dispute.source == "browser" and dispute.filed_by == "compliance@example.test"
