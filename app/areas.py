@@ -46,7 +46,7 @@ def register_listeners(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.admin import cli as admin_cli
     from app.auth import cli as auth_cli
-    from app.compliance import brands_cli
+    from app.compliance import brands_cli, cases_cli
     from app.compliance import cli as compliance_cli
     from app.intake import cli as intake_cli
     from app.money import cli as money_cli
@@ -55,6 +55,6 @@ def register_commands(app: Flask) -> None:
     from app.rules import cli as rules_cli
     from app.scoring import cli as scoring_cli
 
-    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli, rules_cli,
-                   admin_cli, review_cli):
+    for module in (intake_cli, auth_cli, platform_cli, scoring_cli, money_cli, compliance_cli, brands_cli, cases_cli,
+                   rules_cli, admin_cli, review_cli):
         module.register(app)

@@ -2,6 +2,17 @@
 from models.base import Base, DomainError, IllegalTransition, NotFound, UTCDateTime, db, utcnow
 from models.brand import KYC_STATES, Brand
 from models.campaign import ACTIONS, Campaign, LiveSession, Room
+from models.cases import (
+    CASE_OUTCOMES,
+    CASE_STATES,
+    CASE_SUBJECTS,
+    OPEN_CASE_STATES,
+    CaseItem,
+    CaseOutcome,
+    ComplianceCase,
+    Dispute,
+    DisputeProof,
+)
 from models.compliance import BrandRingMember, BrandScorecard, WorkerRing
 from models.exports import EXPORT_KINDS, BrandExport
 from models.governance import AuditChainHead, AuditEvent, ModelVersion, RuleSet, Task
@@ -42,3 +53,5 @@ __all__ += ["RetentionRun", "Setting"]
 __all__ += ["MUTE_ENTITY_KINDS", "SignalMute"]
 __all__ += ["BrandRingMember", "BrandScorecard", "WorkerRing"]
 __all__ += ["EXPORT_KINDS", "BrandExport"]
+__all__ += ["CASE_OUTCOMES", "CASE_STATES", "CASE_SUBJECTS", "OPEN_CASE_STATES", "CaseItem", "CaseOutcome",
+            "ComplianceCase", "Dispute", "DisputeProof"]

@@ -51,4 +51,8 @@ class BrandScorecard(db.Model):
     ring_share: Mapped[float] = mapped_column(sa.Float, default=0.0)
     exclusive_share: Mapped[float] = mapped_column(sa.Float, default=0.0)
     risk: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    # Disputes the brand filed about its completions, and how many proofs they named / were upheld.
+    disputes: Mapped[int] = mapped_column(default=0, server_default="0")
+    disputed_proofs: Mapped[int] = mapped_column(default=0, server_default="0")
+    upheld_proofs: Mapped[int] = mapped_column(default=0, server_default="0")
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -78,6 +78,8 @@ class ApiClient(db.Model):
     scopes: Mapped[str] = mapped_column(sa.String(64), default="ingest read", server_default="ingest read")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A brand's own client (it may file disputes about that brand's completions); None for the platform's.
+    brand_id: Mapped[str | None] = mapped_column(sa.ForeignKey("brands.id"))
 
     @property
     def scope_set(self) -> frozenset[str]:

@@ -61,10 +61,11 @@ api_tokens = AppGroup("api-tokens", help="API tokens for machine clients (Author
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES), default=SCOPES, show_default=True,
               help="What the token may do (repeat for several).")
 @click.option("--expires-days", type=click.IntRange(1, 730), default=None, help="Refuse the token after N days.")
-def create_token_command(name: str, scopes: tuple[str, ...], expires_days: int | None) -> None:
+@click.option("--brand", "brand_id", default=None, help="A brand's own client: it may file disputes for that brand.")
+def create_token_command(name: str, scopes: tuple[str, ...], expires_days: int | None, brand_id: str | None) -> None:
     """Create a client NAME and print its token (shown this once only)."""
     try:
-        client, token = create_token(name, scopes=scopes, expires_days=expires_days)
+        client, token = create_token(name, scopes=scopes, expires_days=expires_days, brand_id=brand_id)
     except ApiTokenError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

@@ -144,4 +144,4 @@ def audit_export():  # noqa: ANN201
                                                     f'{stamp}.csv"'})
 
 
-from app.compliance import exports_routes, screening_routes  # noqa: E402,F401 - attach their pages to bp
+from app.compliance import cases_routes, exports_routes, screening_routes  # noqa: E402,F401 - attach their pages

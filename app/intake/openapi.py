@@ -80,6 +80,56 @@ CAMPAIGN_STATUS = {
 }
 
 
+DISPUTE_BODY = {
+    "type": "object", "required": ["proof_ids", "reason"],
+    "properties": {
+        "proof_ids": {"type": "array", "minItems": 1, "maxItems": 500, "items": ID,
+                      "description": "Proofs of this brand's campaigns it believes fake."},
+        "reason": {"type": "string", "minLength": 5, "maxLength": 5000},
+        "brand_id": {**ID, "description": "Optional; if given it must be the token's own brand."},
+    },
+}
+
+DISPUTE = {
+    "type": "object", "required": ["id", "brand_id", "case_id", "case_opened", "status", "proofs", "created_at"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "integer"}, "brand_id": {"type": "string"},
+        "case_id": {"type": "integer", "description": "The brand's compliance case the dispute is attached to."},
+        "case_opened": {"type": "boolean", "description": "true: the dispute opened that case."},
+        "status": {"type": "string", "enum": ["open", "upheld", "rejected"]},
+        "proofs": {"type": "object", "additionalProperties": {
+            "type": "string", "enum": ["reopened", "queued", "clawback", "unchanged"]},
+            "description": "What happened to each disputed proof: reopened (approved, back in review), queued "
+                           "(not reviewed yet, put in the review queue), clawback (settled: compliance decides on "
+                           "a clawback), unchanged (already rejected or waiting for review)."},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def _dispute_path() -> dict[str, Any]:
+    return {"/api/v1/disputes": {"post": {
+        "operationId": "postDispute", "summary": "Dispute completions the brand believes fake (for a brand's client)",
+        "description": "Only a token created for a brand (`api-tokens create NAME --brand BRAND_ID`) may file "
+                       "disputes, and only about proofs of that brand's campaigns. The dispute goes on the "
+                       "brand's open compliance case (one is opened if none: while it is open the brand's "
+                       "proofs do not settle and its unused escrow is not refunded). Compliance upholds or "
+                       "rejects it.",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DisputeRequest")}}},
+        "responses": {
+            "201": _json("Dispute", "Filed."),
+            "400": _json("Error", "Malformed JSON, or a body that is not an object."), "401": UNAUTHORIZED,
+            "403": _json("Error", "The token lacks the ingest scope, is not a brand's client "
+                                  "(not_a_brand_client), or names another brand (wrong_brand)."),
+            "409": _json("Error", "The brand's case or a disputed proof changed under the request (a concurrent "
+                                  "decision); try again."),
+            "415": _json("Error", "Content-Type is not application/json."),
+            "422": _json("DisputeErrors", "No reason, no or too many proof ids, or proofs that are unknown or "
+                                          "not this brand's (listed in items)."),
+        }}}}
+
+
 def _campaign_paths() -> dict[str, Any]:
     path_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
     return {
@@ -180,6 +230,7 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                               "404": _json("Error", "No proof with this id.")},
             }},
             **_campaign_paths(),
+            **_dispute_path(),
             "/api/v1/proofs/{id}/appeal": {"post": {
                 "operationId": "postAppeal", "summary": "Appeal the rejection of a proof (for the worker client)",
                 "description": "Body: {\"message\": \"why the rejection is wrong\"} (1 to 2000 characters). "
@@ -221,6 +272,12 @@ def document(max_batch: int, max_body: int) -> dict[str, Any]:
                 "Campaign": CAMPAIGN, "BriefChange": BRIEF_CHANGE, "Finding": FINDING,
                 "CampaignStatus": CAMPAIGN_STATUS,
                 "WorkerStanding": WORKER_STANDING, "Appeal": APPEAL, **casework.SCHEMAS,
+                "DisputeRequest": DISPUTE_BODY, "Dispute": DISPUTE, "DisputeErrors": {
+                    "type": "object", "required": ["error", "message"],
+                    "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "items": {
+                        "type": "array", "items": {"type": "object", "required": ["proof_id", "problem"],
+                                                   "properties": {"proof_id": {"type": "string"},
+                                                                  "problem": {"type": "string"}}}}}},
             },
         },
     }

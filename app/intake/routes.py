@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from app.compliance.services import disputes
 from app.extensions import limiter
 from app.intake import api_auth as auth
 from app.intake import openapi, payload
@@ -14,7 +15,7 @@ from app.intake.services import campaigns, intake
 from app.review.services import appeals, info, reasons, standing
 from app.review.services.decisions import ReviewError
 from app.scoring.jobs import enqueue_scoring, score_batch
-from models import NotFound, ProofState, db, utcnow
+from models import DomainError, NotFound, ProofState, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,36 @@ def get_reject_reasons() -> Response:
     """The reasons in use, with the message a worker's app shows for each (English and Chinese)."""
     return jsonify({"reasons": [{"code": r.code, "message": {"en": r.message_en, "zh_CN": r.message_zh}}
                                 for r in reasons.catalogue()]})
+
+
+@bp.post("/disputes")
+def post_dispute() -> Response:
+    """A brand disputes completions it believes fake; only a brand's own token may (ApiClient.brand_id)."""
+    client = g.api_client
+    if client.brand_id is None:
+        return payload.api_error(403, "not_a_brand_client", "this token is not a brand's client; create one with "
+                                 "`flask --app app api-tokens create NAME --brand BRAND_ID`")
+    body = payload.read_json()
+    if not isinstance(body, dict):
+        return payload.api_error(400, "invalid_body", "the body must be a JSON object")
+    if body.get("brand_id") not in (None, client.brand_id):
+        return payload.api_error(403, "wrong_brand", f"this token files disputes for brand {client.brand_id} only")
+    try:
+        filed = disputes.file_dispute(client.brand_id, body.get("proof_ids"), body.get("reason") or "",
+                                      source="api", actor_label=f"api:{client.name}")
+    except disputes.DisputeError as exc:
+        db.session.rollback()
+        extra = {"items": [{"proof_id": p, "problem": why} for p, why in sorted(exc.problems.items())]}
+        return payload.api_error(422, "validation", str(exc), **(extra if exc.problems else {}))
+    except DomainError as exc:
+        db.session.rollback()
+        return payload.api_error(409, "conflict", str(exc))
+    db.session.commit()
+    response = jsonify({"id": filed.dispute.id, "brand_id": filed.dispute.brand_id, "case_id": filed.case.id,
+                        "case_opened": filed.case_opened, "status": filed.dispute.status,
+                        "proofs": filed.actions, "created_at": filed.dispute.created_at.isoformat()})
+    response.status_code = 201
+    return response
 
 
 @bp.get("/workers/<path:worker_id>")

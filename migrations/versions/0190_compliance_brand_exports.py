@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0190'
-down_revision = '0170'
+down_revision = '0180'
 branch_labels = None
 depends_on = None
 

@@ -154,18 +154,21 @@ def test_other_roles_get_403(client, login, imported, role):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BrandExport)) == 0
 
 
-def test_a_cases_model_with_a_brand_id_adds_a_section(imported, app, monkeypatch):
-    import models
+def test_the_brands_cases_and_disputes_are_sections(imported, app, staff):
+    from app.compliance.services import cases, disputes
     from app.compliance.services.brands import brand_file
 
-    class FakeCase:
-        __table__ = sa.Table("brand_scorecards", sa.MetaData(), sa.Column("brand_id", sa.String, primary_key=True),
-                             sa.Column("risk", sa.Float))
-
-    monkeypatch.setattr(models, "Case", FakeCase, raising=False)
+    user = staff("compliance")
+    case = cases.open_case("brand", "b1", actor=user, title="Paid praise")
+    cases.add_note(case.id, "asked the brand for its briefs", actor=user)
+    disputes.file_dispute("b1", ["p1"], "these likes were bought", source="browser", actor=user)
+    db.session.commit()
     found = {s.name: s for s in export_sections.sections(brand_file("b1", app.extensions["pii"]))}
-    assert "cases" in found and found["cases"].header == ("brand_id", "risk")
-    assert [row[0] for row in found["cases"].rows] == ["b1"]
+    assert [row[0] for row in found["cases"].rows] == [case.id]
+    assert "stored_name" not in found["case_items"].header
+    assert any("asked the brand" in str(cell) for row in found["case_items"].rows for cell in row)
+    assert [row[found["disputed_proofs"].header.index("proof_id")] for row in found["disputed_proofs"].rows] == ["p1"]
+    assert {row[0] for row in found["disputes"].rows} and not list(found["case_outcomes"].rows)
 
 
 def test_spreadsheet_formulas_are_quoted():

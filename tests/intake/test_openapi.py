@@ -110,6 +110,7 @@ def test_real_responses_match_the_document(api, app, contract, monkeypatch):
     contract.check(appeal, "post", appeal_post("nope", {"message": "x"}, headers=api.headers()))
     contract.check(appeal, "post", appeal_post("p2", {"message": "x"}))
     _check_info_routes(api, contract)
+    _check_dispute_route(api, contract, monkeypatch)
     _check_scope_and_rate_limit(api, app, contract)  # last: it lowers the rate limit
     documented = {(path, method, status) for path, ops in contract.doc["paths"].items()
                   for method, op in ops.items() for status in op["responses"]}
@@ -123,7 +124,8 @@ SECURED = {("/api/v1/proofs", "post"): "/api/v1/proofs", ("/api/v1/proofs/{id}",
            ("/api/v1/proofs/{id}/appeal", "post"): "/api/v1/proofs/p1/appeal",
            ("/api/v1/workers/{id}", "get"): "/api/v1/workers/w1",
            ("/api/v1/proofs/{id}/info", "post"): "/api/v1/proofs/p1/info",
-           ("/api/v1/reject-reasons", "get"): "/api/v1/reject-reasons"}
+           ("/api/v1/reject-reasons", "get"): "/api/v1/reject-reasons",
+           ("/api/v1/disputes", "post"): "/api/v1/disputes"}
 
 
 def _check_scope_and_rate_limit(api, app, contract) -> None:  # noqa: ANN001
@@ -148,6 +150,34 @@ def _check_scope_and_rate_limit(api, app, contract) -> None:  # noqa: ANN001
             response = api.client.open(url, method=method.upper(), json={}, headers=headers)
         assert response.status_code == 429 and response.get_json()["error"] == "rate_limited"
         contract.check(path, method, response)
+
+
+def _check_dispute_route(api, contract, monkeypatch) -> None:  # noqa: ANN001
+    from app.auth.services.api_tokens import create_token
+    from app.compliance.services import disputes
+    from app.compliance.services.cases import CaseError
+    from models import db
+
+    path = "/api/v1/disputes"
+    _, brand_token = create_token("glow-app", brand_id="b1")
+    db.session.commit()
+    brand = {"Authorization": f"Bearer {brand_token}"}
+    post = lambda body, headers=brand: api.client.post(path, json=body, headers=headers)  # noqa: E731
+    contract.check(path, "post", post({"proof_ids": ["p1"], "reason": "bought likes"}, api.headers()))  # 403
+    contract.check(path, "post", post({"proof_ids": ["p1"], "reason": "x", "brand_id": "b9"}))  # 403 other brand
+    contract.check(path, "post", post({"proof_ids": ["p1", "nope"], "reason": "these are fake"}))  # 422
+    contract.check(path, "post", post({"proof_ids": [], "reason": "these are fake"}))  # 422
+    contract.check(path, "post", post(["p1"]))  # 400
+    contract.check(path, "post", api.client.post(path, data="{", content_type="application/json", headers=brand))
+    contract.check(path, "post", api.client.post(path, data="x", content_type="text/plain", headers=brand))
+    contract.check(path, "post", api.client.post(path, json={}))  # 401
+    contract.check(path, "post", post({"proof_ids": ["p1"], "reason": "these are fake"}))  # 201
+
+    def race(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        raise CaseError("case 1 is closed")
+
+    monkeypatch.setattr(disputes, "file_dispute", race)
+    contract.check(path, "post", post({"proof_ids": ["p1"], "reason": "these are fake"}))  # 409
 
 
 def _check_campaign_routes(api, contract) -> None:  # noqa: ANN001

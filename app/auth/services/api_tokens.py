@@ -14,7 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.platform.audit import record
-from models import ApiClient, DomainError, NotFound, db, utcnow
+from models import ApiClient, Brand, DomainError, NotFound, db, utcnow
 
 TOKEN_PREFIX = "wb_"
 DISPLAY_CHARS = 12  # "wb_" + 9 characters: enough to tell tokens apart, useless to an attacker
@@ -34,8 +34,10 @@ def hash_token(token: str) -> str:
 
 
 def create_token(name: str, *, actor_label: str = "cli", scopes: tuple[str, ...] = SCOPES,
-                 expires_days: int | None = None) -> tuple[ApiClient, str]:
-    """Create a client; returns it and the plaintext token, which is never stored or shown again."""
+                 expires_days: int | None = None, brand_id: str | None = None) -> tuple[ApiClient, str]:
+    """Create a client; returns it and the plaintext token, which is never stored or shown again.
+
+    `brand_id` makes it that brand's own client: it may file disputes about the brand's completions."""
     name = name.strip()
     if not name:
         raise ApiTokenError("name: is required")
@@ -46,15 +48,18 @@ def create_token(name: str, *, actor_label: str = "cli", scopes: tuple[str, ...]
         raise ApiTokenError(f"scopes: choose from {', '.join(SCOPES)} (got {', '.join(unknown) or 'none'})")
     if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRY_DAYS:
         raise ApiTokenError(f"expires_days: between 1 and {MAX_EXPIRY_DAYS}")
+    if brand_id is not None and db.session.get(Brand, brand_id) is None:
+        raise ApiTokenError(f"brand: no brand with id {brand_id!r}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient(name=name, token_hash=hash_token(token), token_prefix=token[:DISPLAY_CHARS],
                        scopes=" ".join(s for s in SCOPES if s in scopes),
-                       expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None)
+                       expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
+                       brand_id=brand_id)
     db.session.add(client)
     db.session.flush()
     record("api_token.created", "api_client", str(client.id), actor_label=actor_label,
            data={"name": name, "token_prefix": client.token_prefix, "scopes": client.scopes,
-                 "expires_days": expires_days})
+                 "expires_days": expires_days, "brand_id": brand_id})
     return client, token
 
 

@@ -4,8 +4,6 @@ Each section is a header and an iterator of rows, read in id order with server-s
 brand with a million proofs streams to disk instead of into memory. PII stays masked: licence and
 contact as the brand file shows them, no addresses or devices of workers.
 
-Cases belong to another part of the workbench: `register_section` lets it add its own section, and
-until it does, a `Case` model with a `brand_id` column (if one exists) is exported column by column.
 """
 from __future__ import annotations
 
@@ -17,12 +15,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-import models
 from app.compliance.services.brands import BrandFile
 from models import (
     AuditEvent,
     Campaign,
     CampaignScreening,
+    CaseItem,
+    CaseOutcome,
+    ComplianceCase,
+    Dispute,
+    DisputeProof,
     LedgerAccount,
     LedgerEntry,
     LedgerPosting,
@@ -41,14 +43,7 @@ class Section:
     rows: Iterable[tuple[Any, ...]]
 
 
-SectionProvider = Callable[[BrandFile], "Section | None"]
-_providers: list[SectionProvider] = []
-
-
-def register_section(provider: SectionProvider) -> SectionProvider:
-    """Add a section to every export (a provider returns None when it has nothing for a brand)."""
-    _providers.append(provider)
-    return provider
+SectionProvider = Callable[[BrandFile], "Section | list[Section]"]
 
 
 def cell(value: Any) -> Any:
@@ -185,28 +180,35 @@ def audit_section(file: BrandFile) -> Section:
                                     "before", "after", "data", "prev_hash", "hash"), _streamed(query))
 
 
-def cases_section(file: BrandFile) -> Section | None:
-    """The brand's cases, if this workbench has a `Case` model with a `brand_id` column."""
-    case = getattr(models, "Case", None)
-    table = getattr(case, "__table__", None)
-    if table is None or "brand_id" not in table.c:
-        return None
-    columns = tuple(table.c.keys())
-    query = sa.select(*table.c).where(table.c.brand_id == file.brand.id).order_by(*table.primary_key.columns)
-    return Section("cases", columns, [tuple(row) for row in db.session.execute(query)])
+def _table_section(name: str, table: sa.Table, where: Any, skip: tuple[str, ...] = ()) -> Section:
+    columns = [c for c in table.c if c.name not in skip]
+    query = sa.select(*columns).where(where).order_by(*table.primary_key.columns)
+    return Section(name, tuple(c.name for c in columns), _streamed(query))
+
+
+def case_sections(file: BrandFile) -> list[Section]:
+    """The brand's cases (on the brand or its campaigns), what was attached to them (files by name and
+    SHA-256, not their content), their outcomes, and the disputes the brand filed with each proof named."""
+    cases, items, outcomes = ComplianceCase.__table__, CaseItem.__table__, CaseOutcome.__table__
+    disputes, disputed = Dispute.__table__, DisputeProof.__table__
+    mine = sa.select(cases.c.id).where(cases.c.brand_id == file.brand.id)
+    filed = sa.select(disputes.c.id).where(disputes.c.brand_id == file.brand.id)
+    return [_table_section("cases", cases, cases.c.brand_id == file.brand.id),
+            _table_section("case_items", items, items.c.case_id.in_(mine), skip=("stored_name",)),
+            _table_section("case_outcomes", outcomes, outcomes.c.case_id.in_(mine)),
+            _table_section("disputes", disputes, disputes.c.brand_id == file.brand.id),
+            _table_section("disputed_proofs", disputed, disputed.c.dispute_id.in_(filed))]
 
 
 BUILT_IN: tuple[SectionProvider, ...] = (brand_section, kyc_section, trend_section, campaigns_section,
-                                         screening_section, cases_section, decisions_section, proofs_section,
+                                         screening_section, case_sections, decisions_section, proofs_section,
                                          money_section, ledger_section, audit_section)
 
 
 def sections(file: BrandFile) -> list[Section]:
-    """Built-in sections in their order, then registered ones; a registered section replaces a
-    built-in one of the same name (the cases area's own "cases" over the generic one)."""
-    found: dict[str, Section] = {}
-    for provider in (*BUILT_IN, *_providers):
-        section = provider(file)
-        if section is not None:
-            found[section.name] = section
-    return list(found.values())
+    """Every section of a brand's export, in the order the manifest lists them."""
+    found: list[Section] = []
+    for provider in BUILT_IN:
+        made = provider(file)
+        found.extend(made if isinstance(made, list) else [made])
+    return found

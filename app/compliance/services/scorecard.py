@@ -9,6 +9,11 @@ Three shares per brand, each a sign of a brand that pays for fake engagement or 
   strangers behind one carrier address keep only the brand's share of their work;
 - exclusive: its proofs made by accounts that work for no other brand (>= EXCLUSIVE_MIN_PROOFS proofs).
 
+The brand's disputes (how many, the proofs they named, the proofs of upheld ones) are shown with
+the shares but do not weigh in the risk: a brand that disputes fake completions is complaining about
+fraud, not buying it. A brand with an open case whose risk reaches a higher tenth raises that case's
+priority (cases.note_finding).
+
 Rings need the whole graph, so they and the scorecards are a snapshot refreshed together
 (`refresh_scorecards`, from the brands page or `flask brands refresh`), with set-based SQL: a few
 statements whatever the number of brands. Shares are shrunk towards zero by PRIOR pseudo-proofs,
@@ -24,6 +29,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from app.compliance.services.cases import note_finding, risk_rank
+from app.compliance.services.disputes import dispute_counts
 from app.platform.sql import dialect_name
 from app.scoring.services.context import load_all_context
 from app.scoring.services.rulesets import active_ruleset
@@ -177,10 +184,12 @@ def refresh_scorecards(now: datetime | None = None) -> int:
     _store_members(members)
     by_brand = {row.brand_id: row for row in top.itertuples(index=False)}
     rows = db.session.execute(sa.text(COUNTS_SQL), {"min_exclusive": EXCLUSIVE_MIN_PROOFS})
+    disputed = dispute_counts()
     cards = []
     for brand_id, *counts in rows:
         proofs, decided, rejected, exclusive = (int(n) for n in counts)  # SUM is NUMERIC on PostgreSQL
         group = by_brand.get(brand_id)
+        disputes, disputed_proofs, upheld = disputed.get(brand_id, (0, 0, 0))
         shares = {"rejected_share": shrunk(rejected, decided),
                   "ring_share": shrunk(float(group.weight), proofs) if group is not None else 0.0,
                   "exclusive_share": shrunk(exclusive, proofs)}
@@ -189,13 +198,25 @@ def refresh_scorecards(now: datetime | None = None) -> int:
                       "top_ring_proofs": int(group.brand_proofs) if group is not None else 0,
                       "top_ring_concentration": round(float(group.concentration), 4) if group is not None else 0.0,
                       "exclusive_proofs": exclusive,
-                      **{k: round(v, 4) for k, v in shares.items()}, "risk": risk_of(shares), "computed_at": now})
+                      **{k: round(v, 4) for k, v in shares.items()}, "risk": risk_of(shares), "computed_at": now,
+                      "disputes": disputes, "disputed_proofs": disputed_proofs, "upheld_proofs": upheld})
     table = BrandScorecard.__table__
     db.session.execute(table.delete())
     if cards:
         db.session.execute(table.insert(), cards)
     db.session.flush()
+    _raise_cases({c["brand_id"]: c["risk"] for c in cards})
     return len(cards)
+
+
+def _raise_cases(risks: dict[str, float]) -> None:
+    """Open cases on brands whose risk reached a higher tenth than their case has seen get more priority."""
+    cased = db.session.scalars(sa.text("SELECT DISTINCT subject_id FROM compliance_cases "
+                                       "WHERE subject_type = 'brand' AND status IN ('open', 'investigating')"))
+    for brand_id in cased:
+        if brand_id in risks:
+            note_finding("brand", brand_id, source="risk", rank=risk_rank(risks[brand_id]),
+                         summary=f"risk {risks[brand_id]:.2f}")
 
 
 def last_refreshed() -> datetime | None:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from app.compliance.screening.engine import Finding, Subject, screen, worst
 from app.compliance.services import screening_rules
+from app.compliance.services.cases import SEVERITY_RANK, note_finding
 from app.money.services.funding import activate_campaign, close_campaign
 from app.platform.audit import record
 from models import (
@@ -99,6 +100,9 @@ def _store(screener: Screener, campaign: Campaign, findings: list[Finding], trig
         record(f"screening.{status}", "campaign", campaign.id, actor=actor, actor_label=actor_label, data={
             "trigger": trigger, "rule_set_version": screener.version,
             "findings": [f"{f.code} {f.severity} {f.matched}" for f in findings]})
+    if findings:  # a worse finding raises the priority of an open case on the campaign or its brand
+        note_finding("campaign", campaign.id, source="screening", rank=SEVERITY_RANK.get(row.worst_severity, 0),
+                     summary=", ".join(f"{f.code} {f.severity}" for f in findings), brand_id=campaign.brand_id)
     return row
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from app.compliance.services.case_holds import campaign_is_held
 from app.money.services import ledger
 from app.platform.audit import record
 from app.platform.bulk import existing_keys
@@ -209,6 +210,8 @@ def open_commitments(campaign_ids: list[str]) -> dict[str, int]:
 
 
 def _refund(campaign: Campaign, key: str, actor_label: str) -> int:
+    if campaign_is_held(campaign.id, campaign.brand_id):  # refunded by a later sweep, once the case is closed
+        return 0
     held = escrow_balances([campaign.id]).get(campaign.id, 0)
     refundable = held - open_commitments([campaign.id]).get(campaign.id, 0)
     if refundable <= 0:
@@ -245,11 +248,15 @@ def refund_closed_campaigns(*, actor_label: str = "settlement") -> int:
         sa.select(Campaign.id).join(accounts, accounts.c.campaign_id == Campaign.id)
         .where(Campaign.status == "closed", accounts.c.kind == "brand_escrow", accounts.c.balance > 0)
         .order_by(Campaign.id)))
-    total = 0
-    for campaign_id in candidates:
-        campaign = _locked_campaign(campaign_id)
-        done = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry).where(
-            LedgerEntry.kind == EntryKind.REFUND.value, LedgerEntry.campaign_id == campaign_id)) or 0
-        key = f"refund:{campaign_id}" if done == 0 else f"refund:{campaign_id}:{done + 1}"
-        total += _refund(campaign, key, actor_label)
-    return total
+    return sum(refund_unused(campaign_id, actor_label=actor_label) for campaign_id in candidates)
+
+
+def refund_unused(campaign_id: str, *, actor_label: str = "system") -> int:
+    """Return to the brand what a closed campaign holds beyond its live proofs; 0 for an open campaign."""
+    campaign = _locked_campaign(campaign_id)
+    if campaign.status != "closed":
+        return 0
+    done = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry).where(
+        LedgerEntry.kind == EntryKind.REFUND.value, LedgerEntry.campaign_id == campaign_id)) or 0
+    key = f"refund:{campaign_id}" if done == 0 else f"refund:{campaign_id}:{done + 1}"
+    return _refund(campaign, key, actor_label)

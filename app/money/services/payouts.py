@@ -1,7 +1,8 @@
 """Payouts: batches that move worker payables out through a payment provider.
 
 Creating a batch takes every worker whose payable reaches PAYOUT_MINIMUM_CENTS, except new
-accounts (younger than NEW_WORKER_PAYOUT_HOLD_DAYS) and workers with an open fraud flag, and moves
+accounts (younger than NEW_WORKER_PAYOUT_HOLD_DAYS), workers with an open fraud flag and workers
+attached to an open compliance case, and moves
 each amount payable -> clearing (`payout:<batch>:<worker>`). Exporting writes the provider's CSV
 and marks the payouts `sent`; the provider's answer confirms them (clearing -> disbursed) or fails
 them (money waits in clearing for a retry); a cancel moves the money back to the payable.
@@ -17,6 +18,7 @@ from typing import IO
 
 import sqlalchemy as sa
 
+from app.compliance.services.case_holds import worker_held
 from app.money.services import ledger
 from app.money.services.holds import open_flag_filter
 from app.platform.audit import record
@@ -44,7 +46,8 @@ def _money(cents: int) -> str:
 def _payable_rows(minimum: int) -> list:
     accounts = ledger.ACCOUNTS
     query = (sa.select(accounts.c.id, accounts.c.worker_id, accounts.c.balance, Worker.created_at,
-                       open_flag_filter(accounts.c.worker_id).label("flagged"))
+                       open_flag_filter(accounts.c.worker_id).label("flagged"),
+                       worker_held(accounts.c.worker_id).label("cased"))
              .join(Worker, Worker.id == accounts.c.worker_id)
              .where(accounts.c.kind == "worker_payable", accounts.c.balance >= minimum).order_by(accounts.c.id))
     if is_postgres():
@@ -69,6 +72,8 @@ def create_batch(*, minimum: int, new_account_days: int, now: datetime | None = 
     for row in _payable_rows(max(minimum, 1)):
         if row.flagged:
             result.held["open fraud case"] += 1
+        elif row.cased:
+            result.held["open compliance case"] += 1
         elif row.created_at > now - timedelta(days=new_account_days):
             result.held["new account"] += 1
         else:
@@ -138,7 +143,8 @@ def mark_payout(payout_id: int, target: str, *, reason: str | None = None, attem
 def exportable(batch_id: int | None = None) -> list[Payout]:
     """Payouts waiting to go to the provider (pending or retried), minus workers with an open fraud case."""
     query = (sa.select(Payout).where(Payout.state.in_((PayoutState.PENDING.value, PayoutState.RETRIED.value)),
-                                     ~open_flag_filter(Payout.worker_id)).order_by(Payout.id))
+                                     ~open_flag_filter(Payout.worker_id), ~worker_held(Payout.worker_id))
+                 .order_by(Payout.id))
     if batch_id is not None:
         query = query.where(Payout.batch_id == batch_id)
     return list(db.session.scalars(query))

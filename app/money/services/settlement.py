@@ -1,8 +1,9 @@
 """Settlement: approved proofs pay out of escrow into worker payables and platform revenue.
 
 A proof is *eligible* when it is `approved`, its newest review decision approves it, it has no
-open fraud flag, and, when that decision was made by policy (actor_kind `system`), the hold
-window (SETTLEMENT_HOLD_HOURS) has passed. Human and imported approvals settle at once.
+open fraud flag, no open compliance case holds its campaign or brand, and, when that decision was
+made by policy (actor_kind `system`), the hold window (SETTLEMENT_HOLD_HOURS) has passed.
+Human and imported approvals settle at once.
 
 `settle_chunk` settles one chunk in the caller's transaction: it takes row locks on the chunk's
 proofs with SKIP LOCKED (PostgreSQL), so concurrent settlement workers split the work instead of
@@ -22,6 +23,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 
+from app.compliance.services.case_holds import campaign_held
 from app.money.services import ledger
 from app.platform.audit import record
 from app.platform.sql import is_postgres
@@ -84,12 +86,13 @@ def eligible_query(now: datetime, hold_hours: int) -> sa.Select:
                       camp.c.commission_rate)
             .join(d, d.c.proof_id == PROOFS.c.id).join(camp, camp.c.id == PROOFS.c.campaign_id)
             .where(PROOFS.c.state == ProofState.APPROVED.value, d.c.decision == "approved", newest_decision_is(d),
-                   sa.or_(d.c.actor_kind != "system", d.c.decided_at <= cutoff), ~_open_flag())
+                   sa.or_(d.c.actor_kind != "system", d.c.decided_at <= cutoff), ~_open_flag(),
+                   ~campaign_held(camp.c.id, camp.c.brand_id))
             .order_by(PROOFS.c.id))
 
 
 def waiting(now: datetime, hold_hours: int) -> dict[str, int]:
-    """Approved proofs that did not settle, by reason: in the hold window, flagged."""
+    """Approved proofs that did not settle, by reason: in the hold window, flagged, held by a case."""
     d = DECISIONS.alias("d")
     cutoff = now - timedelta(hours=hold_hours)
     base = (sa.select(sa.func.count()).select_from(PROOFS).join(d, d.c.proof_id == PROOFS.c.id)
@@ -97,7 +100,10 @@ def waiting(now: datetime, hold_hours: int) -> dict[str, int]:
     in_hold = db.session.scalar(base.where(d.c.decision == "approved", d.c.actor_kind == "system",
                                            d.c.decided_at > cutoff, ~_open_flag())) or 0
     flagged = db.session.scalar(base.where(_open_flag())) or 0
-    return {"in the hold window": in_hold, "with an open flag": flagged}
+    camp = Campaign.__table__
+    cased = db.session.scalar(base.join(camp, camp.c.id == PROOFS.c.campaign_id).where(
+        d.c.decision == "approved", campaign_held(camp.c.id, camp.c.brand_id))) or 0
+    return {"in the hold window": in_hold, "with an open flag": flagged, "held by a compliance case": cased}
 
 
 def _accounts_for(rows: list) -> tuple[dict[str, int], dict[str, int], int]:
