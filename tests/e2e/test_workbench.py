@@ -19,7 +19,7 @@ def test_moderator_claims_with_keyboard_and_rejects_with_reason(page, sign_in, l
     sign_in("moderator")
     rows = page.locator("#queue-table tbody tr[data-href]")
     assert rows.count() == 3  # the hold tab opens first: it is the riskiest pending work
-    assert rows.first.locator("td").first.inner_text() == "p4"
+    assert rows.first.locator("td.mono").first.inner_text() == "p4"
     assert "Hold" in page.locator(".tabs a.active").inner_text()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
@@ -54,9 +54,9 @@ def test_moderator_claims_with_keyboard_and_rejects_with_reason(page, sign_in, l
 def test_list_selection_help_and_reject_without_reason(page, sign_in, live_app):
     sign_in("senior_moderator")
     page.goto(f"{live_app.url}/queue/?q=review")
-    ids = page.locator("#queue-table tbody tr[data-href] td:first-child").all_inner_texts()
+    ids = page.locator("#queue-table tbody tr[data-href] td.mono:nth-child(2)").all_inner_texts()
     assert len(ids) >= 2
-    selected = page.locator("tr.selected td").first
+    selected = page.locator("tr.selected td.mono").first
     page.keyboard.press("j")
     page.keyboard.press("k")
     expect(selected).to_have_text(ids[0])
