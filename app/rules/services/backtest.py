@@ -29,10 +29,10 @@ from app.rules.services.versions import checked, resolve
 from app.scoring.services.context import load_all_context
 from app.scoring.services.model_scoring import model_outcome
 from app.scoring.services.model_training import labelled_decisions
-from ml.history import point_in_time
+from ml.history import point_in_time_many
 from models import Backtest, Campaign, DomainError, Proof, RuleSet, StaffUser, Task, db, utcnow
 from review_rules.combine import combine
-from review_rules.engine import evaluate
+from review_rules.engine import evaluate_many
 
 Progress = Callable[[int, str], None]  # (percent, stage)
 TASK_KIND = "backtest"
@@ -78,25 +78,27 @@ def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | N
     timings = timings or Timings()
     context = load_all_context(target_ids=ids)
     timings.lap("load")
+    # Versions that differ only in routing share one rules run; the rest run chunk by chunk together.
+    keys = list(dict.fromkeys(_rules_key(config) for config in configs))
+    distinct = [next(c for c in configs if _rules_key(c) == key) for key in keys]
+
+    def chunk_done(done: int, total: int) -> None:
+        if progress:
+            progress(int(10 + 80 * done / max(total, 1)), _("evaluating rules"))
+    runs = point_in_time_many(context, distinct, chunk_hours, chunk_done) if chunk_hours > 0 else \
+        evaluate_many(context, distinct)
+    evaluated = dict(zip(keys, runs, strict=True))
+    timings.lap("rules")
     outputs = []
-    evaluated: dict[str, object] = {}  # versions that differ only in routing share one rules run
-    for k, config in enumerate(configs):
-        def chunk_done(done: int, total: int, k: int = k) -> None:
-            if progress:
-                progress(int(10 + 80 * (k + done / max(total, 1)) / len(configs)), _("evaluating rules"))
-        key = _rules_key(config)
-        if key not in evaluated:
-            evaluated[key] = point_in_time(context, config, chunk_hours, chunk_done) if chunk_hours > 0 else \
-                evaluate(context, config)
-        rules = evaluated[key]
-        timings.lap("rules")
+    for config in configs:
+        rules = evaluated[_rules_key(config)]
         model = model_outcome(rules, Path(current_app.config["MODEL_DIR"]), None)
         combined = combine(rules, model.probabilities, config, degraded=model.degraded, unseen=model.unseen)
         result = pd.DataFrame({"route": combined["route"], "risk": combined["risk_score"]})
         result.attrs["scores"] = rules.scores
         result.attrs["model"] = model.version
         outputs.append(result)
-        timings.lap("model")
+    timings.lap("model")
     return outputs
 
 
