@@ -136,7 +136,13 @@ class ProofFrame:
     @cached_property
     def ua(self) -> dict[str, np.ndarray]:
         """useragents.describe of the target rows' user agents; history rows read as no user agent."""
-        return useragents.describe(np.where(self.target, self.text("user_agent"), None))
+        if self.rows is None:
+            return useragents.describe(np.where(self.target, self.text("user_agent"), None))
+        # a chunk's targets are targets of the whole frame: described once there, in the same order
+        described = self.rows.values("ua_of_targets", lambda df: useragents.describe(
+            np.where(df["is_target"].to_numpy(dtype=bool), df["user_agent"].to_numpy(dtype=object), None)))
+        return {name: np.where(self.target, values, useragents.NO_AGENT[k])
+                for k, (name, values) in enumerate(described.items())}
 
     @cached_property
     def ua_mismatch(self) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-Build = Callable[[pd.DataFrame], Any]  # full frame -> array (or tuple of arrays) with one entry per row
+Build = Callable[[pd.DataFrame], Any]  # full frame -> array (tuple or dict of arrays) with one entry per row
 
 
 class RowCache:
@@ -53,6 +53,8 @@ class RowSlice:
         full = self.cache.values(key, build)
         if isinstance(full, tuple):
             return tuple(part[self.positions] for part in full)
+        if isinstance(full, dict):
+            return {name: part[self.positions] for name, part in full.items()}
         if isinstance(full, pd.Series):
             return full.iloc[self.positions].reset_index(drop=True)
         return full[self.positions]
