@@ -27,10 +27,10 @@ from app.platform.i18n import _
 from app.rules.services.metrics import summarise
 from app.rules.services.versions import checked, resolve
 from app.scoring.services.context import load_all_context
+from app.scoring.services.context_columns import read_table
 from app.scoring.services.model_scoring import model_outcome
-from app.scoring.services.model_training import labelled_decisions
 from ml.history import point_in_time_many
-from models import Backtest, Campaign, DomainError, Proof, RuleSet, StaffUser, Task, db, utcnow
+from models import Backtest, Campaign, DomainError, Proof, ReviewDecision, RuleSet, StaffUser, Task, db, utcnow
 from review_rules.combine import combine
 from review_rules.engine import evaluate_many
 
@@ -57,16 +57,25 @@ class Timings:
 
 
 def labelled_window(since: datetime, until: datetime) -> pd.DataFrame:
-    """index proof_id; label (1 rejected), day (submission date, UTC), reward_cents: one columnar read."""
-    labels = labelled_decisions()[["proof_id", "label"]]
-    rows = db.session.execute(
-        sa.select(Proof.id, Proof.submitted_at, Campaign.reward_cents)
-        .join(Campaign, Campaign.id == Proof.campaign_id)
-        .where(Proof.submitted_at >= since, Proof.submitted_at < until)).all()
-    proofs = pd.DataFrame(rows, columns=["proof_id", "submitted_at", "reward_cents"])
-    frame = proofs.merge(labels, on="proof_id", how="inner").set_index("proof_id").sort_index()
-    frame["day"] = pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d")
-    return frame.drop(columns="submitted_at")
+    """index proof_id; label (1 rejected), day (submission date, UTC), reward_cents: one columnar read
+    of the proofs submitted in [since, until) with their newest human or imported approve / reject
+    decision (model_training.labelled_decisions' rule, for the period's proofs only)."""
+    decisions = ReviewDecision.__table__
+    period = sa.and_(Proof.submitted_at >= since, Proof.submitted_at < until)
+    ranked = sa.select(decisions.c.proof_id, decisions.c.decision, sa.func.row_number().over(
+        partition_by=decisions.c.proof_id, order_by=(decisions.c.decided_at.desc(), decisions.c.id.desc())).label("rn")
+    ).where(decisions.c.actor_kind.in_(("human", "import")), decisions.c.decision.in_(("approved", "rejected")),
+            decisions.c.proof_id.in_(sa.select(Proof.id).where(period))).subquery()
+    rows = read_table(sa.select(Proof.id, sa.type_coerce(Proof.submitted_at, sa.DateTime()), Campaign.reward_cents,
+                                ranked.c.decision)
+                      .join(Campaign, Campaign.id == Proof.campaign_id).join(ranked, ranked.c.proof_id == Proof.id)
+                      .where(period, ranked.c.rn == 1).order_by(Proof.id))
+    frame = pd.DataFrame({"reward_cents": pd.Series(rows[:, 2].tolist()).to_numpy(),
+                          "label": (rows[:, 3] == "rejected").astype(int)},
+                         index=pd.Index(rows[:, 0], dtype=object, name="proof_id"))
+    days = pd.to_datetime(pd.Series(rows[:, 1].tolist(), dtype=object)).to_numpy().astype("M8[D]")
+    frame["day"] = np.datetime_as_string(days) if len(frame) else pd.Series(dtype=object)
+    return frame.sort_index()
 
 
 def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | None = None,
