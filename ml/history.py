@@ -91,6 +91,7 @@ def _chunks(context: ScoringContext, proofs: pd.DataFrame, cache: RowCache, conf
         progress(done, len(edges) - 1)
     undated = is_target & submitted.isna().to_numpy()
     if undated.any():  # no submission time: score with everything, as scoring would
+        everything = RowSlice(cache, np.arange(len(proofs)))
         parts.append(evaluate_many(ScoringContext(proofs.assign(is_target=undated), context.sessions,
-                                                  context.decisions, context.now), configs, RowSlice(cache, np.arange(len(proofs)))))
+                                                  context.decisions, context.now), configs, everything))
     return [concat_outputs([chunk[k] for chunk in parts]) for k in range(len(configs))]

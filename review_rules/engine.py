@@ -198,7 +198,8 @@ def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice |
     for config in checked:
         scores: dict[str, np.ndarray] = {}
         features: dict[str, np.ndarray] = {}
-        fired: list[tuple[np.ndarray, str, np.ndarray, float, list[str]]] = []  # (positions, code, scores, weight, reasons)
+        # (positions, code, scores, weight, reasons) of each signal that fired
+        fired: list[tuple[np.ndarray, str, np.ndarray, float, list[str]]] = []
         for spec in all_signals():
             entry = config["signals"][spec.code]
             if not entry["enabled"]:

@@ -19,7 +19,8 @@ def reference(context: ScoringContext, config: dict, chunk_hours: float) -> Rule
     proofs = context.proofs.sort_values("submitted_at", kind="stable")
     submitted = proofs["submitted_at"]
     times = submitted[proofs["is_target"].to_numpy()].dropna()
-    step, history = pd.Timedelta(hours=chunk_hours), pd.Timedelta(days=validate_config(config)["context"]["history_days"])
+    step = pd.Timedelta(hours=chunk_hours)
+    history = pd.Timedelta(days=validate_config(config)["context"]["history_days"])
     edges = pd.date_range(times.min().floor("D"), times.max() + step, freq=step)
     parts = []
     for edge, end in zip(edges[:-1], edges[1:], strict=True):
