@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from review_rules.context import ScoringContext, normalise
-from review_rules.engine import RuleOutput, evaluate
+from review_rules.engine import RuleOutput, evaluate_many, validate_config
+from review_rules.rows import RowCache, RowSlice
 
 Progress = Callable[[int, int], None]  # (chunks done, chunks in all)
 
@@ -39,28 +41,57 @@ def subset(output: RuleOutput, ids: pd.Index) -> RuleOutput:
 def point_in_time(context: ScoringContext, config: dict, chunk_hours: float = 24.0,
                   progress: Progress | None = None) -> RuleOutput:
     """Rule output for every target of `context`, each chunk seeing only the history before its end."""
+    return point_in_time_many(context, [config], chunk_hours, progress)[0]
+
+
+def point_in_time_many(context: ScoringContext, configs: list[dict], chunk_hours: float = 24.0,
+                       progress: Progress | None = None) -> list[RuleOutput]:
+    """`point_in_time` for several configs, chunk by chunk together: what depends on one row alone
+    is computed once for the whole history (review_rules.rows), and a signal two configs run with
+    the same parameters once per chunk (evaluate_many). Configs with different history windows
+    see different chunks, so they run apart."""
+    checked = [validate_config(config) for config in configs]
     context = normalise(context)
-    proofs = context.proofs.sort_values("submitted_at", kind="stable")
+    proofs = context.proofs.sort_values("submitted_at", kind="stable").reset_index(drop=True)
+    cache = RowCache(proofs)
+    by_window: dict[int, list[int]] = {}
+    for k, config in enumerate(checked):
+        by_window.setdefault(config["context"]["history_days"], []).append(k)
+    outputs: list[RuleOutput | None] = [None] * len(checked)
+    for n, (days, members) in enumerate(by_window.items()):
+        def step(done: int, total: int, n: int = n) -> None:
+            if progress:
+                progress(n * total + done, total * len(by_window))
+        parts = _chunks(context, proofs, cache, [checked[k] for k in members], days, chunk_hours, step)
+        for k, output in zip(members, parts, strict=True):
+            outputs[k] = output
+    return outputs  # type: ignore[return-value]
+
+
+def _chunks(context: ScoringContext, proofs: pd.DataFrame, cache: RowCache, configs: list[dict], history_days: int,
+            chunk_hours: float, progress: Progress) -> list[RuleOutput]:
     submitted = proofs["submitted_at"]
     target_times = submitted[proofs["is_target"].to_numpy()].dropna()
     if target_times.empty:
-        return evaluate(context, config)
+        return evaluate_many(context, configs)
     step = pd.Timedelta(hours=chunk_hours)
-    history = pd.Timedelta(days=config.get("context", {}).get("history_days", 30))
+    history = pd.Timedelta(days=history_days)
     start = target_times.min().floor("D")
     edges = pd.date_range(start, target_times.max() + step, freq=step)
-    parts: list[RuleOutput] = []
+    parts: list[list[RuleOutput]] = []
+    is_target = proofs["is_target"].to_numpy()
     for done, (edge, end) in enumerate(zip(edges[:-1], edges[1:], strict=True), start=1):
-        window = proofs[((submitted >= edge - history) & (submitted < end)).to_numpy()]
-        targets = window["is_target"].to_numpy() & (window["submitted_at"] >= edge).to_numpy()
+        positions = np.flatnonzero(((submitted >= edge - history) & (submitted < end)).to_numpy())
+        window = proofs.iloc[positions]
+        targets = is_target[positions] & (window["submitted_at"] >= edge).to_numpy()
         if targets.any():
             decisions = context.decisions[(context.decisions["decided_at"] < end).to_numpy()]
             chunk = ScoringContext(window.assign(is_target=targets), context.sessions, decisions, end)
-            parts.append(evaluate(chunk, config))
-        if progress:
-            progress(done, len(edges) - 1)
-    undated = proofs["is_target"].to_numpy() & submitted.isna().to_numpy()
+            parts.append(evaluate_many(chunk, configs, RowSlice(cache, positions)))
+        progress(done, len(edges) - 1)
+    undated = is_target & submitted.isna().to_numpy()
     if undated.any():  # no submission time: score with everything, as scoring would
-        parts.append(evaluate(ScoringContext(proofs.assign(is_target=undated), context.sessions,
-                                             context.decisions, context.now), config))
-    return concat_outputs(parts)
+        everything = RowSlice(cache, np.arange(len(proofs)))
+        parts.append(evaluate_many(ScoringContext(proofs.assign(is_target=undated), context.sessions,
+                                                  context.decisions, context.now), configs, everything))
+    return [concat_outputs([chunk[k] for chunk in parts]) for k in range(len(configs))]

@@ -10,6 +10,7 @@ forces the route `hold` whatever the combined score or a model says.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +21,10 @@ from review_rules.context import ScoringContext
 from review_rules.frame import ProofFrame
 from review_rules.params import RuleConfigError, check_params
 from review_rules.registry import SignalSpec, all_signals
+from review_rules.rows import RowSlice
 
-__all__ = ["CheckedConfig", "RuleConfigError", "RuleOutput", "default_config", "evaluate", "validate_config"]
+__all__ = ["CheckedConfig", "RuleConfigError", "RuleOutput", "default_config", "evaluate", "evaluate_many",
+           "validate_config"]
 
 DEFAULT_THRESHOLDS = {"auto_approve_below": 0.3, "hold_at_or_above": 0.75}
 DEFAULT_HARD_HOLD = {"content.screenshot_reuse": 1.0}
@@ -177,42 +180,65 @@ def _check_numbers(section: str, given: Any, defaults: dict, bounds: dict) -> di
     return out
 
 
-def evaluate(context: ScoringContext, config: dict) -> RuleOutput:
+def evaluate(context: ScoringContext, config: dict, rows: RowSlice | None = None) -> RuleOutput:
     """Run every enabled signal over the context; results for the target proofs only."""
-    config = validate_config(config)  # complete and read-only; the caller's dict is never touched
-    frame = ProofFrame(context)
-    rows = np.flatnonzero(frame.target)
-    index = pd.Index(frame.ids[rows], name="proof_id")
-    scores: dict[str, np.ndarray] = {}
-    features: dict[str, np.ndarray] = {}
-    owners: dict[str, str] = {}
-    fired: list[tuple[np.ndarray, str, np.ndarray, float, list[str]]] = []  # (positions, code, scores, weight, reasons)
-    for spec in all_signals():
-        entry = config["signals"][spec.code]
-        if not entry["enabled"]:
-            continue
-        result = spec.compute(frame, entry["params"])
-        score = np.asarray(result.score, dtype=float)[rows]  # a copy: the signal's array is left alone
-        score[np.isnan(score)] = 0.0
-        np.clip(score, 0.0, 1.0, out=score)
-        scores[spec.code] = score
-        for name, values in result.features.items():
-            if name in features:
-                raise ValueError(f"feature {name!r} emitted twice (second time by {spec.code})")
-            features[name] = np.asarray(values, dtype=float)[rows]
-            owners[name] = spec.code
-        hit = np.flatnonzero(score > 0)
-        if len(hit):
-            fired.append((hit, spec.code, score[hit], entry["weight"], result.explain(rows[hit])))
-    score_frame = _float_frame(scores, index)
-    return RuleOutput(
-        scores=score_frame,
-        features=_float_frame(features, index),
-        reasons=_reasons(fired, index),
-        rule_score=noisy_or(score_frame, config),
-        hard_hold=hard_hold(score_frame, config),
-        owners=owners,
-    )
+    return evaluate_many(context, [config], rows)[0]
+
+
+def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice | None = None) -> list[RuleOutput]:
+    """`evaluate` for several configs over one context: a signal whose parameters two configs share
+    is computed once (a draft usually differs from the active version in a few signals), and so is
+    everything the signals share (ProofFrame.memo). `rows`: the row cache of a larger frame the
+    context's proofs come from (review_rules.rows)."""
+    checked = [validate_config(config) for config in configs]  # complete and read-only
+    frame = ProofFrame(context, rows)
+    targets = np.flatnonzero(frame.target)
+    index = pd.Index(frame.ids[targets], name="proof_id")
+    computed: dict[tuple[str, str], tuple] = {}  # (code, params) -> (score, features, hit, reasons)
+    outputs = []
+    for config in checked:
+        scores: dict[str, np.ndarray] = {}
+        features: dict[str, np.ndarray] = {}
+        owners: dict[str, str] = {}  # feature -> the signal that emitted it (relief mutes both together)
+        # (positions, code, scores, weight, reasons) of each signal that fired
+        fired: list[tuple[np.ndarray, str, np.ndarray, float, list[str]]] = []
+        for spec in all_signals():
+            entry = config["signals"][spec.code]
+            if not entry["enabled"]:
+                continue
+            key = (spec.code, json.dumps(entry["params"], sort_keys=True, default=str))
+            if key not in computed:
+                computed[key] = _run(spec, frame, entry["params"], targets)
+            score, emitted, hit, reasons = computed[key]
+            scores[spec.code] = score
+            for name, values in emitted.items():
+                if name in features:
+                    raise ValueError(f"feature {name!r} emitted twice (second time by {spec.code})")
+                features[name] = values
+                owners[name] = spec.code
+            if len(hit):
+                fired.append((hit, spec.code, score[hit], entry["weight"], reasons))
+        score_frame = _float_frame(scores, index)
+        outputs.append(RuleOutput(
+            scores=score_frame,
+            features=_float_frame(features, index),
+            reasons=_reasons(fired, index),
+            rule_score=noisy_or(score_frame, config),
+            hard_hold=hard_hold(score_frame, config),
+            owners=owners,
+        ))
+    return outputs
+
+
+def _run(spec: SignalSpec, frame: ProofFrame, params: dict, targets: np.ndarray) -> tuple:
+    """One signal on the target rows: (score, features, positions where it fired, their reasons)."""
+    result = spec.compute(frame, params)
+    score = np.asarray(result.score, dtype=float)[targets]  # a copy: the signal's array is left alone
+    score[np.isnan(score)] = 0.0
+    np.clip(score, 0.0, 1.0, out=score)
+    features = {name: np.asarray(values, dtype=float)[targets] for name, values in result.features.items()}
+    hit = np.flatnonzero(score > 0)
+    return score, features, hit, result.explain(targets[hit]) if len(hit) else []
 
 
 def _float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import pandas as pd
 from review_rules import ipintel, useragents
 from review_rules.context import ScoringContext, normalise
 from review_rules.groups import dense, factorize
+from review_rules.rows import Build, RowSlice
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -32,10 +33,14 @@ def to_seconds(column: pd.Series) -> np.ndarray:
 
 
 class ProofFrame:
-    """Arrays over every row of the context (targets first-class, history alongside)."""
+    """Arrays over every row of the context (targets first-class, history alongside).
 
-    def __init__(self, context: ScoringContext):
+    `rows`: where the context's proofs sit in a larger frame whose per-row work is cached
+    (review_rules.rows; a point-in-time backtest's chunks), so that work is not done again."""
+
+    def __init__(self, context: ScoringContext, rows: RowSlice | None = None):
         self.context = normalise(context)
+        self.rows = rows
         self.df = self.context.proofs
         self.n = len(self.df)
         self.target = self.df["is_target"].to_numpy(dtype=bool)
@@ -49,29 +54,37 @@ class ProofFrame:
             self.memo[key] = build()
         return self.memo[key]
 
+    def per_row(self, key: Any, build: Build) -> Any:
+        """build(proof frame): a value per row (array, Series or tuple of arrays) that depends on
+        each row alone; taken from the row cache when there is one."""
+        if self.rows is not None:
+            return self.rows.values(key, build)
+        return build(self.df)
+
     def codes(self, column: str) -> np.ndarray:
         """Int64 codes of a column, -1 where missing (cached)."""
         if column not in self._codes:
-            self._codes[column] = factorize(self.df[column])
+            self._codes[column] = factorize(self.df[column]) if self.rows is None else self.rows.codes(column)
         return self._codes[column]
 
     def text(self, column: str) -> np.ndarray:
         return self.df[column].to_numpy(dtype=object)
 
     def number(self, column: str) -> np.ndarray:
-        return pd.to_numeric(self.df[column], errors="coerce").to_numpy(dtype=float)
+        return self.per_row(("number", column),
+                            lambda df: pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float))
 
     def flag(self, column: str) -> np.ndarray:
         """True where a boolean evidence column is true (missing counts as false)."""
-        return self.df[column].fillna(False).astype(bool).to_numpy()
+        return self.per_row(("flag", column), lambda df: df[column].fillna(False).astype(bool).to_numpy())
 
     @cached_property
     def ids(self) -> np.ndarray:
-        return self.df["proof_id"].astype(str).to_numpy(dtype=object)
+        return self.per_row("ids", lambda df: df["proof_id"].astype(str).to_numpy(dtype=object))
 
     @cached_property
     def worker_ids(self) -> np.ndarray:
-        return self.df["worker_id"].astype(str).to_numpy(dtype=object)
+        return self.per_row("worker_ids", lambda df: df["worker_id"].astype(str).to_numpy(dtype=object))
 
     @cached_property
     def worker(self) -> np.ndarray:
@@ -96,7 +109,7 @@ class ProofFrame:
     @cached_property
     def network(self) -> np.ndarray:
         """Kind of network each proof came from (ipintel.NETWORK_KINDS)."""
-        return ipintel.network_kinds(self.df["ip_asn_name"], self.df["ip_asn_cidr"])
+        return self.per_row("network", lambda df: ipintel.network_kinds(df["ip_asn_name"], df["ip_asn_cidr"]))
 
     @cached_property
     def hardware(self) -> np.ndarray:
@@ -107,22 +120,29 @@ class ProofFrame:
 
     @cached_property
     def ip_country(self) -> np.ndarray:
-        return ipintel.per_distinct(self.df["ip_country"], lambda c: c.upper() if isinstance(c, str) and c else None)
+        return self.per_row("ip_country", lambda df: ipintel.per_distinct(
+            df["ip_country"], lambda c: c.upper() if isinstance(c, str) and c else None))
 
     @cached_property
     def region_country(self) -> np.ndarray:
-        return ipintel.region_country(self.df["worker_region"])
+        return self.per_row("region_country", lambda df: ipintel.region_country(df["worker_region"]))
 
     @cached_property
     def timezone_country(self) -> np.ndarray:
-        return ipintel.timezone_country(self.df["device_timezone"])
+        return self.per_row("timezone_country", lambda df: ipintel.timezone_country(df["device_timezone"]))
 
     # The user agent's traits are read per proof and never across proofs, so they are derived for
     # the target rows only: online, a proof's history holds dozens of agents it would parse for nothing.
     @cached_property
     def ua(self) -> dict[str, np.ndarray]:
         """useragents.describe of the target rows' user agents; history rows read as no user agent."""
-        return useragents.describe(np.where(self.target, self.text("user_agent"), None))
+        if self.rows is None:
+            return useragents.describe(np.where(self.target, self.text("user_agent"), None))
+        # a chunk's targets are targets of the whole frame: described once there, in the same order
+        described = self.rows.values("ua_of_targets", lambda df: useragents.describe(
+            np.where(df["is_target"].to_numpy(dtype=bool), df["user_agent"].to_numpy(dtype=object), None)))
+        return {name: np.where(self.target, values, useragents.NO_AGENT[k])
+                for k, (name, values) in enumerate(described.items())}
 
     @cached_property
     def ua_mismatch(self) -> tuple[np.ndarray, np.ndarray]:

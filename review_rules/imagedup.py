@@ -57,11 +57,12 @@ def _close_pairs(values: np.ndarray, max_distance: int, neighbours: int) -> tupl
     return np.concatenate(left), np.concatenate(right)
 
 
-def phash_clusters(values: pd.Series, max_distance: int, neighbours: int = 32) -> np.ndarray:
+def phash_clusters(values: pd.Series | tuple[np.ndarray, np.ndarray], max_distance: int,
+                   neighbours: int = 32) -> np.ndarray:
     """Cluster id per row (rows whose hashes are within max_distance, directly or by a chain);
-    -1 where the hash is missing or malformed."""
-    hashes, valid = parse_phash(values)
-    codes = np.full(len(values), -1, dtype=np.int64)
+    -1 where the hash is missing or malformed. `values`: the hashes as text, or parse_phash's answer."""
+    hashes, valid = values if isinstance(values, tuple) else parse_phash(values)
+    codes = np.full(len(valid), -1, dtype=np.int64)
     if not valid.any():
         return codes
     distinct, inverse = np.unique(hashes[valid], return_inverse=True)

@@ -26,10 +26,14 @@ def new_account(frame: ProofFrame, p: dict) -> SignalResult:
         {"account_age_days": age})
 
 
-def code_lookup(frame: ProofFrame) -> dict[str, int]:
-    """worker_id -> worker code."""
-    return frame.shared("worker_codes",
-                        lambda: dict(zip(frame.worker_ids.tolist(), frame.worker.tolist(), strict=True)))
+def _worker_codes(frame: ProofFrame, worker_ids: np.ndarray) -> np.ndarray:
+    """The worker code of each id (-1 for a worker not in the frame), the last row of an id giving it)."""
+    known = frame.shared("worker_code_index", lambda: pd.Series(frame.worker, index=frame.worker_ids)
+                         .pipe(lambda s: s[~s.index.duplicated(keep="last")]))
+    if known.empty:
+        return np.full(len(worker_ids), -1, dtype=np.int64)
+    at = known.index.get_indexer(worker_ids)
+    return np.where(at >= 0, known.to_numpy()[np.maximum(at, 0)], -1).astype(np.int64)
 
 
 def decayed_history(frame: ProofFrame, half_life_days: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -38,9 +42,7 @@ def decayed_history(frame: ProofFrame, half_life_days: float) -> tuple[np.ndarra
     verdict = dec["decision"].to_numpy()
     decided = to_seconds(dec["decided_at"])
     counted = ((verdict == "approved") | (verdict == "rejected")) & (decided <= frame.now)
-    lookup = code_lookup(frame)
-    codes = np.fromiter((lookup.get(w, -1) for w in dec["worker_id"].astype(str).to_numpy()[counted].tolist()),
-                        dtype=np.int64, count=int(counted.sum()))
+    codes = _worker_codes(frame, dec["worker_id"].astype(str).to_numpy()[counted])
     keep = codes >= 0
     worker = codes[keep]
     when = decided[counted][keep]

@@ -18,6 +18,12 @@ def generic_comments() -> frozenset[str]:
     return frozenset(textdup.normalise(pd.Series(ipintel.data_lines("generic_comments.txt"))).tolist())
 
 
+def _normalised(frame: ProofFrame) -> pd.Series:
+    """textdup.normalise of every row's comment (row by row, so kept across a backtest's chunks)."""
+    return frame.shared("normalised_comments", lambda: frame.per_row(
+        "normalised_comments", lambda df: textdup.normalise(df["comment_text"])))
+
+
 @signal("content.comment_duplicate", title="Comment pasted across accounts", weight=0.55,
         params=(IntParam("min_chars", 10, "shorter comments (after removing punctuation and emoji) are not "
                          "compared: short phrases coincide naturally", "chars", minimum=3, maximum=200),
@@ -34,8 +40,7 @@ def comment_duplicate(frame: ProofFrame, p: dict) -> SignalResult:
     only reported (feature comment_dup_accounts_anywhere), not scored."""
     cluster, length = frame.shared(("comment_clusters", p["min_chars"], p["similarity"]),
                                    lambda: textdup.comment_clusters(
-                                       frame.shared("normalised_comments",
-                                                    lambda: textdup.normalise(frame.df["comment_text"])),
+                                       _normalised(frame),
                                        p["min_chars"], p["similarity"], normalised=True))
     campaign = frame.codes("campaign_id")
     same, group = windowed_groups(dense(cluster, campaign), frame.worker, frame.submitted, p["window_hours"] * HOUR)
@@ -63,7 +68,7 @@ def generic_comment(frame: ProofFrame, p: dict) -> SignalResult:
     """A comment task answered with nothing, or with a stock phrase from data/generic_comments.txt
     or a very short text: a hollow interaction, weak evidence on its own."""
     is_task = frame.text("action") == "comment"
-    clean = frame.shared("normalised_comments", lambda: textdup.normalise(frame.df["comment_text"])).tolist()
+    clean = _normalised(frame).tolist()
     length = np.fromiter((len(c) if isinstance(c, str) else 0 for c in clean), dtype=np.int64, count=len(clean))
     stock = generic_comments()
     empty = length == 0
@@ -117,9 +122,10 @@ def _approved(frame: ProofFrame) -> np.ndarray:
     when = to_seconds(decisions["decided_at"])
     known = when <= frame.now
     order = np.flatnonzero(known)[np.argsort(when[known], kind="stable")]
-    latest = dict(zip(decisions["proof_id"].astype(str).to_numpy()[order].tolist(),
-                      decisions["decision"].to_numpy()[order].tolist(), strict=True))  # later decisions win
-    return np.fromiter((latest.get(pid) == "approved" for pid in frame.ids), dtype=bool, count=frame.n)
+    proofs = decisions["proof_id"].astype(str).to_numpy()[order]
+    last = ~pd.Series(proofs).duplicated(keep="last").to_numpy()  # later decisions win
+    approved = pd.Index(proofs[last][decisions["decision"].to_numpy()[order][last] == "approved"])
+    return approved.get_indexer(frame.ids) >= 0 if len(approved) else np.zeros(frame.n, dtype=bool)
 
 
 @signal("content.screenshot_near", title="Near-identical screenshot", weight=0.6,
@@ -132,7 +138,7 @@ def screenshot_near(frame: ProofFrame, p: dict) -> SignalResult:
     """Other proofs carry a different file whose perceptual hash is within max_distance bits of this
     one: the same picture re-encoded or cropped. Honest screenshots of one room differ by far more."""
     cluster = frame.shared(("phash_clusters", p["max_distance"]), lambda: imagedup.phash_clusters(
-        frame.df["screenshot_phash"], p["max_distance"]))
+        frame.per_row("phash", lambda df: imagedup.parse_phash(df["screenshot_phash"])), p["max_distance"]))
     sha = frame.codes("screenshot_sha256")
     cluster = np.where(sha >= 0, cluster, -1)  # a hash without a screenshot means nothing
     files = nunique_by(cluster, sha)

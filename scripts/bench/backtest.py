@@ -1,6 +1,8 @@
 """Backtest speed: `flask rules backtest` of a draft over every labelled proof of a simulated world.
 
 usage: .venv/bin/python scripts/bench/backtest.py [--proofs 20000] [--backend postgresql|sqlite]
+       [--keep-db] [--reuse-db]   (PostgreSQL: keep the imported database wb_bench_backtest_<proofs>
+                                   for the next run; reuse it when it is there; a 200k import takes minutes)
 
 Not timed: simulating the world, importing it (--no-score), making a draft. Timed: the real command
 end to end in a subprocess (interpreter start and app included), and the split it prints itself:
@@ -14,11 +16,14 @@ import argparse
 import json
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
+
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scripts.bench.common import cpu_reference, drop_postgres, flask, machine, scratch_postgres  # noqa: E402
+from scripts.bench.common import PG_ADMIN_URL, cpu_reference, drop_postgres, flask, machine, scratch_postgres  # noqa: E402,E501
 from scripts.simulate import SimulationOptions, generate_world  # noqa: E402
 
 DB_NAME = "wb_bench_backtest"
@@ -30,34 +35,41 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--backend", default="postgresql", choices=("postgresql", "sqlite"))
     parser.add_argument("--chunk-hours", default="24", help="passed to the command; 0 = one pass")
+    parser.add_argument("--keep-db", action="store_true", help="PostgreSQL: keep the database after the run")
+    parser.add_argument("--reuse-db", action="store_true", help="PostgreSQL: reuse a kept database of this size")
     args = parser.parse_args()
+    keep = args.backend == "postgresql" and (args.keep_db or args.reuse_db)
+    name = f"{DB_NAME}_{args.proofs}_{args.days}" if keep else DB_NAME
+    options = SimulationOptions(proofs=args.proofs, workers=max(1500, args.proofs // 8), campaigns=60,
+                                days=args.days, seed=5)
     with tempfile.TemporaryDirectory(prefix="bench-backtest-") as tmp:
         workdir = Path(tmp)
-        world = workdir / "world"
-        options = SimulationOptions(proofs=args.proofs, workers=max(1500, args.proofs // 8), campaigns=60,
-                                    days=args.days, seed=5)
-        generate_world(world, options)
-        url = f"sqlite:///{workdir / 'bench.db'}" if args.backend == "sqlite" else scratch_postgres(DB_NAME)
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        reused = args.reuse_db and args.backend == "postgresql" and _imported(url)
+        if not reused:
+            generate_world(workdir / "world", options)
+            url = f"sqlite:///{workdir / 'bench.db'}" if args.backend == "sqlite" else scratch_postgres(name)
         env = {"DATABASE_URL": url, "INSTANCE_DIR": str(workdir / "instance"), "REDIS_URL": "",
                "MODEL_DIR": str(workdir / "models")}
         try:
-            flask(["db", "upgrade"], env)
-            flask(["import", str(world), "--no-score"], env)
-            flask(["rules", "draft", "--set", "thresholds.hold_at_or_above=0.6",
-                   "--set", "ip.shared_accounts.min_accounts=4"], env)
+            if not reused:
+                flask(["db", "upgrade"], env)
+                flask(["import", str(workdir / "world"), "--no-score"], env)
+                flask(["rules", "draft", "--set", "thresholds.hold_at_or_above=0.6",
+                       "--set", "ip.shared_accounts.min_accounts=4"], env)
             since = options.start.date().isoformat()
-            until = (options.start.date().toordinal() + args.days + 2)
-            until_text = __import__("datetime").date.fromordinal(until).isoformat()
-            seconds, out = flask(["rules", "backtest", "draft", "--since", since, "--until", until_text, "--json",
-                                   "--chunk-hours", args.chunk_hours], env)
-            proof_id = json.loads((world / "proofs.jsonl").open(encoding="utf-8").readline())["id"]
+            until = (options.start.date() + timedelta(days=args.days + 2)).isoformat()
+            seconds, out = flask(["rules", "backtest", "draft", "--since", since, "--until", until, "--json",
+                                  "--chunk-hours", args.chunk_hours], env)
+            proof_id = _middle_proof(url)
             _, tried = flask(["rules", "try", proof_id, "--version", "draft", "--repeat", "20"], env)
         finally:
-            if args.backend == "postgresql":
-                drop_postgres(DB_NAME)
+            if args.backend == "postgresql" and not keep:
+                drop_postgres(name)
     results = json.loads(out)
     print(f"machine: {machine()}; cpu reference {cpu_reference():.0f} ms")
-    print(f"world: {args.proofs} proofs over {args.days} days on {args.backend}, chunk {args.chunk_hours} h; "
+    print(f"world: {args.proofs} proofs over {args.days} days on {args.backend}{' (reused)' if reused else ''}, "
+          f"chunk {args.chunk_hours} h; "
           f"{results['proofs']} labelled in the period ({results['rejected']} rejected)")
     print(f"end to end: {seconds:.1f} s (command in a subprocess); split: "
           + ", ".join(f"{k} {v:.2f}s" for k, v in results["timings"].items()))
@@ -67,6 +79,29 @@ def main() -> None:
           f"recall {results['active']['recall']}, flagged {results['active']['flagged']}; "
           f"routes changed {results['changes']['count']}")
     print(f"try on one proof ({proof_id}, active and draft, in-process): {tried.strip().splitlines()[-1]}")
+
+
+def _imported(url: str) -> bool:
+    """The kept database is there, imported, with a draft."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(sa.text("SELECT count(*) FROM rule_sets WHERE status = 'draft'")).scalar()) and \
+                bool(conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM proofs)")).scalar())
+    except sa.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _middle_proof(url: str) -> str:
+    """A proof from the middle of the world's time: one with a full history behind it."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT id FROM proofs ORDER BY submitted_at, id "
+                                     "OFFSET (SELECT count(*) / 2 FROM proofs) LIMIT 1")).scalar()
+    engine.dispose()
+    return str(found)
 
 
 if __name__ == "__main__":

@@ -140,8 +140,9 @@ def test_one_pass_and_point_in_time_agree_on_labels_and_both_flag_the_farm(app, 
 def test_versions_that_differ_only_in_routing_share_one_rules_run(app, labelled_world, staff, monkeypatch,
                                                                   setting, runs):
     calls = []
-    real = backtest.point_in_time
-    monkeypatch.setattr(backtest, "point_in_time", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = backtest.point_in_time_many
+    monkeypatch.setattr(backtest, "point_in_time_many",
+                        lambda context, configs, *a, **k: calls.extend(configs) or real(context, configs, *a, **k))
     draft = versions.create_draft(versions.resolve("active"), setting, staff("operator"))
     db.session.commit()
     shared = backtest.run_backtest(draft, SINCE, UNTIL)

@@ -27,12 +27,12 @@ from app.platform.i18n import _
 from app.rules.services.metrics import summarise
 from app.rules.services.versions import checked, resolve
 from app.scoring.services.context import load_all_context
+from app.scoring.services.context_columns import read_table
 from app.scoring.services.model_scoring import model_outcome
-from app.scoring.services.model_training import labelled_decisions
-from ml.history import point_in_time
-from models import Backtest, Campaign, DomainError, Proof, RuleSet, StaffUser, Task, db, utcnow
+from ml.history import point_in_time_many
+from models import Backtest, Campaign, DomainError, Proof, ReviewDecision, RuleSet, StaffUser, Task, db, utcnow
 from review_rules.combine import combine
-from review_rules.engine import evaluate
+from review_rules.engine import evaluate_many
 
 Progress = Callable[[int, str], None]  # (percent, stage)
 TASK_KIND = "backtest"
@@ -57,16 +57,25 @@ class Timings:
 
 
 def labelled_window(since: datetime, until: datetime) -> pd.DataFrame:
-    """index proof_id; label (1 rejected), day (submission date, UTC), reward_cents: one columnar read."""
-    labels = labelled_decisions()[["proof_id", "label"]]
-    rows = db.session.execute(
-        sa.select(Proof.id, Proof.submitted_at, Campaign.reward_cents)
-        .join(Campaign, Campaign.id == Proof.campaign_id)
-        .where(Proof.submitted_at >= since, Proof.submitted_at < until)).all()
-    proofs = pd.DataFrame(rows, columns=["proof_id", "submitted_at", "reward_cents"])
-    frame = proofs.merge(labels, on="proof_id", how="inner").set_index("proof_id").sort_index()
-    frame["day"] = pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d")
-    return frame.drop(columns="submitted_at")
+    """index proof_id; label (1 rejected), day (submission date, UTC), reward_cents: one columnar read
+    of the proofs submitted in [since, until) with their newest human or imported approve / reject
+    decision (model_training.labelled_decisions' rule, for the period's proofs only)."""
+    decisions = ReviewDecision.__table__
+    period = sa.and_(Proof.submitted_at >= since, Proof.submitted_at < until)
+    ranked = sa.select(decisions.c.proof_id, decisions.c.decision, sa.func.row_number().over(
+        partition_by=decisions.c.proof_id, order_by=(decisions.c.decided_at.desc(), decisions.c.id.desc())).label("rn")
+    ).where(decisions.c.actor_kind.in_(("human", "import")), decisions.c.decision.in_(("approved", "rejected")),
+            decisions.c.proof_id.in_(sa.select(Proof.id).where(period))).subquery()
+    rows = read_table(sa.select(Proof.id, sa.type_coerce(Proof.submitted_at, sa.DateTime()), Campaign.reward_cents,
+                                ranked.c.decision)
+                      .join(Campaign, Campaign.id == Proof.campaign_id).join(ranked, ranked.c.proof_id == Proof.id)
+                      .where(period, ranked.c.rn == 1).order_by(Proof.id))
+    frame = pd.DataFrame({"reward_cents": pd.Series(rows[:, 2].tolist()).to_numpy(),
+                          "label": (rows[:, 3] == "rejected").astype(int)},
+                         index=pd.Index(rows[:, 0], dtype=object, name="proof_id"))
+    days = pd.to_datetime(pd.Series(rows[:, 1].tolist(), dtype=object)).to_numpy().astype("M8[D]")
+    frame["day"] = np.datetime_as_string(days) if len(frame) else pd.Series(dtype=object)
+    return frame.sort_index()
 
 
 def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | None = None,
@@ -78,25 +87,27 @@ def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | N
     timings = timings or Timings()
     context = load_all_context(target_ids=ids)
     timings.lap("load")
+    # Versions that differ only in routing share one rules run; the rest run chunk by chunk together.
+    keys = list(dict.fromkeys(_rules_key(config) for config in configs))
+    distinct = [next(c for c in configs if _rules_key(c) == key) for key in keys]
+
+    def chunk_done(done: int, total: int) -> None:
+        if progress:
+            progress(int(10 + 80 * done / max(total, 1)), _("evaluating rules"))
+    runs = point_in_time_many(context, distinct, chunk_hours, chunk_done) if chunk_hours > 0 else \
+        evaluate_many(context, distinct)
+    evaluated = dict(zip(keys, runs, strict=True))
+    timings.lap("rules")
     outputs = []
-    evaluated: dict[str, object] = {}  # versions that differ only in routing share one rules run
-    for k, config in enumerate(configs):
-        def chunk_done(done: int, total: int, k: int = k) -> None:
-            if progress:
-                progress(int(10 + 80 * (k + done / max(total, 1)) / len(configs)), _("evaluating rules"))
-        key = _rules_key(config)
-        if key not in evaluated:
-            evaluated[key] = point_in_time(context, config, chunk_hours, chunk_done) if chunk_hours > 0 else \
-                evaluate(context, config)
-        rules = evaluated[key]
-        timings.lap("rules")
+    for config in configs:
+        rules = evaluated[_rules_key(config)]
         model = model_outcome(rules, Path(current_app.config["MODEL_DIR"]), None)
         combined = combine(rules, model.probabilities, config, degraded=model.degraded, unseen=model.unseen)
         result = pd.DataFrame({"route": combined["route"], "risk": combined["risk_score"]})
         result.attrs["scores"] = rules.scores
         result.attrs["model"] = model.version
         outputs.append(result)
-        timings.lap("model")
+    timings.lap("model")
     return outputs
 
 

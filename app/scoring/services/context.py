@@ -25,12 +25,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from app.platform.sql import is_postgres
+from app.scoring.services.context_columns import full_proof_frame, utc_times
 from app.scoring.services.context_queries import (
     AT,
     CAMPAIGN_FIELDS,
     DECISIONS_QUERY,
     PROOF_NAMES,
-    PROOF_QUERY,
     SESSIONS_QUERY,
     WORKER_FIELDS,
     lookups,
@@ -79,21 +79,19 @@ def _plan_once() -> None:
         db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_generic_plan"))
 
 
-def _known(lookup: sa.Select | None, fields: dict[str, sa.ColumnElement], key: sa.Column, ids: Iterable) -> dict:
-    """key -> tuple of `fields`, for `ids` (every row when lookup is None)."""
-    rows = _rows(sa.select(key, *fields.values())) if lookup is None else \
-        [row for params in _rounds(ids=ids) for row in _rows(lookup, params)]
-    return {row[0]: row[1:] for row in rows}
+def _known(lookup: sa.Select, ids: Iterable) -> dict:
+    """key -> tuple of the looked-up fields, for `ids`."""
+    return {row[0]: row[1:] for params in _rounds(ids=ids) for row in _rows(lookup, params)}
 
 
-def _with_attributes(rows: list[tuple], targets: set[str], everything: bool = False) -> pd.DataFrame:
+def _with_attributes(rows: list[tuple], targets: set[str]) -> pd.DataFrame:
     """The context's proof frame (PROOF_COLUMNS, times aware UTC): the proof rows, each with its
-    worker's and campaign's columns (all workers and campaigns read at once when `everything`, as
-    for a full load), `is_target` where the id is in `targets`."""
+    worker's and campaign's columns, `is_target` where the id is in `targets`. (A full load reads
+    column-wise instead: context_columns.)"""
     worker_at, campaign_at = AT["worker_id"], AT["campaign_id"]
-    statements = None if everything else lookups()
-    workers = _known(statements and statements.workers, WORKER_FIELDS, W.c.id, {r[worker_at] for r in rows})
-    campaigns = _known(statements and statements.campaigns, CAMPAIGN_FIELDS, C.c.id, {r[campaign_at] for r in rows})
+    statements = lookups()
+    workers = _known(statements.workers, {r[worker_at] for r in rows})
+    campaigns = _known(statements.campaigns, {r[campaign_at] for r in rows})
     no_worker, no_campaign = (None,) * len(WORKER_FIELDS), (None,) * len(CAMPAIGN_FIELDS)
     frame = _frame([_IN_CONTEXT_ORDER(row + workers.get(row[worker_at], no_worker)
                                       + campaigns.get(row[campaign_at], no_campaign)) for row in rows],
@@ -211,8 +209,7 @@ def _linked_workers(rows: Iterable[tuple], targets: list[tuple], same_phone: set
 
 def load_all_context(target_ids: list[str] | None = None, now: datetime | None = None) -> ScoringContext:
     """Every stored proof as context (full batch scoring); targets are `target_ids` or all of them."""
-    rows = _rows(PROOF_QUERY.order_by(P.c.id))
-    frame = _with_attributes(rows, {r[0] for r in rows} if target_ids is None else set(target_ids), everything=True)
+    frame = full_proof_frame(None if target_ids is None else set(target_ids))
     return _finish(frame, now or utcnow(), sessions=_sessions(None, None), decisions=_decisions(None))
 
 
@@ -261,17 +258,5 @@ def _frame(rows: list[tuple], columns: tuple[str, ...] | list[str], times: tuple
     made aware UTC."""
     out = pd.DataFrame(rows, columns=list(columns), dtype=object)
     for column in times:
-        out[column] = _utc_times(out[column].to_numpy())
+        out[column] = utc_times(out[column].to_numpy())
     return out
-
-
-_EPOCH, _MICROSECOND = datetime(1970, 1, 1), timedelta(microseconds=1)
-_NAT = np.iinfo(np.int64).min
-
-
-def _utc_times(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Naive UTC datetimes (None where missing) as aware UTC, through their microsecond ticks: a third
-    of the cost of pandas parsing the objects."""
-    ticks = np.fromiter((_NAT if v is None else (v - _EPOCH) // _MICROSECOND for v in values),
-                        dtype=np.int64, count=len(values))
-    return pd.array(ticks.view("M8[us]")).tz_localize("UTC")

@@ -1,0 +1,72 @@
+"""Per-row work done once for a whole history and sliced for each point-in-time chunk.
+
+A backtest evaluates the rules day by day, each day over the proofs before its end: the same
+rows are read again and again. What depends on one row alone (integer codes of a column, a parsed
+perceptual hash, a cleaned comment, the kind of network) is the same in every chunk, so `RowCache`
+computes it once over the full frame and a chunk's ProofFrame takes its rows' slice. Results are
+identical to computing them on the chunk: codes are renumbered in the chunk's order of first
+appearance, exactly as factorizing the chunk's own values numbers them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+Build = Callable[[pd.DataFrame], Any]  # full frame -> array (tuple or dict of arrays) with one entry per row
+
+
+class RowCache:
+    """Per-row results over `proofs` (the full, normalised proof frame), computed on first use."""
+
+    def __init__(self, proofs: pd.DataFrame):
+        self.proofs = proofs
+        self._values: dict[Any, Any] = {}
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def values(self, key: Any, build: Build) -> Any:
+        if key not in self._values:
+            self._values[key] = build(self.proofs)
+        return self._values[key]
+
+    def raw_codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes of the full column with blank strings kept as values, which codes are blank)."""
+        if column not in self._codes:
+            codes, uniques = pd.factorize(self.proofs[column].to_numpy(), use_na_sentinel=True)
+            blank = np.zeros(len(uniques) + 1, dtype=bool)  # the extra slot answers for code -1
+            if uniques.dtype == object or pd.api.types.is_string_dtype(uniques.dtype):
+                blank[:-1] = [isinstance(v, str) and (not v or v.isspace()) for v in uniques.tolist()]
+            self._codes[column] = (codes.astype(np.int64), blank)
+        return self._codes[column]
+
+
+class RowSlice:
+    """The rows `positions` of a RowCache: what a chunk's ProofFrame reads instead of recomputing."""
+
+    def __init__(self, cache: RowCache, positions: np.ndarray):
+        self.cache = cache
+        self.positions = np.asarray(positions, dtype=np.int64)
+
+    def values(self, key: Any, build: Build) -> Any:
+        full = self.cache.values(key, build)
+        if isinstance(full, tuple):
+            return tuple(part[self.positions] for part in full)
+        if isinstance(full, dict):
+            return {name: part[self.positions] for name, part in full.items()}
+        if isinstance(full, pd.Series):
+            return full.iloc[self.positions].reset_index(drop=True)
+        return full[self.positions]
+
+    def codes(self, column: str) -> np.ndarray:
+        """groups.factorize of the chunk's column: codes by first appearance in the chunk, blanks -1
+        (factorizing numbers them before marking them missing, so a blank still takes its number)."""
+        full, blank = self.cache.raw_codes(column)
+        mine = full[self.positions]
+        out = np.full(len(mine), -1, dtype=np.int64)
+        present = mine >= 0
+        if present.any():
+            out[present] = pd.factorize(mine[present])[0]
+            out[blank[mine] & present] = -1
+        return out
