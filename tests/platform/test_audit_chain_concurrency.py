@@ -44,4 +44,5 @@ def test_concurrent_writers_on_real_connections_keep_one_chain(app):
     prevs = db.session.scalars(sa.select(AuditEvent.prev_hash)).all()
     assert len(set(prevs)) == len(prevs)  # no two events claim the same predecessor: no fork
     labels = db.session.scalars(sa.select(AuditEvent.actor_label).order_by(AuditEvent.id)).all()
-    assert len({labels[i] != labels[i + 1] for i in range(len(labels) - 1)}) == 2  # writers did interleave
+    # the writers did interleave (one switch is enough; perfect alternation is interleaving too)
+    assert any(labels[i] != labels[i + 1] for i in range(len(labels) - 1))
