@@ -52,6 +52,7 @@ demo-data: install i18n-compile
 	$(DEMO_ENV) $(FLASK) score
 	-$(DEMO_ENV) $(FLASK) settle
 	-$(DEMO_ENV) $(FLASK) brands refresh
+	-$(DEMO_ENV) $(FLASK) demo-activity
 	$(DEMO_ENV) $(FLASK) users demo-logins
 
 serve: install i18n-compile

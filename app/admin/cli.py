@@ -5,6 +5,7 @@ import click
 from flask import Flask
 
 from app.admin import jobs as periodic
+from app.admin.demo_cli import demo_activity_command
 from app.admin.schedule import run_in_process, run_on_rq, schedule
 from app.admin.services import retention
 from app.platform.i18n import _
@@ -66,5 +67,5 @@ def retention_status_command() -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (scheduler_command, reconcile_command, retention_group):
+    for command in (scheduler_command, reconcile_command, retention_group, demo_activity_command):
         app.cli.add_command(command)
