@@ -41,6 +41,8 @@ class TokenForm(FlaskForm):
     ingest = BooleanField(_l("may send proofs, campaigns and appeals"), default=True)
     read = BooleanField(_l("may read their state"), default=True)
     expires_days = IntegerField(_l("Expires after (days)"), validators=[Optional(), NumberRange(min=1, max=730)])
+    brand_id = StringField(_l("Brand (its own client)"), validators=[Optional(), Length(max=64)],
+                           filters=[lambda value: (value or "").strip() or None])
     create = SubmitField(_l("Create token"))
 
     @property

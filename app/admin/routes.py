@@ -99,10 +99,11 @@ def create_client():  # noqa: ANN201
         return _tokens_page(form, status=422)
     try:
         client, token = create_token(form.name.data, actor_label=_admin().email, scopes=form.scopes,
-                                     expires_days=form.expires_days.data)
+                                     expires_days=form.expires_days.data, brand_id=form.brand_id.data)
     except DomainError as exc:
         db.session.rollback()
-        form.name.errors.append(str(exc))
+        field = form.brand_id if str(exc).startswith("brand:") else form.name
+        field.errors.append(str(exc))
         return _tokens_page(form, status=exc.status_code)
     db.session.commit()
     return _tokens_page(secret={"name": client.name, "token": token})

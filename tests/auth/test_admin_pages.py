@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.services.api_tokens import authenticate as token_client
-from models import AuditEvent, StaffUser, db
+from models import AuditEvent, Brand, StaffUser, db
 
 
 @pytest.fixture()
@@ -104,3 +104,15 @@ def test_a_token_made_in_the_browser_keeps_its_scope_and_expiry(client, admin):
     assert made.scopes == "read" and round((made.expires_at - made.created_at).total_seconds() / 86400) == 30
     assert client.post("/admin/tokens", data={"name": "x", "read": "y", "expires_days": "0"}).status_code == 422
     assert client.post("/admin/tokens", data={"name": "y"}).status_code == 422  # no scope at all
+
+
+def test_a_token_made_in_the_browser_can_belong_to_a_brand(client, admin):
+    db.session.add(Brand(id="b1", name="Glow", kyc_status="verified"))
+    db.session.commit()
+    unknown = client.post("/admin/tokens", data={"name": "glow app", "ingest": "y", "brand_id": "b404"})
+    assert unknown.status_code == 422 and "no brand with id" in unknown.get_data(as_text=True)
+    assert not _actions("api_token.created")  # the refused token left nothing behind
+    page = client.post("/admin/tokens", data={"name": "glow app", "ingest": "y", "brand_id": " b1 "})
+    token = page.get_data(as_text=True).split('<p class="mono">')[1].split("</p>")[0]
+    assert token_client(token).brand_id == "b1"
+    assert [e.data["brand_id"] for e in _actions("api_token.created")] == ["b1"]
