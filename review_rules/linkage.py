@@ -100,18 +100,31 @@ def activity_time(frame: ProofFrame) -> np.ndarray:
     return np.where(np.isnan(frame.accepted), frame.submitted, frame.accepted)
 
 
-def co_activity(frame: ProofFrame, window_seconds: float, max_group: int) -> pd.DataFrame:
+def co_activity(frame: ProofFrame, window_seconds: float, max_group: int, min_shared: int = 1) -> pd.DataFrame:
     """Pairs of accounts (a < b, worker codes) with the number of campaigns they acted on within
-    the same `window_seconds` (two offset grids); crowds larger than `max_group` are skipped."""
+    the same `window_seconds` (two offset grids); crowds larger than `max_group` are skipped.
+    Only pairs sharing at least `min_shared` campaigns are certain to be listed (pair_counts)."""
     campaign, t = frame.codes("campaign_id"), activity_time(frame)
     groups = [dense(campaign, bucket(t, window_seconds, offset)) for offset in (0.0, window_seconds / 2)]
-    return pair_counts(frame, groups, max_group)
+    return pair_counts(frame, groups, max_group, min_shared)
 
 
-def pair_counts(frame: ProofFrame, groups: list[np.ndarray], max_group: int) -> pd.DataFrame:
-    """Worker pairs (a < b) sharing any of the given groups, with the distinct campaigns they share."""
+def pair_counts(frame: ProofFrame, groups: list[np.ndarray], max_group: int, min_shared: int = 1) -> pd.DataFrame:
+    """Worker pairs (a < b) sharing any of the given groups, with the distinct campaigns they share.
+
+    With `min_shared` > 1, accounts that meet fewer than `min_shared` distinct campaigns in all the
+    groups they are paired in are left out before pairing: none of their pairs can share that many,
+    and pairing is the cost (a crowd of k accounts makes k(k-1)/2 pairs). The pairs that can reach
+    `min_shared` come out as without it, in the same order; the rest may be missing."""
     campaign = frame.codes("campaign_id")
-    parts = [part for group in groups for part in _pairs_in_groups(group, frame.worker, campaign, max_group)]
+    members = [_members_of_groups(group, frame.worker, campaign, max_group) for group in groups]
+    if min_shared > 1 and members:
+        worker = np.concatenate([m[1] for m in members])
+        enough = nunique_by(worker, np.concatenate([m[2] for m in members])) >= min_shared
+        paired = np.zeros(_workers(frame), dtype=bool)
+        paired[worker[enough]] = True
+        members = [(g[paired[w]], w[paired[w]], c[paired[w]]) for g, w, c in members]
+    parts = [(w[left], w[right], c[left]) for g, w, c in members for left, right in [later_pairs(g)]]
     if not parts:
         return pd.DataFrame({"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64), "shared": np.zeros(0, np.int64)})
     left = np.concatenate([p[0] for p in parts])
@@ -124,8 +137,10 @@ def pair_counts(frame: ProofFrame, groups: list[np.ndarray], max_group: int) -> 
     return pd.DataFrame({"a": pairs // n_workers, "b": pairs % n_workers, "shared": shared})
 
 
-def _pairs_in_groups(group: np.ndarray, worker: np.ndarray, campaign: np.ndarray,
-                     max_group: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _members_of_groups(group: np.ndarray, worker: np.ndarray, campaign: np.ndarray,
+                       max_group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group, worker, campaign) once per (group, worker), sorted by group, of the groups of 2 to
+    `max_group` rows so kept."""
     key = dense(group, worker)
     rows = np.flatnonzero(key >= 0)
     rows = rows[np.unique(key[rows], return_index=True)[1]]  # one row per (group, worker)
@@ -133,8 +148,7 @@ def _pairs_in_groups(group: np.ndarray, worker: np.ndarray, campaign: np.ndarray
     g, w, c = group[order], worker[order], campaign[order]
     size = np.bincount(g)[g] if len(g) else g
     keep = (size >= 2) & (size <= max_group)
-    g, w, c = g[keep], w[keep], c[keep]
-    return [(w[left], w[right], c[left]) for left, right in [later_pairs(g)]]
+    return g[keep], w[keep], c[keep]
 
 
 def worker_campaigns(frame: ProofFrame) -> np.ndarray:

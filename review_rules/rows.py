@@ -48,6 +48,10 @@ class RowSlice:
     def __init__(self, cache: RowCache, positions: np.ndarray):
         self.cache = cache
         self.positions = np.asarray(positions, dtype=np.int64)
+        # the first rows of the frame, in order (a point-in-time chunk whose history window reaches
+        # back to the frame's start)
+        self.is_prefix = bool(len(self.positions)) and int(self.positions[0]) == 0 and \
+            bool(np.all(np.diff(self.positions) == 1))
 
     def values(self, key: Any, build: Build) -> Any:
         full = self.cache.values(key, build)
@@ -63,6 +67,11 @@ class RowSlice:
         """groups.factorize of the chunk's column: codes by first appearance in the chunk, blanks -1
         (factorizing numbers them before marking them missing, so a blank still takes its number)."""
         full, blank = self.cache.raw_codes(column)
+        if self.is_prefix:
+            # The full column's codes number values by first appearance, so a prefix holds codes
+            # 0..k-1 in that same order: factorizing it again would give them back unchanged.
+            mine = full[:len(self.positions)]
+            return np.where(blank[mine], -1, mine)
         mine = full[self.positions]
         out = np.full(len(mine), -1, dtype=np.int64)
         present = mine >= 0

@@ -114,7 +114,7 @@ def _creation_pairs(frame: ProofFrame, p: dict) -> pd.DataFrame:
     window, created = p["window_minutes"] * 60.0, p["created_within_hours"] * HOUR
     groups = [dense(campaign, bucket(t, window, act), bucket(frame.worker_created, created, born))
               for act in (0.0, window / 2) for born in (0.0, created / 2)]
-    return pair_counts(frame, groups, p["max_crowd"])
+    return pair_counts(frame, groups, p["max_crowd"], p["min_campaigns"])
 
 
 def partner_text(frame: ProofFrame, a: np.ndarray, b: np.ndarray, rows: np.ndarray, limit: int = 5) -> list[str]:
@@ -139,7 +139,8 @@ def partner_text(frame: ProofFrame, a: np.ndarray, b: np.ndarray, rows: np.ndarr
 def created_together(frame: ProofFrame, p: dict) -> SignalResult:
     """Other accounts created within hours of this one that also worked the same campaigns in
     the same hour, on several campaigns: a batch of accounts registered and run by one operator."""
-    pairs = frame.shared(("created_together", p["window_minutes"], p["created_within_hours"], p["max_crowd"]),
+    pairs = frame.shared(("created_together", p["window_minutes"], p["created_within_hours"], p["max_crowd"],
+                          p["min_campaigns"]),
                          lambda: _creation_pairs(frame, p))
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
     gap = created_gap_days(frame, a, b)
