@@ -10,7 +10,8 @@ a 1M world in minutes; `flask import --no-score` on SQLite), making a draft. Tim
 end to end in a subprocess (interpreter start and app included), and the split it prints itself:
 labels (one columnar read), load (every proof as columns), rules (point in time, day by day, for the
 draft and the active version), model, figures. Then `flask rules try` on one proof, 20 times in one
-process: the figure an operator waits for on the try page (both versions, context read per version).
+process: the figure an operator waits for on the try page (both versions, context read per version),
+cold, and again after the warm-up a web worker does at start (wsgi.py; its own time printed apart).
 """
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ def main() -> None:
                                   "--chunk-hours", args.chunk_hours], env)
             proof_id = _middle_proof(url)
             _, tried = common.flask(["rules", "try", proof_id, "--version", "draft", "--repeat", "20"], env)
+            _, warmed = common.flask(["rules", "try", proof_id, "--version", "draft", "--repeat", "20", "--warm"], env)
         finally:
             if args.backend == "postgresql" and not keep:
                 common.drop_postgres(name)
@@ -88,6 +90,8 @@ def main() -> None:
           f"recall {results['active']['recall']}, flagged {results['active']['flagged']}; "
           f"routes changed {results['changes']['count']}")
     print(f"try on one proof ({proof_id}, active and draft, in-process): {tried.strip().splitlines()[-1]}")
+    warm_lines = warmed.strip().splitlines()
+    print(f"after a web worker's warm-up ({warm_lines[0]}): {warm_lines[-1]}")
 
 
 def _imported(url: str) -> bool:
