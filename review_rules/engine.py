@@ -185,11 +185,14 @@ def evaluate(context: ScoringContext, config: dict, rows: RowSlice | None = None
     return evaluate_many(context, [config], rows)[0]
 
 
-def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice | None = None) -> list[RuleOutput]:
+def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice | None = None,
+                  explain: bool = True) -> list[RuleOutput]:
     """`evaluate` for several configs over one context: a signal whose parameters two configs share
     is computed once (a draft usually differs from the active version in a few signals), and so is
     everything the signals share (ProofFrame.memo). `rows`: the row cache of a larger frame the
-    context's proofs come from (review_rules.rows)."""
+    context's proofs come from (review_rules.rows). `explain` False: no reason texts (every proof's
+    reasons an empty list), for callers that read only scores, features and the combination (a
+    backtest): writing a sentence per fired signal and proof is a good part of a large run."""
     checked = [validate_config(config) for config in configs]  # complete and read-only
     frame = ProofFrame(context, rows)
     targets = np.flatnonzero(frame.target)
@@ -208,7 +211,7 @@ def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice |
                 continue
             key = (spec.code, json.dumps(entry["params"], sort_keys=True, default=str))
             if key not in computed:
-                computed[key] = _run(spec, frame, entry["params"], targets)
+                computed[key] = _run(spec, frame, entry["params"], targets, explain)
             score, emitted, hit, reasons = computed[key]
             scores[spec.code] = score
             for name, values in emitted.items():
@@ -222,7 +225,8 @@ def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice |
         outputs.append(RuleOutput(
             scores=score_frame,
             features=_float_frame(features, index),
-            reasons=_reasons(fired, index),
+            reasons=_reasons(fired, index) if explain else pd.Series([[] for _ in range(len(index))], index=index,
+                                                                   name="reasons", dtype=object),
             rule_score=noisy_or(score_frame, config),
             hard_hold=hard_hold(score_frame, config),
             owners=owners,
@@ -230,7 +234,7 @@ def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice |
     return outputs
 
 
-def _run(spec: SignalSpec, frame: ProofFrame, params: dict, targets: np.ndarray) -> tuple:
+def _run(spec: SignalSpec, frame: ProofFrame, params: dict, targets: np.ndarray, explain: bool = True) -> tuple:
     """One signal on the target rows: (score, features, positions where it fired, their reasons)."""
     result = spec.compute(frame, params)
     score = np.asarray(result.score, dtype=float)[targets]  # a copy: the signal's array is left alone
@@ -238,7 +242,7 @@ def _run(spec: SignalSpec, frame: ProofFrame, params: dict, targets: np.ndarray)
     np.clip(score, 0.0, 1.0, out=score)
     features = {name: np.asarray(values, dtype=float)[targets] for name, values in result.features.items()}
     hit = np.flatnonzero(score > 0)
-    return score, features, hit, result.explain(targets[hit]) if len(hit) else []
+    return score, features, hit, result.explain(targets[hit]) if len(hit) and explain else []
 
 
 def _float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:

@@ -79,3 +79,17 @@ def test_evaluating_configs_together_equals_evaluating_each(world_context):
     for config, output in zip(configs, together, strict=True):
         assert_same(output, evaluate(world_context, config))
     assert np.any(together[0].rule_score.to_numpy() != together[1].rule_score.to_numpy())
+
+
+def test_without_reasons_every_figure_is_the_reference_one(world_context):
+    """The backtest asks for no reason texts: scores, features, rule score and hard hold stay the reference's."""
+    configs = [default_config(), draft_config()]
+    quiet = point_in_time_many(world_context, configs, 24.0, explain=False)
+    for config, output in zip(configs, quiet, strict=True):
+        slow = reference(world_context, config, 24.0)
+        assert_same(RuleOutput(output.scores, output.features, slow.reasons, output.rule_score, output.hard_hold), slow)
+        assert output.reasons.index.equals(slow.reasons.index)
+        assert all(r == [] for r in output.reasons) and any(slow.reasons.map(len))
+    whole = evaluate_many(world_context, configs, explain=False)[1]
+    assert_same(RuleOutput(whole.scores, whole.features, evaluate(world_context, configs[1]).reasons,
+                           whole.rule_score, whole.hard_hold), evaluate(world_context, configs[1]))

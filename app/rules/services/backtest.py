@@ -94,8 +94,9 @@ def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | N
     def chunk_done(done: int, total: int) -> None:
         if progress:
             progress(int(10 + 80 * done / max(total, 1)), _("evaluating rules"))
-    runs = point_in_time_many(context, distinct, chunk_hours, chunk_done) if chunk_hours > 0 else \
-        evaluate_many(context, distinct)
+    # no reason texts: the figures read scores and routes only
+    runs = point_in_time_many(context, distinct, chunk_hours, chunk_done, explain=False) if chunk_hours > 0 else \
+        evaluate_many(context, distinct, explain=False)
     evaluated = dict(zip(keys, runs, strict=True))
     timings.lap("rules")
     outputs = []
