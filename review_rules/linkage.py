@@ -13,8 +13,10 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from review_rules.frame import DAY, ProofFrame
+from review_rules.coactivity import PairLedger
+from review_rules.frame import DAY, ProofFrame, to_seconds
 from review_rules.groups import bucket, dense, later_pairs, nunique_by
+from review_rules.rows import RowCache
 
 SHARED_BY_DESIGN = ("hosting", "proxy", "tor")
 # A public address (campus, office, café) as the data shows it; see public_addresses.
@@ -103,10 +105,28 @@ def activity_time(frame: ProofFrame) -> np.ndarray:
 def co_activity(frame: ProofFrame, window_seconds: float, max_group: int, min_shared: int = 1) -> pd.DataFrame:
     """Pairs of accounts (a < b, worker codes) with the number of campaigns they acted on within
     the same `window_seconds` (two offset grids); crowds larger than `max_group` are skipped.
-    Only pairs sharing at least `min_shared` campaigns are certain to be listed (pair_counts)."""
+    Only pairs sharing at least `min_shared` campaigns are certain to be listed (pair_counts), in no
+    particular order. On a backtest chunk that is a prefix of the whole history, the pairs come from a
+    ledger kept across chunks (review_rules.coactivity): the same pairs and counts."""
+    if frame.rows is not None and frame.rows.is_prefix:  # a backtest's growing view: kept up to date
+        ledger = frame.rows.cache.values(("co_activity", window_seconds, max_group),
+                                         lambda _: _ledger(frame.rows.cache, window_seconds, max_group))
+        ledger.advance(frame.n)
+        a, b, shared = ledger.table()
+        return pd.DataFrame({"a": a, "b": b, "shared": shared})
     campaign, t = frame.codes("campaign_id"), activity_time(frame)
     groups = [dense(campaign, bucket(t, window_seconds, offset)) for offset in (0.0, window_seconds / 2)]
     return pair_counts(frame, groups, max_group, min_shared)
+
+
+def _ledger(cache: RowCache, window_seconds: float, max_group: int) -> PairLedger:
+    """The co-activity ledger of the whole frame of a row cache (codes as its prefixes number them)."""
+    worker, campaign = (np.where(blank[codes], -1, codes) for codes, blank in
+                        (cache.raw_codes("worker_id"), cache.raw_codes("campaign_id")))
+    accepted, submitted = to_seconds(cache.proofs["accepted_at"]), to_seconds(cache.proofs["submitted_at"])
+    t = np.where(np.isnan(accepted), submitted, accepted)
+    crowds = [dense(campaign, bucket(t, window_seconds, offset)) for offset in (0.0, window_seconds / 2)]
+    return PairLedger(crowds, worker, campaign, max_group)
 
 
 def pair_counts(frame: ProofFrame, groups: list[np.ndarray], max_group: int, min_shared: int = 1) -> pd.DataFrame:
