@@ -8,6 +8,8 @@ the same few minutes, campaign after campaign.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
@@ -105,28 +107,37 @@ def activity_time(frame: ProofFrame) -> np.ndarray:
 def co_activity(frame: ProofFrame, window_seconds: float, max_group: int, min_shared: int = 1) -> pd.DataFrame:
     """Pairs of accounts (a < b, worker codes) with the number of campaigns they acted on within
     the same `window_seconds` (two offset grids); crowds larger than `max_group` are skipped.
-    Only pairs sharing at least `min_shared` campaigns are certain to be listed (pair_counts), in no
-    particular order. On a backtest chunk that is a prefix of the whole history, the pairs come from a
-    ledger kept across chunks (review_rules.coactivity): the same pairs and counts."""
-    if frame.rows is not None and frame.rows.is_prefix:  # a backtest's growing view: kept up to date
-        ledger = frame.rows.cache.values(("co_activity", window_seconds, max_group),
-                                         lambda _: _ledger(frame.rows.cache, window_seconds, max_group))
+    Only pairs sharing at least `min_shared` campaigns are certain to be listed, in no particular
+    order (crowd_pairs)."""
+    def crowds(campaign: np.ndarray, t: np.ndarray, created: np.ndarray) -> list[np.ndarray]:
+        return [dense(campaign, bucket(t, window_seconds, offset)) for offset in (0.0, window_seconds / 2)]
+    return crowd_pairs(frame, ("co_activity", window_seconds, max_group), crowds, max_group, min_shared)
+
+
+Crowds = Callable[[np.ndarray, np.ndarray, np.ndarray], list[np.ndarray]]  # (campaign, activity, created) -> crowds
+
+
+def crowd_pairs(frame: ProofFrame, key: tuple, crowds: Crowds, max_group: int, min_shared: int = 1) -> pd.DataFrame:
+    """pair_counts over the crowds `crowds` draws from each row's campaign code, activity time and
+    account creation time. On a backtest chunk that is a prefix of the whole history, the pairs come
+    from a ledger kept across chunks under `key` (review_rules.coactivity): the same pairs and counts,
+    in another order, with pairs below `min_shared` left in."""
+    if frame.rows is not None and frame.rows.is_prefix:
+        ledger = frame.rows.cache.values(("pair_ledger", *key), lambda _: _ledger(frame.rows.cache, crowds, max_group))
         ledger.advance(frame.n)
         a, b, shared = ledger.table()
         return pd.DataFrame({"a": a, "b": b, "shared": shared})
-    campaign, t = frame.codes("campaign_id"), activity_time(frame)
-    groups = [dense(campaign, bucket(t, window_seconds, offset)) for offset in (0.0, window_seconds / 2)]
-    return pair_counts(frame, groups, max_group, min_shared)
+    return pair_counts(frame, crowds(frame.codes("campaign_id"), activity_time(frame), frame.worker_created),
+                       max_group, min_shared)
 
 
-def _ledger(cache: RowCache, window_seconds: float, max_group: int) -> PairLedger:
-    """The co-activity ledger of the whole frame of a row cache (codes as its prefixes number them)."""
+def _ledger(cache: RowCache, crowds: Crowds, max_group: int) -> PairLedger:
+    """The pair ledger of the whole frame of a row cache (codes as its prefixes number them)."""
     worker, campaign = (np.where(blank[codes], -1, codes) for codes, blank in
                         (cache.raw_codes("worker_id"), cache.raw_codes("campaign_id")))
     accepted, submitted = to_seconds(cache.proofs["accepted_at"]), to_seconds(cache.proofs["submitted_at"])
     t = np.where(np.isnan(accepted), submitted, accepted)
-    crowds = [dense(campaign, bucket(t, window_seconds, offset)) for offset in (0.0, window_seconds / 2)]
-    return PairLedger(crowds, worker, campaign, max_group)
+    return PairLedger(crowds(campaign, t, to_seconds(cache.proofs["worker_created_at"])), worker, campaign, max_group)
 
 
 def pair_counts(frame: ProofFrame, groups: list[np.ndarray], max_group: int, min_shared: int = 1) -> pd.DataFrame:

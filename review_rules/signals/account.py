@@ -6,7 +6,7 @@ import pandas as pd
 
 from review_rules.frame import DAY, HOUR, ProofFrame, to_seconds
 from review_rules.groups import bucket, dense, listing, ramp, windowed_size
-from review_rules.linkage import activity_time, created_gap_days, pair_counts
+from review_rules.linkage import created_gap_days, crowd_pairs
 from review_rules.params import FloatParam, IntParam
 from review_rules.registry import SignalResult, signal
 
@@ -110,11 +110,13 @@ def velocity(frame: ProofFrame, p: dict) -> SignalResult:
 
 def _creation_pairs(frame: ProofFrame, p: dict) -> pd.DataFrame:
     """Co-active pairs, looked for only among accounts created in the same period (cheap and selective)."""
-    campaign, t = frame.codes("campaign_id"), activity_time(frame)
     window, created = p["window_minutes"] * 60.0, p["created_within_hours"] * HOUR
-    groups = [dense(campaign, bucket(t, window, act), bucket(frame.worker_created, created, born))
-              for act in (0.0, window / 2) for born in (0.0, created / 2)]
-    return pair_counts(frame, groups, p["max_crowd"], p["min_campaigns"])
+
+    def crowds(campaign: np.ndarray, t: np.ndarray, worker_created: np.ndarray) -> list[np.ndarray]:
+        return [dense(campaign, bucket(t, window, act), bucket(worker_created, created, born))
+                for act in (0.0, window / 2) for born in (0.0, created / 2)]
+    return crowd_pairs(frame, ("created_together", window, created, p["max_crowd"]), crowds, p["max_crowd"],
+                       p["min_campaigns"])
 
 
 def partner_text(frame: ProofFrame, a: np.ndarray, b: np.ndarray, rows: np.ndarray, limit: int = 5) -> list[str]:

@@ -8,7 +8,8 @@ import pytest
 
 from review_rules.context import ScoringContext, normalise
 from review_rules.frame import ProofFrame
-from review_rules.linkage import co_activity
+from review_rules.groups import bucket, dense
+from review_rules.linkage import co_activity, crowd_pairs
 from review_rules.rows import RowCache, RowSlice
 from tests.review_rules.frames import T0, context, proof
 
@@ -60,3 +61,25 @@ def test_a_crowd_that_outgrows_the_limit_drops_its_pairs():
         view = ScoringContext(history.proofs.iloc[:upto], history.sessions, history.decisions, history.now)
         seen.append(len(co_activity(ProofFrame(view, RowSlice(cache, np.arange(upto))), 600.0, 3)))
     assert seen == [1, 3, 0]  # one pair, three pairs, then a crowd of four: more than 3, not paired
+
+
+def _created_crowds(campaign: np.ndarray, t: np.ndarray, created: np.ndarray) -> list[np.ndarray]:
+    """account.created_together's crowds: a campaign's hour and the accounts' creation day, on two grids each."""
+    return [dense(campaign, bucket(t, 3600.0, act), bucket(created, 86400.0, born))
+            for act in (0.0, 1800.0) for born in (0.0, 43200.0)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_any_crowds_follow_the_prefixes(seed):
+    history = _history(seed)
+    rng = np.random.default_rng(seed)
+    created = T0 - pd.to_timedelta(rng.integers(0, 4 * 86400, len(history.proofs)), unit="s")
+    history = ScoringContext(history.proofs.assign(worker_created_at=created), history.sessions, history.decisions,
+                             history.now)
+    n = len(history.proofs)
+    cache = RowCache(history.proofs)
+    for upto in sorted(rng.integers(1, n + 1, 4).tolist()) + [n]:
+        view = ScoringContext(history.proofs.iloc[:upto], history.sessions, history.decisions, history.now)
+        kept = crowd_pairs(ProofFrame(view, RowSlice(cache, np.arange(upto))), ("test",), _created_crowds, 5)
+        fresh = crowd_pairs(ProofFrame(view), ("test",), _created_crowds, 5)
+        assert _pairs(kept) == _pairs(fresh)
