@@ -53,7 +53,7 @@ def point_in_time_many(context: ScoringContext, configs: list[dict], chunk_hours
     checked = [validate_config(config) for config in configs]
     context = normalise(context)
     proofs = context.proofs.sort_values("submitted_at", kind="stable").reset_index(drop=True)
-    cache = RowCache(proofs)
+    cache = RowCache(proofs, context.decisions)
     by_window: dict[int, list[int]] = {}
     for k, config in enumerate(checked):
         by_window.setdefault(config["context"]["history_days"], []).append(k)
@@ -85,9 +85,10 @@ def _chunks(context: ScoringContext, proofs: pd.DataFrame, cache: RowCache, conf
         window = proofs.iloc[positions]
         targets = is_target[positions] & (window["submitted_at"] >= edge).to_numpy()
         if targets.any():
-            decisions = context.decisions[(context.decisions["decided_at"] < end).to_numpy()]
-            chunk = ScoringContext(window.assign(is_target=targets), context.sessions, decisions, end)
-            parts.append(evaluate_many(chunk, configs, RowSlice(cache, positions), explain))
+            seen = np.flatnonzero((context.decisions["decided_at"] < end).to_numpy())
+            chunk = ScoringContext(window.assign(is_target=targets), context.sessions, context.decisions.iloc[seen],
+                                   end)
+            parts.append(evaluate_many(chunk, configs, RowSlice(cache, positions, seen), explain))
         progress(done, len(edges) - 1)
     undated = is_target & submitted.isna().to_numpy()
     if undated.any():  # no submission time: score with everything, as scoring would

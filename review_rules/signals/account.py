@@ -42,7 +42,9 @@ def decayed_history(frame: ProofFrame, half_life_days: float) -> tuple[np.ndarra
     verdict = dec["decision"].to_numpy()
     decided = to_seconds(dec["decided_at"])
     counted = ((verdict == "approved") | (verdict == "rejected")) & (decided <= frame.now)
-    codes = _worker_codes(frame, dec["worker_id"].astype(str).to_numpy()[counted])
+    keys = frame.decision_keys()
+    codes = keys[1][counted] if keys is not None else \
+        _worker_codes(frame, dec["worker_id"].astype(str).to_numpy()[counted])
     keep = codes >= 0
     worker = codes[keep]
     when = decided[counted][keep]

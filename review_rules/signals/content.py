@@ -122,9 +122,16 @@ def _approved(frame: ProofFrame) -> np.ndarray:
     when = to_seconds(decisions["decided_at"])
     known = when <= frame.now
     order = np.flatnonzero(known)[np.argsort(when[known], kind="stable")]
-    proofs = decisions["proof_id"].astype(str).to_numpy()[order]
-    last = ~pd.Series(proofs).duplicated(keep="last").to_numpy()  # later decisions win
-    approved = pd.Index(proofs[last][decisions["decision"].to_numpy()[order][last] == "approved"])
+    keys = frame.decision_keys()
+    # each proof's later decisions win; matched by row where the row cache knows them, else by id
+    proofs = keys[0][order] if keys is not None else decisions["proof_id"].astype(str).to_numpy()[order]
+    last = ~pd.Series(proofs).duplicated(keep="last").to_numpy()
+    chosen = proofs[last][decisions["decision"].to_numpy()[order][last] == "approved"]
+    if keys is not None:
+        out = np.zeros(frame.n, dtype=bool)
+        out[chosen[chosen >= 0]] = True
+        return out
+    approved = pd.Index(chosen)
     return approved.get_indexer(frame.ids) >= 0 if len(approved) else np.zeros(frame.n, dtype=bool)
 
 

@@ -36,3 +36,24 @@ def test_a_prefix_with_blank_and_missing_values_keeps_them_missing():
     rows = RowSlice(RowCache(frame), np.arange(5))
     assert rows.is_prefix
     assert rows.codes("key").tolist() == [-1, 1, -1, 2, 1]
+
+
+def test_decision_keys_of_a_prefix_name_rows_and_accounts_the_prefix_has():
+    proofs = pd.DataFrame({"proof_id": ["p1", "p2", "p3", "p4"], "worker_id": ["wa", " ", "wb", "wc"]})
+    decisions = pd.DataFrame({"proof_id": ["p3", "p1", "p9", "p4"], "worker_id": ["wb", "wa", "wz", "wc"]})
+    cache = RowCache(proofs, decisions)
+    rows, workers = RowSlice(cache, np.arange(3), decision_rows=np.array([0, 1, 2])).decision_keys()
+    assert rows.tolist() == [2, 0, -1]  # p9 is no proof of the frame
+    assert workers.tolist() == [2, 0, -1]  # codes as the prefix numbers them (the blank " " took 1)
+    rows, workers = RowSlice(cache, np.arange(2), decision_rows=np.array([0, 3])).decision_keys()
+    assert rows.tolist() == [-1, -1] and workers.tolist() == [-1, -1]  # p3, p4 and wb, wc come later
+    assert RowSlice(cache, np.array([1, 2]), decision_rows=np.array([0])).decision_keys() is None  # not a prefix
+    assert RowSlice(RowCache(proofs), np.arange(3), decision_rows=np.array([0])).decision_keys() is None
+
+
+def test_decision_keys_need_one_row_per_text_id():
+    proofs = pd.DataFrame({"proof_id": ["p1", "p1"], "worker_id": ["wa", "wb"]})
+    decisions = pd.DataFrame({"proof_id": ["p1"], "worker_id": ["wa"]})
+    assert RowSlice(RowCache(proofs, decisions), np.arange(2), decision_rows=np.array([0])).decision_keys() is None
+    numbers = pd.DataFrame({"proof_id": [1, 2], "worker_id": ["wa", "wb"]})
+    assert RowSlice(RowCache(numbers, decisions), np.arange(2), decision_rows=np.array([0])).decision_keys() is None

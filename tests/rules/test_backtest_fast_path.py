@@ -93,3 +93,15 @@ def test_without_reasons_every_figure_is_the_reference_one(world_context):
     whole = evaluate_many(world_context, configs, explain=False)[1]
     assert_same(RuleOutput(whole.scores, whole.features, evaluate(world_context, configs[1]).reasons,
                            whole.rule_score, whole.hard_hold), evaluate(world_context, configs[1]))
+
+
+def test_prefix_chunks_match_decisions_by_row(world_context, monkeypatch):
+    """The chunks of a history window that reaches back to the start take each decision's proof row and
+    account from the row cache (no id matching per chunk); the results stay the reference's (tests above)."""
+    from review_rules.frame import ProofFrame
+
+    used = []
+    real = ProofFrame.decision_keys
+    monkeypatch.setattr(ProofFrame, "decision_keys", lambda self: used.append(real(self) is not None) or real(self))
+    point_in_time_many(world_context, [default_config()], 24.0, explain=False)
+    assert used and all(used)
