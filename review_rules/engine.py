@@ -20,7 +20,7 @@ import pandas as pd
 from review_rules.context import ScoringContext
 from review_rules.frame import ProofFrame
 from review_rules.params import RuleConfigError, check_params
-from review_rules.registry import SignalSpec, all_signals
+from review_rules.registry import SignalResult, SignalSpec, all_signals
 from review_rules.rows import RowSlice
 
 __all__ = ["CheckedConfig", "RuleConfigError", "RuleOutput", "default_config", "evaluate", "evaluate_many",
@@ -236,13 +236,27 @@ def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice |
 
 def _run(spec: SignalSpec, frame: ProofFrame, params: dict, targets: np.ndarray, explain: bool = True) -> tuple:
     """One signal on the target rows: (score, features, positions where it fired, their reasons)."""
-    result = spec.compute(frame, params)
+    result = _row_local(spec, frame, params) if spec.row_local and frame.rows is not None else \
+        spec.compute(frame, params)
     score = np.asarray(result.score, dtype=float)[targets]  # a copy: the signal's array is left alone
     score[np.isnan(score)] = 0.0
     np.clip(score, 0.0, 1.0, out=score)
     features = {name: np.asarray(values, dtype=float)[targets] for name, values in result.features.items()}
     hit = np.flatnonzero(score > 0)
     return score, features, hit, result.explain(targets[hit]) if len(hit) and explain else []
+
+
+def _row_local(spec: SignalSpec, frame: ProofFrame, params: dict) -> SignalResult:
+    """A row-local signal on a chunk of a larger frame: computed once over the larger frame (its row
+    cache), the chunk's rows taken from it; each row's result is the one the chunk would compute."""
+    rows = frame.rows
+    key = ("row_local", spec.code, json.dumps(params, sort_keys=True, default=str))
+    whole = rows.cache.values(key, lambda proofs: spec.compute(ProofFrame(
+        ScoringContext(proofs, frame.context.sessions, frame.context.decisions, frame.context.now),
+        RowSlice(rows.cache, np.arange(len(proofs)))), params))
+    at = rows.positions
+    return SignalResult(np.asarray(whole.score)[at], lambda chosen: whole.explain(at[chosen]),
+                        {name: np.asarray(values)[at] for name, values in whole.features.items()})
 
 
 def _float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:

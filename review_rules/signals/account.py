@@ -11,7 +11,7 @@ from review_rules.params import FloatParam, IntParam
 from review_rules.registry import SignalResult, signal
 
 
-@signal("account.new", title="Brand-new account", weight=0.12,
+@signal("account.new", row_local=True, title="Brand-new account", weight=0.12,
         params=(FloatParam("new_days", 1.0, "accounts younger than this score fully", "d", minimum=0.0, maximum=365.0),
                 FloatParam("settled_days", 7.0, "accounts older than this score 0", "d", minimum=0.01, maximum=3650.0)),
         order=(("new_days", "settled_days"),))

@@ -59,7 +59,7 @@ def comment_duplicate(frame: ProofFrame, p: dict) -> SignalResult:
                                          "comment_dup_accounts_anywhere": anywhere_others})
 
 
-@signal("content.generic_comment", title="Empty or generic comment on a comment task", weight=0.15,
+@signal("content.generic_comment", row_local=True, title="Empty or generic comment on a comment task", weight=0.15,
         params=(IntParam("min_chars", 4, "comments shorter than this (after cleaning) count as generic", "chars",
                          minimum=1, maximum=50),
                 FloatParam("generic_score", 0.5, "score for a generic comment (an empty one scores 1)", minimum=0.0,
@@ -79,7 +79,7 @@ def generic_comment(frame: ProofFrame, p: dict) -> SignalResult:
                                              else f"generic comment “{text[r]}”" for r in rows])
 
 
-@signal("content.no_screenshot", title="No screenshot", weight=0.1)
+@signal("content.no_screenshot", row_local=True, title="No screenshot", weight=0.1)
 def no_screenshot(frame: ProofFrame, p: dict) -> SignalResult:
     """The proof carries no screenshot digest, so nothing shows the task was done."""
     score = (frame.codes("screenshot_sha256") < 0).astype(float)

@@ -26,7 +26,7 @@ def _network_label(frame: ProofFrame, rows: np.ndarray) -> list[str]:
             for name, country in zip(names, countries, strict=True)]
 
 
-@signal("ip.hosting_asn", title="Data-centre or cloud network", weight=0.2)
+@signal("ip.hosting_asn", row_local=True, title="Data-centre or cloud network", weight=0.2)
 def hosting_asn(frame: ProofFrame, p: dict) -> SignalResult:
     """The address belongs to a data centre, cloud or server host (ASN name matches
     review_rules/data/asn_hosting.txt). People browse from phones and homes; a proof from a
@@ -36,7 +36,7 @@ def hosting_asn(frame: ProofFrame, p: dict) -> SignalResult:
                                              for label in _network_label(frame, rows)])
 
 
-@signal("ip.tor_proxy", title="Tor exit or anonymising proxy", weight=0.5,
+@signal("ip.tor_proxy", row_local=True, title="Tor exit or anonymising proxy", weight=0.5,
         params=(FloatParam("proxy_score", 0.7, "score for a VPN / proxy host (Tor exits score 1)",
                            minimum=0.0, maximum=1.0),))
 def tor_proxy(frame: ProofFrame, p: dict) -> SignalResult:
@@ -53,7 +53,7 @@ def tor_proxy(frame: ProofFrame, p: dict) -> SignalResult:
     return SignalResult(score, explain)
 
 
-@signal("ip.geo_mismatch", title="IP country differs from the account's region", weight=0.3,
+@signal("ip.geo_mismatch", row_local=True, title="IP country differs from the account's region", weight=0.3,
         params=(FloatParam("vpn_like_score", 0.3, "score when the device time zone agrees with the region "
                            "(a home user on a VPN)", minimum=0.0, maximum=1.0),
                 FloatParam("traveller_score", 0.2, "score when the device time zone agrees with the IP "

@@ -105,3 +105,20 @@ def test_prefix_chunks_match_decisions_by_row(world_context, monkeypatch):
     monkeypatch.setattr(ProofFrame, "decision_keys", lambda self: used.append(real(self) is not None) or real(self))
     point_in_time_many(world_context, [default_config()], 24.0, explain=False)
     assert used and all(used)
+
+
+def test_row_local_signals_are_computed_once_for_the_whole_history(world_context, monkeypatch):
+    """Every chunk takes a row-local signal from one computation over the whole history; the reference
+    tests above hold its scores, features and reasons to the chunk-by-chunk ones."""
+    from review_rules import engine
+    from review_rules.registry import all_signals
+
+    local = {spec.code for spec in all_signals() if spec.row_local}
+    calls: list[str] = []
+    real = engine._row_local
+    monkeypatch.setattr(engine, "_row_local", lambda spec, frame, params: calls.append(spec.code) or
+                        real(spec, frame, params))
+    fast = point_in_time_many(world_context, [default_config()], 24.0)[0]
+    assert set(calls) == local and len(calls) > len(local)  # every chunk asked, ...
+    fired = {code for code in local if (fast.scores[code] > 0).any()}
+    assert len(fired) >= 6, fired  # ... and the world makes most of them fire
