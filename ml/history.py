@@ -82,7 +82,9 @@ def _chunks(context: ScoringContext, proofs: pd.DataFrame, cache: RowCache, conf
     is_target = proofs["is_target"].to_numpy()
     for done, (edge, end) in enumerate(zip(edges[:-1], edges[1:], strict=True), start=1):
         positions = np.flatnonzero(((submitted >= edge - history) & (submitted < end)).to_numpy())
-        window = proofs.iloc[positions]
+        # the frame is sorted by submission: a window is a run of rows, sliced without copying them one by one
+        contiguous = len(positions) and positions[-1] - positions[0] + 1 == len(positions)
+        window = proofs.iloc[positions[0]:positions[-1] + 1] if contiguous else proofs.iloc[positions]
         targets = is_target[positions] & (window["submitted_at"] >= edge).to_numpy()
         if targets.any():
             seen = np.flatnonzero((context.decisions["decided_at"] < end).to_numpy())
