@@ -81,13 +81,17 @@ class RowSlice:
 
     def values(self, key: Any, build: Build) -> Any:
         full = self.cache.values(key, build)
+        # a prefix is sliced (and copied: callers own what they get), not gathered row by row
+        take = (lambda part: part[:len(self.positions)].copy()) if self.is_prefix else \
+            (lambda part: part[self.positions])
         if isinstance(full, tuple):
-            return tuple(part[self.positions] for part in full)
+            return tuple(take(part) for part in full)
         if isinstance(full, dict):
-            return {name: part[self.positions] for name, part in full.items()}
+            return {name: take(part) for name, part in full.items()}
         if isinstance(full, pd.Series):
-            return full.iloc[self.positions].reset_index(drop=True)
-        return full[self.positions]
+            chosen = full.iloc[:len(self.positions)] if self.is_prefix else full.iloc[self.positions]
+            return chosen.reset_index(drop=True)
+        return take(full)
 
     def codes(self, column: str) -> np.ndarray:
         """groups.factorize of the chunk's column: codes by first appearance in the chunk, blanks -1
