@@ -45,15 +45,15 @@ def point_in_time(context: ScoringContext, config: dict, chunk_hours: float = 24
 
 
 def point_in_time_many(context: ScoringContext, configs: list[dict], chunk_hours: float = 24.0,
-                       progress: Progress | None = None) -> list[RuleOutput]:
+                       progress: Progress | None = None, explain: bool = True) -> list[RuleOutput]:
     """`point_in_time` for several configs, chunk by chunk together: what depends on one row alone
     is computed once for the whole history (review_rules.rows), and a signal two configs run with
     the same parameters once per chunk (evaluate_many). Configs with different history windows
-    see different chunks, so they run apart."""
+    see different chunks, so they run apart. `explain` False: no reason texts (engine.evaluate_many)."""
     checked = [validate_config(config) for config in configs]
     context = normalise(context)
     proofs = context.proofs.sort_values("submitted_at", kind="stable").reset_index(drop=True)
-    cache = RowCache(proofs)
+    cache = RowCache(proofs, context.decisions)
     by_window: dict[int, list[int]] = {}
     for k, config in enumerate(checked):
         by_window.setdefault(config["context"]["history_days"], []).append(k)
@@ -62,18 +62,18 @@ def point_in_time_many(context: ScoringContext, configs: list[dict], chunk_hours
         def step(done: int, total: int, n: int = n) -> None:
             if progress:
                 progress(n * total + done, total * len(by_window))
-        parts = _chunks(context, proofs, cache, [checked[k] for k in members], days, chunk_hours, step)
+        parts = _chunks(context, proofs, cache, [checked[k] for k in members], days, chunk_hours, step, explain)
         for k, output in zip(members, parts, strict=True):
             outputs[k] = output
     return outputs  # type: ignore[return-value]
 
 
 def _chunks(context: ScoringContext, proofs: pd.DataFrame, cache: RowCache, configs: list[dict], history_days: int,
-            chunk_hours: float, progress: Progress) -> list[RuleOutput]:
+            chunk_hours: float, progress: Progress, explain: bool = True) -> list[RuleOutput]:
     submitted = proofs["submitted_at"]
     target_times = submitted[proofs["is_target"].to_numpy()].dropna()
     if target_times.empty:
-        return evaluate_many(context, configs)
+        return evaluate_many(context, configs, explain=explain)
     step = pd.Timedelta(hours=chunk_hours)
     history = pd.Timedelta(days=history_days)
     start = target_times.min().floor("D")
@@ -82,16 +82,19 @@ def _chunks(context: ScoringContext, proofs: pd.DataFrame, cache: RowCache, conf
     is_target = proofs["is_target"].to_numpy()
     for done, (edge, end) in enumerate(zip(edges[:-1], edges[1:], strict=True), start=1):
         positions = np.flatnonzero(((submitted >= edge - history) & (submitted < end)).to_numpy())
-        window = proofs.iloc[positions]
+        # the frame is sorted by submission: a window is a run of rows, sliced without copying them one by one
+        contiguous = len(positions) and positions[-1] - positions[0] + 1 == len(positions)
+        window = proofs.iloc[positions[0]:positions[-1] + 1] if contiguous else proofs.iloc[positions]
         targets = is_target[positions] & (window["submitted_at"] >= edge).to_numpy()
         if targets.any():
-            decisions = context.decisions[(context.decisions["decided_at"] < end).to_numpy()]
-            chunk = ScoringContext(window.assign(is_target=targets), context.sessions, decisions, end)
-            parts.append(evaluate_many(chunk, configs, RowSlice(cache, positions)))
+            seen = np.flatnonzero((context.decisions["decided_at"] < end).to_numpy())
+            chunk = ScoringContext(window.assign(is_target=targets), context.sessions, context.decisions.iloc[seen],
+                                   end)
+            parts.append(evaluate_many(chunk, configs, RowSlice(cache, positions, seen), explain))
         progress(done, len(edges) - 1)
     undated = is_target & submitted.isna().to_numpy()
     if undated.any():  # no submission time: score with everything, as scoring would
         everything = RowSlice(cache, np.arange(len(proofs)))
         parts.append(evaluate_many(ScoringContext(proofs.assign(is_target=undated), context.sessions,
-                                                  context.decisions, context.now), configs, everything))
+                                                  context.decisions, context.now), configs, everything, explain))
     return [concat_outputs([chunk[k] for chunk in parts]) for k in range(len(configs))]

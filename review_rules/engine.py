@@ -20,7 +20,7 @@ import pandas as pd
 from review_rules.context import ScoringContext
 from review_rules.frame import ProofFrame
 from review_rules.params import RuleConfigError, check_params
-from review_rules.registry import SignalSpec, all_signals
+from review_rules.registry import SignalResult, SignalSpec, all_signals
 from review_rules.rows import RowSlice
 
 __all__ = ["CheckedConfig", "RuleConfigError", "RuleOutput", "default_config", "evaluate", "evaluate_many",
@@ -185,11 +185,14 @@ def evaluate(context: ScoringContext, config: dict, rows: RowSlice | None = None
     return evaluate_many(context, [config], rows)[0]
 
 
-def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice | None = None) -> list[RuleOutput]:
+def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice | None = None,
+                  explain: bool = True) -> list[RuleOutput]:
     """`evaluate` for several configs over one context: a signal whose parameters two configs share
     is computed once (a draft usually differs from the active version in a few signals), and so is
     everything the signals share (ProofFrame.memo). `rows`: the row cache of a larger frame the
-    context's proofs come from (review_rules.rows)."""
+    context's proofs come from (review_rules.rows). `explain` False: no reason texts (every proof's
+    reasons an empty list), for callers that read only scores, features and the combination (a
+    backtest): writing a sentence per fired signal and proof is a good part of a large run."""
     checked = [validate_config(config) for config in configs]  # complete and read-only
     frame = ProofFrame(context, rows)
     targets = np.flatnonzero(frame.target)
@@ -208,7 +211,7 @@ def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice |
                 continue
             key = (spec.code, json.dumps(entry["params"], sort_keys=True, default=str))
             if key not in computed:
-                computed[key] = _run(spec, frame, entry["params"], targets)
+                computed[key] = _run(spec, frame, entry["params"], targets, explain)
             score, emitted, hit, reasons = computed[key]
             scores[spec.code] = score
             for name, values in emitted.items():
@@ -222,7 +225,8 @@ def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice |
         outputs.append(RuleOutput(
             scores=score_frame,
             features=_float_frame(features, index),
-            reasons=_reasons(fired, index),
+            reasons=_reasons(fired, index) if explain else pd.Series([[] for _ in range(len(index))], index=index,
+                                                                   name="reasons", dtype=object),
             rule_score=noisy_or(score_frame, config),
             hard_hold=hard_hold(score_frame, config),
             owners=owners,
@@ -230,15 +234,29 @@ def evaluate_many(context: ScoringContext, configs: list[dict], rows: RowSlice |
     return outputs
 
 
-def _run(spec: SignalSpec, frame: ProofFrame, params: dict, targets: np.ndarray) -> tuple:
+def _run(spec: SignalSpec, frame: ProofFrame, params: dict, targets: np.ndarray, explain: bool = True) -> tuple:
     """One signal on the target rows: (score, features, positions where it fired, their reasons)."""
-    result = spec.compute(frame, params)
+    result = _row_local(spec, frame, params) if spec.row_local and frame.rows is not None else \
+        spec.compute(frame, params)
     score = np.asarray(result.score, dtype=float)[targets]  # a copy: the signal's array is left alone
     score[np.isnan(score)] = 0.0
     np.clip(score, 0.0, 1.0, out=score)
     features = {name: np.asarray(values, dtype=float)[targets] for name, values in result.features.items()}
     hit = np.flatnonzero(score > 0)
-    return score, features, hit, result.explain(targets[hit]) if len(hit) else []
+    return score, features, hit, result.explain(targets[hit]) if len(hit) and explain else []
+
+
+def _row_local(spec: SignalSpec, frame: ProofFrame, params: dict) -> SignalResult:
+    """A row-local signal on a chunk of a larger frame: computed once over the larger frame (its row
+    cache), the chunk's rows taken from it; each row's result is the one the chunk would compute."""
+    rows = frame.rows
+    key = ("row_local", spec.code, json.dumps(params, sort_keys=True, default=str))
+    whole = rows.cache.values(key, lambda proofs: spec.compute(ProofFrame(
+        ScoringContext(proofs, frame.context.sessions, frame.context.decisions, frame.context.now),
+        RowSlice(rows.cache, np.arange(len(proofs)))), params))
+    at = rows.positions
+    return SignalResult(np.asarray(whole.score)[at], lambda chosen: whole.explain(at[chosen]),
+                        {name: np.asarray(values)[at] for name, values in whole.features.items()})
 
 
 def _float_frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:

@@ -61,6 +61,12 @@ class ProofFrame:
             return self.rows.values(key, build)
         return build(self.df)
 
+    def decision_keys(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(row of the proof, account code) of each decision of the context, -1 where not in the
+        frame, when the row cache knows them (a backtest's prefix chunk); None: match the ids."""
+        keys = self.rows.decision_keys() if self.rows is not None else None
+        return keys if keys is not None and len(keys[0]) == len(self.context.decisions) else None
+
     def codes(self, column: str) -> np.ndarray:
         """Int64 codes of a column, -1 where missing (cached)."""
         if column not in self._codes:

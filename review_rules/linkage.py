@@ -8,13 +8,17 @@ the same few minutes, campaign after campaign.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from review_rules.frame import DAY, ProofFrame
+from review_rules.coactivity import PairLedger
+from review_rules.frame import DAY, ProofFrame, to_seconds
 from review_rules.groups import bucket, dense, later_pairs, nunique_by
+from review_rules.rows import RowCache
 
 SHARED_BY_DESIGN = ("hosting", "proxy", "tor")
 # A public address (campus, office, café) as the data shows it; see public_addresses.
@@ -100,18 +104,58 @@ def activity_time(frame: ProofFrame) -> np.ndarray:
     return np.where(np.isnan(frame.accepted), frame.submitted, frame.accepted)
 
 
-def co_activity(frame: ProofFrame, window_seconds: float, max_group: int) -> pd.DataFrame:
+def co_activity(frame: ProofFrame, window_seconds: float, max_group: int, min_shared: int = 1) -> pd.DataFrame:
     """Pairs of accounts (a < b, worker codes) with the number of campaigns they acted on within
-    the same `window_seconds` (two offset grids); crowds larger than `max_group` are skipped."""
-    campaign, t = frame.codes("campaign_id"), activity_time(frame)
-    groups = [dense(campaign, bucket(t, window_seconds, offset)) for offset in (0.0, window_seconds / 2)]
-    return pair_counts(frame, groups, max_group)
+    the same `window_seconds` (two offset grids); crowds larger than `max_group` are skipped.
+    Only pairs sharing at least `min_shared` campaigns are certain to be listed, in no particular
+    order (crowd_pairs)."""
+    def crowds(campaign: np.ndarray, t: np.ndarray, created: np.ndarray) -> list[np.ndarray]:
+        return [dense(campaign, bucket(t, window_seconds, offset)) for offset in (0.0, window_seconds / 2)]
+    return crowd_pairs(frame, ("co_activity", window_seconds, max_group), crowds, max_group, min_shared)
 
 
-def pair_counts(frame: ProofFrame, groups: list[np.ndarray], max_group: int) -> pd.DataFrame:
-    """Worker pairs (a < b) sharing any of the given groups, with the distinct campaigns they share."""
+Crowds = Callable[[np.ndarray, np.ndarray, np.ndarray], list[np.ndarray]]  # (campaign, activity, created) -> crowds
+
+
+def crowd_pairs(frame: ProofFrame, key: tuple, crowds: Crowds, max_group: int, min_shared: int = 1) -> pd.DataFrame:
+    """pair_counts over the crowds `crowds` draws from each row's campaign code, activity time and
+    account creation time. On a backtest chunk that is a prefix of the whole history, the pairs come
+    from a ledger kept across chunks under `key` (review_rules.coactivity): the same pairs and counts,
+    in another order, with pairs below `min_shared` left in."""
+    if frame.rows is not None and frame.rows.is_prefix:
+        ledger = frame.rows.cache.values(("pair_ledger", *key), lambda _: _ledger(frame.rows.cache, crowds, max_group))
+        ledger.advance(frame.n)
+        a, b, shared = ledger.table()
+        return pd.DataFrame({"a": a, "b": b, "shared": shared})
+    return pair_counts(frame, crowds(frame.codes("campaign_id"), activity_time(frame), frame.worker_created),
+                       max_group, min_shared)
+
+
+def _ledger(cache: RowCache, crowds: Crowds, max_group: int) -> PairLedger:
+    """The pair ledger of the whole frame of a row cache (codes as its prefixes number them)."""
+    worker, campaign = (np.where(blank[codes], -1, codes) for codes, blank in
+                        (cache.raw_codes("worker_id"), cache.raw_codes("campaign_id")))
+    accepted, submitted = to_seconds(cache.proofs["accepted_at"]), to_seconds(cache.proofs["submitted_at"])
+    t = np.where(np.isnan(accepted), submitted, accepted)
+    return PairLedger(crowds(campaign, t, to_seconds(cache.proofs["worker_created_at"])), worker, campaign, max_group)
+
+
+def pair_counts(frame: ProofFrame, groups: list[np.ndarray], max_group: int, min_shared: int = 1) -> pd.DataFrame:
+    """Worker pairs (a < b) sharing any of the given groups, with the distinct campaigns they share.
+
+    With `min_shared` > 1, accounts that meet fewer than `min_shared` distinct campaigns in all the
+    groups they are paired in are left out before pairing: none of their pairs can share that many,
+    and pairing is the cost (a crowd of k accounts makes k(k-1)/2 pairs). The pairs that can reach
+    `min_shared` come out as without it, in the same order; the rest may be missing."""
     campaign = frame.codes("campaign_id")
-    parts = [part for group in groups for part in _pairs_in_groups(group, frame.worker, campaign, max_group)]
+    members = [_members_of_groups(group, frame.worker, campaign, max_group) for group in groups]
+    if min_shared > 1 and members:
+        worker = np.concatenate([m[1] for m in members])
+        enough = nunique_by(worker, np.concatenate([m[2] for m in members])) >= min_shared
+        paired = np.zeros(_workers(frame), dtype=bool)
+        paired[worker[enough]] = True
+        members = [(g[paired[w]], w[paired[w]], c[paired[w]]) for g, w, c in members]
+    parts = [(w[left], w[right], c[left]) for g, w, c in members for left, right in [later_pairs(g)]]
     if not parts:
         return pd.DataFrame({"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64), "shared": np.zeros(0, np.int64)})
     left = np.concatenate([p[0] for p in parts])
@@ -124,8 +168,10 @@ def pair_counts(frame: ProofFrame, groups: list[np.ndarray], max_group: int) -> 
     return pd.DataFrame({"a": pairs // n_workers, "b": pairs % n_workers, "shared": shared})
 
 
-def _pairs_in_groups(group: np.ndarray, worker: np.ndarray, campaign: np.ndarray,
-                     max_group: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _members_of_groups(group: np.ndarray, worker: np.ndarray, campaign: np.ndarray,
+                       max_group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(group, worker, campaign) once per (group, worker), sorted by group, of the groups of 2 to
+    `max_group` rows so kept."""
     key = dense(group, worker)
     rows = np.flatnonzero(key >= 0)
     rows = rows[np.unique(key[rows], return_index=True)[1]]  # one row per (group, worker)
@@ -133,8 +179,7 @@ def _pairs_in_groups(group: np.ndarray, worker: np.ndarray, campaign: np.ndarray
     g, w, c = group[order], worker[order], campaign[order]
     size = np.bincount(g)[g] if len(g) else g
     keep = (size >= 2) & (size <= max_group)
-    g, w, c = g[keep], w[keep], c[keep]
-    return [(w[left], w[right], c[left]) for left, right in [later_pairs(g)]]
+    return g[keep], w[keep], c[keep]
 
 
 def worker_campaigns(frame: ProofFrame) -> np.ndarray:

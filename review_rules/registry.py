@@ -43,6 +43,9 @@ class SignalSpec:
     params: tuple[Param, ...]
     order: tuple[tuple[str, str], ...]
     compute: Compute
+    # Each row's result depends on that row's own columns alone (not on other rows, `now`, the
+    # decisions or the sessions): a backtest computes it once over the whole history (engine).
+    row_local: bool = False
 
     def describe(self) -> dict[str, Any]:
         """The declaration as data (for the rule editor and the docs)."""
@@ -56,7 +59,7 @@ _SIGNAL_MODULES = tuple(f"review_rules.signals.{family}" for family in FAMILIES)
 
 
 def signal(code: str, *, title: str, weight: float, params: tuple[Param, ...] = (),
-           order: tuple[tuple[str, str], ...] = ()) -> Callable[[Compute], Compute]:
+           order: tuple[tuple[str, str], ...] = (), row_local: bool = False) -> Callable[[Compute], Compute]:
     """Register a compute function under `code` (`family.name`); its docstring is the description."""
     family = code.split(".", 1)[0]
     if family not in FAMILIES or "." not in code:
@@ -68,7 +71,7 @@ def signal(code: str, *, title: str, weight: float, params: tuple[Param, ...] = 
         if code in _REGISTRY and _REGISTRY[code].compute is not fn:
             raise ValueError(f"signal code {code!r} registered twice")
         doc = " ".join((fn.__doc__ or title).split())
-        _REGISTRY[code] = SignalSpec(code, family, title, doc, weight, tuple(params), tuple(order), fn)
+        _REGISTRY[code] = SignalSpec(code, family, title, doc, weight, tuple(params), tuple(order), fn, row_local)
         return fn
 
     return wrap

@@ -6,6 +6,7 @@ from flask import Flask, current_app
 
 from app.platform.i18n import _
 from app.platform.jobs import ALL_QUEUES, dispatcher, worker_class
+from app.platform.warmup import run_warm_ups
 from models import db
 
 
@@ -42,14 +43,7 @@ def worker_command(queues: tuple[str, ...], burst: bool, fork: bool) -> None:
 
 
 def _warm_up() -> list[str]:
-    """Run the warm-up hooks areas registered (`app.extensions["worker_warm_ups"]`), each saying what it loaded."""
-    said = []
-    for warm in current_app.extensions.get("worker_warm_ups", ()):
-        try:
-            said.append(warm())
-        except Exception as exc:  # noqa: BLE001 - a worker still serves; the first job will say what is wrong
-            said.append(f"{warm.__name__} preloaded nothing: {exc}")
-    return said
+    return run_warm_ups("worker_warm_ups")
 
 
 @click.group("audit")

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from app.platform.commands import domain_errors
 from app.platform.i18n import _
+from app.platform.warmup import run_warm_ups
 from app.rules.jobs import after_activation, enqueue_shadow_catch_up
 from app.rules.services import backtest as backtests
 from app.rules.services import shadow, try_proof, versions
@@ -176,11 +177,17 @@ def _summary(test_id: int, r: dict) -> str:
 @click.option("--version", "version", default="draft", show_default=True)
 @click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 1000),
               help="Run it this many times and print the timings (the first one pays for cold caches).")
+@click.option("--warm", is_flag=True, help="First warm up as a web worker does at start (timed apart).")
 @domain_errors
-def try_command(proof_id: str, version: str, repeat: int) -> None:
+def try_command(proof_id: str, version: str, repeat: int, warm: bool) -> None:
     """One proof scored by the active version and VERSION side by side; writes nothing."""
     import time
 
+    if warm:
+        started = time.perf_counter()
+        said = "; ".join(run_warm_ups("web_warm_ups"))
+        click.echo(_("warmed up in %(ms)s ms: %(what)s", ms=format(1000 * (time.perf_counter() - started), ".0f"),
+                     what=said))
     timings = []
     for _run in range(repeat):
         started = time.perf_counter()
@@ -309,5 +316,7 @@ def relief_lift_command(mute_id: int, reason: str, actor: str | None) -> None:
 
 
 def register(app: Flask) -> None:
+    # web workers (wsgi.py) warm the try page before the first operator asks for it
+    app.extensions.setdefault("web_warm_ups", []).append(try_proof.warm_try)
     app.cli.add_command(rules_cli)
     app.cli.add_command(relief_cli)

@@ -6,12 +6,12 @@ import pandas as pd
 
 from review_rules.frame import DAY, HOUR, ProofFrame, to_seconds
 from review_rules.groups import bucket, dense, listing, ramp, windowed_size
-from review_rules.linkage import activity_time, created_gap_days, pair_counts
+from review_rules.linkage import created_gap_days, crowd_pairs
 from review_rules.params import FloatParam, IntParam
 from review_rules.registry import SignalResult, signal
 
 
-@signal("account.new", title="Brand-new account", weight=0.12,
+@signal("account.new", row_local=True, title="Brand-new account", weight=0.12,
         params=(FloatParam("new_days", 1.0, "accounts younger than this score fully", "d", minimum=0.0, maximum=365.0),
                 FloatParam("settled_days", 7.0, "accounts older than this score 0", "d", minimum=0.01, maximum=3650.0)),
         order=(("new_days", "settled_days"),))
@@ -42,7 +42,9 @@ def decayed_history(frame: ProofFrame, half_life_days: float) -> tuple[np.ndarra
     verdict = dec["decision"].to_numpy()
     decided = to_seconds(dec["decided_at"])
     counted = ((verdict == "approved") | (verdict == "rejected")) & (decided <= frame.now)
-    codes = _worker_codes(frame, dec["worker_id"].astype(str).to_numpy()[counted])
+    keys = frame.decision_keys()
+    codes = keys[1][counted] if keys is not None else \
+        _worker_codes(frame, dec["worker_id"].astype(str).to_numpy()[counted])
     keep = codes >= 0
     worker = codes[keep]
     when = decided[counted][keep]
@@ -110,11 +112,13 @@ def velocity(frame: ProofFrame, p: dict) -> SignalResult:
 
 def _creation_pairs(frame: ProofFrame, p: dict) -> pd.DataFrame:
     """Co-active pairs, looked for only among accounts created in the same period (cheap and selective)."""
-    campaign, t = frame.codes("campaign_id"), activity_time(frame)
     window, created = p["window_minutes"] * 60.0, p["created_within_hours"] * HOUR
-    groups = [dense(campaign, bucket(t, window, act), bucket(frame.worker_created, created, born))
-              for act in (0.0, window / 2) for born in (0.0, created / 2)]
-    return pair_counts(frame, groups, p["max_crowd"])
+
+    def crowds(campaign: np.ndarray, t: np.ndarray, worker_created: np.ndarray) -> list[np.ndarray]:
+        return [dense(campaign, bucket(t, window, act), bucket(worker_created, created, born))
+                for act in (0.0, window / 2) for born in (0.0, created / 2)]
+    return crowd_pairs(frame, ("created_together", window, created, p["max_crowd"]), crowds, p["max_crowd"],
+                       p["min_campaigns"])
 
 
 def partner_text(frame: ProofFrame, a: np.ndarray, b: np.ndarray, rows: np.ndarray, limit: int = 5) -> list[str]:
@@ -139,7 +143,8 @@ def partner_text(frame: ProofFrame, a: np.ndarray, b: np.ndarray, rows: np.ndarr
 def created_together(frame: ProofFrame, p: dict) -> SignalResult:
     """Other accounts created within hours of this one that also worked the same campaigns in
     the same hour, on several campaigns: a batch of accounts registered and run by one operator."""
-    pairs = frame.shared(("created_together", p["window_minutes"], p["created_within_hours"], p["max_crowd"]),
+    pairs = frame.shared(("created_together", p["window_minutes"], p["created_within_hours"], p["max_crowd"],
+                          p["min_campaigns"]),
                          lambda: _creation_pairs(frame, p))
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
     gap = created_gap_days(frame, a, b)

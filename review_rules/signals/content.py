@@ -59,7 +59,7 @@ def comment_duplicate(frame: ProofFrame, p: dict) -> SignalResult:
                                          "comment_dup_accounts_anywhere": anywhere_others})
 
 
-@signal("content.generic_comment", title="Empty or generic comment on a comment task", weight=0.15,
+@signal("content.generic_comment", row_local=True, title="Empty or generic comment on a comment task", weight=0.15,
         params=(IntParam("min_chars", 4, "comments shorter than this (after cleaning) count as generic", "chars",
                          minimum=1, maximum=50),
                 FloatParam("generic_score", 0.5, "score for a generic comment (an empty one scores 1)", minimum=0.0,
@@ -79,7 +79,7 @@ def generic_comment(frame: ProofFrame, p: dict) -> SignalResult:
                                              else f"generic comment “{text[r]}”" for r in rows])
 
 
-@signal("content.no_screenshot", title="No screenshot", weight=0.1)
+@signal("content.no_screenshot", row_local=True, title="No screenshot", weight=0.1)
 def no_screenshot(frame: ProofFrame, p: dict) -> SignalResult:
     """The proof carries no screenshot digest, so nothing shows the task was done."""
     score = (frame.codes("screenshot_sha256") < 0).astype(float)
@@ -122,9 +122,16 @@ def _approved(frame: ProofFrame) -> np.ndarray:
     when = to_seconds(decisions["decided_at"])
     known = when <= frame.now
     order = np.flatnonzero(known)[np.argsort(when[known], kind="stable")]
-    proofs = decisions["proof_id"].astype(str).to_numpy()[order]
-    last = ~pd.Series(proofs).duplicated(keep="last").to_numpy()  # later decisions win
-    approved = pd.Index(proofs[last][decisions["decision"].to_numpy()[order][last] == "approved"])
+    keys = frame.decision_keys()
+    # each proof's later decisions win; matched by row where the row cache knows them, else by id
+    proofs = keys[0][order] if keys is not None else decisions["proof_id"].astype(str).to_numpy()[order]
+    last = ~pd.Series(proofs).duplicated(keep="last").to_numpy()
+    chosen = proofs[last][decisions["decision"].to_numpy()[order][last] == "approved"]
+    if keys is not None:
+        out = np.zeros(frame.n, dtype=bool)
+        out[chosen[chosen >= 0]] = True
+        return out
+    approved = pd.Index(chosen)
     return approved.get_indexer(frame.ids) >= 0 if len(approved) else np.zeros(frame.n, dtype=bool)
 
 

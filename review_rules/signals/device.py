@@ -10,7 +10,7 @@ from review_rules.params import FloatParam, IntParam
 from review_rules.registry import SignalResult, signal
 
 
-@signal("device.missing", title="No device fingerprint", weight=0.15,
+@signal("device.missing", row_local=True, title="No device fingerprint", weight=0.15,
         params=(FloatParam("no_fingerprint_score", 0.5, "score when a device object came without a visitor id",
                            minimum=0.0, maximum=1.0),))
 def missing(frame: ProofFrame, p: dict) -> SignalResult:
@@ -23,7 +23,7 @@ def missing(frame: ProofFrame, p: dict) -> SignalResult:
                                              else "device object without a visitor id" for r in rows])
 
 
-@signal("device.automation", title="Automation or bot client", weight=0.85)
+@signal("device.automation", row_local=True, title="Automation or bot client", weight=0.85)
 def automation(frame: ProofFrame, p: dict) -> SignalResult:
     """The browser reports `navigator.webdriver` (Selenium, Puppeteer, Playwright), or the user
     agent is a known bot, headless browser or HTTP library (crawlerdetect's maintained list)."""
@@ -42,7 +42,7 @@ def automation(frame: ProofFrame, p: dict) -> SignalResult:
     return SignalResult(score, explain)
 
 
-@signal("device.emulator", title="Android emulator", weight=0.6)
+@signal("device.emulator", row_local=True, title="Android emulator", weight=0.6)
 def emulator(frame: ProofFrame, p: dict) -> SignalResult:
     """The fingerprint script detected an emulator (LDPlayer, MuMu, BlueStacks and the like):
     one PC running many virtual phones is the usual device farm."""
@@ -52,7 +52,7 @@ def emulator(frame: ProofFrame, p: dict) -> SignalResult:
                                              for r in rows])
 
 
-@signal("device.ua_mismatch", title="User agent contradicts the device", weight=0.55,
+@signal("device.ua_mismatch", row_local=True, title="User agent contradicts the device", weight=0.55,
         params=(FloatParam("single_score", 0.6, "score for one contradiction (two or more score 1)",
                            minimum=0.0, maximum=1.0),))
 def ua_mismatch(frame: ProofFrame, p: dict) -> SignalResult:

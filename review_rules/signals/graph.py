@@ -90,8 +90,8 @@ def lockstep(frame, p: dict) -> SignalResult:  # noqa: ANN001 - ProofFrame
     """Pairs of accounts that took the same campaigns within the same minutes, again and again
     (SynchroTrap / CrowdTarget): shared campaigns >= min_campaigns and a Jaccard similarity of
     their campaign sets >= min_similarity. Rings with clean devices and addresses still move together."""
-    pairs = frame.shared(("co_activity", p["window_minutes"], p["max_crowd"]), lambda: co_activity(
-        frame, p["window_minutes"] * 60.0, p["max_crowd"]))
+    pairs = frame.shared(("co_activity", p["window_minutes"], p["max_crowd"], p["min_campaigns"]),
+                         lambda: co_activity(frame, p["window_minutes"] * 60.0, p["max_crowd"], p["min_campaigns"]))
     a, b, shared = pairs["a"].to_numpy(), pairs["b"].to_numpy(), pairs["shared"].to_numpy()
     campaigns = worker_campaigns(frame)
     similarity = shared / np.maximum(campaigns[a] + campaigns[b] - shared, 1) if len(a) else np.zeros(0)
@@ -169,7 +169,7 @@ def dormant_wake(frame, p: dict) -> SignalResult:  # noqa: ANN001 - ProofFrame
     campaign, t = frame.codes("campaign_id"), activity_time(frame)
     window = p["window_minutes"] * 60.0
     groups = [np.where(waking, dense(campaign, bucket(t, window, offset)), -1) for offset in (0.0, window / 2)]
-    pairs = pair_counts(frame, groups, p["max_crowd"])
+    pairs = pair_counts(frame, groups, p["max_crowd"], p["min_campaigns"])
     strong = pairs["shared"].to_numpy() >= p["min_campaigns"]
     a, b = pairs["a"].to_numpy()[strong], pairs["b"].to_numpy()[strong]
     partners = np.bincount(np.concatenate([a, b]), minlength=int(frame.worker.max(initial=-1)) + 1)

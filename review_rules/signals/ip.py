@@ -26,7 +26,7 @@ def _network_label(frame: ProofFrame, rows: np.ndarray) -> list[str]:
             for name, country in zip(names, countries, strict=True)]
 
 
-@signal("ip.hosting_asn", title="Data-centre or cloud network", weight=0.2)
+@signal("ip.hosting_asn", row_local=True, title="Data-centre or cloud network", weight=0.2)
 def hosting_asn(frame: ProofFrame, p: dict) -> SignalResult:
     """The address belongs to a data centre, cloud or server host (ASN name matches
     review_rules/data/asn_hosting.txt). People browse from phones and homes; a proof from a
@@ -36,7 +36,7 @@ def hosting_asn(frame: ProofFrame, p: dict) -> SignalResult:
                                              for label in _network_label(frame, rows)])
 
 
-@signal("ip.tor_proxy", title="Tor exit or anonymising proxy", weight=0.5,
+@signal("ip.tor_proxy", row_local=True, title="Tor exit or anonymising proxy", weight=0.5,
         params=(FloatParam("proxy_score", 0.7, "score for a VPN / proxy host (Tor exits score 1)",
                            minimum=0.0, maximum=1.0),))
 def tor_proxy(frame: ProofFrame, p: dict) -> SignalResult:
@@ -53,7 +53,7 @@ def tor_proxy(frame: ProofFrame, p: dict) -> SignalResult:
     return SignalResult(score, explain)
 
 
-@signal("ip.geo_mismatch", title="IP country differs from the account's region", weight=0.3,
+@signal("ip.geo_mismatch", row_local=True, title="IP country differs from the account's region", weight=0.3,
         params=(FloatParam("vpn_like_score", 0.3, "score when the device time zone agrees with the region "
                            "(a home user on a VPN)", minimum=0.0, maximum=1.0),
                 FloatParam("traveller_score", 0.2, "score when the device time zone agrees with the IP "
@@ -74,6 +74,21 @@ def geo_mismatch(frame: ProofFrame, p: dict) -> SignalResult:
         for r in rows])
 
 
+def _address_counts(frame: ProofFrame, window: float) -> tuple[np.ndarray, ...]:
+    """(accounts, their group, counted on the /24, accounts linked by hardware or fingerprint, network
+    shared by design) per row: ip.shared_accounts' counts within `window` seconds."""
+    t, ip, prefix = frame.submitted, frame.codes("ip_hash"), frame.codes("ip_prefix_hash")
+    accounts, group = windowed_groups(ip, frame.worker, t, window)
+    shared_by_design = np.isin(frame.network, SHARED_BY_DESIGN)
+    by_prefix, prefix_group = windowed_groups(np.where(shared_by_design, prefix, -1), frame.worker, t, window)
+    use_prefix = by_prefix > accounts
+    accounts, group = np.where(use_prefix, by_prefix, accounts), np.where(use_prefix, prefix_group + group.max(
+        initial=0) + 1, group)
+    same_hw = windowed_nunique(dense(ip, frame.hardware), frame.worker, t, window)
+    same_fp = windowed_nunique(dense(ip, frame.codes("device_fp_hash")), frame.worker, t, window)
+    return accounts, group, use_prefix, np.maximum(same_hw, same_fp), shared_by_design
+
+
 @signal("ip.shared_accounts", title="Many accounts on one address", weight=0.45,
         params=(IntParam("window_hours", 24, "how close in time the accounts must be", "h", minimum=1, maximum=720),
                 IntParam("min_accounts", 3, "accounts at which the score starts", minimum=1, maximum=1000),
@@ -92,17 +107,10 @@ def shared_accounts(frame: ProofFrame, p: dict) -> SignalResult:
     fingerprint: those linked accounts always count in full. The same discount applies to an
     address the data shows to be public (linkage.public_addresses: many accounts, each on its own
     device, on their own timing), whatever its network's name."""
-    window, t = p["window_hours"] * HOUR, frame.submitted
-    ip, prefix, kind = frame.codes("ip_hash"), frame.codes("ip_prefix_hash"), frame.network
-    accounts, group = windowed_groups(ip, frame.worker, t, window)
-    shared_by_design = np.isin(kind, SHARED_BY_DESIGN)
-    by_prefix, prefix_group = windowed_groups(np.where(shared_by_design, prefix, -1), frame.worker, t, window)
-    use_prefix = by_prefix > accounts
-    accounts, group = np.where(use_prefix, by_prefix, accounts), np.where(use_prefix, prefix_group + group.max(
-        initial=0) + 1, group)
-    same_hw = windowed_nunique(dense(ip, frame.hardware), frame.worker, t, window)
-    same_fp = windowed_nunique(dense(ip, frame.codes("device_fp_hash")), frame.worker, t, window)
-    linked = np.maximum(same_hw, same_fp)
+    # the counts depend on the window alone: versions that differ in the thresholds share them
+    accounts, group, use_prefix, linked, shared_by_design = frame.shared(
+        ("ip.shared_accounts", p["window_hours"]), lambda: _address_counts(frame, p["window_hours"] * HOUR))
+    kind = frame.network
     public = public_addresses(frame)
     factor = np.where(kind == "carrier", p["carrier_factor"], np.where(
         shared_by_design, p["hosting_factor"], np.where(public, p["public_factor"], 1.0)))

@@ -16,7 +16,7 @@ def _begin(frame: ProofFrame) -> np.ndarray:
     return np.where(np.isnan(frame.started), frame.accepted, frame.started)
 
 
-@signal("timing.impossible_watch", title="Claimed watch time longer than the time taken", weight=0.8,
+@signal("timing.impossible_watch", row_local=True, title="Claimed watch time longer than the time taken", weight=0.8,
         params=(IntParam("slack_seconds", 10, "clock tolerance", "s", minimum=0, maximum=600),))
 def impossible_watch(frame: ProofFrame, p: dict) -> SignalResult:
     """watch_seconds exceeds the time between starting (or accepting) and submitting, or the
@@ -37,7 +37,7 @@ def impossible_watch(frame: ProofFrame, p: dict) -> SignalResult:
                                          "watch_excess_seconds": np.nan_to_num(watch - elapsed, nan=0.0)})
 
 
-@signal("timing.too_fast", title="Faster than the task allows", weight=0.5,
+@signal("timing.too_fast", row_local=True, title="Faster than the task allows", weight=0.5,
         params=(IntParam("min_task_seconds", 5, "shortest plausible accept-to-submit time for any task", "s",
                          minimum=0, maximum=600),
                 FloatParam("quick_score", 0.5, "score for a task done under min_task_seconds", minimum=0.0,

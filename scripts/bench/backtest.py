@@ -1,19 +1,23 @@
 """Backtest speed: `flask rules backtest` of a draft over every labelled proof of a simulated world.
 
 usage: .venv/bin/python scripts/bench/backtest.py [--proofs 20000] [--backend postgresql|sqlite]
-       [--keep-db] [--reuse-db]   (PostgreSQL: keep the imported database wb_bench_backtest_<proofs>
-                                   for the next run; reuse it when it is there; a 200k import takes minutes)
+       [--keep-db] [--reuse-db]   (PostgreSQL: keep the loaded database wb_bench_backtest_<proofs>_<days>
+                                   for the next run; reuse it when it is there)
+       [--flask-import]           (PostgreSQL: load with `flask import` instead of COPY; 200k took 332 s)
 
-Not timed: simulating the world, importing it (--no-score), making a draft. Timed: the real command
+Not timed: simulating the world, loading it (on PostgreSQL with COPY, scripts/bench/copy_world.py:
+a 1M world in minutes; `flask import --no-score` on SQLite), making a draft. Timed: the real command
 end to end in a subprocess (interpreter start and app included), and the split it prints itself:
 labels (one columnar read), load (every proof as columns), rules (point in time, day by day, for the
 draft and the active version), model, figures. Then `flask rules try` on one proof, 20 times in one
-process: the figure an operator waits for on the try page (both versions, context read per version).
+process: the figure an operator waits for on the try page (both versions, context read per version),
+cold, and again after the warm-up a web worker does at start (wsgi.py; its own time printed apart).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from datetime import timedelta
@@ -23,7 +27,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scripts.bench.common import PG_ADMIN_URL, cpu_reference, drop_postgres, flask, machine, scratch_postgres  # noqa: E402,E501
+from scripts.bench import common  # noqa: E402
 from scripts.simulate import SimulationOptions, generate_world  # noqa: E402
 
 DB_NAME = "wb_bench_backtest"
@@ -37,6 +41,7 @@ def main() -> None:
     parser.add_argument("--chunk-hours", default="24", help="passed to the command; 0 = one pass")
     parser.add_argument("--keep-db", action="store_true", help="PostgreSQL: keep the database after the run")
     parser.add_argument("--reuse-db", action="store_true", help="PostgreSQL: reuse a kept database of this size")
+    parser.add_argument("--flask-import", action="store_true", help="PostgreSQL: load with `flask import`, not COPY")
     args = parser.parse_args()
     keep = args.backend == "postgresql" and (args.keep_db or args.reuse_db)
     name = f"{DB_NAME}_{args.proofs}_{args.days}" if keep else DB_NAME
@@ -44,30 +49,36 @@ def main() -> None:
                                 days=args.days, seed=5)
     with tempfile.TemporaryDirectory(prefix="bench-backtest-") as tmp:
         workdir = Path(tmp)
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        url = common.PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
         reused = args.reuse_db and args.backend == "postgresql" and _imported(url)
         if not reused:
             generate_world(workdir / "world", options)
-            url = f"sqlite:///{workdir / 'bench.db'}" if args.backend == "sqlite" else scratch_postgres(name)
+            url = f"sqlite:///{workdir / 'bench.db'}" if args.backend == "sqlite" else common.scratch_postgres(name)
         env = {"DATABASE_URL": url, "INSTANCE_DIR": str(workdir / "instance"), "REDIS_URL": "",
                "MODEL_DIR": str(workdir / "models")}
         try:
             if not reused:
-                flask(["db", "upgrade"], env)
-                flask(["import", str(workdir / "world"), "--no-score"], env)
-                flask(["rules", "draft", "--set", "thresholds.hold_at_or_above=0.6",
+                common.flask(["db", "upgrade"], env)
+                if args.backend == "postgresql" and not args.flask_import:
+                    loaded, _ = common.run_script("scripts/bench/copy_world.py", [str(workdir / "world")], env)
+                    print(f"loaded with COPY in {loaded:.1f} s (not timed below)")
+                else:
+                    common.flask(["import", str(workdir / "world"), "--no-score"], env)
+                common.flask(["rules", "draft", "--set", "thresholds.hold_at_or_above=0.6",
                        "--set", "ip.shared_accounts.min_accounts=4"], env)
             since = options.start.date().isoformat()
             until = (options.start.date() + timedelta(days=args.days + 2)).isoformat()
-            seconds, out = flask(["rules", "backtest", "draft", "--since", since, "--until", until, "--json",
+            seconds, out = common.flask(["rules", "backtest", "draft", "--since", since, "--until", until, "--json",
                                   "--chunk-hours", args.chunk_hours], env)
             proof_id = _middle_proof(url)
-            _, tried = flask(["rules", "try", proof_id, "--version", "draft", "--repeat", "20"], env)
+            _, tried = common.flask(["rules", "try", proof_id, "--version", "draft", "--repeat", "20"], env)
+            _, warmed = common.flask(["rules", "try", proof_id, "--version", "draft", "--repeat", "20", "--warm"], env)
         finally:
             if args.backend == "postgresql" and not keep:
-                drop_postgres(name)
+                common.drop_postgres(name)
     results = json.loads(out)
-    print(f"machine: {machine()}; cpu reference {cpu_reference():.0f} ms")
+    print(f"machine: {common.machine()}; cpu reference {common.cpu_reference():.0f} ms; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"world: {args.proofs} proofs over {args.days} days on {args.backend}{' (reused)' if reused else ''}, "
           f"chunk {args.chunk_hours} h; "
           f"{results['proofs']} labelled in the period ({results['rejected']} rejected)")
@@ -79,6 +90,8 @@ def main() -> None:
           f"recall {results['active']['recall']}, flagged {results['active']['flagged']}; "
           f"routes changed {results['changes']['count']}")
     print(f"try on one proof ({proof_id}, active and draft, in-process): {tried.strip().splitlines()[-1]}")
+    warm_lines = warmed.strip().splitlines()
+    print(f"after a web worker's warm-up ({warm_lines[0]}): {warm_lines[-1]}")
 
 
 def _imported(url: str) -> bool:

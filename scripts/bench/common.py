@@ -67,3 +67,13 @@ def flask(args: list[str], env: dict[str, str]) -> tuple[float, str]:
         raise SystemExit(f"flask {' '.join(args)} failed ({done.returncode}):\n"
                          f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return elapsed, done.stdout
+
+
+def run_script(path: str, args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Run a script of this repository with the benchmark's interpreter; (seconds, output). Fails loudly."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, str(ROOT / path), *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{path} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return time.perf_counter() - started, done.stdout

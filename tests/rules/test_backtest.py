@@ -163,3 +163,32 @@ def test_cli_try_prints_both_versions_and_timings(app, runner, labelled_world):
     assert draft.startswith("v2") and "review" in draft
     assert "over 3 run(s)" in timing
     assert runner.invoke(args=["rules", "try", "nope"]).exit_code != 0
+
+
+def test_cli_try_warm_runs_the_web_warm_up_first(app, runner, labelled_world):
+    result = runner.invoke(args=["rules", "try", "p1", "--version", "active", "--repeat", "2", "--warm"])
+    assert result.exit_code == 0, result.output
+    warmed, active, draft, timing = result.output.strip().splitlines()
+    assert warmed.startswith("warmed up in") and "try on one proof (proof p" in warmed
+    assert active.startswith("v1") and "over 2 run(s)" in timing
+
+
+def test_warm_try_writes_nothing_and_works_without_proofs(app, labelled_world):
+    import sqlalchemy as sa
+
+    from app.platform.warmup import run_warm_ups
+    from models import AuditEvent, ProofScore, db
+
+    def counts() -> tuple[int, int]:
+        return (db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)),
+                db.session.scalar(sa.select(sa.func.count()).select_from(ProofScore)))
+    before = counts()
+    said = run_warm_ups("web_warm_ups")
+    assert said == ["try on one proof (proof p12)"]  # the newest proof, scored by the active version
+    assert counts() == before
+
+
+def test_warm_try_on_an_empty_database_warms_the_patterns_only(app):
+    from app.rules.services.try_proof import warm_try
+
+    assert warm_try() == "user-agent patterns"

@@ -79,3 +79,46 @@ def test_evaluating_configs_together_equals_evaluating_each(world_context):
     for config, output in zip(configs, together, strict=True):
         assert_same(output, evaluate(world_context, config))
     assert np.any(together[0].rule_score.to_numpy() != together[1].rule_score.to_numpy())
+
+
+def test_without_reasons_every_figure_is_the_reference_one(world_context):
+    """The backtest asks for no reason texts: scores, features, rule score and hard hold stay the reference's."""
+    configs = [default_config(), draft_config()]
+    quiet = point_in_time_many(world_context, configs, 24.0, explain=False)
+    for config, output in zip(configs, quiet, strict=True):
+        slow = reference(world_context, config, 24.0)
+        assert_same(RuleOutput(output.scores, output.features, slow.reasons, output.rule_score, output.hard_hold), slow)
+        assert output.reasons.index.equals(slow.reasons.index)
+        assert all(r == [] for r in output.reasons) and any(slow.reasons.map(len))
+    whole = evaluate_many(world_context, configs, explain=False)[1]
+    assert_same(RuleOutput(whole.scores, whole.features, evaluate(world_context, configs[1]).reasons,
+                           whole.rule_score, whole.hard_hold), evaluate(world_context, configs[1]))
+
+
+def test_prefix_chunks_match_decisions_by_row(world_context, monkeypatch):
+    """The chunks of a history window that reaches back to the start take each decision's proof row and
+    account from the row cache (no id matching per chunk); the results stay the reference's (tests above)."""
+    from review_rules.frame import ProofFrame
+
+    used = []
+    real = ProofFrame.decision_keys
+    monkeypatch.setattr(ProofFrame, "decision_keys", lambda self: used.append(real(self) is not None) or real(self))
+    point_in_time_many(world_context, [default_config()], 24.0, explain=False)
+    assert used and all(used)
+
+
+def test_row_local_signals_are_computed_once_for_the_whole_history(world_context, monkeypatch):
+    """Every chunk takes a row-local signal from one computation over the whole history; the reference
+    tests above hold its scores, features and reasons to the chunk-by-chunk ones."""
+    from review_rules import engine
+    from review_rules.registry import all_signals
+
+    local = {spec.code for spec in all_signals() if spec.row_local}
+    calls: list[str] = []
+    real = engine._row_local
+    monkeypatch.setattr(engine, "_row_local", lambda spec, frame, params: calls.append(spec.code) or
+                        real(spec, frame, params))
+    fast = point_in_time_many(world_context, [default_config()], 24.0)[0]
+    assert set(calls) == local and len(calls) > len(local)  # every chunk asked, ...
+    fired = {code for code in local if (fast.scores[code] > 0).any()}
+    assert len(fired) >= 6, fired  # ... and the world makes most of them fire

@@ -19,3 +19,18 @@ def test_full_load_equals_the_row_wise_frame(runner, world):
     for column in fast.select_dtypes(include="object").columns:  # the same Python types, not only equal values
         assert fast[column].map(type).tolist() == slow[column].map(type).tolist(), column
     assert fast["worker_created_at"].notna().all() and fast["campaign_starts_at"].notna().all()
+
+
+def test_every_decision_read_column_wise_equals_the_row_wise_frame(runner, world):
+    from app.scoring.services.context_columns import all_decisions
+    from app.scoring.services.context_queries import DECISIONS_QUERY
+    from review_rules.context import DECISION_COLUMNS
+
+    assert runner.invoke(args=["import", "--no-score", str(_world(world))]).exit_code == 0
+    fast = all_decisions()
+    slow = loader._frame(loader._rows(DECISIONS_QUERY), DECISION_COLUMNS, times=("decided_at",))
+    assert len(fast) > 0
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    for column in ("proof_id", "worker_id", "decision"):
+        assert fast[column].map(type).tolist() == slow[column].map(type).tolist(), column
+    assert str(fast["decided_at"].dtype) == str(slow["decided_at"].dtype)

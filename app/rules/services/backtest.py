@@ -24,10 +24,11 @@ from flask import current_app
 
 from app.platform.audit import record
 from app.platform.i18n import _
+from app.platform.sql import is_postgres
 from app.rules.services.metrics import summarise
 from app.rules.services.versions import checked, resolve
 from app.scoring.services.context import load_all_context
-from app.scoring.services.context_columns import read_table
+from app.scoring.services.context_columns import read_table, ticks
 from app.scoring.services.model_scoring import model_outcome
 from ml.history import point_in_time_many
 from models import Backtest, Campaign, DomainError, Proof, ReviewDecision, RuleSet, StaffUser, Task, db, utcnow
@@ -66,14 +67,16 @@ def labelled_window(since: datetime, until: datetime) -> pd.DataFrame:
         partition_by=decisions.c.proof_id, order_by=(decisions.c.decided_at.desc(), decisions.c.id.desc())).label("rn")
     ).where(decisions.c.actor_kind.in_(("human", "import")), decisions.c.decision.in_(("approved", "rejected")),
             decisions.c.proof_id.in_(sa.select(Proof.id).where(period))).subquery()
-    rows = read_table(sa.select(Proof.id, sa.type_coerce(Proof.submitted_at, sa.DateTime()), Campaign.reward_cents,
-                                ranked.c.decision)
+    postgres = is_postgres()  # there the submission times come as ticks: no datetime object per proof
+    submitted = ticks(Proof.submitted_at) if postgres else sa.type_coerce(Proof.submitted_at, sa.DateTime())
+    rows = read_table(sa.select(Proof.id, submitted, Campaign.reward_cents, ranked.c.decision)
                       .join(Campaign, Campaign.id == Proof.campaign_id).join(ranked, ranked.c.proof_id == Proof.id)
                       .where(period, ranked.c.rn == 1).order_by(Proof.id))
     frame = pd.DataFrame({"reward_cents": pd.Series(rows[:, 2].tolist()).to_numpy(),
                           "label": (rows[:, 3] == "rejected").astype(int)},
                          index=pd.Index(rows[:, 0], dtype=object, name="proof_id"))
-    days = pd.to_datetime(pd.Series(rows[:, 1].tolist(), dtype=object)).to_numpy().astype("M8[D]")
+    days = rows[:, 1].astype(np.int64).view("M8[us]").astype("M8[D]") if postgres else \
+        pd.to_datetime(pd.Series(rows[:, 1].tolist(), dtype=object)).to_numpy().astype("M8[D]")
     frame["day"] = np.datetime_as_string(days) if len(frame) else pd.Series(dtype=object)
     return frame.sort_index()
 
@@ -94,8 +97,9 @@ def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | N
     def chunk_done(done: int, total: int) -> None:
         if progress:
             progress(int(10 + 80 * done / max(total, 1)), _("evaluating rules"))
-    runs = point_in_time_many(context, distinct, chunk_hours, chunk_done) if chunk_hours > 0 else \
-        evaluate_many(context, distinct)
+    # no reason texts: the figures read scores and routes only
+    runs = point_in_time_many(context, distinct, chunk_hours, chunk_done, explain=False) if chunk_hours > 0 else \
+        evaluate_many(context, distinct, explain=False)
     evaluated = dict(zip(keys, runs, strict=True))
     timings.lap("rules")
     outputs = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app.rules.services.versions import checked, resolve
@@ -16,9 +17,13 @@ from app.scoring.services.context import build_context
 from app.scoring.services.model_scoring import model_outcome
 from app.scoring.services.mutes import relieve
 from models import NotFound, Proof, RuleSet, db
+from review_rules import useragents
 from review_rules.combine import combine
 from review_rules.engine import evaluate
 from review_rules.registry import all_signals
+
+WARM_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+              "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x18003237) NetType/WIFI Language/zh_CN")
 
 
 def score_with(proof_id: str, row: RuleSet, contexts: dict | None = None) -> dict[str, Any]:
@@ -59,3 +64,18 @@ def compare(proof_id: str, version: str) -> dict[str, Any]:
             for code in codes]
     return {"proof_id": proof_id, "active": left, "other": right, "rows": rows,
             "route_changes": left["route"] != right["route"]}
+
+
+def warm_try() -> str:
+    """Pay the first try's one-off costs at worker start, not on an operator's first click: score the
+    newest stored proof with the active version (compiles the context queries and the user-agent
+    and bot patterns, loads the model and the signals' libraries). Writes nothing; what was warmed, in words."""
+    try:
+        newest = db.session.scalar(sa.select(Proof.id).order_by(Proof.submitted_at.desc()).limit(1))
+        if newest is None:
+            useragents.describe([WARM_AGENT])  # no proof yet: at least the patterns
+            return "user-agent patterns"
+        score_with(newest, resolve("active"))
+        return f"try on one proof (proof {newest})"
+    finally:
+        db.session.rollback()

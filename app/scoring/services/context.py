@@ -25,11 +25,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from app.platform.sql import is_postgres
-from app.scoring.services.context_columns import full_proof_frame, utc_times
+from app.scoring.services.context_columns import all_decisions, full_proof_frame, utc_times
 from app.scoring.services.context_queries import (
     AT,
     CAMPAIGN_FIELDS,
-    DECISIONS_QUERY,
     PROOF_NAMES,
     SESSIONS_QUERY,
     WORKER_FIELDS,
@@ -243,12 +242,11 @@ def _sessions(rooms: list[str] | None, span: tuple[datetime, datetime] | None) -
 def _decisions(scope: tuple[Iterable[str], Iterable[str]] | None) -> pd.DataFrame:
     """Approved / rejected decisions of the scope's accounts and proofs (all of them when scope is None)."""
     if scope is None:
-        rows = _rows(DECISIONS_QUERY)
-    else:
-        workers, proofs = scope
-        rows = [row for params in _rounds(workers=workers, proofs=proofs)
-                for row in _rows(lookups().decisions, params)]
-        rows = list(dict.fromkeys(rows))  # each decision once, first seen first
+        return all_decisions()  # column-wise
+    workers, proofs = scope
+    rows = [row for params in _rounds(workers=workers, proofs=proofs)
+            for row in _rows(lookups().decisions, params)]
+    rows = list(dict.fromkeys(rows))  # each decision once, first seen first
     return _frame(rows, DECISION_COLUMNS, times=("decided_at",))
 
 

@@ -17,14 +17,14 @@ import sqlalchemy as sa
 
 from app.platform.sql import is_postgres
 from app.scoring.services.context_queries import CAMPAIGN_FIELDS, PROOF_QUERY, WORKER_FIELDS
-from models import Campaign, Proof, Worker, db
-from review_rules.context import PROOF_COLUMNS, TIME_COLUMNS
+from models import Campaign, Proof, ReviewDecision, Worker, db
+from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, TIME_COLUMNS
 
-P, W, C = Proof.__table__, Worker.__table__, Campaign.__table__
+P, W, C, D = Proof.__table__, Worker.__table__, Campaign.__table__, ReviewDecision.__table__
 NAT = np.iinfo(np.int64).min
 
 
-def _ticks(column: sa.ColumnElement) -> sa.ColumnElement:
+def ticks(column: sa.ColumnElement) -> sa.ColumnElement:
     """A naive UTC timestamp as whole microseconds since the epoch, NAT's integer where missing."""
     micros = sa.cast(sa.extract("epoch", column) * 1_000_000, sa.BigInteger)
     return sa.func.coalesce(micros, sa.literal(NAT, sa.BigInteger))
@@ -32,7 +32,7 @@ def _ticks(column: sa.ColumnElement) -> sa.ColumnElement:
 
 def _select(key: sa.Column, fields: dict[str, sa.ColumnElement], postgres: bool) -> sa.Select:
     """key, then `fields` (each time column as ticks on PostgreSQL)."""
-    return sa.select(key, *[(_ticks(c) if postgres and name in TIME_COLUMNS else c).label(name)
+    return sa.select(key, *[(ticks(c) if postgres and name in TIME_COLUMNS else c).label(name)
                             for name, c in fields.items()])
 
 
@@ -57,7 +57,7 @@ def utc_times(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return pd.array(ticks.view("M8[us]")).tz_localize("UTC")
 
 
-def _times(values: np.ndarray, postgres: bool) -> pd.api.extensions.ExtensionArray:
+def column_times(values: np.ndarray, postgres: bool) -> pd.api.extensions.ExtensionArray:
     if postgres:  # read as ticks already
         return pd.array(values.astype(np.int64).view("M8[us]")).tz_localize("UTC")
     return utc_times(values)
@@ -82,6 +82,19 @@ def full_proof_frame(targets: set[str] | None) -> pd.DataFrame:
         pd.Index(list(targets), dtype=object).get_indexer(ids) >= 0 if targets else np.zeros(len(ids), dtype=bool)
     frame = pd.DataFrame({name: columns[name] for name in PROOF_COLUMNS if name != "is_target"}, dtype=object)
     for name in TIME_COLUMNS:
-        frame[name] = _times(frame[name].to_numpy(), postgres)
+        frame[name] = column_times(frame[name].to_numpy(), postgres)
     frame.insert(PROOF_COLUMNS.index("is_target"), "is_target", columns["is_target"])
+    return frame
+
+
+def all_decisions() -> pd.DataFrame:
+    """Every approve / reject decision (DECISION_COLUMNS, decided_at aware UTC), read column-wise on
+    PostgreSQL (times as ticks) the way the proofs are: context._decisions(None)'s frame, value for value."""
+    postgres = is_postgres()
+    decided = ticks(D.c.decided_at) if postgres else sa.type_coerce(D.c.decided_at, sa.DateTime())
+    rows = read_table(sa.select(D.c.proof_id, P.c.worker_id, D.c.decision, decided.label("decided_at"))
+                      .select_from(D.join(P, P.c.id == D.c.proof_id))
+                      .where(D.c.decision.in_(("approved", "rejected"))))
+    frame = pd.DataFrame({name: rows[:, k] for k, name in enumerate(DECISION_COLUMNS[:3])}, dtype=object)
+    frame["decided_at"] = column_times(rows[:, 3], postgres)
     return frame
