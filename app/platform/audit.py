@@ -13,6 +13,7 @@ their first `record()` to their commit, which is why callers record at the end o
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -92,6 +93,36 @@ def record(action: str, object_type: str, object_id: str, *, actor: StaffUser | 
     db.session.execute(sa.update(head).where(head.c.id == HEAD_ID).values(
         last_event_id=event.id, last_hash=event.hash, events=head.c.events + 1))
     return event
+
+
+def tail_lock_sql(condition: str) -> str:
+    """`_lock_tail()` as SQL text for a caller's own statement (a data-modifying CTE): lock the head
+    when `condition` holds and return the newest hash, or no row (also when there is no head yet:
+    then call `record()`, which creates it)."""
+    return (f'UPDATE "{AuditChainHead.__tablename__}" SET events = events WHERE id = {HEAD_ID} AND ({condition}) '
+            "RETURNING last_hash")
+
+
+def append_locked(prev: str, action: str, object_type: str, object_id: str, *, actor_label: str,
+                  data: dict[str, Any] | None = None) -> None:
+    """`record()` for a caller that already holds the chain's lock (`tail_lock_sql`) and read `prev`:
+    the event and the head's move in one statement, no ORM object."""
+    at, object_id = utcnow(), str(object_id)
+    digest = event_hash(at, None, actor_label, action, object_type, object_id, data, None, None, None, prev)
+    db.session.execute(_append_statement(), {
+        "at": at, "actor_label": actor_label, "action": action, "object_type": object_type,
+        "object_id": object_id, "data": data, "prev_hash": prev, "hash": digest, "new_hash": digest})
+
+
+@functools.cache
+def _append_statement() -> sa.Update:
+    events, head = AuditEvent.__table__, _head()
+    columns = ("at", "actor_label", "action", "object_type", "object_id", "data", "prev_hash", "hash")
+    added = sa.insert(events).values({name: sa.bindparam(name, type_=events.c[name].type) for name in columns}) \
+        .returning(events.c.id).cte("added")
+    return sa.update(head).where(head.c.id == HEAD_ID).values(
+        last_event_id=sa.select(added.c.id).scalar_subquery(), last_hash=sa.bindparam("new_hash"),
+        events=head.c.events + 1)
 
 
 # -- verification ------------------------------------------------------------------------------------

@@ -120,6 +120,13 @@ def _insert_returning_json(table: sa.Table, rows: list[dict], key: str) -> set[s
     of a 500-proof request. One JSON text is encoded in C and parsed by the server in a few ms.
     Column defaults (state, timestamps) are filled in here, as the ORM would.
     """
+    names, payload = json_rows(table, rows)
+    return set(db.session.scalars(_json_insert(table, key, names), {"rows": payload}))
+
+
+def json_rows(table: sa.Table, rows: list[dict]) -> tuple[tuple[str, ...], str]:
+    """(column names, JSON text) of `rows` as `json_populate_recordset(NULL::table, ...)` reads them:
+    column defaults filled in and column types' bind processing applied, as the ORM would."""
     dialect = db.session.get_bind().dialect
     fill, convert = {}, {}
     for column in table.c:
@@ -135,8 +142,7 @@ def _insert_returning_json(table: sa.Table, rows: list[dict], key: str) -> set[s
                 row[name] = process(row[name])
         encoded.append(row)
     payload = json.dumps(encoded, default=_json_value, ensure_ascii=False, separators=(",", ":"))
-    names = tuple(encoded[0])
-    return set(db.session.scalars(_json_insert(table, key, names), {"rows": payload}))
+    return tuple(encoded[0]), payload
 
 
 def _json_value(value: object) -> str:
