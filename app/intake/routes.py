@@ -8,6 +8,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from app.compliance.services import disputes
+from app.extensions import limiter
 from app.intake import api_auth as auth
 from app.intake import openapi, payload
 from app.intake.services import campaigns, intake
@@ -21,6 +22,9 @@ from models import DomainError, NotFound, ProofState, db, utcnow
 log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# The API counts its own limits (auth.check_rate_limit); Flask-Limiter, which throttles sign-ins,
+# would only spend time finding that it has nothing to count here. Declared once: both outlive an app.
+limiter.exempt(bp)
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})
 
 

@@ -3,7 +3,7 @@
 Flask-Limiter's moving window (kept for sign-ins, where a pause must last its full length) costs
 the API two Lua scripts a request, one of which walks the whole window: up to API_RATE_LIMIT
 entries, 3,000 by default, on every request. The API takes a fixed window instead, opened by a
-client's first request: `SET key 0 EX window NX`, `INCR key` and `PTTL key` in one MULTI/EXEC.
+client's first request: one Lua script counts, sets the expiry on the first count and reads it.
 At most the limit passes in any window, so at most twice the limit across a window's end (the
 price of counting instead of remembering each request). Without Redis, or while it is down,
 each process counts in its own memory, as Flask-Limiter's fallback does.
@@ -24,6 +24,14 @@ log = logging.getLogger(__name__)
 
 KEY_PREFIX = "workbench-limits:api"
 _parse = functools.lru_cache(maxsize=64)(parse)  # the limit text is read from the config per request
+
+
+# One EVALSHA: count the request, open the window with the first one, say how long it has left.
+COUNT_IN_WINDOW = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}
+"""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class WindowLimiter:
         self._redis_factory = redis_factory
         self._memory: dict[str, tuple[float, int]] = {}  # key -> (window end, count)
         self._lock = threading.Lock()
+        self._script = None  # COUNT_IN_WINDOW registered with the current Redis client
 
     def hit(self, key: str, limit_text: str) -> Verdict:
         """Count one request for `key` against `limit_text` (Flask-Limiter syntax, "3000 per minute")."""
@@ -65,11 +74,10 @@ class WindowLimiter:
         return Verdict(count <= item.amount, item.amount, max(0, item.amount - count), max(1, reset_in))
 
     def _hit_redis(self, key: str, window: int) -> tuple[int, int]:
-        pipe = self._redis_factory().pipeline(transaction=True)
-        pipe.set(key, 0, ex=window, nx=True)
-        pipe.incr(key)
-        pipe.pttl(key)
-        _, count, pttl = pipe.execute()
+        redis = self._redis_factory()
+        if self._script is None or self._script.registered_client is not redis:
+            self._script = redis.register_script(COUNT_IN_WINDOW)
+        count, pttl = self._script(keys=[key], args=[window])
         return count, math.ceil(max(pttl, 0) / 1000)
 
     def _hit_memory(self, key: str, window: int) -> tuple[int, int]:
