@@ -33,13 +33,13 @@ def _statements(run) -> list[str]:  # noqa: ANN001
     return seen
 
 
-def test_one_new_proof_takes_three_statements_and_one_chained_audit_event(api, postgres, app):
+def test_one_new_proof_takes_two_statements_and_one_chained_audit_event(api, postgres, app):
     assert api.post(f.proof(id="warm")).status_code == 202  # through the route: the chain head exists
     client = db.session.scalars(sa.select(ApiClient)).one()
     result = []
     seen = _statements(lambda: result.append(single.ingest_single(f.proof(id="p1"), app.extensions["pii"], client)))
     db.session.commit()
-    assert len(seen) == 3, seen
+    assert len(seen) == 2, seen
     assert result[0].new_ids == ["p1"] and result[0].pending_scoring
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "proof.ingested")
                                .order_by(AuditEvent.id.desc())).first()

@@ -1,15 +1,14 @@
-"""One new proof on PostgreSQL in three round trips: the API's most frequent request.
+"""One new proof on PostgreSQL in two statements and the commit: the API's most frequent request.
 
 `intake.ingest_proofs` reads, locks and writes in some ten statements, one concern each; for a
-single proof that is most of the request's time. Here the same checks run in two statements and
-the commit:
+single proof that is most of the request's time. Here the same checks and writes take two:
 
 1. lock the campaign row (as `capacity(lock=True)` does) and read in the same statement whether
    the worker exists, whether the id is stored and whether the worker has a ban in force;
 2. count the campaign's live proofs (a new snapshot, taken after the lock, so concurrent intakes
-   cannot overshoot), insert the proof only while a slot is free, and when it was inserted take
-   the audit chain's lock, after the campaign's as `record()` would, and read the newest hash;
-3. append the audit event and move the chain head in one statement (`audit.append_locked`).
+   cannot overshoot), insert the proof only while a slot is free, and when it was inserted append
+   its audit event to the chain (`audit.chained_append_sql`: the chain's lock is taken after the
+   campaign's, as with `record()`).
 
 Anything but the plain case (an invalid item, an unknown campaign or worker, a stored id, a full or
 inactive campaign, a banned worker, a race lost to a concurrent insert) returns
@@ -26,7 +25,7 @@ import sqlalchemy as sa
 from app.intake.services import evidence, records
 from app.intake.services.intake import IntakeResult
 from app.money.services.funding import RELEASED_STATES
-from app.platform.audit import append_locked, record, tail_lock_sql
+from app.platform.audit import chained_append_params, chained_append_sql, record
 from app.platform.bulk import json_rows
 from app.platform.pii import PiiVault
 from app.platform.sql import is_postgres
@@ -52,17 +51,16 @@ def ingest_single(item: Any, vault: PiiVault, client: ApiClient | None) -> Intak
         allowed = min(allowed, found.max_completions)
     columns = {**evidence.proof_columns(row, vault), "source": "api"}
     names, payload = json_rows(Proof.__table__, [columns])
-    inserted, prev = db.session.execute(_insert_statement(names), {
-        "rows": payload, "campaign": row["campaign_id"], "released": list(RELEASED_STATES),
-        "allowed": allowed}).one()
+    event = ("proof.ingested", "api_client", str(client.id) if client else "-")
+    label = f"api:{client.name}" if client else "api"
+    inserted, event_id = db.session.execute(_insert_statement(names), {
+        "rows": payload, "campaign": row["campaign_id"], "released": list(RELEASED_STATES), "allowed": allowed,
+        **chained_append_params(*event, actor_label=label, data={"accepted": 1, "duplicate": 0,
+                                                                  "proof_ids": [row["id"]]})}).one()
     if inserted is None:
         return None  # refused or raced: nothing was written (the campaign lock alone was taken)
-    event = ("proof.ingested", "api_client", str(client.id) if client else "-")
-    label, data = f"api:{client.name}" if client else "api", {"accepted": 1, "duplicate": 0, "proof_ids": [inserted]}
-    if prev is None:  # no chain head yet (a new database): record() creates it
-        record(*event, actor_label=label, data=data)
-    else:
-        append_locked(prev, *event, actor_label=label, data=data)
+    if event_id is None:  # no chain head yet (a new database): record() creates it
+        record(*event, actor_label=label, data={"accepted": 1, "duplicate": 0, "proof_ids": [inserted]})
     return IntakeResult(ids=[inserted], new_ids=[inserted], pending_scoring=True)
 
 
@@ -91,5 +89,5 @@ def _insert_statement(names: tuple[str, ...]) -> sa.TextClause:
         f'added AS (INSERT INTO "{table}" ({columns}) SELECT {columns} FROM json_populate_recordset('
         f'NULL::"{table}", CAST(:rows AS json)) WHERE (SELECT n FROM live) < :allowed '
         f'ON CONFLICT ("id") DO NOTHING RETURNING "id"), '
-        f"tail AS ({tail_lock_sql('EXISTS (SELECT 1 FROM added)')}) "
-        f"SELECT (SELECT id FROM added) AS inserted, (SELECT last_hash FROM tail) AS prev")
+        f"{chained_append_sql('EXISTS (SELECT 1 FROM added)')} "
+        f"SELECT (SELECT id FROM added) AS inserted, (SELECT id FROM chain_event) AS event_id")
