@@ -41,8 +41,8 @@ def ingest_single(item: Any, vault: PiiVault, client: ApiClient | None) -> Intak
         row = records.parse_proof(item)
     except records.RecordError:
         return None  # the general path names the field
-    now = utcnow()
-    found = db.session.execute(_screen_statement(), {
+    now, connection = utcnow(), db.session.connection()  # Core statements on the session's connection
+    found = connection.execute(_screen_statement(), {
         "campaign": row["campaign_id"], "worker": row["worker_id"], "id": row["id"], "now": now}).first()
     if found is None or found.status != "active" or not found.worker_known or found.stored or found.banned:
         return None
@@ -53,7 +53,7 @@ def ingest_single(item: Any, vault: PiiVault, client: ApiClient | None) -> Intak
     names, payload = json_rows(Proof.__table__, [columns])
     event = ("proof.ingested", "api_client", str(client.id) if client else "-")
     label = f"api:{client.name}" if client else "api"
-    inserted, event_id = db.session.execute(_insert_statement(names), {
+    inserted, event_id = connection.execute(_insert_statement(names), {
         "rows": payload, "campaign": row["campaign_id"], "released": list(RELEASED_STATES), "allowed": allowed,
         **chained_append_params(*event, actor_label=label, data={"accepted": 1, "duplicate": 0,
                                                                   "proof_ids": [row["id"]]})}).one()
@@ -66,17 +66,17 @@ def ingest_single(item: Any, vault: PiiVault, client: ApiClient | None) -> Intak
 
 @functools.cache
 def _screen_statement() -> sa.Select:
-    now = sa.bindparam("now", type_=WorkerSanction.__table__.c.starts_at.type)
+    campaign, sanction = Campaign.__table__.c, WorkerSanction.__table__.c  # tables, not entities: no ORM pass
+    now = sa.bindparam("now", type_=sanction.starts_at.type)
     banned = sa.exists().where(
-        WorkerSanction.worker_id == sa.bindparam("worker"), WorkerSanction.kind == "ban",
-        WorkerSanction.revoked_at.is_(None), WorkerSanction.starts_at <= now,
-        sa.or_(WorkerSanction.ends_at.is_(None), WorkerSanction.ends_at > now))
+        sanction.worker_id == sa.bindparam("worker"), sanction.kind == "ban", sanction.revoked_at.is_(None),
+        sanction.starts_at <= now, sa.or_(sanction.ends_at.is_(None), sanction.ends_at > now))
     return sa.select(
-        Campaign.status, Campaign.reward_cents, Campaign.budget_cents, Campaign.max_completions,
-        sa.exists().where(Worker.id == sa.bindparam("worker")).label("worker_known"),
-        sa.exists().where(Proof.id == sa.bindparam("id")).label("stored"),
+        campaign.status, campaign.reward_cents, campaign.budget_cents, campaign.max_completions,
+        sa.exists().where(Worker.__table__.c.id == sa.bindparam("worker")).label("worker_known"),
+        sa.exists().where(Proof.__table__.c.id == sa.bindparam("id")).label("stored"),
         banned.label("banned"),
-    ).where(Campaign.id == sa.bindparam("campaign")).with_for_update(of=Campaign)
+    ).where(campaign.id == sa.bindparam("campaign")).with_for_update(of=Campaign.__table__)
 
 
 @functools.cache
