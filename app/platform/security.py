@@ -53,8 +53,11 @@ def _redis_factory(url: str | None):  # noqa: ANN202 - () -> redis.Redis, or Non
 
 
 def security_headers(response: Response) -> Response:
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # one pass, not one per header (every response)
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")  # pages hold personal data: keep them off disk
     return response

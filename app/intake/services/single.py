@@ -28,20 +28,22 @@ from app.money.services.funding import RELEASED_STATES
 from app.platform.audit import chained_append_params, chained_append_sql, record
 from app.platform.bulk import json_rows
 from app.platform.pii import PiiVault
-from app.platform.sql import is_postgres
 from models import ApiClient, Campaign, Proof, Worker, WorkerSanction, db, utcnow
 
 
 def ingest_single(item: Any, vault: PiiVault, client: ApiClient | None) -> IntakeResult | None:
     """Store one new proof with its audit event (flushed, the caller commits), or None: take the
     general path. PostgreSQL only (elsewhere always None)."""
-    if not isinstance(item, dict) or not is_postgres():
+    if not isinstance(item, dict):
+        return None
+    connection = db.session.connection()  # Core statements on the session's connection
+    if connection.dialect.name != "postgresql":
         return None
     try:
         row = records.parse_proof(item)
     except records.RecordError:
         return None  # the general path names the field
-    now, connection = utcnow(), db.session.connection()  # Core statements on the session's connection
+    now = utcnow()
     found = connection.execute(_screen_statement(), {
         "campaign": row["campaign_id"], "worker": row["worker_id"], "id": row["id"], "now": now}).first()
     if found is None or found.status != "active" or not found.worker_known or found.stored or found.banned:
