@@ -94,7 +94,11 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = env_str("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: keep throttling in this process
     RATELIMIT_HEADERS_ENABLED = True
-    API_RATE_LIMIT = env_str("API_RATE_LIMIT", "3000 per minute")  # per API token (Flask-Limiter syntax)
+    # Per API token, a fixed window opened by the token's first request (Flask-Limiter syntax).
+    API_RATE_LIMIT = env_str("API_RATE_LIMIT", "3000 per minute")
+    # Seconds a process keeps a token's client between database reads: a revocation made in another
+    # process takes effect within this (in the revoking process at once). 0: read on every request.
+    API_TOKEN_CACHE_SECONDS = env_float("API_TOKEN_CACHE_SECONDS", 5.0, 0.0, 60.0)
     RATELIMIT_STRATEGY = "moving-window"  # a pause lasts its full length from the failures, not to a clock boundary
     DEV_KEYS_FILE = True  # generate and persist dev keys in instance/ when none are given
     TESTING = False
@@ -112,6 +116,7 @@ class TestingConfig(Config):
     REDIS_URL = env_str("TEST_REDIS_URL")
     DEV_KEYS_FILE = False
     SECRET_KEY = "test-secret"
+    API_TOKEN_CACHE_SECONDS = 0.0  # tests change tokens in the database directly; the cache has its own tests
 
 
 class ProductionConfig(Config):

@@ -1,11 +1,11 @@
 """Bearer-token authentication for the JSON API (RFC 6750 style challenges)."""
 from __future__ import annotations
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 
-from app.auth.services.api_tokens import DISPLAY_CHARS, authenticate
+from app.auth.services.api_tokens import DISPLAY_CHARS, authenticate_cached
 from app.intake.payload import api_error
-from models import db
+from models import ApiClient, db
 
 REALM = "workbench-api"
 
@@ -25,12 +25,12 @@ def require_client() -> Response | None:
     if header is None or header.type != "bearer" or not header.token:
         return _challenge("send an API token: Authorization: Bearer <token> (create one with "
                           "`flask --app app api-tokens create NAME`)")
-    client = authenticate(header.token)
+    client = authenticate_cached(header.token, current_app.config["API_TOKEN_CACHE_SECONDS"])
     if client is None:
         # Unknown, revoked and expired tokens get the same answer: nothing to learn by probing.
         return _challenge("the API token is not valid (unknown, revoked or expired)", "invalid_token")
-    if db.session.is_modified(client):  # its last use moved on: keep it even if the request fails later
-        db.session.commit()
+    if isinstance(client, ApiClient) and db.session.is_modified(client):
+        db.session.commit()  # its last use moved on: keep it even if the request fails later
     needed = "read" if request.method in ("GET", "HEAD") else "ingest"
     if needed not in client.scope_set:
         response = api_error(403, "insufficient_scope", f"this token's scopes ({client.scopes}) do not include "
@@ -47,3 +47,21 @@ def client_key() -> str:
     if header is not None and header.token:
         return "api-token:" + header.token[:DISPLAY_CHARS]
     return "api-address:" + (request.remote_addr or "unknown")
+
+
+def check_rate_limit() -> Response | None:
+    """Count this request against its token's limit (API_RATE_LIMIT, a fixed window per token,
+    app/platform/ratelimit.py); 429 past it. The verdict's headers go on every answer."""
+    limit = current_app.config["API_RATE_LIMIT"]
+    verdict = current_app.extensions["api_limiter"].hit(client_key(), limit)
+    g.rate_limit = verdict
+    if verdict.allowed:
+        return None
+    return api_error(429, "rate_limited", f"too many requests for this token ({limit}); retry in {verdict.reset_in} s")
+
+
+def rate_limit_headers(response: Response) -> Response:
+    verdict = g.get("rate_limit")
+    if verdict is not None:
+        response.headers.update(verdict.headers())
+    return response

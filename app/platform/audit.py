@@ -94,6 +94,42 @@ def record(action: str, object_type: str, object_id: str, *, actor: StaffUser | 
     return event
 
 
+# -- appending inside a caller's statement (PostgreSQL) ------------------------------------------------
+
+def chained_append_sql(when: str) -> str:
+    """WITH-clauses that append one event to the chain inside a caller's statement, when the SQL
+    condition `when` holds: what `record()` does in three statements, in none of its own.
+
+    `chain_tail` takes the head's row lock (FOR UPDATE returns the newest version, after waiting
+    for a concurrent writer's commit), `chain_event` inserts the event with the next id (drawn
+    under that lock, so ids follow the chain) and its hash computed by the server over the bytes
+    `canonical()` gives (`chained_append_params` sends all of them but the previous hash, which
+    ends the array), and `chain_head` moves the head. No row in `chain_event` when the head does
+    not exist yet: then call `record()`, which creates it. Use `chained_append_params` for the
+    parameters, and take the lock after any lock `record()` callers take first (a campaign row)."""
+    head, events = f'"{AuditChainHead.__tablename__}"', f'"{AuditEvent.__tablename__}"'
+    return (f"chain_tail AS (SELECT last_hash FROM {head} WHERE id = {HEAD_ID} AND ({when}) FOR UPDATE), "
+            f"chain_event AS (INSERT INTO {events} (id, at, actor_label, action, object_type, object_id, data, "
+            "prev_hash, hash) SELECT nextval(pg_get_serial_sequence('audit_events', 'id')), :audit_at, "
+            ":audit_actor_label, :audit_action, :audit_object_type, :audit_object_id, :audit_data, last_hash, "
+            "encode(sha256(convert_to(:audit_prefix || last_hash || '\"]', 'UTF8')), 'hex') FROM chain_tail "
+            "RETURNING id, hash), "
+            f"chain_head AS (UPDATE {head} SET last_event_id = chain_event.id, last_hash = chain_event.hash, "
+            f"events = {head}.events + 1 FROM chain_event WHERE {head}.id = {HEAD_ID})")
+
+
+def chained_append_params(action: str, object_type: str, object_id: str, *, actor_label: str,
+                          data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Parameters of `chained_append_sql` for one event (no staff actor, no before/after/reason)."""
+    at, object_id, stored = utcnow(), str(object_id), canonical_json(data)
+    # canonical() of the event with the previous hash left out: the array's text up to that last element.
+    text = json.dumps([ENCODING, at_text(at), None, actor_label, action, object_type, object_id, stored, None,
+                       None, None], ensure_ascii=False, separators=(",", ":"))
+    return {"audit_at": at.astimezone(UTC).replace(tzinfo=None), "audit_actor_label": actor_label,
+            "audit_action": action, "audit_object_type": object_type, "audit_object_id": object_id,
+            "audit_data": stored, "audit_prefix": text[:-1] + ',"'}
+
+
 # -- verification ------------------------------------------------------------------------------------
 
 @dataclass

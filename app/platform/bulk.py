@@ -1,6 +1,7 @@
 """Bulk inserts that skip rows whose primary key already exists (idempotent loads)."""
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -120,13 +121,16 @@ def _insert_returning_json(table: sa.Table, rows: list[dict], key: str) -> set[s
     of a 500-proof request. One JSON text is encoded in C and parsed by the server in a few ms.
     Column defaults (state, timestamps) are filled in here, as the ORM would.
     """
+    names, payload = json_rows(table, rows)
+    return set(db.session.scalars(_json_insert(table, key, names), {"rows": payload}))
+
+
+def json_rows(table: sa.Table, rows: list[dict]) -> tuple[tuple[str, ...], str]:
+    """(column names, JSON text) of `rows` as `json_populate_recordset(NULL::table, ...)` reads them:
+    column defaults filled in and column types' bind processing applied, as the ORM would."""
     dialect = db.session.get_bind().dialect
-    fill, convert = {}, {}
-    for column in table.c:
-        if column.name not in rows[0] and column.default is not None:
-            fill[column.name] = _default(column)
-        if isinstance(column.type, sa.TypeDecorator):
-            convert[column.name] = column.type.bind_processor(dialect)
+    defaulted, convert = _row_encoding(table, dialect, frozenset(rows[0]))
+    fill = {column.name: _default(column) for column in defaulted}
     encoded = []
     for row in rows:
         row = {**row, **fill}
@@ -135,8 +139,17 @@ def _insert_returning_json(table: sa.Table, rows: list[dict], key: str) -> set[s
                 row[name] = process(row[name])
         encoded.append(row)
     payload = json.dumps(encoded, default=_json_value, ensure_ascii=False, separators=(",", ":"))
-    names = tuple(encoded[0])
-    return set(db.session.scalars(_json_insert(table, key, names), {"rows": payload}))
+    return tuple(encoded[0]), payload
+
+
+@functools.cache
+def _row_encoding(table: sa.Table, dialect: sa.Dialect, given: frozenset[str]) -> tuple[list[sa.Column], dict]:
+    """The columns `json_rows` fills with their default (not given, with a default) and the bind
+    processors of the given columns' types, worked out once per table and set of keys."""
+    defaulted = [column for column in table.c if column.name not in given and column.default is not None]
+    convert = {column.name: column.type.bind_processor(dialect) for column in table.c
+               if isinstance(column.type, sa.TypeDecorator)}
+    return defaulted, convert
 
 
 def _json_value(value: object) -> str:

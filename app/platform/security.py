@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+from app.platform.ratelimit import WindowLimiter
+
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
     "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'",
@@ -31,11 +33,31 @@ def init_security(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "workbench-limits")
     limiter.init_app(app)
     app.after_request(security_headers)
+    app.extensions["api_limiter"] = WindowLimiter(_redis_factory(app.config.get("REDIS_URL")))
+
+
+def _redis_factory(url: str | None):  # noqa: ANN202 - () -> redis.Redis, or None without Redis
+    if not url:
+        return None
+    client = None
+
+    def connect():  # noqa: ANN202 - lazily, once per process (gunicorn forks after the app is built)
+        nonlocal client
+        if client is None:
+            from redis import Redis
+
+            client = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        return client
+
+    return connect
 
 
 def security_headers(response: Response) -> Response:
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # one pass, not one per header (every response)
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            headers.add(name, value)
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")  # pages hold personal data: keep them off disk
     return response

@@ -20,7 +20,7 @@ from app.scoring.services.model_training import train_and_register
 from app.scoring.services.scoring import rescore_stale, score_proofs
 from app.scoring.services.staleness import active_versions, stale_count
 from ml.train import NotEnoughLabels
-from models import StaffUser, Task, db, utcnow
+from models import Proof, ProofScore, ProofState, StaffUser, Task, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,58 @@ def enqueue_scoring(proof_ids: list[str]) -> list[str]:
         if job_id:
             ids.append(job_id)
     return ids
+
+
+# Single proofs: one "score what is pending" run serves every request that came while it waited.
+# A job per proof cost each request an RQ enqueue (six Redis commands) and the worker a job each;
+# now a request sets PENDING_FLAG (one command) and queues a run only when none is waiting. The
+# run clears the flag before it reads, so a proof committed before a failed `SET NX` is read by the
+# run that flag belongs to, and one committed later queues the next run: none is left unscored.
+SCORE_PENDING = JobSpec(SCORING, timeout=30 * 60, result_ttl=60)
+PENDING_FLAG = "workbench:scoring:pending-run-queued"
+# A run queued and then lost with its flag still set (a queue emptied by hand) holds new runs back
+# at most this long; the reconciler finds anything older.
+PENDING_FLAG_SECONDS = 60
+
+
+def request_pending_scoring(proof_ids: list[str]) -> bool:
+    """Call after committing new `received` proofs: make sure a pending-scoring run will read them.
+    True when a run is queued or waiting; False without Redis, when the proofs were scored here and now."""
+    jobs = dispatcher()
+    if jobs.synchronous:
+        return bool(enqueue_scoring(proof_ids))
+    redis = jobs.redis()
+    if not redis.set(PENDING_FLAG, "1", nx=True, ex=PENDING_FLAG_SECONDS):
+        return True  # a run is waiting; it clears the flag before reading, so it will see these
+    try:
+        jobs.enqueue(score_pending, spec=SCORE_PENDING)
+    except Exception:
+        redis.delete(PENDING_FLAG)  # do not hold later requests back for a run that was never queued
+        raise
+    return True
+
+
+def pending_ids(limit: int, after: str | None) -> list[str]:
+    """Ids of `received` proofs without a score, in id order, above `after`."""
+    query = sa.select(Proof.id).where(Proof.state == ProofState.RECEIVED.value,
+                                      ~sa.exists().where(ProofScore.proof_id == Proof.id))
+    if after is not None:
+        query = query.where(Proof.id > after)
+    return list(db.session.scalars(query.order_by(Proof.id).limit(limit)))
+
+
+@job
+def score_pending() -> int:
+    """Score every received, unscored proof, batch by batch (a commit each); safe to run twice and
+    alongside other scoring (of two scorings of one proof only one routes it)."""
+    dispatcher().redis().delete(PENDING_FLAG)  # before reading (see above)
+    size, after, scored = current_app.config["SCORING_BATCH_SIZE"], None, 0
+    while ids := pending_ids(size, after):
+        after = ids[-1]
+        scored += score_proofs(ids, batch_size=size).scored
+        db.session.commit()
+        emit(PROOFS_SCORED, ids)
+    return scored
 
 
 # Feedback: a fraud rejection re-scores the pending proofs of every linked account at once.

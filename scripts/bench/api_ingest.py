@@ -1,16 +1,18 @@
 """API ingest throughput: POST /api/v1/proofs with batches of 1 and of 500.
 
 usage: flock /tmp/bench.lock .venv/bin/python scripts/bench/api_ingest.py [--backends sqlite,postgresql]
-           [--single 300] [--batches 20] [--clients 2] [--workers 2] [--skip-test-client]
+           [--single 300] [--batches 20] [--clients 2] [--workers 2] [--worker-class sync|gthread]
+           [--threads 2] [--skip-test-client]
 
 Load bar (issue 23), through gunicorn on PostgreSQL: >= 3,000 proofs/s in batches of 500 and
 >= 300 single-proof requests/s; p50/p99 per request are reported, and afterwards every accepted
-proof must be found stored and scored (`flask score` runs once at the end, untimed).
+proof must be found stored and scored (a burst scoring worker runs the queued jobs at the end, untimed).
 
 Two transports: the Flask test client (in-process, no HTTP) and a real gunicorn server on
 127.0.0.1 started here as a subprocess and stopped at the end. Scoring is queued to real Redis
 (REDIS_URL, default redis://127.0.0.1:6379/15) and not run during the timing, so the figure is
-ingest only; the queued jobs are counted and removed, then `flask score` scores every proof.
+ingest only; afterwards `flask worker scoring --burst` runs the queued jobs and every proof is
+checked scored. The CPU each kind of process spent per request is printed with the figures.
 PostgreSQL runs in a scratch database (wb_bench_api), dropped afterwards.
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from app.scoring.jobs import PENDING_FLAG  # noqa: E402
 from scripts.bench.common import ROOT, drop_postgres, flask, machine, scratch_postgres  # noqa: E402
 
 PG_NAME = "wb_bench_api"
@@ -145,17 +148,26 @@ def test_client_poster(app, token: str) -> Post:  # noqa: ANN001
 
 
 def http_poster(port: int, token: str) -> Post:
+    """One persistent connection per client thread: kept alive when the server allows it (gthread),
+    reopened by http.client when the server closes it after each answer (sync workers)."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    local = threading.local()
 
     def post(body: bytes) -> int:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         try:
             conn.request("POST", "/api/v1/proofs", body=body, headers=headers)
             response = conn.getresponse()
             response.read()
-            return response.status
-        finally:
+        except (http.client.HTTPException, OSError):
             conn.close()
+            local.conn = None
+            raise
+        if response.will_close:
+            conn.close()
+        return response.status
 
     return post
 
@@ -166,11 +178,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(env: dict[str, str], workers: int, worker_class: str = "sync",
+                   threads: int = 1) -> tuple[subprocess.Popen, int]:
     """gunicorn on 127.0.0.1, ready to serve (bounded wait), or SystemExit."""
     port = free_port()
-    proc = subprocess.Popen([GUNICORN, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "120",
-                             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env={**os.environ, **env})
+    options = ["--worker-class", worker_class] + (["--threads", str(threads)] if worker_class == "gthread" else [])
+    proc = subprocess.Popen([GUNICORN, "--workers", str(workers), *options, "--bind", f"127.0.0.1:{port}",
+                             "--timeout", "120", "--log-level", "warning", "wsgi:app"],
+                            cwd=ROOT, env={**os.environ, **env})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -203,19 +218,56 @@ def scoring_queue(redis_url: str):  # noqa: ANN201 - rq.Queue
 
 
 def measure(name: str, post: Post, args: argparse.Namespace, clients: int, seed: int) -> list[dict]:
-    """Warm up, then time batches of 1 and of 500; one result row per batch size."""
+    """Warm up, then time batches of 1 and of 500; one result row per batch size, with the CPU
+    each kind of process on the machine spent per request meanwhile."""
     timed(post, bodies(f"{name}-warm", 1, clients * 2, seed), clients)
     rows = []
     for batch, count in ((1, args.single), (500, args.batches)):
         payloads = bodies(f"{name}-b{batch}", batch, count, seed + batch)
         latencies: list[float] = []
+        before = cpu_ticks()
         seconds = timed(post, payloads, clients, latencies)
+        spent = cpu_per_request(before, cpu_ticks(), count)
         latencies.sort()
         rows.append({"transport": name, "clients": clients, "batch": batch, "proofs": batch * count,
                      "seconds": seconds, "per_s": batch * count / seconds, "requests_s": count / seconds,
                      "p50_ms": 1000 * latencies[len(latencies) // 2],
-                     "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]})
+                     "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+                     "cpu_ms": spent})
     return rows
+
+
+CPU_GROUPS = (("load client", "api_ingest"), ("gunicorn", "gunicorn"), ("postgres", "postgres"),
+              ("redis", "redis-server"))  # first match wins: the client's command line names postgresql
+
+
+def cpu_ticks() -> dict[str, tuple[str, int]]:
+    """pid -> (process group, user + system clock ticks) for every process on the machine (Linux)."""
+    ticks = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        group = next((name for name, marker in CPU_GROUPS if marker in command), "everything else")
+        ticks[pid] = (group, int(fields[11]) + int(fields[12]))
+    return ticks
+
+
+def cpu_per_request(before: dict, after: dict, requests: int) -> dict[str, float]:
+    """CPU ms per request of each process group between two `cpu_ticks` (other agents' work included
+    under "everything else": it says how busy the machine was)."""
+    spent: dict[str, float] = {}
+    for pid, (group, ticks) in after.items():
+        delta = ticks - before.get(pid, (group, 0))[1]
+        if delta > 0:
+            spent[group] = spent.get(group, 0.0) + delta
+    hertz = os.sysconf("SC_CLK_TCK")
+    return {group: 1000 * value / hertz / requests for group, value in spent.items()}
 
 
 def stored_and_scored(app) -> tuple[int, int]:  # noqa: ANN001
@@ -236,14 +288,17 @@ def bench_backend(backend: str, workdir: Path, args: argparse.Namespace) -> list
            "WORKBENCH_ENV": "development"}
     queue = scoring_queue(args.redis_url)
     queue.empty()
+    queue.connection.delete(PENDING_FLAG)  # a run an earlier bench queued and removed would hold new ones back
     try:
         app = bench_app(env)
         _, token = flask(["api-tokens", "create", "bench"], env)
         token = token.strip().splitlines()[-1]
         rows = [] if args.skip_test_client else measure("test client", test_client_poster(app, token), args, 1, 1)
-        proc, port = start_gunicorn(env, args.workers)
+        proc, port = start_gunicorn(env, args.workers, args.worker_class, args.threads)
         try:
-            rows += measure(f"gunicorn -w{args.workers}", http_poster(port, token), args, args.clients, 2)
+            threaded = f" gthread x{args.threads}" if args.worker_class == "gthread" else ""
+            transport = f"gunicorn -w{args.workers}{threaded}"
+            rows += measure(transport, http_poster(port, token), args, args.clients, 2)
         finally:
             stop(proc)
         warm_ups = (0 if args.skip_test_client else 2) + 2 * args.clients
@@ -252,13 +307,15 @@ def bench_backend(backend: str, workdir: Path, args: argparse.Namespace) -> list
         if stored != sent:
             raise SystemExit(f"{backend}: posted {sent} proofs but {stored} are stored")
         waiting = queue.count
-        queue.delete(delete_jobs=True)  # `flask score` scores every unscored proof in one run, faster than the jobs
-        seconds, _ = flask(["score"], env)
+        # The queued jobs themselves score: single proofs by the pending-scoring run(s), batches by their jobs.
+        seconds, _ = flask(["worker", "scoring", "--burst", "--no-fork"], env)
         stored, scored = stored_and_scored(app)
         if scored != sent:
             raise SystemExit(f"{backend}: {sent} proofs accepted and stored but {scored} scored")
         print(f"  {backend}: {sent} proofs posted, stored and scored ({waiting} scoring jobs were queued; "
-              f"`flask score` scored them in {seconds:.0f} s, not timed above)", file=sys.stderr)
+              f"a burst scoring worker ran them in {seconds:.0f} s, not timed above)", file=sys.stderr)
+        _, verified = flask(["audit", "verify"], env)  # fails loudly on a broken chain
+        print(f"  {backend}: audit chain: {verified.strip().splitlines()[-1]}", file=sys.stderr)
     finally:
         queue.delete(delete_jobs=True)
         if backend == "postgresql":
@@ -272,7 +329,10 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=300, help="requests of 1 proof per transport")
     parser.add_argument("--batches", type=int, default=20, help="requests of 500 proofs per transport")
     parser.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients against gunicorn")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
+                        help="gunicorn worker class (gthread keeps the clients' connections alive)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--skip-test-client", action="store_true", help="measure through gunicorn only")
     args = parser.parse_args()
@@ -287,6 +347,11 @@ def main() -> None:
         print(f"{r['backend']:<11} {r['transport']:<13} {r['clients']:>7} {r['batch']:>5} {r['proofs']:>7} "
               f"{r['seconds']:>8.2f} {r['per_s']:>9.0f} {r['requests_s']:>10.0f} {r['p50_ms']:>8.1f} "
               f"{r['p99_ms']:>8.1f}")
+    print("CPU ms per request while timing, by process (Linux /proc; 'everything else' is the rest of the machine):")
+    for r in rows:
+        spent = ", ".join(f"{group} {ms:.2f}" for group, ms in sorted(r["cpu_ms"].items(), key=lambda kv: -kv[1]))
+        print(f"  {r['backend']} {r['transport']} batch {r['batch']}: {spent}")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

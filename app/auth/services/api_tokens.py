@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -72,6 +75,7 @@ def revoke_token(client_id: int, *, actor_label: str = "cli") -> ApiClient:
         raise ApiTokenError(f"API client {client_id} ({client.name}) was already revoked at "
                             f"{client.revoked_at:%Y-%m-%d %H:%M} UTC")
     client.revoked_at = utcnow()
+    forget_cached_clients()  # this process at once; the others within API_TOKEN_CACHE_SECONDS
     record("api_token.revoked", "api_client", str(client.id), actor_label=actor_label,
            data={"name": client.name, "token_prefix": client.token_prefix})
     db.session.flush()
@@ -97,6 +101,58 @@ def authenticate(token: str | None) -> ApiClient | None:
     if client.last_used_at is None or now - client.last_used_at >= LAST_USE_RESOLUTION:
         client.last_used_at = now  # at most one write a minute per client, committed by the caller
     return client
+
+
+@dataclass(frozen=True)
+class CachedClient:
+    """What an API request needs of its client, kept between requests (`authenticate_cached`)."""
+
+    id: int
+    name: str
+    scopes: str
+    brand_id: str | None
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset((self.scopes or "").split())
+
+
+_cache: dict[str, tuple[float, CachedClient]] = {}  # token digest -> (monotonic time read, client)
+_cache_lock = threading.Lock()
+
+
+def authenticate_cached(token: str | None, ttl_seconds: float) -> ApiClient | CachedClient | None:
+    """`authenticate`, reading the database at most once per token every `ttl_seconds` in this process.
+
+    A revocation made elsewhere (another process) is honoured within `ttl_seconds`, one made here at
+    once; expiry is checked on every request. When the last use is due for its once-a-minute update,
+    the database is read as without a cache (the caller commits that update). 0 disables the cache."""
+    if ttl_seconds <= 0 or not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return authenticate(token)
+    digest, now = hash_token(token), utcnow()
+    with _cache_lock:
+        cached = _cache.get(digest)
+    if cached is not None and time.monotonic() - cached[0] < ttl_seconds:
+        client = cached[1]
+        if client.last_used_at is not None and now - client.last_used_at < LAST_USE_RESOLUTION:
+            return None if client.expires_at is not None and client.expires_at <= now else client
+    found = authenticate(token)
+    with _cache_lock:
+        if found is None:
+            _cache.pop(digest, None)
+        else:
+            if len(_cache) > 10_000:
+                _cache.clear()  # a bound, not a policy: tokens are few
+            _cache[digest] = (time.monotonic(), CachedClient(found.id, found.name, found.scopes, found.brand_id,
+                                                              found.expires_at, found.last_used_at))
+    return found
+
+
+def forget_cached_clients() -> None:
+    with _cache_lock:
+        _cache.clear()
 
 
 def list_clients() -> list[ApiClient]:

@@ -94,6 +94,8 @@ class IntakeResult:
     new_ids: list[str] = field(default_factory=list)
     # Repeats still waiting for a score: queued again, so a retry also heals a lost enqueue.
     unscored_repeats: list[str] = field(default_factory=list)
+    # Every item is new, `received` and not held: one pending-scoring run may score them (single.py).
+    pending_scoring: bool = False
 
     @property
     def to_score(self) -> list[str]:

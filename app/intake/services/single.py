@@ -1,0 +1,95 @@
+"""One new proof on PostgreSQL in two statements and the commit: the API's most frequent request.
+
+`intake.ingest_proofs` reads, locks and writes in some ten statements, one concern each; for a
+single proof that is most of the request's time. Here the same checks and writes take two:
+
+1. lock the campaign row (as `capacity(lock=True)` does) and read in the same statement whether
+   the worker exists, whether the id is stored and whether the worker has a ban in force;
+2. count the campaign's live proofs (a new snapshot, taken after the lock, so concurrent intakes
+   cannot overshoot), insert the proof only while a slot is free, and when it was inserted append
+   its audit event to the chain (`audit.chained_append_sql`: the chain's lock is taken after the
+   campaign's, as with `record()`).
+
+Anything but the plain case (an invalid item, an unknown campaign or worker, a stored id, a full or
+inactive campaign, a banned worker, a race lost to a concurrent insert) returns
+None having written nothing, and the caller takes the general path, which gives the same answers
+and errors as for a batch. The new proof is `received`, so `jobs.request_pending_scoring` scores it.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.intake.services import evidence, records
+from app.intake.services.intake import IntakeResult
+from app.money.services.funding import RELEASED_STATES
+from app.platform.audit import chained_append_params, chained_append_sql, record
+from app.platform.bulk import json_rows
+from app.platform.pii import PiiVault
+from models import ApiClient, Campaign, Proof, Worker, WorkerSanction, db, utcnow
+
+
+def ingest_single(item: Any, vault: PiiVault, client: ApiClient | None) -> IntakeResult | None:
+    """Store one new proof with its audit event (flushed, the caller commits), or None: take the
+    general path. PostgreSQL only (elsewhere always None)."""
+    if not isinstance(item, dict):
+        return None
+    connection = db.session.connection()  # Core statements on the session's connection
+    if connection.dialect.name != "postgresql":
+        return None
+    try:
+        row = records.parse_proof(item)
+    except records.RecordError:
+        return None  # the general path names the field
+    now = utcnow()
+    found = connection.execute(_screen_statement(), {
+        "campaign": row["campaign_id"], "worker": row["worker_id"], "id": row["id"], "now": now}).first()
+    if found is None or found.status != "active" or not found.worker_known or found.stored or found.banned:
+        return None
+    allowed = found.budget_cents // found.reward_cents
+    if found.max_completions is not None:
+        allowed = min(allowed, found.max_completions)
+    columns = {**evidence.proof_columns(row, vault), "source": "api"}
+    names, payload = json_rows(Proof.__table__, [columns])
+    event = ("proof.ingested", "api_client", str(client.id) if client else "-")
+    label = f"api:{client.name}" if client else "api"
+    inserted, event_id = connection.execute(_insert_statement(names), {
+        "rows": payload, "campaign": row["campaign_id"], "released": list(RELEASED_STATES), "allowed": allowed,
+        **chained_append_params(*event, actor_label=label, data={"accepted": 1, "duplicate": 0,
+                                                                  "proof_ids": [row["id"]]})}).one()
+    if inserted is None:
+        return None  # refused or raced: nothing was written (the campaign lock alone was taken)
+    if event_id is None:  # no chain head yet (a new database): record() creates it
+        record(*event, actor_label=label, data={"accepted": 1, "duplicate": 0, "proof_ids": [inserted]})
+    return IntakeResult(ids=[inserted], new_ids=[inserted], pending_scoring=True)
+
+
+@functools.cache
+def _screen_statement() -> sa.Select:
+    campaign, sanction = Campaign.__table__.c, WorkerSanction.__table__.c  # tables, not entities: no ORM pass
+    now = sa.bindparam("now", type_=sanction.starts_at.type)
+    banned = sa.exists().where(
+        sanction.worker_id == sa.bindparam("worker"), sanction.kind == "ban", sanction.revoked_at.is_(None),
+        sanction.starts_at <= now, sa.or_(sanction.ends_at.is_(None), sanction.ends_at > now))
+    return sa.select(
+        campaign.status, campaign.reward_cents, campaign.budget_cents, campaign.max_completions,
+        sa.exists().where(Worker.__table__.c.id == sa.bindparam("worker")).label("worker_known"),
+        sa.exists().where(Proof.__table__.c.id == sa.bindparam("id")).label("stored"),
+        banned.label("banned"),
+    ).where(campaign.id == sa.bindparam("campaign")).with_for_update(of=Campaign.__table__)
+
+
+@functools.cache
+def _insert_statement(names: tuple[str, ...]) -> sa.TextClause:
+    table = Proof.__tablename__
+    columns = ", ".join(f'"{name}"' for name in names)
+    return sa.text(
+        f'WITH live AS (SELECT count(*) AS n FROM "{table}" WHERE campaign_id = :campaign '
+        f"AND state <> ALL(CAST(:released AS text[]))), "
+        f'added AS (INSERT INTO "{table}" ({columns}) SELECT {columns} FROM json_populate_recordset('
+        f'NULL::"{table}", CAST(:rows AS json)) WHERE (SELECT n FROM live) < :allowed '
+        f'ON CONFLICT ("id") DO NOTHING RETURNING "id"), '
+        f"{chained_append_sql('EXISTS (SELECT 1 FROM added)')} "
+        f"SELECT (SELECT id FROM added) AS inserted, (SELECT id FROM chain_event) AS event_id")
