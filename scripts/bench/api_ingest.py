@@ -285,7 +285,7 @@ def stored_and_scored(app) -> tuple[int, int]:  # noqa: ANN001
 def bench_backend(backend: str, workdir: Path, args: argparse.Namespace) -> list[dict]:
     url = f"sqlite:///{workdir / 'bench.db'}" if backend == "sqlite" else scratch_postgres(PG_NAME)
     env = {"DATABASE_URL": url, "INSTANCE_DIR": str(workdir / f"instance-{backend}"), "REDIS_URL": args.redis_url,
-           "WORKBENCH_ENV": "development"}
+           "WORKBENCH_ENV": "development", "API_RATE_LIMIT": args.rate_limit}
     queue = scoring_queue(args.redis_url)
     queue.empty()
     queue.connection.delete(PENDING_FLAG)  # a run an earlier bench queued and removed would hold new ones back
@@ -334,6 +334,8 @@ def main() -> None:
                         help="gunicorn worker class (gthread keeps the clients' connections alive)")
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--rate-limit", default="1000000 per minute",
+                        help="the server's API_RATE_LIMIT: a sustained run must not meet the default 3000 per minute")
     parser.add_argument("--skip-test-client", action="store_true", help="measure through gunicorn only")
     args = parser.parse_args()
     print(f"machine: {machine()}")
