@@ -19,6 +19,10 @@ class ReviewItem(db.Model):
     __table_args__ = (
         sa.Index("ix_review_items_queue_status_priority", "queue", "status", "priority"),
         sa.Index("ix_review_items_campaign_queue_status_priority", "campaign_id", "queue", "status", "priority"),
+        # The queue's order (risk x money x age, app/review/services/priority.py): claim next and the list
+        # read one status of one queue backwards along this index.
+        sa.Index("ix_review_items_queue_status_sort_key", "queue", "status", "sort_key", "id"),
+        sa.Index("ix_review_items_campaign_queue_status_sort_key", "campaign_id", "queue", "status", "sort_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +32,10 @@ class ReviewItem(db.Model):
     campaign_id: Mapped[str] = mapped_column(sa.String(64))
     queue: Mapped[str] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
-    priority: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    priority: Mapped[float] = mapped_column(sa.Float, default=0.0)  # the risk score the item was queued with
+    # ln(risk x money at stake) - arrival / tau of the queue: larger comes first. Fixed per item, so an
+    # index serves the order; rewritten when the risk or the queue changes (app/review/services/priority.py).
+    sort_key: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default="0")
     claimed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

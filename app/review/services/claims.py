@@ -14,11 +14,12 @@ import sqlalchemy as sa
 from app.platform.audit import record
 from app.platform.i18n import _
 from app.platform.vocabulary import state_label
+from app.review.services import priority
 from app.review.services.decisions import DECIDABLE, current_decision, decide
 from app.review.services.queue import (
     CLAIM_MINUTES,
+    KEY_ORDER,
     PENDING,
-    PENDING_ORDER,
     QA_CONFIRMED,
     QA_SAMPLE_EVERY,
     SENIOR_ROLES,
@@ -65,18 +66,18 @@ def escalated_by(user_id: int) -> sa.Exists:
 
 def held_claim(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int = CLAIM_MINUTES,
                skip_item_id: int | None = None) -> int | None:
-    """The riskiest item of this view that `user` already holds, if any."""
+    """The first item of this view (in queue order) that `user` already holds, if any."""
     query = filtered_items([ReviewItem.id], filters, user.id, now).where(
         ReviewItem.status == "claimed", ReviewItem.claimed_by == user.id,
         ReviewItem.claimed_at >= claim_cutoff(now, minutes))
     if skip_item_id is not None:
         query = query.where(ReviewItem.id != skip_item_id)
-    return db.session.scalar(sorted_query(query, PENDING_ORDER, True).limit(1))
+    return db.session.scalar(sorted_query(query, KEY_ORDER, True).limit(1))
 
 
 def claim_next(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int = CLAIM_MINUTES,
                skip_item_id: int | None = None) -> ReviewItem | None:
-    """Return the item `user` holds in this view, else atomically claim the riskiest claimable one."""
+    """Return the item `user` holds in this view, else atomically claim the first claimable one in queue order."""
     item_id = held_claim(user, filters, now, minutes, skip_item_id)
     if item_id is not None and try_claim(item_id, user, now, minutes):
         return db.session.get(ReviewItem, item_id, populate_existing=True)
@@ -91,25 +92,29 @@ def claim_next(user: StaffUser, filters: QueueFilters, now: datetime, minutes: i
 
 def _best_candidate(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int,
                     skip_item_id: int | None) -> int | None:
-    """The riskiest open item, or an older claim that expired, whichever comes first in queue order.
+    """The first open item, or an older claim that expired, in queue order: past-due items first, then
+    the largest key (risk x money x age, priority.py).
 
-    Each status is read by its own ordered index scan; on PostgreSQL the row is locked with
-    SKIP LOCKED so a concurrent moderator moves on to the next row instead of waiting.
+    Each tier and status is read by its own ordered index range, and the within-service-level tier
+    only when nothing is past due; on PostgreSQL the row is locked with SKIP LOCKED so a concurrent
+    moderator moves on to the next row instead of waiting.
     """
-    found = []
-    for status in PENDING:
-        query = filtered_items([ReviewItem.id, ReviewItem.priority], filters, user.id, now, status=status)
-        if status == "claimed":
-            query = query.where(ReviewItem.claimed_at < claim_cutoff(now, minutes))
-        if filters.tab == "senior":
-            query = query.where(~escalated_by(user.id))
-        if skip_item_id is not None:
-            query = query.where(ReviewItem.id != skip_item_id)
-        query = sorted_query(query, PENDING_ORDER, True).limit(1).with_for_update(skip_locked=True, of=ReviewItem)
-        found += db.session.execute(query).all()
-    if not found:
-        return None
-    return min(found, key=lambda row: (-row.priority, row.id)).id
+    for tier in priority.tiers(filters.tab, now):
+        found = []
+        for status in PENDING:
+            query = filtered_items([ReviewItem.id, ReviewItem.sort_key], filters, user.id, now, status=status) \
+                .where(tier.where)
+            if status == "claimed":
+                query = query.where(ReviewItem.claimed_at < claim_cutoff(now, minutes))
+            if filters.tab == "senior":
+                query = query.where(~escalated_by(user.id))
+            if skip_item_id is not None:
+                query = query.where(ReviewItem.id != skip_item_id)
+            query = sorted_query(query, KEY_ORDER, True).limit(1).with_for_update(skip_locked=True, of=ReviewItem)
+            found += db.session.execute(query).all()
+        if found:
+            return max(found, key=lambda row: (row.sort_key, row.id)).id
+    return None
 
 
 def release(item: ReviewItem, user: StaffUser, now: datetime) -> bool:
