@@ -113,9 +113,10 @@ def _go_next(filters: QueueFilters, skip_item_id: int | None = None):  # noqa: A
     """Claim the next item of this view (or the next QA sample) and open it; else back to the list."""
     user, now = _user(), utcnow()
     item = claim_next(user, filters, now, _claim_minutes(), skip_item_id=skip_item_id)
+    proof_id = item.proof_id if item is not None else None  # read before the commit expires the row
     db.session.commit()
-    if item is not None:
-        return redirect(url_for("queue.proof", proof_id=item.proof_id, **filters.args()))
+    if proof_id is not None:
+        return redirect(url_for("queue.proof", proof_id=proof_id, **filters.args()))
     if filters.tab == "auto":
         proof_id = queue_service.next_qa_proof(filters, user.id, now)
         if proof_id:
