@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
 from app.auth.services.staff import create_staff  # noqa: E402
-from config import TestingConfig  # noqa: E402
 from app.review.services.priority import rekey  # noqa: E402
+from config import TestingConfig  # noqa: E402
 from models import db  # noqa: E402
 from scripts.bench.common import drop_postgres, machine, scratch_postgres  # noqa: E402
 from scripts.bench.queue_pages import T0, fill, get, timed  # noqa: E402

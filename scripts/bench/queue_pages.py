@@ -2,8 +2,9 @@
 
 usage: .venv/bin/python scripts/bench/queue_pages.py [--items 1000000] [--backends postgresql,sqlite] [--runs 15]
 Fills a scratch database with N proofs, scores and review items in SQL (75% policy approvals, 15%
-decided by people, 8% pending review, 2% pending hold; pending ones arrived over the last two days), then times full HTTP requests through the
-Flask test client as a signed-in moderator (query + template). Prints median and p95 in ms.
+decided by people, 8% pending review, 2% pending hold; pending ones arrived over the last two days), then
+times full HTTP requests through the Flask test client as a signed-in moderator (query + template).
+Prints median and p95 in ms.
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
 from app.auth.services.staff import create_staff  # noqa: E402
-from config import TestingConfig  # noqa: E402
 from app.review.services.priority import rekey  # noqa: E402
+from config import TestingConfig  # noqa: E402
 from models import db, utcnow  # noqa: E402
 from scripts.bench.common import drop_postgres, machine, scratch_postgres  # noqa: E402
 
