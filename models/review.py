@@ -58,3 +58,20 @@ class ReviewDecision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A stable key for imported and API decisions so repeating them changes nothing.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+
+
+class QaCheck(db.Model):
+    """A second person's re-check of one sampled decision (a policy approval or a moderator's decision):
+    agreed or not. The leads' dashboard reads agreement per moderator from these rows."""
+
+    __tablename__ = "qa_checks"
+    __table_args__ = (sa.Index("ix_qa_checks_decided_by_checked_at", "decided_by", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proof_id: Mapped[str] = mapped_column(sa.ForeignKey("proofs.id"), unique=True)  # a proof is sampled once
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("review_decisions.id"))
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))  # None: the policy
+    checked_by: Mapped[int] = mapped_column(sa.ForeignKey("staff_users.id"))
+    agreed: Mapped[bool] = mapped_column(sa.Boolean)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,15 +21,17 @@ from app.review.services.queue import (
     KEY_ORDER,
     PENDING,
     QA_CONFIRMED,
+    QA_DISAGREED,
     QA_SAMPLE_EVERY,
     SENIOR_ROLES,
     QueueError,
     QueueFilters,
     claim_cutoff,
     filtered_items,
+    human_sample_every,
     sorted_query,
 )
-from models import AuditEvent, DomainError, Proof, ProofState, ReviewDecision, ReviewItem, StaffUser, db
+from models import AuditEvent, DomainError, Proof, ProofState, QaCheck, ReviewDecision, ReviewItem, StaffUser, db
 
 CLAIM_ATTEMPTS = 8
 
@@ -160,39 +162,72 @@ def decide_from_queue(proof: Proof, user: StaffUser, decision: str, *, now: date
     return decide(proof, decision, actor=user, reason_code=reason_code, note=note)
 
 
-# -- QA of policy approvals ------------------------------------------------------------------------
+# -- QA of sampled decisions ----------------------------------------------------------------------
 
-def qa_pending(item: ReviewItem | None, proof: Proof) -> bool:
-    """A sampled policy approval that no one has checked yet."""
-    if item is None or item.queue != "auto" or item.status != "decided" or item.id % QA_SAMPLE_EVERY:
-        return False
-    if proof.state != ProofState.APPROVED.value:
-        return False
+def qa_pending(item: ReviewItem | None, proof: Proof, viewer_id: int | None = None) -> bool:
+    """A sampled decision no one has re-checked yet: a policy approval (every QA_SAMPLE_EVERY-th item
+    of the auto queue) or a moderator's approval or rejection (every REVIEW_QA_HUMAN_EVERY-th item of
+    the other queues). Nobody re-checks their own decision."""
+    return _sampled_decision(item, proof, viewer_id) is not None
+
+
+def _sampled_decision(item: ReviewItem | None, proof: Proof, viewer_id: int | None) -> ReviewDecision | None:
+    if item is None or item.status != "decided":
+        return None
     latest = current_decision(proof.id)
-    if latest is None or latest.actor_kind != "system":
-        return False
-    return not db.session.scalar(sa.select(AuditEvent.id).where(
-        AuditEvent.object_type == "proof", AuditEvent.object_id == proof.id, AuditEvent.action == QA_CONFIRMED))
+    if latest is None:
+        return None
+    if item.queue == "auto":
+        sampled = (item.id % QA_SAMPLE_EVERY == 0 and latest.actor_kind == "system"
+                   and proof.state == ProofState.APPROVED.value)
+    else:
+        every = human_sample_every()
+        sampled = (bool(every) and item.id % every == 0 and latest.actor_kind == "human"
+                   and latest.decision in ("approved", "rejected") and proof.state == latest.decision
+                   and latest.actor_id != viewer_id)
+    if not sampled or db.session.scalar(sa.select(QaCheck.id).where(QaCheck.proof_id == proof.id)):
+        return None
+    if item.queue == "auto" and db.session.scalar(sa.select(AuditEvent.id).where(
+            AuditEvent.object_type == "proof", AuditEvent.object_id == proof.id, AuditEvent.action == QA_CONFIRMED)):
+        return None  # confirmed before QA checks had rows of their own
+    return latest
+
+
+def _checked(item: ReviewItem | None, proof: Proof, user: StaffUser) -> ReviewDecision:
+    decision = _sampled_decision(item, proof, user.id)
+    if decision is None:
+        raise QueueError(_("proof %(proof)s is not a sampled decision waiting for QA (nobody re-checks their own)",
+                           proof=proof.id))
+    return decision
 
 
 def confirm_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None) -> None:
-    """The human agrees with the policy approval; the audit row is the QA record."""
-    if not qa_pending(item, proof):
-        raise QueueError(_("proof %(proof)s is not an unchecked policy approval", proof=proof.id))
-    record(QA_CONFIRMED, "proof", proof.id, actor=user, data={"note": note})
+    """The human agrees with the sampled decision; the check row and the audit row are the QA record."""
+    decision = _checked(item, proof, user)
+    db.session.add(QaCheck(proof_id=proof.id, decision_id=decision.id, decided_by=decision.actor_id,
+                           checked_by=user.id, agreed=True, note=note))
+    record(QA_CONFIRMED, "proof", proof.id, actor=user, data={"note": note, "decision_id": decision.id})
     db.session.flush()
 
 
-def reopen_from_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None, now: datetime) -> None:
-    """The human disagrees: the proof goes back to the review queue before it settles."""
-    if item is None or not qa_pending(item, proof):
-        raise QueueError(_("proof %(proof)s is not an unchecked policy approval", proof=proof.id))
+def reopen_from_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None, now: datetime) -> bool:
+    """The human disagrees. A policy approval goes back to the review queue before it settles (True);
+    a moderator's decision stays as it is and the disagreement is recorded for the leads (a senior
+    reverses it through the reversal window if it must change). Returns whether the proof was reopened."""
+    decision = _checked(item, proof, user)
     if not note:
         raise QueueError(_("note: say what looks wrong so the next moderator knows"))
+    db.session.add(QaCheck(proof_id=proof.id, decision_id=decision.id, decided_by=decision.actor_id,
+                           checked_by=user.id, agreed=False, note=note))
+    if decision.actor_kind == "human":
+        record(QA_DISAGREED, "proof", proof.id, actor=user, data={"note": note, "decision_id": decision.id})
+        db.session.flush()
+        return False
     proof.transition(ProofState.IN_REVIEW)
     item.queue, item.status, item.claimed_by, item.claimed_at, item.updated_at = "review", "open", None, None, now
     record("proof.reopened", "proof", proof.id, actor=user, data={"note": note, "from": "qa_sample"})
     db.session.flush()
+    return True
 
 
 def decision_block(item: ReviewItem | None, proof: Proof, user: StaffUser) -> str | None:

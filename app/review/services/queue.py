@@ -13,12 +13,17 @@ import sqlalchemy as sa
 
 from app.platform.i18n import _
 from app.review.services import priority, sla
-from models import AuditEvent, Campaign, DomainError, Proof, ProofScore, ReviewDecision, ReviewItem, StaffUser, db
+from app.review.services.qa_sample import (  # noqa: F401 - the QA names are imported from here too
+    QA_CONFIRMED,
+    QA_DISAGREED,
+    QA_SAMPLE_EVERY,
+    human_sample_every,
+    sampled_for_qa,
+)
+from models import Campaign, DomainError, Proof, ProofScore, ReviewItem, StaffUser, db
 
 CLAIM_MINUTES = 15
 PAGE_SIZE = 50
-QA_SAMPLE_EVERY = 20  # one policy approval in N comes back to a human for QA
-QA_CONFIRMED = "proof.qa_confirmed"  # audit action that marks a sampled approval as checked
 COUNT_CAP = 1000  # counts over history (the QA sample) stop here: "1000+"
 PENDING = ("open", "claimed")
 TABS = ("hold", "review", "senior", "auto")
@@ -140,23 +145,9 @@ def _in_tab(tab: str, status: str | None = None) -> sa.ColumnElement[bool]:
     """Rows of a tab; `status` narrows pending tabs to one status so an index scan yields them in order."""
     if status is not None:
         return sa.and_(ReviewItem.queue == tab, ReviewItem.status == status)
-    if tab == "auto":
-        # Degraded auto routes wait for a human; a fixed sample of policy approvals comes back for QA
-        # until someone confirms it (the audit row is the QA record) or sends it back to review.
-        return sa.and_(ReviewItem.queue == "auto", sa.or_(
-            ReviewItem.status.in_(PENDING),
-            sa.and_(ReviewItem.status == "decided", ReviewItem.id % QA_SAMPLE_EVERY == 0,
-                    ~_qa_checked(), ~_human_decided())))
+    if tab == "auto":  # degraded auto routes wait for a human, and the QA sample comes back (qa_sample.py)
+        return sa.or_(sa.and_(ReviewItem.queue == "auto", ReviewItem.status.in_(PENDING)), sampled_for_qa())
     return sa.and_(ReviewItem.queue == tab, ReviewItem.status.in_(PENDING))
-
-
-def _qa_checked() -> sa.Exists:
-    return sa.exists().where(AuditEvent.object_type == "proof", AuditEvent.object_id == ReviewItem.proof_id,
-                             AuditEvent.action == QA_CONFIRMED)
-
-
-def _human_decided() -> sa.Exists:
-    return sa.exists().where(ReviewDecision.proof_id == ReviewItem.proof_id, ReviewDecision.actor_kind == "human")
 
 
 def signal_token(code: str) -> sa.ColumnElement[bool]:
