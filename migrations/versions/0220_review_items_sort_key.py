@@ -1,4 +1,5 @@
-"""review items get a fixed sort key: risk x money at stake x age against the queue's service level
+"""review items get a fixed sort key: risk x money at stake x age against the queue's service level,
+and carry their proof's worker and reward (the grouped list reads them without joining proofs)
 
 Revision ID: 0220
 Revises: 0210
@@ -43,22 +44,31 @@ def _key(risk, cents, arrived, queue, hours):
 def upgrade():
     with op.batch_alter_table('review_items') as batch:
         batch.add_column(sa.Column('sort_key', sa.Float(), server_default='0', nullable=False))
+        batch.add_column(sa.Column('worker_id', sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column('money_cents', sa.BigInteger(), nullable=True))
     op.create_index('ix_review_items_queue_status_sort_key', 'review_items', ['queue', 'status', 'sort_key', 'id'])
     op.create_index('ix_review_items_campaign_queue_status_sort_key', 'review_items',
                     ['campaign_id', 'queue', 'status', 'sort_key'])
+    op.create_index('ix_review_items_queue_status_worker', 'review_items',
+                    ['queue', 'status', 'worker_id', 'priority', 'money_cents'])
     bind = op.get_bind()
     hours = _hours()
     rows = bind.execute(sa.text(
-        "SELECT r.id, r.priority, c.reward_cents, r.created_at, r.queue FROM review_items r"
-        " LEFT JOIN campaigns c ON c.id = r.campaign_id WHERE r.status <> 'decided'")).all()
-    update = sa.text("UPDATE review_items SET sort_key = :key WHERE id = :item_id")
+        "SELECT r.id, r.priority, c.reward_cents, r.created_at, r.queue, p.worker_id FROM review_items r"
+        " JOIN proofs p ON p.id = r.proof_id LEFT JOIN campaigns c ON c.id = p.campaign_id"
+        " WHERE r.status <> 'decided'")).all()
+    update = sa.text("UPDATE review_items SET sort_key = :key, worker_id = :worker, money_cents = :cents"
+                     " WHERE id = :item_id")
     for start in range(0, len(rows), 5000):
-        bind.execute(update, [{"item_id": r[0], "key": _key(r[1], r[2], r[3], r[4], hours)}
-                              for r in rows[start:start + 5000]])
+        bind.execute(update, [{"item_id": r[0], "key": _key(r[1], r[2], r[3], r[4], hours), "worker": r[5],
+                               "cents": r[2]} for r in rows[start:start + 5000]])
 
 
 def downgrade():
+    op.drop_index('ix_review_items_queue_status_worker', table_name='review_items')
     op.drop_index('ix_review_items_campaign_queue_status_sort_key', table_name='review_items')
     op.drop_index('ix_review_items_queue_status_sort_key', table_name='review_items')
     with op.batch_alter_table('review_items') as batch:
+        batch.drop_column('money_cents')
+        batch.drop_column('worker_id')
         batch.drop_column('sort_key')

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.review.services import sla
-from models import Campaign, ReviewItem, db, utcnow
+from models import Campaign, Proof, ReviewItem, db, utcnow
 
 REFERENCE = datetime(2026, 1, 1)  # any fixed moment: it only keeps the numbers small
 AGE_WEIGHT_AT_DUE = 10.0
@@ -91,38 +91,42 @@ def age_weight(waited_seconds: float, queue: str, hours: dict[str, float] | None
 
 # -- writing the key -------------------------------------------------------------------------------
 
-def rewards(campaign_ids: Iterable[str], session: Session | None = None) -> dict[str, int]:
-    """Reward per proof of each campaign: the money a decision on one of its proofs moves."""
+def facts(proof_ids: Iterable[str], session: Session | None = None) -> dict[str, tuple[str, int | None]]:
+    """(worker, reward per proof of its campaign) of each proof: who did it and the money a decision moves."""
     session = session or db.session
-    wanted = sorted(set(campaign_ids))
-    out: dict[str, int] = {}
+    wanted = sorted(set(proof_ids))
+    out: dict[str, tuple[str, int | None]] = {}
     for start in range(0, len(wanted), BATCH):
-        out.update({cid: cents for cid, cents in session.execute(
-            sa.select(Campaign.id, Campaign.reward_cents).where(Campaign.id.in_(wanted[start:start + BATCH])))})
+        out.update({pid: (worker, cents) for pid, worker, cents in session.execute(
+            sa.select(Proof.id, Proof.worker_id, Campaign.reward_cents)
+            .outerjoin(Campaign, Campaign.id == Proof.campaign_id).where(Proof.id.in_(wanted[start:start + BATCH])))})
     return out
 
 
 def rekey(proof_ids: Iterable[str] | None = None, hours: dict[str, float] | None = None) -> int:
-    """Rewrite the key of the waiting items of these proofs (all waiting items when None); returns how many."""
+    """Rewrite the key (and the copied worker and money) of the waiting items of these proofs, or of
+    all waiting items when None; returns how many."""
     hours = hours or sla.sla_hours()
     table = ReviewItem.__table__
-    columns = sa.select(table.c.id, table.c.priority, table.c.created_at, table.c.queue, Campaign.reward_cents) \
-        .select_from(table.outerjoin(Campaign, Campaign.id == table.c.campaign_id)) \
+    columns = sa.select(table.c.id, table.c.priority, table.c.created_at, table.c.queue, Proof.worker_id,
+                        Campaign.reward_cents) \
+        .select_from(table.join(Proof, Proof.id == table.c.proof_id)
+                     .outerjoin(Campaign, Campaign.id == Proof.campaign_id)) \
         .where(table.c.status != "decided")
     if proof_ids is None:
         chunks = [columns.order_by(table.c.id)]
     else:
         ids = sorted(set(proof_ids))
         chunks = [columns.where(table.c.proof_id.in_(ids[i:i + BATCH])) for i in range(0, len(ids), BATCH)]
-    update = sa.update(table).where(table.c.id == sa.bindparam("item_id")).values(sort_key=sa.bindparam("key"))
+    update = sa.update(table).where(table.c.id == sa.bindparam("item_id")).values(
+        sort_key=sa.bindparam("key"), worker_id=sa.bindparam("worker"), money_cents=sa.bindparam("cents"))
     done = 0
     for query in chunks:
         rows = db.session.execute(query).all()
         for start in range(0, len(rows), 5000):
-            batch = rows[start:start + 5000]
             db.session.execute(update.execution_options(synchronize_session=False), [
-                {"item_id": r.id, "key": sort_key(r.priority, r.reward_cents, r.created_at, r.queue, hours)}
-                for r in batch])
+                {"item_id": r.id, "key": sort_key(r.priority, r.reward_cents, r.created_at, r.queue, hours),
+                 "worker": r.worker_id, "cents": r.reward_cents} for r in rows[start:start + 5000]])
         done += len(rows)
     return done
 
@@ -139,11 +143,12 @@ def key_changed_items(session: Session) -> None:
         return
     hours = sla.sla_hours()
     with session.no_autoflush:
-        cents = rewards((o.campaign_id for o in changed), session)
+        known = facts((o.proof_id for o in changed), session)
     for item in changed:
         if item.created_at is None:
             item.created_at = utcnow()
-        item.sort_key = sort_key(item.priority, cents.get(item.campaign_id), item.created_at, item.queue, hours)
+        item.worker_id, item.money_cents = known.get(item.proof_id, (None, None))
+        item.sort_key = sort_key(item.priority, item.money_cents, item.created_at, item.queue, hours)
 
 
 def _moved(item: ReviewItem) -> bool:
