@@ -128,3 +128,13 @@ def test_the_list_shows_money_and_why(client, rewards, login):
     page = client.get("/queue/?q=review").get_data(as_text=True)
     assert "¥12.34" in page
     assert "past due" in page and "for waiting" in page
+
+
+def test_flask_review_rekey_rewrites_keys_after_a_service_level_change(app, runner, rewards):
+    rewards(100, 100, {"p1": (0.5, 1)})
+    app.config["REVIEW_SLA_HOURS"] = {"review": 48}
+    result = runner.invoke(args=["review", "rekey"])
+    assert result.exit_code == 0, result.output
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == "p1"))
+    db.session.refresh(item)
+    assert item.sort_key == pytest.approx(priority.sort_key(0.5, 100, item.created_at, "review", {"review": 48}))
