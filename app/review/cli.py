@@ -6,8 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from app.platform.i18n import _
 from app.platform.audit import record
+from app.platform.i18n import _
 from app.review.jobs import expire_info_requests
 from app.review.services.priority import rekey
 from models import db
