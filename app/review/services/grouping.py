@@ -5,7 +5,6 @@ with the gateway rule of app/review/services/cluster.py. Nothing here writes.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from app.review.services.cluster import CARRIER_GATEWAY_ACCOUNTS, GATEWAY_ACCOUNTS
-from app.review.services.queue import QueueFilters, filtered_items
+from app.review.services.queue import PENDING, QueueFilters, filtered_items
 from models import Proof, ReviewItem, db
 from review_rules.ipintel import network_kinds
 from review_rules.linkage import SHARED_BY_DESIGN, components
@@ -35,12 +34,22 @@ class Group:
     traits: set[str] = field(default_factory=set)
 
 
+VIEW_COLUMNS = (ReviewItem.proof_id, ReviewItem.priority, ReviewItem.worker_id, ReviewItem.money_cents)
+
+
 def _view(filters: QueueFilters, viewer_id: int, now: datetime, limit: int | None = None) -> sa.Subquery:
-    query = filtered_items([ReviewItem.proof_id, ReviewItem.priority, ReviewItem.worker_id, ReviewItem.money_cents],
-                           filters, viewer_id, now)
-    if limit:
-        query = query.order_by(ReviewItem.priority.desc(), ReviewItem.id).limit(limit)
-    return query.subquery()
+    """The view's items, or its `limit` riskiest. Pending tabs read the riskiest of each status along
+    the (queue, status, priority) index and merge them, instead of sorting the whole backlog."""
+    if not limit:
+        return filtered_items(list(VIEW_COLUMNS), filters, viewer_id, now).subquery()
+    order = (ReviewItem.priority.desc(), ReviewItem.id)
+    if filters.tab == "auto":  # the QA sample is decided: one branch
+        return filtered_items(list(VIEW_COLUMNS), filters, viewer_id, now).order_by(*order).limit(limit).subquery()
+    branches = [sa.select(filtered_items([*VIEW_COLUMNS, ReviewItem.id], filters, viewer_id, now, status=status)
+                          .order_by(*order).limit(limit).subquery()) for status in PENDING]
+    merged = sa.union_all(*branches).subquery()
+    return sa.select(*[merged.c[c.key] for c in VIEW_COLUMNS]) \
+        .order_by(merged.c.priority.desc(), merged.c.id).limit(limit).subquery()
 
 
 def by_worker(filters: QueueFilters, viewer_id: int, now: datetime, limit: int = GROUP_ROWS) -> list[Group]:
@@ -91,12 +100,12 @@ def by_ring(filters: QueueFilters, viewer_id: int, now: datetime, limit: int = G
         return []
     frame = pd.DataFrame(dict(zip(RING_COLUMNS, zip(*rows, strict=True), strict=True)))
     worker_code, workers = pd.factorize(frame["worker_id"])
-    label, kinds_of = _rings(frame, worker_code, len(workers))
-    return _ring_groups(frame, worker_code, label, kinds_of, limit)
+    label, linked = _rings(frame, worker_code, len(workers))
+    return _ring_groups(frame, worker_code, label, linked, limit)
 
 
-def _rings(frame: pd.DataFrame, worker_code: np.ndarray, n: int) -> tuple[np.ndarray, dict[int, set[str]]]:
-    """Ring label per worker code, and the kinds of trait that link each linked worker."""
+def _rings(frame: pd.DataFrame, worker_code: np.ndarray, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Ring label per worker code, and per kind of trait the worker codes it links to others."""
     network = network_kinds(frame["asn_name"], frame["asn_cidr"])
     ip = frame["ip"].to_numpy(dtype=object)
     hardware = [f"{c}@{p}" if c else None for c, p in zip(frame["canvas"], frame["prefix"], strict=True)]
@@ -106,7 +115,7 @@ def _rings(frame: pd.DataFrame, worker_code: np.ndarray, n: int) -> tuple[np.nda
               ("hardware", np.array(hardware, dtype=object)),
               ("address", np.where(open_network & (network != "carrier"), ip, None)),
               ("carrier", np.where(network == "carrier", ip, None)))
-    sources, targets, kinds_of, offset = [], [], defaultdict(set), n
+    sources, targets, linked, offset = [], [], {}, n
     for kind, values in traits:
         pairs = pd.DataFrame({"w": worker_code, "v": values}).dropna().drop_duplicates()
         sizes = pairs.groupby("v")["w"].transform("size")
@@ -115,31 +124,42 @@ def _rings(frame: pd.DataFrame, worker_code: np.ndarray, n: int) -> tuple[np.nda
         if pairs.empty:
             continue
         value_code, distinct = pd.factorize(pairs["v"])
-        sources.append(pairs["w"].to_numpy(dtype=np.int64))
+        codes = pairs["w"].to_numpy(dtype=np.int64)
+        sources.append(codes)
         targets.append(value_code.astype(np.int64) + offset)
         offset += len(distinct)
-        for w in np.unique(pairs["w"].to_numpy()):
-            kinds_of[int(w)].add("address" if kind == "carrier" else kind)
+        name = "address" if kind == "carrier" else kind
+        linked[name] = np.union1d(linked.get(name, np.empty(0, dtype=np.int64)), codes)
     if not sources:
-        return np.arange(n), kinds_of
+        return np.arange(n), linked
     label = components(np.concatenate(sources), np.concatenate(targets), offset)[:n]
-    return label, kinds_of
+    return label, linked
 
 
-def _ring_groups(frame: pd.DataFrame, worker_code: np.ndarray, label: np.ndarray, kinds_of: dict[int, set[str]],
+def _ring_groups(frame: pd.DataFrame, worker_code: np.ndarray, label: np.ndarray, linked: dict[str, np.ndarray],
                  limit: int) -> list[Group]:
-    frame = frame.assign(ring=label[worker_code], w=worker_code, cents=frame["cents"].fillna(0))
-    ordered = frame.sort_values(["priority", "proof_id"], ascending=[False, True], kind="stable")
-    rings = ordered.groupby("ring", sort=False).agg(
-        proofs=("proof_id", "size"), cents=("cents", "sum"), risk=("priority", "first"), top=("proof_id", "first"),
-        key=("worker_id", "first"))
-    rings = rings.sort_values(["proofs", "risk", "key"], ascending=[False, False, True], kind="stable").head(limit)
-    first_seen = ordered.drop_duplicates("w")
-    members = first_seen[first_seen["ring"].isin(rings.index)].groupby("ring", sort=False)
-    names, codes = members["worker_id"].agg(list), members["w"].agg(list)
+    """Rings with most proofs first (then the highest risk, then the key worker), in numpy: rows are read
+    riskiest first, so a ring's first row gives its risk, its top proof and its key worker."""
+    proof_ids = frame["proof_id"].to_numpy(dtype=object)
+    priority = frame["priority"].to_numpy(dtype=float)
+    order = np.lexsort((pd.factorize(proof_ids, sort=True)[0], -priority))
+    ring = label[worker_code][order]
+    rings, first = np.unique(ring, return_index=True)
+    proofs = np.bincount(np.searchsorted(rings, ring), minlength=len(rings))
+    cents = np.bincount(np.searchsorted(rings, ring), minlength=len(rings),
+                        weights=frame["cents"].fillna(0).to_numpy(dtype=float)[order])
+    workers_sorted = frame["worker_id"].to_numpy(dtype=object)[order]
+    keys = workers_sorted[first]
+    chosen = np.lexsort((pd.factorize(keys, sort=True)[0], -priority[order][first], -proofs))[:limit]
+    codes_sorted = worker_code[order]
+    _, seen = np.unique(codes_sorted, return_index=True)
+    seen.sort()  # each worker at its first (riskiest) row, in row order
     out = []
-    for ring, row in rings.iterrows():
-        traits = set().union(*(kinds_of.get(int(w), set()) for w in codes[ring]))
-        out.append(Group(row["key"], list(names[ring]), int(row["proofs"]), int(row["cents"]), float(row["risk"]),
-                         row["top"], traits))
+    for index in chosen:
+        members = seen[ring[seen] == rings[index]]
+        codes = codes_sorted[members]
+        traits = {kind for kind, linked_codes in linked.items() if np.isin(codes, linked_codes).any()}
+        out.append(Group(str(keys[index]), [str(w) for w in workers_sorted[members]], int(proofs[index]),
+                         int(cents[index]), float(priority[order][first[index]]), str(proof_ids[order][first[index]]),
+                         traits))
     return out
