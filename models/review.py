@@ -25,6 +25,7 @@ class ReviewItem(db.Model):
         sa.Index("ix_review_items_campaign_queue_status_sort_key", "campaign_id", "queue", "status", "sort_key"),
         # The list grouped by worker: one index-only pass over a queue's waiting items, already in worker order.
         sa.Index("ix_review_items_queue_status_worker", "queue", "status", "worker_id", "priority", "money_cents"),
+        sa.Index("ix_review_items_qa_due", "qa_due", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +43,8 @@ class ReviewItem(db.Model):
     # grouped list reads waiting items without joining a million proofs. Empty on items decided before 0220.
     worker_id: Mapped[str | None] = mapped_column(sa.String(64))
     money_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # A moderator's decision drawn for a QA re-check that nobody has done yet (qa_sample.py).
+    qa_due: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     claimed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -31,7 +31,14 @@ def upgrade():
         sa.UniqueConstraint('proof_id'),
     )
     op.create_index('ix_qa_checks_decided_by_checked_at', 'qa_checks', ['decided_by', 'checked_at'])
+    # Moderators' decisions are drawn for QA when they are made; none before this revision is drawn.
+    with op.batch_alter_table('review_items') as batch:
+        batch.add_column(sa.Column('qa_due', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index('ix_review_items_qa_due', 'review_items', ['qa_due', 'id'])
 
 
 def downgrade():
+    op.drop_index('ix_review_items_qa_due', table_name='review_items')
+    with op.batch_alter_table('review_items') as batch:
+        batch.drop_column('qa_due')
     op.drop_table('qa_checks')

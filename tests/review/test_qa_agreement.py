@@ -81,12 +81,18 @@ def test_the_sample_waits_in_the_auto_tab_until_rechecked_by_someone_else(histor
         check("p1", lead, agree=True)  # checked once
 
 
-def test_the_share_drawn_is_configurable(app, history):
-    app.config["REVIEW_QA_HUMAN_EVERY"] = 0
-    assert list_page(AUTO, history[2].id, utcnow()).rows == []
-    app.config["REVIEW_QA_HUMAN_EVERY"] = 2
-    drawn = {r.proof_id for r in list_page(AUTO, history[2].id, utcnow()).rows}
-    assert drawn == {pid for pid in ("p1", "p2", "p3", "p4") if _item(pid).id % 2 == 0}
+@pytest.mark.parametrize("every", [0, 2])
+def test_the_share_drawn_is_configurable(app, staff, every):
+    app.config["REVIEW_QA_HUMAN_EVERY"] = every
+    ann, lead = staff("moderator", "ann@example.test"), staff("senior_moderator", "lead@example.test")
+    h.world()
+    for pid in ("p1", "p2", "p3", "p4"):
+        ensure_item(h.proof(pid), "hold", 0.9)
+        decide(db.session.get(Proof, pid), "approved", actor=ann)
+    db.session.commit()
+    drawn = {r.proof_id for r in list_page(AUTO, lead.id, utcnow()).rows}
+    assert drawn == {pid for pid in ("p1", "p2", "p3", "p4") if every and _item(pid).id % every == 0}
+    assert len(drawn) == (2 if every else 0)
 
 
 def test_appeals_per_moderator_count_appealed_and_stood(history):

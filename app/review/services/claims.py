@@ -28,7 +28,6 @@ from app.review.services.queue import (
     QueueFilters,
     claim_cutoff,
     filtered_items,
-    human_sample_every,
     sorted_query,
 )
 from models import AuditEvent, DomainError, Proof, ProofState, QaCheck, ReviewDecision, ReviewItem, StaffUser, db
@@ -177,17 +176,15 @@ def _sampled_decision(item: ReviewItem | None, proof: Proof, viewer_id: int | No
     latest = current_decision(proof.id)
     if latest is None:
         return None
-    if item.queue == "auto":
-        sampled = (item.id % QA_SAMPLE_EVERY == 0 and latest.actor_kind == "system"
+    if latest.actor_kind == "system":
+        sampled = (item.queue == "auto" and item.id % QA_SAMPLE_EVERY == 0
                    and proof.state == ProofState.APPROVED.value)
     else:
-        every = human_sample_every()
-        sampled = (bool(every) and item.id % every == 0 and latest.actor_kind == "human"
-                   and latest.decision in ("approved", "rejected") and proof.state == latest.decision
-                   and latest.actor_id != viewer_id)
+        sampled = (item.qa_due and latest.actor_kind == "human" and latest.decision in ("approved", "rejected")
+                   and proof.state == latest.decision and latest.actor_id != viewer_id)
     if not sampled or db.session.scalar(sa.select(QaCheck.id).where(QaCheck.proof_id == proof.id)):
         return None
-    if item.queue == "auto" and db.session.scalar(sa.select(AuditEvent.id).where(
+    if latest.actor_kind == "system" and db.session.scalar(sa.select(AuditEvent.id).where(
             AuditEvent.object_type == "proof", AuditEvent.object_id == proof.id, AuditEvent.action == QA_CONFIRMED)):
         return None  # confirmed before QA checks had rows of their own
     return latest
@@ -204,6 +201,7 @@ def _checked(item: ReviewItem | None, proof: Proof, user: StaffUser) -> ReviewDe
 def confirm_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None) -> None:
     """The human agrees with the sampled decision; the check row and the audit row are the QA record."""
     decision = _checked(item, proof, user)
+    item.qa_due = False
     db.session.add(QaCheck(proof_id=proof.id, decision_id=decision.id, decided_by=decision.actor_id,
                            checked_by=user.id, agreed=True, note=note))
     record(QA_CONFIRMED, "proof", proof.id, actor=user, data={"note": note, "decision_id": decision.id})
@@ -217,6 +215,7 @@ def reopen_from_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note:
     decision = _checked(item, proof, user)
     if not note:
         raise QueueError(_("note: say what looks wrong so the next moderator knows"))
+    item.qa_due = False
     db.session.add(QaCheck(proof_id=proof.id, decision_id=decision.id, decided_by=decision.actor_id,
                            checked_by=user.id, agreed=False, note=note))
     if decision.actor_kind == "human":
