@@ -38,9 +38,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_listeners(app: Flask) -> None:
     from app.platform.hooks import PROOFS_SCORED, listen
+    from app.review.services import priority
     from app.rules.jobs import shadow_follow
 
     listen(app, PROOFS_SCORED, shadow_follow)
+    priority.install()  # every queued or moved review item gets its place in the queue's order
 
 
 def register_commands(app: Flask) -> None:

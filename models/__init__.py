@@ -33,7 +33,7 @@ from models.operators import Backtest, ShadowScore
 from models.ops import RetentionRun, Setting
 from models.proof import Proof, ProofScore, ProofState, check_transition
 from models.relief import MUTE_ENTITY_KINDS, SignalMute
-from models.review import ReviewDecision, ReviewItem
+from models.review import QaCheck, ReviewDecision, ReviewItem
 from models.screening import SCREENING_STATES, WAITING_STATES, CampaignScreening, ScreeningRuleSet
 from models.staff import ApiClient, Role, StaffUser
 from models.worker import Worker
@@ -41,7 +41,7 @@ from models.worker import Worker
 __all__ = [
     "ACTIONS", "KYC_STATES", "ApiClient", "AuditChainHead", "AuditEvent", "Base", "Brand", "Campaign", "DomainError",
     "IllegalTransition", "LiveSession", "ModelVersion", "NotFound", "Proof", "ProofScore",
-    "ProofState", "ReviewDecision", "ReviewItem", "Role", "Room", "RuleSet", "StaffUser", "Task",
+    "ProofState", "QaCheck", "ReviewDecision", "ReviewItem", "Role", "Room", "RuleSet", "StaffUser", "Task",
     "UTCDateTime", "Worker", "check_transition", "db", "utcnow",
 ]
 __all__ += ["Backtest", "ShadowScore"]

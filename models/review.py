@@ -19,6 +19,13 @@ class ReviewItem(db.Model):
     __table_args__ = (
         sa.Index("ix_review_items_queue_status_priority", "queue", "status", "priority"),
         sa.Index("ix_review_items_campaign_queue_status_priority", "campaign_id", "queue", "status", "priority"),
+        # The queue's order (risk x money x age, app/review/services/priority.py): claim next and the list
+        # read one status of one queue backwards along this index.
+        sa.Index("ix_review_items_queue_status_sort_key", "queue", "status", "sort_key", "id"),
+        sa.Index("ix_review_items_campaign_queue_status_sort_key", "campaign_id", "queue", "status", "sort_key"),
+        # The list grouped by worker: one index-only pass over a queue's waiting items, already in worker order.
+        sa.Index("ix_review_items_queue_status_worker", "queue", "status", "worker_id", "priority", "money_cents"),
+        sa.Index("ix_review_items_qa_due", "qa_due", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +35,16 @@ class ReviewItem(db.Model):
     campaign_id: Mapped[str] = mapped_column(sa.String(64))
     queue: Mapped[str] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
-    priority: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    priority: Mapped[float] = mapped_column(sa.Float, default=0.0)  # the risk score the item was queued with
+    # ln(risk x money at stake) - arrival / tau of the queue: larger comes first. Fixed per item, so an
+    # index serves the order; rewritten when the risk or the queue changes (app/review/services/priority.py).
+    sort_key: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default="0")
+    # Copied with the key from the proof and its campaign (they never change while it waits), so the
+    # grouped list reads waiting items without joining a million proofs. Empty on items decided before 0220.
+    worker_id: Mapped[str | None] = mapped_column(sa.String(64))
+    money_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # A moderator's decision drawn for a QA re-check that nobody has done yet (qa_sample.py).
+    qa_due: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     claimed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -51,3 +67,20 @@ class ReviewDecision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A stable key for imported and API decisions so repeating them changes nothing.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+
+
+class QaCheck(db.Model):
+    """A second person's re-check of one sampled decision (a policy approval or a moderator's decision):
+    agreed or not. The leads' dashboard reads agreement per moderator from these rows."""
+
+    __tablename__ = "qa_checks"
+    __table_args__ = (sa.Index("ix_qa_checks_decided_by_checked_at", "decided_by", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proof_id: Mapped[str] = mapped_column(sa.ForeignKey("proofs.id"), unique=True)  # a proof is sampled once
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("review_decisions.id"))
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))  # None: the policy
+    checked_by: Mapped[int] = mapped_column(sa.ForeignKey("staff_users.id"))
+    agreed: Mapped[bool] = mapped_column(sa.Boolean)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,12 +1,16 @@
-"""`flask review expire-info`: put proofs whose question to the worker went unanswered back in the queue."""
+"""`flask review expire-info`: put proofs whose question to the worker went unanswered back in the queue.
+`flask review rekey`: recompute every waiting item's place in its queue's order (after changing REVIEW_SLA_HOURS)."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.platform.audit import record
 from app.platform.i18n import _
 from app.review.jobs import expire_info_requests
+from app.review.services.priority import rekey
+from models import db
 
 review_cli = AppGroup("review", help="Moderation housekeeping.")
 
@@ -16,6 +20,15 @@ def expire_info_command() -> None:
     """Close questions to workers past their due time; their proofs return to the queue (idempotent)."""
     expired = expire_info_requests()
     click.echo(_("%(n)d unanswered questions expired; their proofs are back in the queue", n=expired))
+
+
+@review_cli.command("rekey")
+def rekey_command() -> None:
+    """Recompute the queue order key of every waiting item (idempotent; run after changing REVIEW_SLA_HOURS)."""
+    done = rekey()
+    record("review.rekeyed", "review_item", f"{done} items", actor_label="cli", data={"items": done})
+    db.session.commit()
+    click.echo(_("%(n)d waiting items took their place in the queue's order", n=done))
 
 
 def register(app: Flask) -> None:

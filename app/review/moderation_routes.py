@@ -171,7 +171,7 @@ def groups():  # noqa: ANN201
         abort(403 if request.args.get("q") == "senior" else 400, description=str(exc))
     found = (grouping.by_ring if by == "ring" else grouping.by_worker)(filters, user.id, utcnow())
     return render_template("review/groups.html", groups=found, filters=filters, by=by, tabs=tabs,
-                           four_eyes_waiting=requests.count_pending())
+                           four_eyes_waiting=requests.count_pending(), ring_sample=grouping.RING_SAMPLE)
 
 
 # -- four eyes --------------------------------------------------------------------------------------

@@ -113,9 +113,10 @@ def _go_next(filters: QueueFilters, skip_item_id: int | None = None):  # noqa: A
     """Claim the next item of this view (or the next QA sample) and open it; else back to the list."""
     user, now = _user(), utcnow()
     item = claim_next(user, filters, now, _claim_minutes(), skip_item_id=skip_item_id)
+    proof_id = item.proof_id if item is not None else None  # read before the commit expires the row
     db.session.commit()
-    if item is not None:
-        return redirect(url_for("queue.proof", proof_id=item.proof_id, **filters.args()))
+    if proof_id is not None:
+        return redirect(url_for("queue.proof", proof_id=proof_id, **filters.args()))
     if filters.tab == "auto":
         proof_id = queue_service.next_qa_proof(filters, user.id, now)
         if proof_id:
@@ -135,7 +136,7 @@ def _render_proof(proof_id: str, filters: QueueFilters, form: DecisionForm | Non
         relief_form=relief_form or ReliefForm(formdata=None).for_signals(_reliefable(evidence.signals)),
         release_form=ReleaseForm(), qa_form=QaForm(), claim_form=ClaimForm(),
         blocked=decision_block(evidence.item, evidence.proof, user),
-        qa=qa_pending(evidence.item, evidence.proof), revealed_ip=revealed_ip, reveal_form=RevealForm(),
+        qa=qa_pending(evidence.item, evidence.proof, user.id), revealed_ip=revealed_ip, reveal_form=RevealForm(),
         may_reveal_ip=may_reveal(user, "proof.ip"),
         mine=evidence.claim_active and evidence.item.claimed_by == user.id), status
 
@@ -227,9 +228,10 @@ def qa_view(proof_id: str):  # noqa: ANN201
         abort(400, description=_("the form expired; reload the page and try again"))
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof_id))
     note = (form.note.data or "").strip() or None
+    reopened = False
     try:
         if form.reopen.data:
-            reopen_from_qa(item, target, _user(), note, utcnow())
+            reopened = reopen_from_qa(item, target, _user(), note, utcnow())
         else:
             confirm_qa(item, target, _user(), note)
     except QueueError as exc:
@@ -237,8 +239,13 @@ def qa_view(proof_id: str):  # noqa: ANN201
         flash(str(exc), "error")
         return _render_proof(proof_id, filters, status=exc.status_code)
     db.session.commit()
-    flash(_("Sent %(proof)s back to review.", proof=proof_id) if form.reopen.data
-          else _("QA confirmed %(proof)s.", proof=proof_id), "ok")
+    if not form.reopen.data:
+        flash(_("QA confirmed %(proof)s.", proof=proof_id), "ok")
+    elif reopened:
+        flash(_("Sent %(proof)s back to review.", proof=proof_id), "ok")
+    else:
+        flash(_("Recorded your disagreement with the decision on %(proof)s; a senior moderator can reverse it.",
+                proof=proof_id), "ok")
     return _go_next(filters)
 
 

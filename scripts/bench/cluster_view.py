@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
 from app.auth.services.staff import create_staff  # noqa: E402
+from app.review.services.priority import rekey  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from models import db  # noqa: E402
 from scripts.bench.common import drop_postgres, machine, scratch_postgres  # noqa: E402
@@ -44,6 +45,7 @@ def add_ring(accounts: int, ip_token: str) -> None:
     ]
     for statement in statements:
         db.session.execute(sa.text(statement), {"t0": T0, "ip": ip_token})
+    rekey()  # the ring's items take their place in the queue's order
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE"))

@@ -2,8 +2,9 @@
 
 usage: .venv/bin/python scripts/bench/queue_pages.py [--items 1000000] [--backends postgresql,sqlite] [--runs 15]
 Fills a scratch database with N proofs, scores and review items in SQL (75% policy approvals, 15%
-decided by people, 8% pending review, 2% pending hold), then times full HTTP requests through the
-Flask test client as a signed-in moderator (query + template). Prints median and p95 in ms.
+decided by people, 8% pending review, 2% pending hold; pending ones arrived over the last two days), then
+times full HTTP requests through the Flask test client as a signed-in moderator (query + template).
+Prints median and p95 in ms.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
 from app.auth.services.staff import create_staff  # noqa: E402
+from app.review.services.priority import rekey  # noqa: E402
 from config import TestingConfig  # noqa: E402
-from models import db  # noqa: E402
+from models import db, utcnow  # noqa: E402
 from scripts.bench.common import drop_postgres, machine, scratch_postgres  # noqa: E402
 
 T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC).replace(tzinfo=None)
@@ -67,10 +69,27 @@ def fill(n: int, ip_token: str) -> None:
     ]
     for statement in statements:
         db.session.execute(sa.text(statement), {"t0": T0, "ip": ip_token})
+    spread_arrivals()
     db.session.commit()
     # Production runs autovacuum; without it a bulk-loaded table has no visibility map or statistics.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE" if pg else "ANALYZE"))
+
+
+SPREAD_MINUTES = 2880  # pending items arrived over the last two days: some past due, some not
+
+
+def spread_arrivals() -> None:
+    """Pending items arrive one a minute apart over two days before now (so the hold tab, due in 4 h, is
+    mostly past due and the review tab, due in 24 h, half), then take their key in the queue's order."""
+    now = utcnow().replace(tzinfo=None)
+    if db.engine.dialect.name == "postgresql":
+        arrival = "CAST(:now AS timestamp) - (id % :spread) * interval '1 minute'"
+    else:
+        arrival = "strftime('%Y-%m-%d %H:%M:%f', :now, '-' || (id % :spread) || ' minutes')"
+    db.session.execute(sa.text(f"UPDATE review_items SET created_at = {arrival} WHERE status <> 'decided'"),
+                       {"now": now, "spread": SPREAD_MINUTES})
+    rekey()
 
 
 def timed(label: str, runs: int, call: Callable[[int], object]) -> None:
@@ -87,9 +106,10 @@ def timed(label: str, runs: int, call: Callable[[int], object]) -> None:
 def deep_cursor(offset: int) -> str:
     """The cursor a moderator would hold after paging `offset` rows into the review tab."""
     row = db.session.execute(sa.text(
-        "SELECT priority, id FROM review_items WHERE queue = 'review' AND status IN ('open', 'claimed')"
-        " ORDER BY priority DESC, id ASC LIMIT 1 OFFSET :o"), {"o": offset}).one()
-    return f"{row[0]!r}_{row[1]}"
+        "SELECT sort_key, id FROM review_items WHERE queue = 'review' AND status = 'open'"
+        " AND created_at >= :cutoff ORDER BY sort_key DESC, id DESC LIMIT 1 OFFSET :o"),
+        {"o": offset, "cutoff": utcnow().replace(tzinfo=None) - timedelta(hours=24)}).one()
+    return f"0_{row[0]!r}_{row[1]}"  # within the service level: tier 0
 
 
 def get(client, url: str) -> None:  # noqa: ANN001
@@ -112,7 +132,7 @@ def bench(url: str, n: int, runs: int, workdir: Path) -> None:
         print(f"  filled {n:,} proofs/scores/items in {time.perf_counter() - started:.0f} s")
         create_staff("mod@bench.local", "Mod", "moderator", "correct-horse")
         db.session.commit()
-        cursor = deep_cursor(min(40_000, n * 8 // 100 - 1))
+        cursor = deep_cursor(min(20_000, n * 3 // 100))
         client = app.test_client()
         client.post("/login", data={"email": "mod@bench.local", "password": "correct-horse"})
         timed("queue page 1 (review tab, counts, charts)", runs, lambda _: get(client, "/queue/?q=review"))

@@ -95,7 +95,8 @@ def test_keyset_cursor_is_stable_when_items_are_decided_meanwhile(app, queued, s
 def test_bad_cursor_is_a_400(client, queued, login):
     login("moderator")
     assert client.get("/queue/?q=review&after=0.5_notanid").status_code == 400
-    assert client.get("/queue/?q=review&after=1_2_3").status_code == 400
+    assert client.get("/queue/?q=review&after=1_2_3_4").status_code == 400
+    assert client.get("/queue/?q=review&after=1_0.5_x").status_code == 400
 
 
 def test_counts_per_tab_and_charts(client, queued, login):

@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from app.platform.audit import record
 from app.platform.i18n import _
 from app.platform.vocabulary import state_label
+from app.review.services import priority
 from app.review.services.decisions import DECIDABLE, current_decision, decide
 from app.review.services.queue import (
     CLAIM_MINUTES,
+    KEY_ORDER,
     PENDING,
-    PENDING_ORDER,
     QA_CONFIRMED,
+    QA_DISAGREED,
     QA_SAMPLE_EVERY,
     SENIOR_ROLES,
     QueueError,
@@ -28,7 +30,7 @@ from app.review.services.queue import (
     filtered_items,
     sorted_query,
 )
-from models import AuditEvent, DomainError, Proof, ProofState, ReviewDecision, ReviewItem, StaffUser, db
+from models import AuditEvent, DomainError, Proof, ProofState, QaCheck, ReviewDecision, ReviewItem, StaffUser, db
 
 CLAIM_ATTEMPTS = 8
 
@@ -65,18 +67,18 @@ def escalated_by(user_id: int) -> sa.Exists:
 
 def held_claim(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int = CLAIM_MINUTES,
                skip_item_id: int | None = None) -> int | None:
-    """The riskiest item of this view that `user` already holds, if any."""
+    """The first item of this view (in queue order) that `user` already holds, if any."""
     query = filtered_items([ReviewItem.id], filters, user.id, now).where(
         ReviewItem.status == "claimed", ReviewItem.claimed_by == user.id,
         ReviewItem.claimed_at >= claim_cutoff(now, minutes))
     if skip_item_id is not None:
         query = query.where(ReviewItem.id != skip_item_id)
-    return db.session.scalar(sorted_query(query, PENDING_ORDER, True).limit(1))
+    return db.session.scalar(sorted_query(query, KEY_ORDER, True).limit(1))
 
 
 def claim_next(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int = CLAIM_MINUTES,
                skip_item_id: int | None = None) -> ReviewItem | None:
-    """Return the item `user` holds in this view, else atomically claim the riskiest claimable one."""
+    """Return the item `user` holds in this view, else atomically claim the first claimable one in queue order."""
     item_id = held_claim(user, filters, now, minutes, skip_item_id)
     if item_id is not None and try_claim(item_id, user, now, minutes):
         return db.session.get(ReviewItem, item_id, populate_existing=True)
@@ -91,25 +93,29 @@ def claim_next(user: StaffUser, filters: QueueFilters, now: datetime, minutes: i
 
 def _best_candidate(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int,
                     skip_item_id: int | None) -> int | None:
-    """The riskiest open item, or an older claim that expired, whichever comes first in queue order.
+    """The first open item, or an older claim that expired, in queue order: past-due items first, then
+    the largest key (risk x money x age, priority.py).
 
-    Each status is read by its own ordered index scan; on PostgreSQL the row is locked with
-    SKIP LOCKED so a concurrent moderator moves on to the next row instead of waiting.
+    Each tier and status is read by its own ordered index range, and the within-service-level tier
+    only when nothing is past due; on PostgreSQL the row is locked with SKIP LOCKED so a concurrent
+    moderator moves on to the next row instead of waiting.
     """
-    found = []
-    for status in PENDING:
-        query = filtered_items([ReviewItem.id, ReviewItem.priority], filters, user.id, now, status=status)
-        if status == "claimed":
-            query = query.where(ReviewItem.claimed_at < claim_cutoff(now, minutes))
-        if filters.tab == "senior":
-            query = query.where(~escalated_by(user.id))
-        if skip_item_id is not None:
-            query = query.where(ReviewItem.id != skip_item_id)
-        query = sorted_query(query, PENDING_ORDER, True).limit(1).with_for_update(skip_locked=True, of=ReviewItem)
-        found += db.session.execute(query).all()
-    if not found:
-        return None
-    return min(found, key=lambda row: (-row.priority, row.id)).id
+    for tier in priority.tiers(filters.tab, now):
+        found = []
+        for status in PENDING:
+            query = filtered_items([ReviewItem.id, ReviewItem.sort_key], filters, user.id, now, status=status) \
+                .where(tier.where)
+            if status == "claimed":
+                query = query.where(ReviewItem.claimed_at < claim_cutoff(now, minutes))
+            if filters.tab == "senior":
+                query = query.where(~escalated_by(user.id))
+            if skip_item_id is not None:
+                query = query.where(ReviewItem.id != skip_item_id)
+            query = sorted_query(query, KEY_ORDER, True).limit(1).with_for_update(skip_locked=True, of=ReviewItem)
+            found += db.session.execute(query).all()
+        if found:
+            return max(found, key=lambda row: (row.sort_key, row.id)).id
+    return None
 
 
 def release(item: ReviewItem, user: StaffUser, now: datetime) -> bool:
@@ -155,39 +161,72 @@ def decide_from_queue(proof: Proof, user: StaffUser, decision: str, *, now: date
     return decide(proof, decision, actor=user, reason_code=reason_code, note=note)
 
 
-# -- QA of policy approvals ------------------------------------------------------------------------
+# -- QA of sampled decisions ----------------------------------------------------------------------
 
-def qa_pending(item: ReviewItem | None, proof: Proof) -> bool:
-    """A sampled policy approval that no one has checked yet."""
-    if item is None or item.queue != "auto" or item.status != "decided" or item.id % QA_SAMPLE_EVERY:
-        return False
-    if proof.state != ProofState.APPROVED.value:
-        return False
+def qa_pending(item: ReviewItem | None, proof: Proof, viewer_id: int | None = None) -> bool:
+    """A sampled decision no one has re-checked yet: a policy approval (every QA_SAMPLE_EVERY-th item
+    of the auto queue) or a moderator's approval or rejection (every REVIEW_QA_HUMAN_EVERY-th item of
+    the other queues). Nobody re-checks their own decision."""
+    return _sampled_decision(item, proof, viewer_id) is not None
+
+
+def _sampled_decision(item: ReviewItem | None, proof: Proof, viewer_id: int | None) -> ReviewDecision | None:
+    if item is None or item.status != "decided":
+        return None
     latest = current_decision(proof.id)
-    if latest is None or latest.actor_kind != "system":
-        return False
-    return not db.session.scalar(sa.select(AuditEvent.id).where(
-        AuditEvent.object_type == "proof", AuditEvent.object_id == proof.id, AuditEvent.action == QA_CONFIRMED))
+    if latest is None:
+        return None
+    if latest.actor_kind == "system":
+        sampled = (item.queue == "auto" and item.id % QA_SAMPLE_EVERY == 0
+                   and proof.state == ProofState.APPROVED.value)
+    else:
+        sampled = (item.qa_due and latest.actor_kind == "human" and latest.decision in ("approved", "rejected")
+                   and proof.state == latest.decision and latest.actor_id != viewer_id)
+    if not sampled or db.session.scalar(sa.select(QaCheck.id).where(QaCheck.proof_id == proof.id)):
+        return None
+    if latest.actor_kind == "system" and db.session.scalar(sa.select(AuditEvent.id).where(
+            AuditEvent.object_type == "proof", AuditEvent.object_id == proof.id, AuditEvent.action == QA_CONFIRMED)):
+        return None  # confirmed before QA checks had rows of their own
+    return latest
+
+
+def _checked(item: ReviewItem | None, proof: Proof, user: StaffUser) -> ReviewDecision:
+    decision = _sampled_decision(item, proof, user.id)
+    if decision is None:
+        raise QueueError(_("proof %(proof)s is not a sampled decision waiting for QA (nobody re-checks their own)",
+                           proof=proof.id))
+    return decision
 
 
 def confirm_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None) -> None:
-    """The human agrees with the policy approval; the audit row is the QA record."""
-    if not qa_pending(item, proof):
-        raise QueueError(_("proof %(proof)s is not an unchecked policy approval", proof=proof.id))
-    record(QA_CONFIRMED, "proof", proof.id, actor=user, data={"note": note})
+    """The human agrees with the sampled decision; the check row and the audit row are the QA record."""
+    decision = _checked(item, proof, user)
+    item.qa_due = False
+    db.session.add(QaCheck(proof_id=proof.id, decision_id=decision.id, decided_by=decision.actor_id,
+                           checked_by=user.id, agreed=True, note=note))
+    record(QA_CONFIRMED, "proof", proof.id, actor=user, data={"note": note, "decision_id": decision.id})
     db.session.flush()
 
 
-def reopen_from_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None, now: datetime) -> None:
-    """The human disagrees: the proof goes back to the review queue before it settles."""
-    if item is None or not qa_pending(item, proof):
-        raise QueueError(_("proof %(proof)s is not an unchecked policy approval", proof=proof.id))
+def reopen_from_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note: str | None, now: datetime) -> bool:
+    """The human disagrees. A policy approval goes back to the review queue before it settles (True);
+    a moderator's decision stays as it is and the disagreement is recorded for the leads (a senior
+    reverses it through the reversal window if it must change). Returns whether the proof was reopened."""
+    decision = _checked(item, proof, user)
     if not note:
         raise QueueError(_("note: say what looks wrong so the next moderator knows"))
+    item.qa_due = False
+    db.session.add(QaCheck(proof_id=proof.id, decision_id=decision.id, decided_by=decision.actor_id,
+                           checked_by=user.id, agreed=False, note=note))
+    if decision.actor_kind == "human":
+        record(QA_DISAGREED, "proof", proof.id, actor=user, data={"note": note, "decision_id": decision.id})
+        db.session.flush()
+        return False
     proof.transition(ProofState.IN_REVIEW)
     item.queue, item.status, item.claimed_by, item.claimed_at, item.updated_at = "review", "open", None, None, now
     record("proof.reopened", "proof", proof.id, actor=user, data={"note": note, "from": "qa_sample"})
     db.session.flush()
+    return True
 
 
 def decision_block(item: ReviewItem | None, proof: Proof, user: StaffUser) -> str | None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.platform.audit import record
 from app.platform.bulk import insert_new
 from app.platform.i18n import _
+from app.review.services.qa_sample import human_sample_every
 from app.review.services.reasons import usable, usable_codes
 from models import DomainError, InfoRequest, Proof, ProofState, ReviewDecision, ReviewItem, StaffUser, db, utcnow
 
@@ -64,6 +65,10 @@ def decide(proof: Proof, decision: str, *, actor: StaffUser | None, reason_code:
     record(f"proof.{decision}", "proof", proof.id, actor=actor, actor_label=actor_kind,
            data={"reason_code": reason_code, "note": note})
     db.session.flush()
+    if actor_kind == "human" and decision != "escalated":
+        every = human_sample_every()  # drawn now, by item id: the QA sample of moderators' decisions
+        item.qa_due = bool(every) and item.id % every == 0
+        db.session.flush()
     return row
 
 

@@ -1,5 +1,5 @@
 """Leads' numbers: what waits and for how long, and how each moderator decides (speed, volume,
-agreement with appeals and reversals). Grouped queries over indexed columns; nothing writes."""
+agreement with QA re-checks, with appeals, and reversals). Grouped queries over indexed columns; nothing writes."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,7 +10,7 @@ from statistics import median
 import sqlalchemy as sa
 
 from app.review.services.queue import PENDING, TABS
-from models import Appeal, AuditEvent, ReviewDecision, ReviewItem, StaffUser, db
+from models import Appeal, AuditEvent, QaCheck, ReviewDecision, ReviewItem, StaffUser, db
 
 DECIDE_SAMPLE = 20_000  # newest human decisions read for the time-to-decide medians
 
@@ -34,12 +34,23 @@ class ModeratorStats:
     appealed: int = 0
     upheld: int = 0
     reversed: int = 0
+    qa_checked: int = 0  # this moderator's decisions drawn for QA and re-checked in the window
+    qa_agreed: int = 0
+
+    @property
+    def stood(self) -> int:
+        """Appealed decisions the appeal left standing."""
+        return self.appealed - self.upheld
 
     @property
     def appeal_agreement(self) -> float | None:
         """Share of this moderator's appealed rejections that the appeal confirmed."""
-        decided = self.appealed
-        return None if not decided else (decided - self.upheld) / decided
+        return None if not self.appealed else self.stood / self.appealed
+
+    @property
+    def qa_agreement(self) -> float | None:
+        """Share of this moderator's re-checked decisions the QA check agreed with."""
+        return None if not self.qa_checked else self.qa_agreed / self.qa_checked
 
 
 def queues_now(now: datetime) -> list[QueueNow]:
@@ -95,6 +106,11 @@ def moderators(now: datetime, days: int = 7) -> list[ModeratorStats]:
         row = of(actor)
         row.appealed += 1
         row.upheld += status == "upheld"
+    for actor, checked, agreed in db.session.execute(
+            sa.select(QaCheck.decided_by, sa.func.count(), sa.func.sum(sa.case((QaCheck.agreed, 1), else_=0)))
+            .where(QaCheck.decided_by.is_not(None), QaCheck.checked_at >= since).group_by(QaCheck.decided_by)):
+        row = of(actor)
+        row.qa_checked, row.qa_agreed = checked, int(agreed or 0)
     for (data,) in db.session.execute(sa.select(AuditEvent.data).where(
             AuditEvent.action == "proof.reversed", AuditEvent.at >= since)):
         decision = db.session.get(ReviewDecision, (data or {}).get("reversed_decision") or 0)

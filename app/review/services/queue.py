@@ -12,13 +12,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.platform.i18n import _
-from app.review.services import sla
-from models import AuditEvent, Campaign, DomainError, Proof, ProofScore, ReviewDecision, ReviewItem, StaffUser, db
+from app.review.services import priority, sla
+from app.review.services.qa_sample import (  # noqa: F401 - the QA names are imported from here too
+    QA_CONFIRMED,
+    QA_DISAGREED,
+    QA_SAMPLE_EVERY,
+    human_sample_every,
+    sampled_for_qa,
+)
+from models import Campaign, DomainError, Proof, ProofScore, ReviewItem, StaffUser, db
 
 CLAIM_MINUTES = 15
 PAGE_SIZE = 50
-QA_SAMPLE_EVERY = 20  # one policy approval in N comes back to a human for QA
-QA_CONFIRMED = "proof.qa_confirmed"  # audit action that marks a sampled approval as checked
 COUNT_CAP = 1000  # counts over history (the QA sample) stop here: "1000+"
 PENDING = ("open", "claimed")
 TABS = ("hold", "review", "senior", "auto")
@@ -86,9 +91,12 @@ def parse_filters(args: Any, allowed_tabs: tuple[str, ...], default_tab: str) ->
 
 # -- ordering and keyset cursors -------------------------------------------------------------------
 
-# (column, descending, python type). Pending work: riskiest first, then oldest. QA sample: newest first,
-# which the primary key serves without a sort however large the auto queue grows.
-PENDING_ORDER = ((ReviewItem.priority, True, float), (ReviewItem.id, False, int))
+# (column, descending, python type). Pending work: breached items first, then by the queue's key
+# (risk x money x age, app/review/services/priority.py), both descending along one index. QA sample:
+# newest first, which the primary key serves without a sort however large the auto queue grows.
+TIER = sa.literal_column("tier", sa.Integer)
+KEY_ORDER = ((ReviewItem.sort_key, True, float), (ReviewItem.id, True, int))
+PENDING_ORDER = ((TIER, True, int), *KEY_ORDER)
 QA_ORDER = ((ReviewItem.id, True, int),)
 
 
@@ -137,23 +145,9 @@ def _in_tab(tab: str, status: str | None = None) -> sa.ColumnElement[bool]:
     """Rows of a tab; `status` narrows pending tabs to one status so an index scan yields them in order."""
     if status is not None:
         return sa.and_(ReviewItem.queue == tab, ReviewItem.status == status)
-    if tab == "auto":
-        # Degraded auto routes wait for a human; a fixed sample of policy approvals comes back for QA
-        # until someone confirms it (the audit row is the QA record) or sends it back to review.
-        return sa.and_(ReviewItem.queue == "auto", sa.or_(
-            ReviewItem.status.in_(PENDING),
-            sa.and_(ReviewItem.status == "decided", ReviewItem.id % QA_SAMPLE_EVERY == 0,
-                    ~_qa_checked(), ~_human_decided())))
+    if tab == "auto":  # degraded auto routes wait for a human, and the QA sample comes back (qa_sample.py)
+        return sa.or_(sa.and_(ReviewItem.queue == "auto", ReviewItem.status.in_(PENDING)), sampled_for_qa())
     return sa.and_(ReviewItem.queue == tab, ReviewItem.status.in_(PENDING))
-
-
-def _qa_checked() -> sa.Exists:
-    return sa.exists().where(AuditEvent.object_type == "proof", AuditEvent.object_id == ReviewItem.proof_id,
-                             AuditEvent.action == QA_CONFIRMED)
-
-
-def _human_decided() -> sa.Exists:
-    return sa.exists().where(ReviewDecision.proof_id == ReviewItem.proof_id, ReviewDecision.actor_kind == "human")
 
 
 def signal_token(code: str) -> sa.ColumnElement[bool]:
@@ -207,6 +201,12 @@ class QueueRow:
     claimed_by: str | None = None
     claimed_by_me: bool = False
     due_seconds: float | None = None  # until the queue's service level is breached; negative once it is
+    money_cents: int | None = None  # the proof's reward: what a decision on it moves
+    age_weight: float = 1.0  # e^(age / tau): how much waiting has raised its place (priority.py)
+
+    @property
+    def breached(self) -> bool:
+        return self.due_seconds is not None and self.due_seconds < 0
 
 
 @dataclass
@@ -218,12 +218,12 @@ class Page:
 
 def list_page(filters: QueueFilters, viewer_id: int, now: datetime, *, after: str | None = None,
               before: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    """One page of the tab in priority order; `after`/`before` are cursors from a previous page."""
+    """One page of the tab in queue order; `after`/`before` are cursors from a previous page."""
     order = order_for(filters.tab)
     forward = before is None
     cursor = after or before
-    keyset = _beyond(order, decode_cursor(cursor, order), forward) if cursor else None
-    found = db.session.execute(_page_query(filters, viewer_id, now, order, keyset, forward, limit + 1)).all()
+    values = decode_cursor(cursor, order) if cursor else None
+    found = db.session.execute(_page_query(filters, viewer_id, now, order, values, forward, limit + 1)).all()
     more = len(found) > limit
     found = found[:limit]
     if not forward:
@@ -241,24 +241,43 @@ def list_page(filters: QueueFilters, viewer_id: int, now: datetime, *, after: st
     return page
 
 
-def _page_query(filters: QueueFilters, viewer_id: int, now: datetime, order: tuple,
-                keyset: sa.ColumnElement[bool] | None, forward: bool, limit: int) -> sa.Select:
-    """Ids and sort keys of one page. Pending tabs read one ordered branch per status (open, claimed)
-    and merge them, so the (queue, status, priority) index serves the order and no sort touches the
-    whole backlog."""
-    columns = [ReviewItem.id, *[col for col, _, _ in order if col is not ReviewItem.id]]
-    statuses = (None,) if filters.tab == "auto" else PENDING
+def _page_query(filters: QueueFilters, viewer_id: int, now: datetime, order: tuple, values: tuple | None,
+                forward: bool, limit: int) -> sa.Select:
+    """Ids and sort keys of one page. Pending tabs read one ordered branch per tier (breached, within
+    service level) and status (open, claimed) and merge them, so the (queue, status, sort_key) index
+    serves the order and no sort touches the whole backlog."""
+    if filters.tab == "auto":
+        branch = filtered_items([ReviewItem.id], filters, viewer_id, now)
+        if values is not None:
+            branch = branch.where(_beyond(order, values, forward))
+        return sorted_query(branch, order, forward).limit(limit)
     branches = []
-    for status in statuses:
-        branch = filtered_items(columns, filters, viewer_id, now, status=status)
-        if keyset is not None:
-            branch = branch.where(keyset)
-        branches.append(sorted_query(branch, order, forward).limit(limit))
-    if len(branches) == 1:
-        return branches[0]
+    for tier in priority.tiers(filters.tab, now):
+        keyset = _tier_keyset(int(tier.breached), values, forward)
+        if keyset is False:
+            continue
+        for status in PENDING:
+            branch = filtered_items([ReviewItem.id, ReviewItem.sort_key, sa.literal(int(tier.breached)).label("tier")],
+                                    filters, viewer_id, now, status=status).where(tier.where)
+            if keyset is not True:
+                branch = branch.where(keyset)
+            branches.append(sorted_query(branch, KEY_ORDER, forward).limit(limit))
+    if not branches:
+        return sa.select(ReviewItem.id, ReviewItem.sort_key, sa.literal(0).label("tier")).where(sa.false())
     # Each branch is wrapped so SQLite accepts its ORDER BY/LIMIT inside the UNION.
     merged = sa.union_all(*[sa.select(b.subquery()) for b in branches]).subquery()
     return sorted_query(sa.select(merged), order, forward, source=merged).limit(limit)
+
+
+def _tier_keyset(tier: int, values: tuple | None, forward: bool) -> sa.ColumnElement[bool] | bool:
+    """Rows of one tier past the cursor (tier, key, id): all of them (True), none (False), or a key range."""
+    if values is None:
+        return True
+    cursor_tier, *key = values
+    if tier == cursor_tier:
+        return _beyond(KEY_ORDER, tuple(key), forward)
+    later = tier < cursor_tier  # the breached tier (1) is served before the other (0)
+    return later if forward else not later
 
 
 def _key_of(row: sa.Row, order: tuple) -> tuple:
@@ -272,8 +291,9 @@ def _load_rows(item_ids: list[int], viewer_id: int, now: datetime) -> list[Queue
         return []
     result = db.session.execute(
         sa.select(ReviewItem, Proof.campaign_id, Proof.worker_id, ProofScore.risk_score, ProofScore.route,
-                  ProofScore.signals, ProofScore.reasons, ProofScore.degraded, StaffUser.name)
+                  ProofScore.signals, ProofScore.reasons, ProofScore.degraded, StaffUser.name, Campaign.reward_cents)
         .join(Proof, Proof.id == ReviewItem.proof_id)
+        .outerjoin(Campaign, Campaign.id == Proof.campaign_id)
         .outerjoin(ProofScore, ProofScore.proof_id == ReviewItem.proof_id)
         .outerjoin(StaffUser, StaffUser.id == ReviewItem.claimed_by)
         .where(ReviewItem.id.in_(item_ids))).all()
@@ -282,13 +302,14 @@ def _load_rows(item_ids: list[int], viewer_id: int, now: datetime) -> list[Queue
     hours = sla.sla_hours()
     rows = []
     for item_id in item_ids:
-        item, campaign_id, worker_id, risk, route, signals, reasons, degraded, claimer = by_id[item_id]
+        item, campaign_id, worker_id, risk, route, signals, reasons, degraded, claimer, cents = by_id[item_id]
+        waited = (now - item.created_at).total_seconds()
         active = item.status == "claimed" and item.claimed_at is not None and item.claimed_at >= cutoff
         rows.append(QueueRow(
             item_id=item.id, proof_id=item.proof_id, queue=item.queue, status=item.status,
             campaign_id=campaign_id, worker_id=worker_id, risk=item.priority if risk is None else risk,
             route=route, degraded=bool(degraded), top_signals=top_signals(signals, reasons),
-            waiting_seconds=(now - item.created_at).total_seconds(),
+            waiting_seconds=waited, money_cents=cents, age_weight=priority.age_weight(waited, item.queue, hours),
             claimed_by=claimer if active else None, claimed_by_me=active and item.claimed_by == viewer_id,
             due_seconds=None if item.status == "decided"
             else sla.seconds_left(item.created_at, item.queue, now, hours)))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.platform.sql import dialect_name
 from app.review.services import sla
-from app.review.services.queue import PENDING, QA_CONFIRMED, TABS
+from app.review.services.queue import PENDING, QA_CONFIRMED, QA_DISAGREED, TABS
 from models import Appeal, AuditEvent, ReviewDecision, ReviewItem, db
 from models.base import UTCDateTime
 
@@ -136,12 +136,14 @@ def _median_decide(since: datetime) -> float | None:
 
 
 def _second_looks(found: Trends, since: datetime) -> None:
-    """QA re-checks of policy approvals (confirmed or sent back) and appeals decided in the window."""
+    """QA re-checks of sampled decisions (confirmed, sent back or disagreed with) and appeals decided in the window."""
     confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
         AuditEvent.action == QA_CONFIRMED, AuditEvent.at >= since)) or 0
     reopened = sum(1 for (data,) in db.session.execute(sa.select(AuditEvent.data).where(
         AuditEvent.action == "proof.reopened", AuditEvent.at >= since)) if (data or {}).get("from") == "qa_sample")
-    found.qa_checked, found.qa_confirmed = confirmed + reopened, confirmed
+    disagreed = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == QA_DISAGREED, AuditEvent.at >= since)) or 0  # with a moderator's decision
+    found.qa_checked, found.qa_confirmed = confirmed + reopened + disagreed, confirmed
     for status, n in db.session.execute(sa.select(Appeal.status, sa.func.count()).where(
             Appeal.status != "open", Appeal.decided_at >= since).group_by(Appeal.status)):
         found.appeals_decided += n

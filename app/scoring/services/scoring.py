@@ -17,6 +17,7 @@ from flask import current_app
 
 from app.platform.bulk import insert_ignoring_conflicts, upsert
 from app.platform.sql import among, per_dialect
+from app.review.services.priority import rekey
 from app.scoring.services.context import build_context, load_all_context
 from app.scoring.services.model_scoring import active_model_outcome, explanations
 from app.scoring.services.models_registry import load_active
@@ -222,6 +223,7 @@ def route_proofs(scores: pd.DataFrame) -> Routed:
         } for s in scored if s.proof_id in campaigns], key="proof_id")
     approve_by_policy(auto_ids, now)
     rescored = reroute([s for s in scored if s.proof_id not in campaigns], now)
+    rekey([s.proof_id for s in scored])  # queued or moved items take their place in the queue's order
     return Routed(len(auto_ids) + len(rescored.auto_approved), len(rescored.pulled_back))
 
 
