@@ -51,6 +51,16 @@ class ReviewItem(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+# Most items of a queue are decided, so "queue = 'hold' AND status = 'open'" matches far more rows than
+# the two columns' separate frequencies suggest (ten times more at a million items). With that
+# underestimate PostgreSQL read a whole backlog to sort its riskiest few thousand; statistics on the
+# pair let it walk the index instead (migration 0222 creates them on migrated databases).
+QUEUE_STATUS_STATISTICS = "st_review_items_queue_status"
+sa.event.listen(ReviewItem.__table__, "after_create", sa.DDL(
+    f"CREATE STATISTICS {QUEUE_STATUS_STATISTICS} (dependencies, mcv) ON queue, status FROM review_items",
+).execute_if(dialect="postgresql"))
+
+
 class ReviewDecision(db.Model):
     """One decision on a proof. The newest row for a proof is the one in force."""
 

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
 from app.auth.services.staff import create_staff  # noqa: E402
+from app.platform.warmup import freeze_heap  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from models import db  # noqa: E402
 from scripts.bench.common import cpu_reference, drop_postgres, machine, scratch_postgres  # noqa: E402
@@ -54,6 +55,7 @@ def moderator(url: str, workdir: str, index: int, claims: int, think_ms: float, 
     with app.app_context():
         client = app.test_client()
         client.post("/login", data={"email": f"mod{index}@bench.local", "password": PASSWORD})
+        freeze_heap()  # as wsgi.py does once a web worker has started
         decide = sa.text("UPDATE review_items SET status = 'decided' WHERE proof_id = :p")
         ready.put(index)
         start.wait()

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
 from app.auth.services.staff import create_staff  # noqa: E402
+from app.platform.warmup import freeze_heap  # noqa: E402
 from app.review.services.priority import rekey  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from models import db  # noqa: E402
@@ -67,6 +68,7 @@ def bench(url: str, n: int, ring: int, runs: int, workdir: Path) -> None:
         db.session.commit()
         client = app.test_client()
         client.post("/login", data={"email": "mod@bench.local", "password": "correct-horse"})
+        freeze_heap()  # as wsgi.py does once a web worker has started
         page = client.get("/queue/proofs/rp1/cluster").get_data(as_text=True)
         drawn, listed = page.count('class="account'), page.count('name="proof_id"')
         print(f"  cluster of rp1: {drawn} accounts drawn, {listed} waiting proofs listed")

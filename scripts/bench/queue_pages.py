@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
 from app.auth.services.staff import create_staff  # noqa: E402
+from app.platform.warmup import freeze_heap  # noqa: E402
 from app.review.services.priority import rekey  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from models import db, utcnow  # noqa: E402
@@ -135,6 +136,7 @@ def bench(url: str, n: int, runs: int, workdir: Path) -> None:
         cursor = deep_cursor(min(20_000, n * 3 // 100))
         client = app.test_client()
         client.post("/login", data={"email": "mod@bench.local", "password": "correct-horse"})
+        freeze_heap()  # as wsgi.py does once a web worker has started
         timed("queue page 1 (review tab, counts, charts)", runs, lambda _: get(client, "/queue/?q=review"))
         deep = f"/queue/?q=review&after={cursor}"
         timed("queue page deep in the review tab (keyset)", runs, lambda _: get(client, deep))

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from models import db
+from models.review import QUEUE_STATUS_STATISTICS
 from tests.review.cluster_world import ring_world
 from tests.review.helpers import put_in_queue
 
@@ -47,3 +50,14 @@ def test_an_unknown_grouping_is_refused(client, login, holds):
     assert client.get("/queue/groups?q=hold&by=brand").status_code == 400
     assert client.get("/queue/groups?q=senior&by=ring").status_code == 403  # not a senior's view
     assert 'id="group-by-ring"' in client.get("/queue/?q=hold").get_data(as_text=True)
+
+
+def test_postgresql_knows_how_queue_and_status_go_together(app):  # noqa: ANN001
+    """Without the pair's statistics the riskiest-items read of a big backlog sorts the whole backlog."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("extended statistics are PostgreSQL's")
+    columns = db.session.execute(sa.text(
+        "SELECT array_agg(a.attname ORDER BY a.attname) FROM pg_statistic_ext s"
+        " JOIN pg_attribute a ON a.attrelid = s.stxrelid AND a.attnum = ANY(s.stxkeys)"
+        " WHERE s.stxname = :name GROUP BY s.stxname"), {"name": QUEUE_STATUS_STATISTICS}).scalar()
+    assert columns == ["queue", "status"]
