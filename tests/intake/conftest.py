@@ -6,25 +6,14 @@ from typing import Any
 import pytest
 
 from app.auth.services.api_tokens import create_token
-from app.intake.services import evidence, records
-from models import Brand, Campaign, Room, Worker, db
-from tests import factories as f
+from models import db
+from tests.stored import store_api_world
 
 
 @pytest.fixture()
 def seeded(app):  # noqa: ANN001, ANN201
-    """Brand b1, room r1, campaign c1 and workers w1..w3 stored; no proofs yet.
-
-    Stored directly (not through `flask import`) so these tests depend only on the API's path.
-    """
-    vault = app.extensions["pii"]
-    db.session.add(Brand(**evidence.brand_columns(records.parse_brand(f.brand()), vault)))
-    db.session.add(Room(**records.parse_room(f.room())))
-    db.session.flush()
-    db.session.add(Campaign(**records.parse_campaign(f.campaign(), 0.15)))
-    for i in range(1, 4):
-        db.session.add(Worker(**evidence.worker_columns(records.parse_worker(
-            f.worker(id=f"w{i}", phone=f"+86138001380{i:02d}")), vault)))
+    """Brand b1, room r1, campaign c1 and workers w1..w3 stored; no proofs yet."""
+    store_api_world(app.extensions["pii"])
     db.session.commit()
 
 

@@ -18,10 +18,9 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.auth.services.api_tokens import create_token
-from app.intake.services import evidence, records
 from config import TestingConfig
-from models import Brand, Campaign, Room, Worker, db
-from tests import factories as f
+from models import db
+from tests.stored import store_api_world
 
 EXAMPLES = 40  # per operation: about 300 requests, well under a minute
 CHECKS = [schemathesis.checks.not_a_server_error, checks.status_code_conformance,
@@ -37,14 +36,7 @@ LIVE = Live()
 
 
 def _seed(app) -> str:  # noqa: ANN001
-    vault = app.extensions["pii"]
-    db.session.add(Brand(**evidence.brand_columns(records.parse_brand(f.brand()), vault)))
-    db.session.add(Room(**records.parse_room(f.room())))
-    db.session.flush()
-    db.session.add(Campaign(**records.parse_campaign(f.campaign(), 0.15)))
-    for i in range(1, 4):
-        db.session.add(Worker(**evidence.worker_columns(records.parse_worker(
-            f.worker(id=f"w{i}", phone=f"+86138001380{i:02d}")), vault)))
+    store_api_world(app.extensions["pii"])
     _, token = create_token("schemathesis")
     db.session.commit()
     return token

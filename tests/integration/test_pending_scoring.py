@@ -7,23 +7,18 @@ import sqlalchemy as sa
 from rq import Queue
 
 from app.auth.services.api_tokens import create_token
-from app.intake.services import evidence, records
 from app.platform.jobs import SCORING
 from app.scoring import jobs as scoring_jobs
-from models import Brand, Campaign, Proof, ProofScore, Room, Worker, db
+from models import Proof, ProofScore, db
 from tests import factories as f
 from tests.integration.conftest import run_worker
+from tests.stored import store_api_world
 
 pytestmark = pytest.mark.integration
 
 
 def _seed(app) -> str:  # noqa: ANN001
-    vault = app.extensions["pii"]
-    db.session.add(Brand(**evidence.brand_columns(records.parse_brand(f.brand()), vault)))
-    db.session.add(Room(**records.parse_room(f.room())))
-    db.session.flush()
-    db.session.add(Campaign(**records.parse_campaign(f.campaign(), 0.15)))
-    db.session.add(Worker(**evidence.worker_columns(records.parse_worker(f.worker()), vault)))
+    store_api_world(app.extensions["pii"], workers=1)
     _, token = create_token("partner-app")
     db.session.commit()
     return token
