@@ -7,6 +7,7 @@ Everything runs for real on loopback: a fresh PostgreSQL database, a private `re
 """
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -33,7 +35,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
 REDIS_SERVER = shutil.which("redis-server")
-WORKERS = 20
+WORKERS = 480
 SINGLES, BATCHES, BATCH = 120, 12, 30  # 480 proofs in 132 requests
 ROUTED = {"in_review", "approved", "escalated"}
 
@@ -148,15 +150,33 @@ def _schema_and_world(stack: Stack) -> str:
     world = WorldBuilder(stack.tmp / "world").add("brands", f.brand()).add("rooms", f.room())
     world.add("campaigns", f.campaign(budget_cents=10_000_000, max_completions=100_000,
                                       ends_at="2027-12-31T00:00:00+08:00"))
-    world.add("workers", *(f.worker(id=f"w{i}", phone=f"+8613800{i:06d}") for i in range(WORKERS)))
+    world.add("workers", *(f.worker(id=f"w{i}", phone=f"+8613800{i:06d}",
+                                    created_at=(SIGNED_UP + timedelta(hours=i * 7919 % 7200)).isoformat())
+                           for i in range(WORKERS)))
     stack.flask("import", "--no-score", str(world.write()))
     return stack.flask("api-tokens", "create", "fault-test").strip().splitlines()[-1]
 
 
+# An honest-looking crowd, so that policy approves whatever order the proofs are scored in (the
+# settlement check needs approvals): accounts signed up over ten months, one proof each or two, spread
+# over a day from their own addresses and devices, short everyday comments (too short to compare),
+# their own screenshots. A farm-like world (20 accounts, one second, one canvas, numbered copies of one
+# comment) was routed to review whenever the reconciler's backlog run scored most of it together.
+SIGNED_UP = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=8)))
+DAY_START = datetime(2026, 10, 1, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+COMMENTS = ["颜色很显白", "主播讲得清楚", "已经下单了", "质地很轻薄",
+            "第二次回购", "包装好精致", "试色很真实", "价格还可以"]
+
+
 def _proof(pid: str, n: int) -> dict:
-    return f.proof(id=pid, worker_id=f"w{n % WORKERS}", ip=f"223.104.{n % 200}.{1 + n % 250}",
-                   screenshot_sha256=f"{n:064x}", comment_text=f"第{n}条评论，颜色很好看",
-                   device=f.device(fingerprint=f"fp-{n}"))
+    accepted = DAY_START + timedelta(seconds=n * 7919 % (12 * 3600))
+    screenshot = hashlib.sha256(pid.encode()).hexdigest()
+    return f.proof(id=pid, worker_id=f"w{n % WORKERS}", ip=f"223.{104 + n % 16}.{n * 37 % 250}.{1 + n * 11 % 250}",
+                   accepted_at=accepted.isoformat(), started_at=(accepted + timedelta(seconds=20 + n % 40)).isoformat(),
+                   submitted_at=(accepted + timedelta(seconds=180 + n * 13 % 600)).isoformat(),
+                   screenshot_sha256=screenshot, screenshot_phash=screenshot[:16],
+                   comment_text=COMMENTS[n % len(COMMENTS)],
+                   device=f.device(fingerprint=f"fp-{n}", canvas_hash=f"{n * 2654435761 % (1 << 32):08x}"))
 
 
 class Load:
