@@ -47,3 +47,7 @@ class Campaign(db.Model):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Every proof ever stored for the campaign, whatever its state: counted by the database itself
+    # (models/proof.py, a trigger on every insert, COPY included) and never lowered, so it bounds the
+    # live proofs from above and intake counts them only when this bound comes near the cap.
+    proofs_received: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")

@@ -112,6 +112,31 @@ class Proof(db.Model):
         self.state_changed_at = utcnow()
 
 
+# campaigns.proofs_received follows every insert into proofs, whichever code (or COPY) inserts. On
+# PostgreSQL one trigger per statement adds each campaign's inserted rows (the transition table holds
+# only the rows an ON CONFLICT DO NOTHING really inserted), locking the campaigns in id order, as
+# intake does, so statements that insert into the same campaigns wait for each other instead of
+# deadlocking; on SQLite (one writer at a time) a trigger per row. Migration 0223 installs the same.
+RECEIVED_COUNTER_DDL = {
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION count_received_proofs() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "PERFORM 1 FROM campaigns WHERE id IN (SELECT campaign_id FROM inserted_proofs) ORDER BY id FOR UPDATE; "
+        "UPDATE campaigns SET proofs_received = campaigns.proofs_received + added.n FROM "
+        "(SELECT campaign_id, count(*) AS n FROM inserted_proofs GROUP BY campaign_id) AS added "
+        "WHERE campaigns.id = added.campaign_id; RETURN NULL; END $$",
+        "CREATE TRIGGER proofs_count_received AFTER INSERT ON proofs REFERENCING NEW TABLE AS inserted_proofs "
+        "FOR EACH STATEMENT EXECUTE FUNCTION count_received_proofs()",
+    ),
+    "sqlite": (
+        "CREATE TRIGGER proofs_count_received AFTER INSERT ON proofs FOR EACH ROW BEGIN "
+        "UPDATE campaigns SET proofs_received = proofs_received + 1 WHERE id = NEW.campaign_id; END",
+    ),
+}
+for _dialect, _statements in RECEIVED_COUNTER_DDL.items():
+    for _statement in _statements:
+        sa.event.listen(Proof.__table__, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect))
+
+
 class ProofScore(db.Model):
     """The latest score of a proof; a rescore replaces it (history lives in audit events)."""
 

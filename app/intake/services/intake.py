@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -158,7 +159,8 @@ def validate_items(items: list[Any]) -> tuple[list[dict], dict[str, dict[str, An
     # Budget and caps: a campaign refuses completions it could not pay (rows locked until commit).
     # Stored proofs take no campaign slot; a campaign without a capacity is unknown.
     stored = stored_evidence([row["id"] for _, row in valid])
-    limits = capacity({row["campaign_id"] for _, row in valid}, lock=True)
+    limits = capacity({row["campaign_id"] for _, row in valid}, lock=True,
+                      needed=Counter(row["campaign_id"] for _, row in valid if row["id"] not in stored))
     problems.extend(_unknown(valid, "campaign_id", set(limits), "campaign"))
     workers = existing_keys(Worker.__table__, "id", {row["worker_id"] for _, row in valid})
     problems.extend(_unknown(valid, "worker_id", workers, "worker"))

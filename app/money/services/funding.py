@@ -10,7 +10,7 @@ claimed goes back to the brand (`refund:<campaign>`, later sweeps `refund:<campa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -66,22 +66,38 @@ class Capacity:
                 f"{self.budget_cents // self.reward_cents} completions of {self.reward_cents} cents)")
 
 
-def capacity(campaign_ids: set[str] | list[str], *, lock: bool = False) -> dict[str, Capacity]:
-    """Capacity of each known campaign; `lock` holds the campaign rows (PostgreSQL) until commit."""
+def capacity(campaign_ids: set[str] | list[str], *, lock: bool = False,
+             needed: Mapping[str, int] | None = None) -> dict[str, Capacity]:
+    """Capacity of each known campaign; `lock` holds the campaign rows (PostgreSQL) until commit.
+
+    `needed`: how many new proofs the caller wants to place in each campaign. A campaign whose
+    stored proofs of any state (`proofs_received`, which bounds the live ones from above) leave room
+    for them is not counted: its `live` is then that bound, exact only where it decides a refusal."""
     ids = sorted(set(campaign_ids))
     if not ids:
         return {}
     campaigns_query, live_query = _capacity_queries(lock)
     campaigns = db.session.execute(campaigns_query, {"ids": ids}).all()
-    live = dict(db.session.execute(live_query, {"ids": ids}).all())
+    bounded = {c.id: c.proofs_received for c in campaigns
+               if needed is not None and c.proofs_received + needed.get(c.id, 0) <= _allowed(c)}
+    to_count = [c.id for c in campaigns if c.id not in bounded]
+    live = dict(db.session.execute(live_query, {"ids": to_count}).all()) if to_count else {}
+    live.update(bounded)
     return {c.id: Capacity(c.id, c.status, live.get(c.id, 0), c.reward_cents, c.budget_cents, c.max_completions)
             for c in campaigns}
+
+
+def _allowed(campaign) -> int:  # noqa: ANN001 - a row of _capacity_queries
+    """Completions the campaign may hold at once: its budget's rewards, within its cap."""
+    slots = campaign.budget_cents // campaign.reward_cents
+    return slots if campaign.max_completions is None else min(slots, campaign.max_completions)
 
 
 @per_dialect
 def _capacity_queries(dialect: str, lock: bool) -> tuple[sa.Select, sa.Select]:
     campaigns = sa.select(Campaign.id, Campaign.status, Campaign.reward_cents, Campaign.budget_cents,
-                          Campaign.max_completions).where(among(Campaign.id, "ids", dialect)).order_by(Campaign.id)
+                          Campaign.max_completions, Campaign.proofs_received,
+                          ).where(among(Campaign.id, "ids", dialect)).order_by(Campaign.id)
     if lock and dialect == "postgresql":
         campaigns = campaigns.with_for_update()
     live = sa.select(Proof.campaign_id, sa.func.count()).where(
@@ -106,7 +122,7 @@ def refused_admissions(rows: list[dict], *, lock: bool = True, stored: set[str] 
         if row["id"] not in stored:
             fresh[row["campaign_id"]].append(position)
     if limits is None:
-        limits = capacity(set(fresh), lock=lock)
+        limits = capacity(set(fresh), lock=lock, needed={c: len(positions) for c, positions in fresh.items()})
     refused: dict[int, str] = {}
     for campaign_id, positions in fresh.items():
         limit = limits.get(campaign_id)
