@@ -80,6 +80,7 @@ def test_the_migration_counts_the_proofs_already_stored_and_installs_the_trigger
                                           for n, state in enumerate(("in_review", "rejected", "approved", "settled"))])
         upgrade()
         with db.engine.begin() as conn:
-            conn.execute(sa.text(proof), {"id": "p9", "campaign": "c3", "state": "received", "t": "2026-10-02 12:00:00"})
+            conn.execute(sa.text(proof), {"id": "p9", "campaign": "c3", "state": "received",
+                                          "t": "2026-10-02 12:00:00"})
             counts = dict(conn.execute(sa.text("SELECT id, proofs_received FROM campaigns")).all())
     assert counts == {"c1": 3, "c2": 1, "c3": 1}
