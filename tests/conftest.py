@@ -18,6 +18,20 @@ from models import db
 from tests.factories import WorldBuilder
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+DATABASE_FIXTURES = {"app", "_schema", "database_url"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL (the suite's second pass, after SQLite) only the tests that open a database run
+    again: the other half of the suite (rules, features, simulation, screening over data frames) does
+    the same work on any database and has passed in the first pass."""
+    if not PG_URL:
+        return
+    again = [item for item in items
+             if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("integration")]
+    if len(again) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in again])
+        items[:] = again
 
 
 def _database_url(worker: str, tmp_root: Path) -> str:
