@@ -117,9 +117,13 @@ class Proof(db.Model):
 # only the rows an ON CONFLICT DO NOTHING really inserted), locking the campaigns in id order, as
 # intake does, so statements that insert into the same campaigns wait for each other instead of
 # deadlocking; on SQLite (one writer at a time) a trigger per row. Migration 0223 installs the same.
+# A long transaction that inserts row by row (`flask import`) would hold those locks, and stall the
+# API's intake on its campaigns, for all its length: it sets workbench.defer_received_count and adds
+# its proofs in one sorted update just before it commits (app/money/services/funding.py).
 RECEIVED_COUNTER_DDL = {
     "postgresql": (
         "CREATE OR REPLACE FUNCTION count_received_proofs() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF current_setting('workbench.defer_received_count', true) = 'on' THEN RETURN NULL; END IF; "
         "PERFORM 1 FROM campaigns WHERE id IN (SELECT campaign_id FROM inserted_proofs) ORDER BY id FOR UPDATE; "
         "UPDATE campaigns SET proofs_received = campaigns.proofs_received + added.n FROM "
         "(SELECT campaign_id, count(*) AS n FROM inserted_proofs GROUP BY campaign_id) AS added "

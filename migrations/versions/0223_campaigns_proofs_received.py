@@ -16,6 +16,7 @@ depends_on = None
 COUNTER = {
     "postgresql": (
         "CREATE OR REPLACE FUNCTION count_received_proofs() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF current_setting('workbench.defer_received_count', true) = 'on' THEN RETURN NULL; END IF; "
         "PERFORM 1 FROM campaigns WHERE id IN (SELECT campaign_id FROM inserted_proofs) ORDER BY id FOR UPDATE; "
         "UPDATE campaigns SET proofs_received = campaigns.proofs_received + added.n FROM "
         "(SELECT campaign_id, count(*) AS n FROM inserted_proofs GROUP BY campaign_id) AS added "

@@ -84,3 +84,17 @@ def test_the_migration_counts_the_proofs_already_stored_and_installs_the_trigger
                                           "t": "2026-10-02 12:00:00"})
             counts = dict(conn.execute(sa.text("SELECT id, proofs_received FROM campaigns")).all())
     assert counts == {"c1": 3, "c2": 1, "c3": 1}
+
+
+def test_an_import_adds_its_proofs_once_whether_or_not_it_deferred_them(runner, world):
+    path = world.basic(proofs=3).write()
+    assert runner.invoke(args=["import", str(path), "--no-score"]).exit_code == 0
+    assert _received() == 3
+    assert runner.invoke(args=["import", str(path), "--no-score"]).exit_code == 0  # nothing new
+    assert _received() == 3
+    # The deferral ended with the import's transaction: any later insert counts again as it goes.
+    db.session.execute(sa.insert(Proof).values(
+        id="late", campaign_id="c1", worker_id="w1", accepted_at=h.T0, submitted_at=h.T0, ip_enc="x", ip_hash="h",
+        ip_prefix_hash="p", ip_version=4, state="received", source="api"))
+    db.session.commit()
+    assert _received() == 4

@@ -13,7 +13,12 @@ from pathlib import Path
 
 from app.compliance.services.screening import screen_new_campaigns
 from app.intake.services import evidence, records
-from app.money.services.funding import capacity_screen, fund_imported_campaigns
+from app.money.services.funding import (
+    add_deferred_received,
+    capacity_screen,
+    defer_received_count,
+    fund_imported_campaigns,
+)
 from app.platform.audit import record
 from app.platform.bulk import ANALYZE_FROM, existing_keys, insert_new, refresh_statistics
 from app.platform.pii import PiiVault
@@ -91,7 +96,11 @@ class WorldImporter:
         if not present:
             raise WorldDirError(f"{directory}: none of {', '.join(f + '.jsonl' for f in WORLD_FILES)} found")
         for name in present:
+            if name == "proofs":
+                defer_received_count()  # one sorted update after the file, not campaign locks taken row by row
             loaded = self._load(name, directory / f"{name}.jsonl")
+            if name == "proofs":  # before any audit event takes the chain's lock: campaigns first, as intake
+                add_deferred_received(self.report.new_proof_ids)
             if loaded.inserted >= ANALYZE_FROM:  # later files look up these rows: plan with their real size
                 refresh_statistics(*(model.__table__ for model in FILE_TABLES[name]))
         # Screened after every file is in: a held campaign's own history (its proofs) still loads.

@@ -151,6 +151,34 @@ def capacity_screen(store: Storer) -> Storer:
     return screened
 
 
+def defer_received_count() -> None:
+    """Until the transaction ends, proofs it inserts are not added to campaigns.proofs_received as
+    they go (PostgreSQL; models/proof.py): call `add_deferred_received` with them before committing.
+    Meanwhile intake does not see them, as it would not see them in a count either."""
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL workbench.defer_received_count = 'on'"))
+
+
+def add_deferred_received(proof_ids: list[str]) -> None:
+    """Add the deferred proofs to their campaigns' count, the campaigns locked in id order at once (as
+    intake locks them), and count further inserts as they go again."""
+    if db.session.connection().dialect.name != "postgresql":
+        return
+    db.session.execute(sa.text("SET LOCAL workbench.defer_received_count = 'off'"))
+    added: dict[str, int] = defaultdict(int)
+    for start in range(0, len(proof_ids), 10_000):
+        for campaign_id, n in db.session.execute(sa.select(Proof.campaign_id, sa.func.count()).where(
+                Proof.id.in_(proof_ids[start:start + 10_000])).group_by(Proof.campaign_id)):
+            added[campaign_id] += n
+    if added:
+        campaigns = Campaign.__table__
+        db.session.execute(sa.select(campaigns.c.id).where(campaigns.c.id.in_(sorted(added)))
+                           .order_by(campaigns.c.id).with_for_update())
+        db.session.execute(campaigns.update().where(campaigns.c.id == sa.bindparam("campaign")).values(
+            proofs_received=campaigns.c.proofs_received + sa.bindparam("added")),
+            [{"campaign": c, "added": n} for c, n in sorted(added.items())])
+
+
 def _fund_drafts(campaigns: list) -> list[ledger.Draft]:
     specs = [s for c in campaigns for s in (ledger.brand_funding(c.brand_id), ledger.brand_escrow(c.brand_id, c.id))]
     ids = ledger.ensure_accounts(specs)
