@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from werkzeug.routing import Rule
 
 from app import create_app
@@ -127,6 +129,19 @@ def _reuse_url_builders() -> None:
 
 
 _reuse_url_builders()
+
+
+def _cheap_passwords() -> None:
+    """argon2id with its real cost (64 MiB, about a third of a second a hash on a slow day) runs twice
+    for every sign-in, once to create the account and once to check it: most of the time of a test
+    that signs in. The tests check the scheme (argon2id, old hashes upgraded), not its cost; the
+    library's own cheapest profile is the one it offers for tests. Tests only."""
+    import models.staff
+
+    models.staff.PASSWORDS = PasswordHasher.from_parameters(CHEAPEST)
+
+
+_cheap_passwords()
 
 
 @pytest.fixture()
