@@ -176,3 +176,33 @@ def bucket_bars(counts: list[int], first_label: str, label: str, colour: str = "
     body.append(f'<text x="{width}" y="{height - 3}" class="axis" text-anchor="end">now</text>')
     body.append(f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="baseline"/>')
     return _svg(width, height, label, body)
+
+
+AGREEMENT_COLOURS = {"qa": "#2e90fa", "appeals": "#7a5af8"}
+
+
+def agreement_chart(moderators: list, labels: dict[str, str], width: int = 480) -> Markup:  # noqa: ANN001
+    """Per moderator, two bars from 0 to 100 %: agreement with QA re-checks and with appeals
+    (ModeratorStats rows; `labels`: the words for "qa", "appeals" and "none yet", translated by the
+    caller). A moderator with nothing re-checked or appealed gets no bar for it, not a zero."""
+    name_w, bar_h, gap, value_w = 120, 9, 10, 44
+    plot_w = width - name_w - value_w
+    body: list[str] = []
+    for row, m in enumerate(moderators):
+        y = row * (2 * bar_h + gap) + 4
+        body.append(f'<text x="0" y="{y + bar_h + 4}" class="axis">{escape(m.name[:18])}</text>')
+        bars = (("qa", m.qa_agreement, m.qa_agreed, m.qa_checked),
+                ("appeals", m.appeal_agreement, m.stood, m.appealed))
+        for offset, (kind, share, agreed, of) in enumerate(bars):
+            top = y + offset * bar_h
+            tip = f"{m.name} · {labels[kind]}: "
+            if share is None:
+                body.append(f'<text x="{name_w}" y="{top + bar_h - 1}" class="axis">—<title>{escape(tip)}'
+                            f'{escape(labels["none"])}</title></text>')
+                continue
+            body.append(f'<rect x="{name_w}" y="{top}" width="{max(plot_w * share, 1.5):.1f}" height="{bar_h - 1}" '
+                        f'fill="{AGREEMENT_COLOURS[kind]}" class="agreement-{kind}"><title>{escape(tip)}'
+                        f'{share:.0%} ({agreed} / {of})</title></rect>')
+            body.append(f'<text x="{name_w + plot_w + 4}" y="{top + bar_h - 1}" class="value">{share:.0%}</text>')
+    height = len(moderators) * (2 * bar_h + gap) + 4
+    return _svg(width, max(height, 24), f'{labels["qa"]} · {labels["appeals"]}', body)

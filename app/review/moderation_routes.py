@@ -216,8 +216,12 @@ def leads_index():  # noqa: ANN201
     window = request.args.get("window", "48h")
     found = trends.trends(now, window if window in trends.WINDOWS else "48h")
     first = "-48 h" if found.window == "48h" else "-14 d"
-    return render_template("review/leads.html", queues=leads.queues_now(now), moderators=leads.moderators(now),
-                           chart=charts.hourly_chart(by_hour), total=sum(by_hour), trends=found,
+    moderators = leads.moderators(now)
+    agreement = charts.agreement_chart(moderators, {
+        "qa": _("agreement with QA"), "appeals": _("agreement with appeals"), "none": _("nothing to compare yet")})
+    return render_template("review/leads.html", queues=leads.queues_now(now), moderators=moderators,
+                           agreement_chart=agreement, chart=charts.hourly_chart(by_hour), total=sum(by_hour),
+                           trends=found,
                            depth_chart=charts.depth_chart(found.depth, first),
                            late_chart=charts.bucket_bars(found.breached_decisions, first,
                                                          "Decisions made after their due time"),

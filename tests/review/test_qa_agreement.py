@@ -115,3 +115,15 @@ def test_the_leads_table_shows_both_agreements(client, history, auth):
     ann_row = page.split(f"<td>{ann.name}</td>", 1)[1].split("</tr>", 1)[0]
     assert '<td class="num qa-checked">2</td>' in ann_row and '<td class="num qa-agreement">50%</td>' in ann_row
     assert "QA re-checks" in page and "Agreement with QA" in page
+
+
+def test_the_leads_chart_draws_each_moderators_agreement_and_no_bar_without_a_check(client, history, auth):
+    ann, bob, lead = history
+    check("p1", lead, agree=True)
+    check("p2", lead, agree=False)
+    auth.login(lead.email)
+    chart = client.get("/queue/leads").get_data(as_text=True).split('id="agreement-chart"', 1)[1].split("</figure>")[0]
+    qa_bars = chart.count('class="agreement-qa"')
+    assert qa_bars == 1 and f"{ann.name} · agreement with QA: 50% (1 / 2)" in chart
+    assert f"{bob.name} · agreement with QA: nothing to compare yet" in chart  # no re-check: no bar, not 0 %
+    assert chart.count('class="agreement-appeals"') == 0  # nothing appealed yet
