@@ -32,7 +32,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     again = [item for item in items
              if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("integration")]
     if len(again) < len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item not in again])
+        kept = set(again)
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = again
 
 

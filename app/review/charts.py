@@ -183,7 +183,7 @@ AGREEMENT_COLOURS = {"qa": "#2e90fa", "appeals": "#7a5af8"}
 
 def agreement_chart(moderators: list, labels: dict[str, str], width: int = 480) -> Markup:  # noqa: ANN001
     """Per moderator, two bars from 0 to 100 %: agreement with QA re-checks and with appeals
-    (ModeratorStats rows; `labels`: the words for "qa", "appeals" and "none yet", translated by the
+    (ModeratorStats rows; `labels`: the words for "qa", "appeals" and "none", translated by the
     caller). A moderator with nothing re-checked or appealed gets no bar for it, not a zero."""
     name_w, bar_h, gap, value_w = 120, 9, 10, 44
     plot_w = width - name_w - value_w
