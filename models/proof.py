@@ -119,7 +119,7 @@ class Proof(db.Model):
 # deadlocking; on SQLite (one writer at a time) a trigger per row. Migration 0223 installs the same.
 # A long transaction that inserts row by row (`flask import`) would hold those locks, and stall the
 # API's intake on its campaigns, for all its length: it sets workbench.defer_received_count and adds
-# its proofs in one sorted update just before it commits (app/money/services/funding.py).
+# its proofs in one sorted update right after proofs.jsonl (app/money/services/funding.py).
 RECEIVED_COUNTER_DDL = {
     "postgresql": (
         "CREATE OR REPLACE FUNCTION count_received_proofs() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
