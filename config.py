@@ -67,7 +67,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = sqlalchemy_url(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'workbench.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Pooled connections idle longer than this are pinged before use (app/platform/dbpool.py); ones
+    # used more recently are not: SQLAlchemy's pool_pre_ping cost a round trip on every request.
+    DB_PING_IDLE_SECONDS = env_float("DB_PING_IDLE_SECONDS", 1.0, 0.0, 3600.0)
     REDIS_URL = env_str("REDIS_URL")
     # Fernet keys, newest first, comma separated (MultiFernet rotation); HMAC key for matching.
     PII_KEYS = env_str("PII_KEYS")

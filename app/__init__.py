@@ -19,11 +19,15 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from app.extensions import csrf, db, login_manager, migrate
     from app.platform.access import init_access
+    from app.platform.dbpool import ping_idle_connections
     from app.platform.i18n import init_i18n
     from app.platform.jobs import JobDispatcher
     from app.platform.security import init_security
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine, app.config["DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -45,23 +45,24 @@ def ingest_single(item: Any, vault: PiiVault, client: ApiClient | None) -> Intak
         row = records.parse_proof(item)
     except records.RecordError:
         return None  # the general path names the field
-    now = utcnow()
+    # Encrypting and encoding come before the campaign's lock: every intake on the campaign waits for it.
+    columns = {**evidence.proof_columns(row, vault), "source": "api"}
+    names, payload = json_rows(Proof.__table__, [columns])
+    event = ("proof.ingested", "api_client", str(client.id) if client else "-")
+    label = f"api:{client.name}" if client else "api"
+    audit = chained_append_params(*event, actor_label=label, data={"accepted": 1, "duplicate": 0,
+                                                                    "proof_ids": [row["id"]]})
     found = connection.execute(_screen_statement(), {
-        "campaign": row["campaign_id"], "worker": row["worker_id"], "id": row["id"], "now": now}).first()
+        "campaign": row["campaign_id"], "worker": row["worker_id"], "id": row["id"], "now": utcnow()}).first()
     if found is None or found.status != "active" or not found.worker_known or found.stored or found.banned:
         return None
     allowed = found.budget_cents // found.reward_cents
     if found.max_completions is not None:
         allowed = min(allowed, found.max_completions)
-    columns = {**evidence.proof_columns(row, vault), "source": "api"}
-    names, payload = json_rows(Proof.__table__, [columns])
-    event = ("proof.ingested", "api_client", str(client.id) if client else "-")
-    label = f"api:{client.name}" if client else "api"
     counted = found.proofs_received >= allowed  # below it, live <= received < allowed: no count needed
     inserted, event_id = connection.execute(_insert_statement(names, counted), {
         "rows": payload, "campaign": row["campaign_id"], "released": list(RELEASED_STATES), "allowed": allowed,
-        **chained_append_params(*event, actor_label=label, data={"accepted": 1, "duplicate": 0,
-                                                                  "proof_ids": [row["id"]]})}).one()
+        **audit}).one()
     if inserted is None:
         return None  # refused or raced: nothing was written (the campaign lock alone was taken)
     if event_id is None:  # no chain head yet (a new database): record() creates it
