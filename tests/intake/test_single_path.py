@@ -66,6 +66,23 @@ def test_anything_but_a_new_proof_goes_the_general_way_having_written_nothing(ap
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Proof)) == 1
 
 
+def _plan_cache_mode() -> str:
+    return db.session.scalar(sa.text("SHOW plan_cache_mode"))
+
+
+def test_generic_plans_are_allowed_for_the_short_paths_insert_only(api, postgres, app):
+    vault, default = app.extensions["pii"], _plan_cache_mode()
+    assert default == "force_custom_plan"  # every connection's setting (app/__init__.py)
+    db.session.commit()
+    assert single.ingest_single(f.proof(id="p1"), vault, None) is not None
+    assert _plan_cache_mode() == "auto"  # for the rest of this transaction only
+    db.session.commit()
+    assert _plan_cache_mode() == default
+    assert single.ingest_single(f.proof(id="p1"), vault, None) is None  # screened, then sent the general way
+    assert _plan_cache_mode() == default  # which plans as everywhere else
+    db.session.rollback()
+
+
 def test_a_full_campaign_refuses_on_the_short_path_as_on_the_general_one(api, postgres):
     db.session.get(Campaign, "c1").max_completions = 1
     db.session.commit()

@@ -54,8 +54,10 @@ def ingest_single(item: Any, vault: PiiVault, client: ApiClient | None) -> Intak
                                                                     "proof_ids": [row["id"]]})
     found = connection.execute(_screen_statement(), {
         "campaign": row["campaign_id"], "worker": row["worker_id"], "id": row["id"], "now": utcnow()}).first()
-    if found is None or found.status != "active" or not found.worker_known or found.stored or found.banned:
+    if found is None:
         return None
+    if found.status != "active" or not found.worker_known or found.stored or found.banned:
+        return _general_path(connection)
     allowed = found.budget_cents // found.reward_cents
     if found.max_completions is not None:
         allowed = min(allowed, found.max_completions)
@@ -64,10 +66,25 @@ def ingest_single(item: Any, vault: PiiVault, client: ApiClient | None) -> Intak
         "rows": payload, "campaign": row["campaign_id"], "released": list(RELEASED_STATES), "allowed": allowed,
         **audit}).one()
     if inserted is None:
-        return None  # refused or raced: nothing was written (the campaign lock alone was taken)
+        return _general_path(connection)  # refused or raced: nothing was written (the campaign lock alone was taken)
     if event_id is None:  # no chain head yet (a new database): record() creates it
         record(*event, actor_label=label, data={"accepted": 1, "duplicate": 0, "proof_ids": [inserted]})
     return IntakeResult(ids=[inserted], new_ids=[inserted], pending_scoring=True)
+
+
+def _general_path(connection: sa.Connection) -> None:
+    """None, after putting back the session's plan cache mode, which the screen statement changed for
+    this transaction: the general path's statements are planned as everywhere else."""
+    connection.execute(_RESTORE_PLAN_CACHE_MODE)
+
+
+# The second statement, the costlier to plan, is the same every time and reads no table by a
+# parameter but the campaign's live proofs near the cap (`ix_proofs_campaign_state`): planned for
+# each request (the connections' force_custom_plan, app/__init__.py) it cost a third of PostgreSQL's
+# work per request. The screen statement sets the plan cache mode to `auto` for the rest of its
+# transaction (set_config(..., true): local), so the server may reuse a generic plan of the insert.
+_RESTORE_PLAN_CACHE_MODE = sa.text(
+    "SELECT set_config('plan_cache_mode', reset_val, true) FROM pg_settings WHERE name = 'plan_cache_mode'")
 
 
 @functools.cache
@@ -83,6 +100,7 @@ def _screen_statement() -> sa.Select:
         sa.exists().where(Worker.__table__.c.id == sa.bindparam("worker")).label("worker_known"),
         sa.exists().where(Proof.__table__.c.id == sa.bindparam("id")).label("stored"),
         banned.label("banned"),
+        sa.func.set_config("plan_cache_mode", "auto", True).label("plan_cache_mode"),
     ).where(campaign.id == sa.bindparam("campaign")).with_for_update(of=Campaign.__table__)
 
 
