@@ -1,7 +1,7 @@
 """Check a pooled database connection before use only when it has sat idle.
 
 SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip to PostgreSQL before every
-request, about a tenth of a single-proof API request's database work. A connection handed back a
+request (one of five for a single-proof API request). A connection handed back a
 moment ago is as alive as the request that used it proved it to be; one that sat idle may have been
 cut (a restarted server, a dropped link). So, as connection pools such as HikariCP do, a connection
 is pinged only when it was last returned to the pool more than `idle_seconds` ago; a dead one is
