@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app.scoring.jobs import PENDING_FLAG  # noqa: E402
-from scripts.bench.common import ROOT, drop_postgres, flask, machine, scratch_postgres  # noqa: E402
+from scripts.bench.common import ROOT, cpu_reference, drop_postgres, flask, machine, scratch_postgres  # noqa: E402
 
 PG_NAME = "wb_bench_api"
 WORKERS = 200
@@ -362,6 +362,7 @@ def main() -> None:
     parser.add_argument("--skip-test-client", action="store_true", help="measure through gunicorn only")
     args = parser.parse_args()
     print(f"machine: {machine()}")
+    reference = cpu_reference()  # before and after: what kind of day the run had (common.cpu_reference)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         for backend in args.backends.split(","):
@@ -376,7 +377,8 @@ def main() -> None:
     for r in rows:
         spent = ", ".join(f"{group} {ms:.2f}" for group, ms in sorted(r["cpu_ms"].items(), key=lambda kv: -kv[1]))
         print(f"  {r['backend']} {r['transport']} batch {r['batch']}: {spent}")
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+          f"CPU reference loop {reference:.0f} ms before, {cpu_reference():.0f} ms after")
 
 
 if __name__ == "__main__":
