@@ -274,6 +274,11 @@ def cpu_ticks() -> dict[str, tuple[str, int]]:
         fields = stat.rsplit(")", 1)[1].split()
         group = next((name for name, marker in CPU_GROUPS if marker in command), "everything else")
         ticks[pid] = (group, int(fields[11]) + int(fields[12]))
+    # The whole machine's idle time, and the time the hypervisor gave the VM's cores to others (steal):
+    # a run with little idle was CPU-bound; one with much stolen ran on a slower machine than it looks.
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    ticks["idle"] = ("idle", int(cpu[3]) + int(cpu[4]))
+    ticks["steal"] = ("stolen by the host", int(cpu[7]))
     return ticks
 
 

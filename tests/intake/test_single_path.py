@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.intake.services import single
+from app.platform import sql
 from app.platform.audit import record, verify_chain
 from models import ApiClient, AuditEvent, Campaign, Proof, WorkerSanction, db, utcnow
 from tests import factories as f
@@ -33,13 +34,16 @@ def _statements(run) -> list[str]:  # noqa: ANN001
     return seen
 
 
-def test_one_new_proof_takes_two_statements_and_one_chained_audit_event(api, postgres, app):
+def test_one_new_proof_takes_two_round_trips_and_one_chained_audit_event(api, postgres, app, monkeypatch):
     assert api.post(f.proof(id="warm")).status_code == 202  # through the route: the chain head exists
     client = db.session.scalars(sa.select(ApiClient)).one()
+    pipelined = []
+    monkeypatch.setattr(single, "pipelined_first", lambda *args: pipelined.append(args) or sql.pipelined_first(*args))
     result = []
     seen = _statements(lambda: result.append(single.ingest_single(f.proof(id="p1"), app.extensions["pii"], client)))
     db.session.commit()
-    assert len(seen) == 2, seen
+    assert len(pipelined) == 1  # BEGIN, the plan cache mode and the screen, sent together
+    assert len(seen) == 1 and "INSERT INTO" in seen[0], seen  # then the insert with its audit event
     assert result[0].new_ids == ["p1"] and result[0].pending_scoring
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "proof.ingested")
                                .order_by(AuditEvent.id.desc())).first()
