@@ -58,9 +58,9 @@ def insert(table: sa.Table, dialect: str):  # noqa: ANN201 - the dialect's Inser
 
 
 def pipelined_first(connection: sa.Connection, statements: tuple[str, ...], params: dict[str, Any]) -> Any:
-    """PostgreSQL (psycopg 3): send the transaction's BEGIN and `statements` in one round trip
-    (pipeline mode), the last with `params` (driver placeholders: compile the statement for the
-    connection's dialect); the last statement's first row, as a named tuple, or None.
+    """PostgreSQL (psycopg 3): send `statements` in one round trip (pipeline mode), with the BEGIN
+    when they start the transaction, the last with `params` (driver placeholders: compile the statement
+    for the connection's dialect); the last statement's first row, as a named tuple, or None.
 
     Each statement apart costs a round trip: the client waits, then the server, a few tenths of a
     millisecond of CPU between them on a busy machine, and locks taken meanwhile are held longer."""
