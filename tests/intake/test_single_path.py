@@ -74,7 +74,7 @@ def _plan_cache_mode() -> str:
     return db.session.scalar(sa.text("SHOW plan_cache_mode"))
 
 
-def test_generic_plans_are_allowed_for_the_short_paths_insert_only(api, postgres, app):
+def test_generic_plans_are_allowed_in_the_short_paths_transaction_only(api, postgres, app):
     vault, default = app.extensions["pii"], _plan_cache_mode()
     assert default == "force_custom_plan"  # every connection's setting (app/__init__.py)
     db.session.commit()
