@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from ml.forked import ForkedWork
 from review_rules.context import ScoringContext, normalise
 from review_rules.engine import RuleOutput, evaluate_many, validate_config
 from review_rules.rows import RowCache, RowSlice
@@ -45,11 +46,12 @@ def point_in_time(context: ScoringContext, config: dict, chunk_hours: float = 24
 
 
 def point_in_time_many(context: ScoringContext, configs: list[dict], chunk_hours: float = 24.0,
-                       progress: Progress | None = None, explain: bool = True) -> list[RuleOutput]:
+                       progress: Progress | None = None, explain: bool = True, processes: int = 1) -> list[RuleOutput]:
     """`point_in_time` for several configs, chunk by chunk together: what depends on one row alone
     is computed once for the whole history (review_rules.rows), and a signal two configs run with
     the same parameters once per chunk (evaluate_many). Configs with different history windows
-    see different chunks, so they run apart. `explain` False: no reason texts (engine.evaluate_many)."""
+    see different chunks, so they run apart. `explain` False: no reason texts (engine.evaluate_many).
+    `processes` 2: the later chunks are evaluated in a forked child meanwhile (_evaluate_windows)."""
     checked = [validate_config(config) for config in configs]
     context = normalise(context)
     proofs = context.proofs.sort_values("submitted_at", kind="stable").reset_index(drop=True)
@@ -62,14 +64,15 @@ def point_in_time_many(context: ScoringContext, configs: list[dict], chunk_hours
         def step(done: int, total: int, n: int = n) -> None:
             if progress:
                 progress(n * total + done, total * len(by_window))
-        parts = _chunks(context, proofs, cache, [checked[k] for k in members], days, chunk_hours, step, explain)
+        parts = _chunks(context, proofs, cache, [checked[k] for k in members], days, chunk_hours, step, explain,
+                        processes)
         for k, output in zip(members, parts, strict=True):
             outputs[k] = output
     return outputs  # type: ignore[return-value]
 
 
 def _chunks(context: ScoringContext, proofs: pd.DataFrame, cache: RowCache, configs: list[dict], history_days: int,
-            chunk_hours: float, progress: Progress, explain: bool = True) -> list[RuleOutput]:
+            chunk_hours: float, progress: Progress, explain: bool = True, processes: int = 1) -> list[RuleOutput]:
     submitted = proofs["submitted_at"]
     target_times = submitted[proofs["is_target"].to_numpy()].dropna()
     if target_times.empty:
@@ -78,23 +81,58 @@ def _chunks(context: ScoringContext, proofs: pd.DataFrame, cache: RowCache, conf
     history = pd.Timedelta(days=history_days)
     start = target_times.min().floor("D")
     edges = pd.date_range(start, target_times.max() + step, freq=step)
-    parts: list[list[RuleOutput]] = []
     is_target = proofs["is_target"].to_numpy()
-    for done, (edge, end) in enumerate(zip(edges[:-1], edges[1:], strict=True), start=1):
+    windows: list[tuple[np.ndarray, pd.Timestamp, np.ndarray]] = []  # (rows in view, end, which are targets)
+    for edge, end in zip(edges[:-1], edges[1:], strict=True):
         positions = np.flatnonzero(((submitted >= edge - history) & (submitted < end)).to_numpy())
-        # the frame is sorted by submission: a window is a run of rows, sliced without copying them one by one
-        contiguous = len(positions) and positions[-1] - positions[0] + 1 == len(positions)
-        window = proofs.iloc[positions[0]:positions[-1] + 1] if contiguous else proofs.iloc[positions]
-        targets = is_target[positions] & (window["submitted_at"] >= edge).to_numpy()
+        targets = is_target[positions] & (submitted.iloc[positions] >= edge).to_numpy()
         if targets.any():
-            seen = np.flatnonzero((context.decisions["decided_at"] < end).to_numpy())
-            chunk = ScoringContext(window.assign(is_target=targets), context.sessions, context.decisions.iloc[seen],
-                                   end)
-            parts.append(evaluate_many(chunk, configs, RowSlice(cache, positions, seen), explain))
-        progress(done, len(edges) - 1)
+            windows.append((positions, end, targets))
+
+    def evaluate_window(positions: np.ndarray, end: pd.Timestamp, targets: np.ndarray) -> list[RuleOutput]:
+        # the frame is sorted by submission: a window is a run of rows, sliced without copying them one by one
+        contiguous = positions[-1] - positions[0] + 1 == len(positions)
+        window = proofs.iloc[positions[0]:positions[-1] + 1] if contiguous else proofs.iloc[positions]
+        seen = np.flatnonzero((context.decisions["decided_at"] < end).to_numpy())
+        chunk = ScoringContext(window.assign(is_target=targets), context.sessions, context.decisions.iloc[seen], end)
+        return evaluate_many(chunk, configs, RowSlice(cache, positions, seen), explain)
+
+    parts = _evaluate_windows(windows, evaluate_window, progress, processes)
     undated = is_target & submitted.isna().to_numpy()
     if undated.any():  # no submission time: score with everything, as scoring would
         everything = RowSlice(cache, np.arange(len(proofs)))
         parts.append(evaluate_many(ScoringContext(proofs.assign(is_target=undated), context.sessions,
                                                   context.decisions, context.now), configs, everything, explain))
     return [concat_outputs([chunk[k] for chunk in parts]) for k in range(len(configs))]
+
+
+def _evaluate_windows(windows: list[tuple], evaluate_window: Callable[..., list[RuleOutput]], progress: Progress,
+                      processes: int) -> list[list[RuleOutput]]:
+    """Every window's outputs, in order. With two processes, the first window is evaluated here (it
+    fills the row cache, which a forked child then shares), the rest split in two runs of about equal
+    rows: the later run in a child, the earlier one here. Each window's result is the one a single
+    process computes (the caches hold the same values, whoever filled them)."""
+    total = len(windows)
+    if processes < 2 or total < 3:
+        parts = []
+        for done, window in enumerate(windows, start=1):
+            parts.append(evaluate_window(*window))
+            progress(done, total)
+        return parts
+    parts = [evaluate_window(*windows[0])]
+    progress(1, total)
+    rest = windows[1:]
+    # a window's cost grows with the rows in view: split where the earlier run's rows come closest to half
+    rows = np.cumsum([len(positions) for positions, *_ in rest])[:-1]
+    split = int(np.argmin(np.abs(2 * rows - (rows[-1] + len(rest[-1][0]))))) + 1
+    later = ForkedWork(lambda: [evaluate_window(*window) for window in rest[split:]])
+    try:
+        for done, window in enumerate(rest[:split], start=2):
+            parts.append(evaluate_window(*window))
+            progress(done, total)
+    except BaseException:
+        later.cancel()
+        raise
+    parts += later.result()
+    progress(total, total)
+    return parts
