@@ -7,27 +7,37 @@ screenshots even when one bucket is crowded.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-_HEX16 = re.compile(r"\s*([0-9a-fA-F]{16})\s*")
+# the value of each ASCII character as a hex digit; 16 where it is not one
+_NIBBLE = np.full(128, 16, dtype=np.uint64)
+for _digit in "0123456789abcdefABCDEF":
+    _NIBBLE[ord(_digit)] = int(_digit, 16)
+_SHIFTS = np.arange(60, -4, -4, dtype=np.uint64)  # the first digit is the high nibble
 
 
 def parse_phash(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(uint64 hash, valid) per row; anything but 16 hex digits (around spaces) is invalid."""
-    # One regex per value in plain Python: pandas' string methods cost more per call than a small
-    # context has values, and loop in Python anyway.
+    """(uint64 hash, valid) per row; anything but 16 hex digits (around white space) is invalid.
+
+    Per value only a strip and a length check in plain Python (a regular expression per value took
+    1.7 s of a million-row backtest; pandas' string methods cost more per call than a small context
+    has values); the digits of every candidate are then checked and read at once as a byte matrix."""
     missing = values.isna().to_numpy()
-    found = [None if gone else _HEX16.fullmatch(str(v)) for v, gone in zip(values.tolist(), missing, strict=True)]
-    valid = np.fromiter((m is not None for m in found), dtype=bool, count=len(found))
-    out = np.zeros(len(found), dtype=np.uint64)
-    if valid.any():
-        raw = bytes.fromhex("".join(m.group(1) for m in found if m is not None))
-        out[valid] = np.frombuffer(raw, dtype=">u8").astype(np.uint64)
+    stripped = [None if gone else str(v).strip() for v, gone in zip(values.tolist(), missing, strict=True)]
+    candidate = np.fromiter((s is not None and len(s) == 16 and s.isascii() for s in stripped), dtype=bool,
+                            count=len(stripped))
+    out = np.zeros(len(stripped), dtype=np.uint64)
+    valid = np.zeros(len(stripped), dtype=bool)
+    if candidate.any():
+        text = "".join(s for s, ok in zip(stripped, candidate.tolist(), strict=True) if ok)
+        nibbles = _NIBBLE[np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 16)]
+        digits = (nibbles < 16).all(axis=1)
+        rows = np.flatnonzero(candidate)[digits]
+        valid[rows] = True
+        out[rows] = np.bitwise_or.reduce(nibbles[digits] << _SHIFTS, axis=1)
     return out, valid
 
 

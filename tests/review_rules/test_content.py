@@ -1,8 +1,12 @@
 """Content signals: pasted comments, hollow comments, reused and near-identical screenshots."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from review_rules import imagedup, textdup
 from tests.review_rules.frames import T0, proof, run, scores
@@ -100,6 +104,25 @@ def test_phash_parsing_rejects_malformed_values() -> None:
     values, valid = imagedup.parse_phash(pd.Series(["8f3c1e0000ffaa11", "xyz", None, "8F3C1E0000FFAA1"]))
     assert valid.tolist() == [True, False, False, False]
     assert int(values[0]) == 0x8F3C1E0000FFAA11
+
+
+_HEX16 = re.compile(r"\s*([0-9a-fA-F]{16})\s*")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(
+    st.none(), st.integers(0, 2**64 - 1).map(lambda v: f"{v:016x}"),
+    st.integers(0, 2**64 - 1).map(lambda v: f"{v:016X}"),
+    st.builds(lambda pad, v, tail: f"{pad}{v:016x}{tail}", st.sampled_from(["", " ", "\t", "\u00a0", "\u2003 "]),
+              st.integers(0, 2**64 - 1), st.sampled_from(["", "\n", " ", "\u3000", "0", "g"])),
+    st.text(alphabet="0123456789abcdefABCDEFgx \u00e9\u0660", min_size=14, max_size=18), st.text(max_size=20))))
+def test_phash_parsing_reads_exactly_what_the_pattern_accepts(texts: list) -> None:
+    """The vectorised reading against the definition: 16 hex digits, white space around allowed."""
+    values, valid = imagedup.parse_phash(pd.Series(texts, dtype=object))
+    for k, text in enumerate(texts):
+        match = _HEX16.fullmatch(text) if text is not None else None
+        assert valid[k] == (match is not None), text
+        assert int(values[k]) == (int(match.group(1), 16) if match else 0), text
 
 
 def test_phash_clusters_chain_within_distance() -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.rules.jobs import enqueue_backtest
 from app.rules.services import backtest, versions
 from app.rules.services.metrics import pr_curve, summarise
-from models import AuditEvent, Backtest, Task, db
+from models import AuditEvent, Backtest, ReviewDecision, Task, db
 from tests.rules.conftest import FARM, HONEST
 
 SINCE, UNTIL = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
@@ -192,3 +192,18 @@ def test_warm_try_on_an_empty_database_warms_the_patterns_only(app):
     from app.rules.services.try_proof import warm_try
 
     assert warm_try() == "user-agent patterns"
+
+
+def test_the_label_is_the_newest_human_or_imported_decision_of_the_period(app, labelled_world):
+    """p1 approved at import, then rejected by a person: rejected; p2 approved at import, then rejected by
+    the system (not a label): approved. The query differs by database (DISTINCT ON on PostgreSQL)."""
+    later = datetime(2026, 10, 5, tzinfo=UTC)
+    db.session.add_all([ReviewDecision(proof_id="p1", decision="rejected", actor_kind="human", decided_at=later),
+                        ReviewDecision(proof_id="p2", decision="rejected", actor_kind="system", decided_at=later)])
+    db.session.commit()
+    frame = backtest.labelled_window(SINCE, UNTIL)
+    assert frame.index.tolist() == sorted(labelled_world)
+    assert frame.loc["p1", "label"] == 1 and frame.loc["p2", "label"] == 0
+    assert int(frame["label"].sum()) == FARM + 1
+    assert set(frame["day"]) == {"2026-10-01"} and (frame["reward_cents"] > 0).all()
+    assert backtest.labelled_window(UNTIL, datetime(2026, 10, 9, tzinfo=UTC)).empty

@@ -73,6 +73,23 @@ def test_fast_point_in_time_equals_the_reference_for_every_config(world_context,
     assert not fast[0].scores.equals(fast[1].scores)  # the draft's change matters
 
 
+def test_two_processes_give_what_one_gives(world_context, monkeypatch):
+    """The later windows evaluated in a forked child: the same outputs, in the same order, and the
+    progress reaches the last window."""
+    from ml import history
+
+    children = []
+    real = history.ForkedWork
+    monkeypatch.setattr(history, "ForkedWork", lambda work: children.append(1) or real(work))
+    configs = [default_config(), draft_config()]
+    seen: list[tuple[int, int]] = []
+    forked = point_in_time_many(world_context, configs, 24.0, lambda done, total: seen.append((done, total)),
+                                explain=False, processes=2)
+    assert children == [1] and seen[-1][0] == seen[-1][1] >= 3
+    for alone, together in zip(point_in_time_many(world_context, configs, 24.0, explain=False), forked, strict=True):
+        assert_same(together, alone)
+
+
 def test_evaluating_configs_together_equals_evaluating_each(world_context):
     configs = [default_config(), draft_config()]
     together = evaluate_many(world_context, configs)
