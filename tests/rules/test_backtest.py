@@ -12,6 +12,8 @@ from app.rules.jobs import enqueue_backtest
 from app.rules.services import backtest, versions
 from app.rules.services.metrics import pr_curve, summarise
 from models import AuditEvent, Backtest, ReviewDecision, Task, db
+from tests import factories as f
+from tests.ml.worlds import honest_world
 from tests.rules.conftest import FARM, HONEST
 
 SINCE, UNTIL = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
@@ -148,7 +150,8 @@ def test_versions_that_differ_only_in_routing_share_one_rules_run(app, labelled_
     shared = backtest.run_backtest(draft, SINCE, UNTIL)
     assert len(calls) == runs
     # the same routes as the draft evaluated on its own
-    alone = backtest.evaluate_configs([versions.checked(draft)], list(backtest.labelled_window(SINCE, UNTIL).index))[0]
+    _, context = backtest.labels_and_context(SINCE, UNTIL, backtest.Timings())
+    alone = backtest.evaluate_configs([versions.checked(draft)], context)[0]
     assert alone["route"].value_counts().to_dict() == \
         {k: v for k, v in {"hold": shared["held"], "review": shared["flagged"] - shared["held"],
                            "auto_approve": shared["auto_approved"]}.items() if v}
@@ -207,3 +210,18 @@ def test_the_label_is_the_newest_human_or_imported_decision_of_the_period(app, l
     assert int(frame["label"].sum()) == FARM + 1
     assert set(frame["day"]) == {"2026-10-01"} and (frame["reward_cents"] > 0).all()
     assert backtest.labelled_window(UNTIL, datetime(2026, 10, 9, tzinfo=UTC)).empty
+
+
+def test_the_context_targets_exactly_the_labelled_proofs(app, runner, world):
+    """On PostgreSQL the labels come from a second connection while the proofs load; either way the
+    context holds every stored proof, the labelled ones its targets."""
+    honest_world(world, 4).add("decisions", f.decision(proof_id="p1"), f.decision(proof_id="p3", decision="rejected"))
+    assert runner.invoke(args=["import", str(world.write())]).exit_code == 0
+    timings = backtest.Timings()
+    frame, context = backtest.labels_and_context(SINCE, UNTIL, timings)
+    targets = context.proofs.loc[context.proofs["is_target"].to_numpy(), "proof_id"]
+    assert sorted(targets) == frame.index.tolist() == ["p1", "p3"] and frame["label"].tolist() == [0, 1]
+    assert sorted(context.proofs["proof_id"]) == ["p1", "p2", "p3", "p4"]
+    assert set(timings.stages) == {"labels", "load"}
+    with pytest.raises(backtest.BacktestError, match="no labelled proofs"):
+        backtest.labels_and_context(UNTIL, datetime(2026, 10, 9, tzinfo=UTC), backtest.Timings())

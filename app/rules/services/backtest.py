@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from app.scoring.services.model_scoring import model_outcome
 from ml.history import point_in_time_many
 from models import Backtest, Campaign, DomainError, Proof, ReviewDecision, RuleSet, StaffUser, Task, db, utcnow
 from review_rules.combine import combine
+from review_rules.context import ScoringContext
 from review_rules.engine import evaluate_many
 
 Progress = Callable[[int, str], None]  # (percent, stage)
@@ -91,15 +93,54 @@ def labelled_window(since: datetime, until: datetime) -> pd.DataFrame:
     return frame.sort_index()
 
 
-def evaluate_configs(configs: list[dict], ids: list[str], progress: Progress | None = None,
+def labels_and_context(since: datetime, until: datetime, timings: Timings) -> tuple[pd.DataFrame, ScoringContext]:
+    """The labelled window and every stored proof as context, its targets the labelled proofs.
+
+    On PostgreSQL the labels are read on a second connection, in a thread, while this one reads the
+    proofs: the server works the labels out while this process converts the proofs' rows (the
+    thread's own time is the `labels` figure, spent during `load`). An empty period is then known
+    only after the load."""
+    if not is_postgres():  # one connection (an in-memory database is one): one read after the other
+        frame = labelled_window(since, until)
+        timings.lap("labels")
+        _refuse_empty(frame)
+        context = load_all_context(target_ids=frame.index.tolist())
+        timings.lap("load")
+        return frame, context
+    app = current_app._get_current_object()
+
+    def read_labels() -> tuple[pd.DataFrame, float]:
+        started = time.perf_counter()
+        with app.app_context():
+            try:
+                return labelled_window(since, until), time.perf_counter() - started
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="backtest-labels") as pool:
+        pending = pool.submit(read_labels)
+        context = load_all_context(target_ids=[])
+        frame, seconds = pending.result()
+    timings.lap("load")
+    timings.stages["labels"] = round(seconds, 3)
+    _refuse_empty(frame)
+    context.proofs["is_target"] = context.proofs["proof_id"].isin(frame.index).to_numpy()
+    return frame, context
+
+
+def _refuse_empty(frame: pd.DataFrame) -> None:
+    if frame.empty:
+        raise BacktestError(_("no labelled proofs were submitted in this period"))
+
+
+def evaluate_configs(configs: list[dict], context: ScoringContext, progress: Progress | None = None,
                      timings: Timings | None = None, chunk_hours: float = CHUNK_HOURS) -> list[pd.DataFrame]:
-    """For each config: index proof_id, columns route, risk, plus the signal scores (`scores` attr).
+    """For each config, over the targets of `context`: index proof_id, columns route, risk, plus the
+    signal scores (`scores` attr).
 
     `chunk_hours` 0 evaluates every target against the whole period at once, as a full batch
     scoring run does: faster, but a proof then sees evidence that arrived after it."""
     timings = timings or Timings()
-    context = load_all_context(target_ids=ids)
-    timings.lap("load")
     # Versions that differ only in routing share one rules run; the rest run chunk by chunk together.
     keys = list(dict.fromkeys(_rules_key(config) for config in configs))
     distinct = [next(c for c in configs if _rules_key(c) == key) for key in keys]
@@ -138,13 +179,10 @@ def run_backtest(row: RuleSet, since: datetime, until: datetime, progress: Progr
     if not since < until:
         raise BacktestError(_("the period is empty: since must be before until"))
     timings = timings or Timings()
-    frame = labelled_window(since, until)
-    timings.lap("labels")
-    if frame.empty:
-        raise BacktestError(_("no labelled proofs were submitted in this period"))
+    frame, context = labels_and_context(since, until, timings)
     active = resolve("active")
     configs = [checked(row)] + ([checked(active)] if active.version != row.version else [])
-    outputs = evaluate_configs(configs, frame.index.tolist(), progress, timings, chunk_hours)
+    outputs = evaluate_configs(configs, context, progress, timings, chunk_hours)
     mine = outputs[0].reindex(frame.index)
     baseline = outputs[-1].reindex(frame.index)
     weights = {code: entry["weight"] for code, entry in configs[0]["signals"].items() if entry["enabled"]}
