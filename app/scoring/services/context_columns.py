@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from app.platform.sql import BINARY_RESULTS, is_postgres
+from app.platform.sql import is_postgres
 from app.scoring.services.context_queries import CAMPAIGN_FIELDS, PROOF_QUERY, WORKER_FIELDS
 from models import Campaign, Proof, ReviewDecision, Worker, db
 from review_rules.context import DECISION_COLUMNS, PROOF_COLUMNS, TIME_COLUMNS
@@ -38,11 +38,10 @@ def _select(key: sa.Column, fields: dict[str, sa.ColumnElement], postgres: bool)
 
 def read_table(query: sa.Select) -> np.ndarray:
     """The rows of `query` as a 2-D object array (on PostgreSQL the driver's tuples as they are:
-    the columns read here need no conversion by SQLAlchemy, and come in the binary format)."""
-    postgres = is_postgres()
-    result = db.session.connection().execute(query.execution_options(**{BINARY_RESULTS: True}) if postgres else query)
+    the columns read here need no conversion by SQLAlchemy)."""
+    result = db.session.connection().execute(query)
     width = len(result.keys())
-    rows = result.cursor.fetchall() if postgres else [tuple(row) for row in result.all()]
+    rows = result.cursor.fetchall() if is_postgres() else [tuple(row) for row in result.all()]
     result.close()
     return np.array(rows, dtype=object).reshape(len(rows), width) if rows else np.empty((0, width), dtype=object)
 
