@@ -13,10 +13,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 # the value of each ASCII character as a hex digit; 16 where it is not one
-_NIBBLE = np.full(128, 16, dtype=np.uint64)
+_NIBBLE = np.full(128, 16, dtype=np.uint8)
 for _digit in "0123456789abcdefABCDEF":
     _NIBBLE[ord(_digit)] = int(_digit, 16)
-_SHIFTS = np.arange(60, -4, -4, dtype=np.uint64)  # the first digit is the high nibble
 
 
 def parse_phash(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -37,7 +36,9 @@ def parse_phash(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         digits = (nibbles < 16).all(axis=1)
         rows = np.flatnonzero(candidate)[digits]
         valid[rows] = True
-        out[rows] = np.bitwise_or.reduce(nibbles[digits] << _SHIFTS, axis=1)
+        # two digits a byte, the first digit high: the eight bytes of a big-endian 64-bit number
+        packed = (nibbles[digits, 0::2] << 4) | nibbles[digits, 1::2]
+        out[rows] = packed.view(">u8").ravel()
     return out, valid
 
 
