@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.rules.services import models as model_service
+from app.rules.services import versions
 from app.scoring.services import model_training
 from ml.registry import clear_cache
 from models import AuditEvent, ModelVersion, Task, db
@@ -48,6 +49,13 @@ def test_train_compare_promote_and_roll_back_from_the_pages(client, login, label
     assert sum(p["count"] for p in active["calibration"]) == report["window"]["rows"]
     assert active["per_reason"] == [{"reason": "unknown", "fraud": report["window"]["positives"],
                                      "recall": active["operating"][0]}]  # synthetic ids carry no decisions
+    # each model is marked at its own operating point (the one that routes while it scores), if it recorded one
+    for row in model_service.registry.list_versions():
+        [shown] = [m for m in report["models"] if m["version"] == row.version]
+        recorded = (row.meta or {}).get("operating_point", {}).get("auto_approve_below")
+        assert shown["threshold"] == (recorded or versions.checked(versions.resolve("active"))["thresholds"][
+            "auto_approve_below"])
+        assert f"to a person from {shown['threshold']}" in compared
 
     refused = client.post(f"/rules/models/{first}/promote", data={"submit": "1"})
     assert refused.status_code == 422

@@ -31,10 +31,9 @@ from app.rules.services.metrics import summarise
 from app.rules.services.versions import checked, resolve
 from app.scoring.services.context import load_all_context
 from app.scoring.services.context_columns import read_table, ticks
-from app.scoring.services.model_scoring import model_outcome
+from app.scoring.services.model_scoring import combine_as_scoring, model_outcome, routing_thresholds
 from ml.history import point_in_time_many
 from models import Backtest, Campaign, DomainError, Proof, ReviewDecision, RuleSet, StaffUser, Task, db, utcnow
-from review_rules.combine import combine
 from review_rules.context import ScoringContext
 from review_rules.engine import evaluate_many
 
@@ -158,10 +157,11 @@ def evaluate_configs(configs: list[dict], context: ScoringContext, progress: Pro
     for config in configs:
         rules = evaluated[_rules_key(config)]
         model = model_outcome(rules, Path(current_app.config["MODEL_DIR"]), None)
-        combined = combine(rules, model.probabilities, config, degraded=model.degraded, unseen=model.unseen)
+        combined = combine_as_scoring(rules, model, config)
         result = pd.DataFrame({"route": combined["route"], "risk": combined["risk_score"]})
         result.attrs["scores"] = rules.scores
         result.attrs["model"] = model.version
+        result.attrs["thresholds"] = routing_thresholds(model, config)
         outputs.append(result)
     timings.lap("model")
     return outputs
@@ -197,8 +197,8 @@ def run_backtest(row: RuleSet, since: datetime, until: datetime, progress: Progr
     results["active"].update({k: v for k, v in summarise(active_frame, pd.DataFrame(index=frame.index), {})
                               .items() if k in ("precision", "recall", "money_held_cents")})
     results.update({"version": row.version, "since": since.isoformat(), "until": until.isoformat(),
-                    "model": outputs[0].attrs["model"], "chunk_hours": chunk_hours,
-                    "thresholds": dict(configs[0]["thresholds"])})
+                    "model": outputs[0].attrs["model"], "chunk_hours": chunk_hours})
+    results["thresholds"], results["thresholds_from"] = outputs[0].attrs["thresholds"]
     timings.lap("figures")
     results["timings"] = dict(timings.stages)
     return results

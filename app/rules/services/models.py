@@ -20,6 +20,7 @@ from ml.predict import predict_proba
 from ml.registry import ArtifactError
 from ml.train import NotEnoughLabels, time_split
 from models import DomainError, ModelVersion, ReviewDecision, StaffUser, Task, db
+from review_rules.combine import operating_thresholds
 
 METRICS = ("pr_auc", "roc_auc", "recall_at_fpr", "ece", "brier", "rows", "positives")
 TRAIN_TASK_KIND = "train_model"
@@ -41,8 +42,9 @@ def training_tasks(limit: int = 10) -> list[Task]:
 
 def compare() -> dict:
     """Active and candidate models on the same newest labelled window (reads only): their metrics, PR
-    curve with the point where the model alone would send a proof to a person (the active rule set's
-    auto-approve threshold), calibration by decile of predicted risk, and recall per fraud reason code."""
+    curve with the point where the model alone would send a proof to a person (its own operating
+    point's auto-approve threshold, which routes while it scores; the active rule set's for a model
+    that recorded none), calibration by decile of predicted risk, and recall per fraud reason code."""
     config = model_training.TrainingConfig().validate()
     try:
         data, _ = model_training.labelled_set(config)
@@ -53,11 +55,12 @@ def compare() -> dict:
     y = window.labels.to_numpy().astype(bool)
     ids = list(window.features.index)
     reasons = _reasons(ids)
-    threshold = checked(resolve("active"))["thresholds"]["auto_approve_below"]
+    rules = checked(resolve("active"))
     models = []
     for row in sorted((v for v in registry.list_versions() if v.status != "retired"),
                       key=lambda v: v.status != "active"):
-        item: dict = {"version": row.version, "status": row.status}
+        threshold = operating_thresholds((row.meta or {}).get("operating_point"), rules)["auto_approve_below"]
+        item: dict = {"version": row.version, "status": row.status, "threshold": threshold}
         try:
             p = predict_proba(registry.load_version(row, Path(current_app.config["MODEL_DIR"])),
                               window.features).to_numpy()
@@ -69,8 +72,8 @@ def compare() -> dict:
                        "pr": pr_curve(p, y), "calibration": calibration(p, y),
                        "operating": (_share(flagged & y, y), _share(flagged & y, flagged)),
                        "per_reason": _per_reason(ids, reasons, flagged, y)})
-    return {"window": {"from": cut.isoformat(), "rows": int(len(newer)), "positives": int(y.sum()),
-                       "threshold": threshold}, "models": models}
+    return {"window": {"from": cut.isoformat(), "rows": int(len(newer)), "positives": int(y.sum())},
+            "models": models}
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> float | None:

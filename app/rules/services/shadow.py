@@ -22,10 +22,9 @@ from app.platform.audit import record
 from app.platform.i18n import _
 from app.rules.services.versions import checked
 from app.scoring.services.context import build_context
-from app.scoring.services.model_scoring import model_outcome
+from app.scoring.services.model_scoring import combine_as_scoring, model_outcome
 from app.scoring.services.mutes import relieve
 from models import AuditEvent, DomainError, ProofScore, RuleSet, ShadowScore, StaffUser, db, utcnow
-from review_rules.combine import combine
 from review_rules.engine import evaluate
 
 STARTED = "ruleset.shadow_started"
@@ -88,7 +87,7 @@ def score(row: RuleSet, proof_ids: list[str]) -> int:
     context = build_context(proof_ids, **config["context"])
     output = relieve(evaluate(context, config), context, config)  # as the active scorer does
     model = model_outcome(output, Path(current_app.config["MODEL_DIR"]), None)
-    combined = combine(output, model.probabilities, config, degraded=model.degraded, unseen=model.unseen)
+    combined = combine_as_scoring(output, model, config)
     active = {r.proof_id: r for r in db.session.execute(
         sa.select(ProofScore.proof_id, ProofScore.ruleset_version, ProofScore.risk_score, ProofScore.route,
                   ProofScore.reasons).where(ProofScore.proof_id.in_(proof_ids)))}

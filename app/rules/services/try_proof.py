@@ -14,11 +14,10 @@ from flask import current_app
 
 from app.rules.services.versions import checked, resolve
 from app.scoring.services.context import build_context
-from app.scoring.services.model_scoring import model_outcome
+from app.scoring.services.model_scoring import combine_as_scoring, model_outcome
 from app.scoring.services.mutes import relieve
 from models import NotFound, Proof, RuleSet, db
 from review_rules import useragents
-from review_rules.combine import combine
 from review_rules.engine import evaluate
 from review_rules.registry import all_signals
 
@@ -40,7 +39,7 @@ def score_with(proof_id: str, row: RuleSet, contexts: dict | None = None) -> dic
     if proof_id not in output.rule_score.index:
         raise NotFound(f"proof {proof_id} could not be evaluated")
     model = model_outcome(output, Path(current_app.config["MODEL_DIR"]), current_app.config["MODEL_TIMEOUT_SECONDS"])
-    combined = combine(output, model.probabilities, config, degraded=model.degraded, unseen=model.unseen)
+    combined = combine_as_scoring(output, model, config)
     result = combined.loc[proof_id]
     model_score = result["model_score"]
     return {"version": row.version, "status": row.status, "route": result["route"],

@@ -24,6 +24,7 @@ from ml.novelty import novel_mask
 from ml.predict import ModelTimeout, predict_within, run_within
 from ml.registry import ModelBundle
 from ml.weights import learned_reading
+from review_rules.combine import combine, operating_thresholds
 
 log = logging.getLogger(__name__)
 STACKED_EXPLANATIONS = 64  # up to this many proofs, scores and explanation shifts come from one prediction
@@ -43,6 +44,23 @@ class ModelOutcome:
     novel: np.ndarray | None = None  # per row of the rule output: the rules' reading stands (ml/novelty.py)
     novel_reading: np.ndarray | None = None  # that reading: the rules with the weights learned on the labels
     shifts: np.ndarray | None = None  # explanation shifts per feature row, when predicted with the scores
+
+
+def combine_as_scoring(rule_output, model: ModelOutcome, config: dict) -> pd.DataFrame:  # noqa: ANN001
+    """`combine` given everything live scoring gives it: the model's own operating point and, where a
+    proof is novel to the model, the rules' reading. Try, backtest and shadow route through here, so
+    a version's routes there are the ones the scorer would store."""
+    return combine(rule_output, model.probabilities, config, degraded=model.degraded, unseen=model.unseen,
+                   operating=model.operating, novel=model.novel, novel_reading=model.novel_reading)
+
+
+def routing_thresholds(model: ModelOutcome, config: dict) -> tuple[dict, str]:
+    """(the thresholds that route, "model" or "rules"): the model's operating point while it scores,
+    else the rule set's own."""
+    if model.probabilities is None:
+        return dict(config["thresholds"]), "rules"
+    thresholds = operating_thresholds(model.operating, config)
+    return dict(thresholds), "rules" if thresholds is config["thresholds"] else "model"
 
 
 def model_outcome(rule_output, model_dir: Path, timeout: float | None) -> ModelOutcome:  # noqa: ANN001

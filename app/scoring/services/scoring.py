@@ -19,7 +19,7 @@ from app.platform.bulk import insert_ignoring_conflicts, upsert
 from app.platform.sql import among, per_dialect
 from app.review.services.priority import rekey
 from app.scoring.services.context import build_context, load_all_context
-from app.scoring.services.model_scoring import active_model_outcome, explanations
+from app.scoring.services.model_scoring import active_model_outcome, combine_as_scoring, explanations
 from app.scoring.services.models_registry import load_active
 from app.scoring.services.mutes import relieve
 from app.scoring.services.rerouting import ROUTE_QUEUE, Scored, approve_by_policy, reroute
@@ -27,7 +27,6 @@ from app.scoring.services.rulesets import load_active_rules
 from app.scoring.services.staleness import active_versions, stale_ids
 from ml.predict import predict_proba
 from models import Proof, ProofScore, ProofState, ReviewItem, db, utcnow
-from review_rules.combine import combine
 from review_rules.context import ScoringContext
 from review_rules.engine import evaluate
 
@@ -54,8 +53,7 @@ def compute_scores(proof_ids: list[str], context: ScoringContext | None = None) 
         context = build_context(proof_ids, **rules.config["context"])
     output = relieve(evaluate(context, rules.config), context, rules.config)  # entity-level mutes, before the model
     model = active_model_outcome(output)  # cold start, model, or degraded (app/scoring/services/model_scoring.py)
-    combined = combine(output, model.probabilities, rules.config, degraded=model.degraded, unseen=model.unseen,
-                       operating=model.operating, novel=model.novel, novel_reading=model.novel_reading)
+    combined = combine_as_scoring(output, model, rules.config)
     wanted = [pid for pid in dict.fromkeys(proof_ids) if pid in combined.index]
     # Arrays by position rather than label-aligned Series: online, one proof pays every call's overhead.
     at = combined.index.get_indexer(wanted)
