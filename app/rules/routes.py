@@ -256,8 +256,8 @@ def shadow_stop():  # noqa: ANN201
 def shadow_run():  # noqa: ANN201
     if not ActionForm().validate_on_submit():
         abort(400)
-    if shadow_service.current() is None:
-        abort(404)
+    shadow_service.request_catch_up(_user())
+    db.session.commit()
     enqueue_shadow_catch_up()
     return redirect(url_for("rules.shadow_page"))
 

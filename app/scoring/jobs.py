@@ -13,6 +13,7 @@ from flask import current_app
 
 from app.platform.audit import record
 from app.platform.hooks import PROOFS_SCORED, emit
+from app.platform.i18n import _
 from app.platform.jobs import SCORING, TRAINING, JobSpec, dispatcher, job
 from app.platform.locks import exclusive
 from app.scoring.services.feedback import linked_pending_proofs
@@ -163,15 +164,16 @@ def train_model(task_id: int, force: bool = False, actor_id: int | None = None) 
                                     progress=_progress(task_id))
     except NotEnoughLabels as exc:
         db.session.rollback()
-        _finish(task_id, "failed", f"not enough labels: {exc}")
+        _finish(task_id, "failed", _("not enough labels: %(why)s", why=str(exc)))
         return None
     except Exception as exc:
         db.session.rollback()
-        _finish(task_id, "failed", f"training failed: {exc}")
+        _finish(task_id, "failed", _("training failed: %(why)s", why=str(exc)))
         raise
     task = db.session.get(Task, task_id)
     task.status, task.done, task.finished_at = "done", 100, utcnow()
-    task.message = f"{report.version}: {'promoted' if report.promoted else 'kept as candidate'} ({report.reason})"
+    task.message = (_("%(v)s: promoted (%(why)s)", v=report.version, why=report.reason) if report.promoted else
+                    _("%(v)s: kept as candidate (%(why)s)", v=report.version, why=report.reason))
     db.session.commit()
     if report.promoted:
         enqueue_stale_rescore(f"model {report.version} promoted")
@@ -186,8 +188,11 @@ def _finish(task_id: int, status: str, message: str) -> None:
 
 def enqueue_training(force: bool = False, actor: StaffUser | None = None) -> Task:
     """Create the Task row, commit it, then queue the job (runs at once without Redis)."""
-    task = Task(kind=TASK_KIND, status="queued", total=100, message="waiting for a training worker")
+    task = Task(kind=TASK_KIND, status="queued", total=100, message=_("waiting for a training worker"))
     db.session.add(task)
+    db.session.flush()
+    record("model.training_started", "task", str(task.id), actor=actor, actor_label=None if actor else "cli",
+           data={"force": force})
     db.session.commit()
     task_id = task.id
     job_id = dispatcher().enqueue(train_model, task_id, force, actor.id if actor else None,

@@ -34,6 +34,8 @@ def test_train_compare_promote_and_roll_back_from_the_pages(client, login, label
     assert started.status_code == 302 and "/rules/tasks/" in started.location
     task = db.session.scalar(sa.select(Task).where(Task.kind == "train_model"))
     assert task.status == "done" and task.done == 100
+    asked = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "model.training_started"))
+    assert (asked.actor_id, asked.object_id) == (operator.id, str(task.id))
     assert b'id="task-status">done<' in client.get(started.location).data
     [first] = _statuses()
     assert _statuses() == {first: "active"}

@@ -120,11 +120,14 @@ def test_shadow_commands(app, runner, tmp_path, labelled_world):
 def test_shadow_pages(client, login, runner, tmp_path, labelled_world):
     user = login("operator")
     assert b'id="no-shadow"' in client.get("/rules/shadow").data
+    assert client.post("/rules/shadow/run", data={"submit": "1"}).status_code == 404  # nothing in shadow
     versions.create_draft(versions.resolve("active"), {"thresholds.auto_approve_below": 0.0}, user)
     db.session.commit()
     assert client.post("/rules/versions/2/shadow", data={"submit": "1"}).status_code == 302
     _live_traffic(runner, tmp_path)
     assert client.post("/rules/shadow/run", data={"submit": "1"}).status_code == 302
+    asked = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "shadow.catch_up_requested"))
+    assert (asked.actor_id, asked.object_id) == (user.id, "2")
     page = client.get("/rules/shadow").data.decode()
     assert 'id="agreement"' in page and 'id="matrix"' in page and "/rules/try?proof=live" in page
     assert client.post("/rules/shadow/stop", data={"submit": "1"}).status_code == 302

@@ -24,7 +24,7 @@ from app.rules.services.versions import checked
 from app.scoring.services.context import build_context
 from app.scoring.services.model_scoring import combine_as_scoring, model_outcome
 from app.scoring.services.mutes import relieve
-from models import AuditEvent, DomainError, ProofScore, RuleSet, ShadowScore, StaffUser, db, utcnow
+from models import AuditEvent, DomainError, NotFound, ProofScore, RuleSet, ShadowScore, StaffUser, db, utcnow
 from review_rules.engine import evaluate
 
 STARTED = "ruleset.shadow_started"
@@ -64,6 +64,15 @@ def stop(row: RuleSet, actor: StaffUser | None) -> RuleSet:
     record("ruleset.shadow_stopped", "ruleset", str(row.version), actor=actor, actor_label="cli",
            data={"shadow_scores": db.session.scalar(sa.select(sa.func.count()).select_from(ShadowScore)
                                                     .where(ShadowScore.ruleset_version == row.version))})
+    return row
+
+
+def request_catch_up(actor: StaffUser | None) -> RuleSet:
+    """The audit row of an operator asking to shadow-score what is pending now (the job follows the commit)."""
+    row = current()
+    if row is None:
+        raise NotFound(_("no version is in shadow"))
+    record("shadow.catch_up_requested", "ruleset", str(row.version), actor=actor, actor_label=None if actor else "cli")
     return row
 
 
