@@ -141,7 +141,8 @@ def try_one():  # noqa: ANN201
     result = None
     if proof_id:
         result = try_proof.compare(proof_id, version_name)
-    return render_template("rules/try.html", proof_id=proof_id, version_name=version_name, result=result)
+    return render_template("rules/try.html", proof_id=proof_id, version_name=version_name, result=result,
+                           waiting=[] if result else try_proof.from_queue())
 
 
 @bp.get("/backtests")

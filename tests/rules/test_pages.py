@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from app.rules.services import overview as overview_service
 from app.rules.services import versions
-from models import AuditEvent, Backtest, ProofScore, RuleSet, Task, db
-from tests.rules.conftest import FARM, HONEST
+from models import AuditEvent, Backtest, ProofScore, ReviewItem, RuleSet, Task, db
+from tests.ml.worlds import honest_world
+from tests.rules.conftest import FARM, HONEST, farm_links
 
 PAGES = ["/rules/", "/rules/signals", "/rules/editor", "/rules/versions", "/rules/versions/1", "/rules/try",
          "/rules/backtests", "/rules/models", "/rules/models/compare", "/rules/models/drift", "/rules/shadow",
@@ -145,6 +146,22 @@ def test_try_on_one_proof_shows_both_versions(client, login, labelled_world):
     farm = client.get("/rules/try?proof=p9&version=2").data.decode()
     assert "Same route." in farm and "device." in farm  # the farm's device signals, on both sides
     assert client.get("/rules/try?proof=nope").status_code == 404
+
+
+def test_try_offers_the_proofs_waiting_in_the_queue(client, login, runner, world):
+    honest_world(world, HONEST + FARM, links=farm_links(HONEST + 1, FARM))  # no decisions: the farm waits
+    assert runner.invoke(args=["import", str(world.write())]).exit_code == 0
+    login("operator")
+    page = client.get("/rules/try?version=1").data.decode()
+    waiting = sorted(db.session.scalars(sa.select(ReviewItem.proof_id).where(ReviewItem.status == "open")))
+    assert waiting == sorted(f"p{i}" for i in range(HONEST + 1, HONEST + FARM + 1))
+    assert 'id="from-queue"' in page and all(f"/rules/try?proof={pid}&amp;version=1" in page for pid in waiting)
+    assert "p1<" not in page  # honest, auto-approved: not waiting
+
+
+def test_try_says_what_to_do_when_nothing_waits(client, login, labelled_world):
+    login("operator")
+    assert "Nothing is waiting in the review queue" in client.get("/rules/try").data.decode()
 
 
 def test_a_backtest_started_from_a_page_shows_its_figures(client, login, labelled_world):

@@ -16,7 +16,7 @@ from app.rules.services.versions import checked, resolve
 from app.scoring.services.context import build_context
 from app.scoring.services.model_scoring import combine_as_scoring, model_outcome
 from app.scoring.services.mutes import relieve
-from models import NotFound, Proof, RuleSet, db
+from models import NotFound, Proof, ProofScore, ReviewItem, RuleSet, db
 from review_rules import useragents
 from review_rules.engine import evaluate
 from review_rules.registry import all_signals
@@ -63,6 +63,15 @@ def compare(proof_id: str, version: str) -> dict[str, Any]:
             for code in codes]
     return {"proof_id": proof_id, "active": left, "other": right, "rows": rows,
             "route_changes": left["route"] != right["route"]}
+
+
+def from_queue(limit: int = 20) -> list[dict[str, Any]]:
+    """The newest proofs waiting in the review queue (id, queue, stored risk and route): the ones an
+    operator picks to try a draft on. Newest first by the items' key, so a large queue is not sorted."""
+    query = sa.select(ReviewItem.proof_id, ReviewItem.queue, ProofScore.risk_score, ProofScore.route) \
+        .outerjoin(ProofScore, ProofScore.proof_id == ReviewItem.proof_id) \
+        .where(ReviewItem.status == "open").order_by(ReviewItem.id.desc()).limit(limit)
+    return [dict(row._mapping) for row in db.session.execute(query)]
 
 
 def warm_try() -> str:
