@@ -5,6 +5,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from app.platform.i18n import _
+
 ROUTE_COLOURS = {"auto_approve": "#12b76a", "review": "#f79009", "hold": "#d92d20"}
 SERIES_COLOURS = ("#2e90fa", "#d92d20", "#7a5af8", "#12b76a")
 
@@ -73,22 +75,24 @@ def _day_ticks(days: list[dict], bar_w: float, height: int) -> list[str]:
 def pr_curve(points: list[dict], operating: tuple[float | None, float | None], label: str,
              size: int = 260) -> Markup:
     """Precision (up) against recall (across), the operating point marked."""
+    recall_label, precision_label = _("recall"), _("precision")
     pad = 28
     plot = size - 2 * pad
     coords = [f"{pad + plot * p['recall']:.1f},{pad + plot * (1 - p['precision']):.1f}"
               for p in sorted(points, key=lambda p: p["recall"])]
     body = [f'<rect x="{pad}" y="{pad}" width="{plot}" height="{plot}" fill="none" class="baseline" stroke="#d0d5dd"/>',
             f'<text x="{pad}" y="{size - 8}" class="axis">0</text>',
-            f'<text x="{size - pad}" y="{size - 8}" class="axis" text-anchor="end">recall 1</text>',
+            f'<text x="{size - pad}" y="{size - 8}" class="axis" text-anchor="end">{escape(recall_label)} 1</text>',
             f'<text x="2" y="{pad + 4}" class="axis">1</text>',
-            f'<text x="2" y="{pad - 10}" class="axis">precision</text>']
+            f'<text x="2" y="{pad - 10}" class="axis">{escape(precision_label)}</text>']
     if coords:
         body.append(f'<polyline fill="none" stroke="#2e90fa" stroke-width="2" points="{" ".join(coords)}"/>')
     recall, precision = operating
     if recall is not None and precision is not None:
         x, y = pad + plot * recall, pad + plot * (1 - precision)
+        title = _("operating point: precision %(p)s, recall %(r)s", p=format(precision, ".3f"), r=format(recall, ".3f"))
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#d92d20" class="operating-point">'
-                    f'<title>operating point: precision {precision:.3f}, recall {recall:.3f}</title></circle>')
+                    f'<title>{escape(title)}</title></circle>')
     return _svg(size, size, label, body)
 
 
@@ -111,17 +115,19 @@ def bars(items: list[dict], name_key: str, value_key: str, label: str, width: in
 
 def calibration(points: list[dict], label: str, size: int = 220) -> Markup:
     """Observed fraud share (up) against predicted P(fraud) (across) per decile; the diagonal is perfect."""
+    predicted_label, observed_label = _("predicted"), _("observed")
     pad = 24
     plot = size - 2 * pad
     body = [f'<rect x="{pad}" y="{pad}" width="{plot}" height="{plot}" fill="none" stroke="#d0d5dd"/>',
             f'<line x1="{pad}" y1="{pad + plot}" x2="{pad + plot}" y2="{pad}" stroke="#98a2b3" '
             'stroke-dasharray="4 3"/>',
             f'<text x="{pad}" y="{size - 6}" class="axis">0</text>',
-            f'<text x="{size - pad}" y="{size - 6}" class="axis" text-anchor="end">predicted 1</text>',
-            f'<text x="2" y="{pad - 8}" class="axis">observed</text>']
+            f'<text x="{size - pad}" y="{size - 6}" class="axis" text-anchor="end">{escape(predicted_label)} 1</text>',
+            f'<text x="2" y="{pad - 8}" class="axis">{escape(observed_label)}</text>']
     for p in points:
         x, y = pad + plot * p["predicted"], pad + plot * (1 - p["observed"])
+        title = _("predicted %(p)s, observed %(o)s, %(n)s proofs", p=p["predicted"], o=p["observed"], n=p["count"])
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3 + min(p["count"], 400) ** 0.5 / 4:.1f}" '
-                    f'fill="#2e90fa" fill-opacity="0.7" class="calibration-point"><title>predicted {p["predicted"]}, '
-                    f'observed {p["observed"]}, {p["count"]} proofs</title></circle>')
+                    f'fill="#2e90fa" fill-opacity="0.7" class="calibration-point">'
+                    f'<title>{escape(title)}</title></circle>')
     return _svg(size, size, label, body)
