@@ -48,7 +48,23 @@ def extract(area: str) -> Catalog:
                 str(folder), method_map, options, KEYWORDS, strip_comment_tags=True):
             location = (str((folder / filename).relative_to(ROOT)), lineno)
             template.add(message, None, [location], auto_comments=comments, context=context)
+    if area == "rules":
+        for message, comment in signal_texts():
+            template.add(message, None, [("review_rules/signals", 0)], auto_comments=[comment])
     return template
+
+
+def signal_texts() -> list[tuple[str, str]]:
+    """(text, where) of every signal's title, description and parameter help: declared in the pure
+    review_rules package (no Flask there), shown translated on the operators' catalogue and editor."""
+    sys.path.insert(0, str(ROOT))
+    from review_rules.registry import all_signals
+
+    out = []
+    for spec in all_signals():
+        out += [(spec.title, f"signal {spec.code}: title"), (spec.description, f"signal {spec.code}: description")]
+        out += [(param.help, f"signal {spec.code}: parameter {param.name}") for param in spec.params]
+    return out
 
 
 def po_path(area: str, locale: str) -> Path:

@@ -85,7 +85,8 @@ def init_i18n(app: Flask) -> None:
     app.before_request(flask_babel.refresh)
     # Our own callables: the same translation, plus a record of what the catalogue lacks (tests read it).
     app.jinja_env.install_gettext_callables(gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True)
-    app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=lambda: str(get_locale()), role_label=role_label)
+    app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=lambda: str(get_locale()), role_label=role_label,
+                                 declared_text=_template_gettext)
     from app.platform.vocabulary import TEMPLATE_GLOBALS
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
@@ -165,7 +166,10 @@ def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
 
 
 def _template_gettext(text: str) -> str:
-    """Jinja fills the placeholders itself (escaping them), so these only look the text up."""
+    """Jinja fills the placeholders itself (escaping them), so these only look the text up. Also the
+    template global `declared_text`: a text declared as data (a signal's title, description, parameter
+    help; scripts/i18n.py extracts them) translated as it is, where `_()` would read a `%` in it as a
+    placeholder."""
     _note(text)
     return get_translations().ugettext(text)
 
