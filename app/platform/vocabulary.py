@@ -28,6 +28,10 @@ CAMPAIGNS = {"active": _l("active"), "paused": _l("paused"), "closed": _l("close
              "ended": _l("ended")}
 FLAGS = {"ring": _l("ring"), "linked_rejection": _l("linked rejection"), "chargeback": _l("chargeback"),
          "manual": _l("manual"), "open": _l("open"), "resolved": _l("resolved"), "dismissed": _l("dismissed")}
+RULESETS = {"draft": _l("draft"), "shadow": _l("in shadow"), "active": _l("active"), "retired": _l("retired")}
+MODELS = {"candidate": _l("candidate"), "active": _l("active"), "retired": _l("retired")}
+TASKS = {"queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed")}
+DRIFT = {"stable": _l("stable"), "moderate": _l("moderate"), "shift": _l("shift")}
 QUEUES = {"hold": _l("Hold"), "review": _l("Review"), "senior": _l("Senior"), "auto": _l("Auto · QA")}
 
 
@@ -61,11 +65,12 @@ def kyc_label(value: str | None) -> str:
     return _label(KYC, value)
 
 
-TERMS = {"account": ACCOUNTS, "entry": ENTRIES, "payout": PAYOUTS, "campaign": CAMPAIGNS, "flag": FLAGS}
+TERMS = {"account": ACCOUNTS, "entry": ENTRIES, "payout": PAYOUTS, "campaign": CAMPAIGNS, "flag": FLAGS,
+         "ruleset": RULESETS, "model": MODELS, "task": TASKS, "drift": DRIFT}
 
 
 def term(kind: str, value: str | None) -> str:
-    """The label of a ledger, payout, campaign or flag value: term('payout', 'sent')."""
+    """The label of a ledger, payout, campaign, flag, rule-set, model, task or drift value: term('payout', 'sent')."""
     return _label(TERMS[kind], value)
 
 

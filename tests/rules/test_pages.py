@@ -141,7 +141,7 @@ def test_try_on_one_proof_shows_both_versions(client, login, labelled_world):
     text = page.data.decode()
     assert "Active v1" in text and "v2 (draft)" in text
     stored = db.session.get(ProofScore, "p1")
-    assert stored.route == "auto_approve" and 'route-auto_approve">auto_approve<' in text  # as stored
+    assert stored.route == "auto_approve" and 'route-auto_approve">auto-approve<' in text  # as stored
     assert 'id="other-route">review<' in text and "The route would change." in text
     farm = client.get("/rules/try?proof=p9&version=2").data.decode()
     assert "Same route." in farm and "device." in farm  # the farm's device signals, on both sides
