@@ -131,3 +131,20 @@ def calibration(points: list[dict], label: str, size: int = 220) -> Markup:
                     f'fill="#2e90fa" fill-opacity="0.7" class="calibration-point">'
                     f'<title>{escape(title)}</title></circle>')
     return _svg(size, size, label, body)
+
+
+def distributions(before: list[float], after: list[float], label: str, width: int = 180, height: int = 40) -> Markup:
+    """Two distributions over the same bins, side by side per bin: the training window (grey) and the
+    recent days (blue); the last bin is the share of missing values."""
+    bins = max(len(before), len(after), 1)
+    slot = width / bins
+    peak = max([*before, *after, 0.01])
+    body: list[str] = []
+    for k in range(bins):
+        for offset, values, colour, css in ((0.1, before, "#98a2b3", "train"), (0.5, after, "#2e90fa", "recent")):
+            share = values[k] if k < len(values) else 0.0
+            h = (height - 2) * share / peak
+            body.append(f'<rect x="{k * slot + offset * slot:.1f}" y="{height - h:.1f}" width="{0.4 * slot:.1f}" '
+                        f'height="{max(h, 0.5):.1f}" fill="{colour}" class="share {css}">'
+                        f'<title>{100 * share:.1f}%</title></rect>')
+    return _svg(width, height, label, body)

@@ -101,6 +101,9 @@ def test_psi_is_zero_for_the_same_distribution_and_grows_with_a_shift():
                        pd.DataFrame({"same": rng.normal(size=3000), "moved": rng.normal(2, 1, 3000)}))
     assert [r["feature"] for r in rows] == ["moved", "same"]
     assert (rows[0]["level"], rows[1]["level"]) == ("shift", "stable")
+    moved = rows[0]  # ten deciles of the training window and the missing share: 0.1 each, then 0
+    assert moved["train_shares"] == pytest.approx([0.1] * 10 + [0.0], abs=0.002)
+    assert sum(moved["recent_shares"][-3:-1]) > 0.8 and sum(moved["recent_shares"]) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_drift_page_compares_the_fit_window_with_the_last_days(client, login, labelled, labelled_world,
@@ -127,5 +130,6 @@ def test_drift_page_compares_the_fit_window_with_the_last_days(client, login, la
     page = client.get("/rules/models/drift?days=1").data.decode()
     assert 'id="drift"' in page, page[-800:]
     assert page.index("moved") < page.index("steady")  # largest drift first
+    assert page.count('class="share train"') == page.count('class="share recent"') >= 2  # both distributions drawn
     assert {"p1", "p2", "p3"} <= set(seen["ids"])
     assert client.get("/rules/models/drift?days=0").status_code == 400

@@ -25,34 +25,43 @@ SAMPLE = 20_000  # proofs per window: enough for ten bins, bounded cost
 EPS = 1e-4
 
 
-def psi(train: np.ndarray, recent: np.ndarray, bins: int = BINS) -> float:
-    """Population stability index of `recent` against `train` (NaN counts as its own bin)."""
+def shares(train: np.ndarray, recent: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's share of values per bin, the bins cut at the training window's deciles (NaN, the
+    last bin, counts apart): the two distributions the drift figure compares."""
     train, recent = np.asarray(train, dtype=float), np.asarray(recent, dtype=float)
     finite = train[~np.isnan(train)]
     edges = np.unique(np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1])) if len(finite) else np.array([])
 
-    def shares(values: np.ndarray) -> np.ndarray:
+    def of(values: np.ndarray) -> np.ndarray:
         if not len(values):
             return np.zeros(len(edges) + 2)
         nan = np.isnan(values)
         counts = np.bincount(np.searchsorted(edges, values[~nan], side="right"), minlength=len(edges) + 1)
         return np.append(counts, nan.sum()) / len(values)
 
-    a, b = shares(train) + EPS, shares(recent) + EPS
+    return of(train), of(recent)
+
+
+def psi(train: np.ndarray, recent: np.ndarray, bins: int = BINS) -> float:
+    """Population stability index of `recent` against `train` (NaN counts as its own bin)."""
+    a, b = (part + EPS for part in shares(train, recent, bins))
     return float(np.sum((b - a) * np.log(b / a)))
 
 
 def drift_table(train: pd.DataFrame, recent: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per feature: means in both windows and the PSI, largest drift first."""
+    """Per feature: means in both windows, both distributions over the training deciles and the PSI,
+    largest drift first."""
     rows = []
     for column in train.columns:
         if column not in recent.columns:
             continue
         a, b = train[column].to_numpy(dtype=float), recent[column].to_numpy(dtype=float)
         value = psi(a, b)
+        before, after = shares(a, b)
         rows.append({"feature": column, "psi": round(value, 4),
                      "train_mean": None if np.isnan(a).all() else round(float(np.nanmean(a)), 4),
                      "recent_mean": None if np.isnan(b).all() else round(float(np.nanmean(b)), 4),
+                     "train_shares": np.round(before, 4).tolist(), "recent_shares": np.round(after, 4).tolist(),
                      "level": "shift" if value > 0.2 else "moderate" if value > 0.1 else "stable"})
     return sorted(rows, key=lambda r: (-r["psi"], r["feature"]))
 
