@@ -3,6 +3,7 @@ progress bar, a second operator approves, and the published version scores the n
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 from app.auth.services.staff import create_staff
 from app.platform.jobs import JobDispatcher
 from app.rules.jobs import run_backtest
+from app.rules.services import backtest as backtest_service
 from models import AuditEvent, Backtest, ProofScore, RuleSet, db
 from tests import factories as f
 from tests.e2e.conftest import PASSWORD, LiveApp, browser, browser_app, page, serving  # noqa: F401 - fixtures
@@ -63,7 +65,8 @@ def _sign_in(page, live: LiveApp, who: str) -> None:  # noqa: ANN001, F811
     page.wait_for_url(f"{live.url}/rules/")  # an operator's home is the overview
 
 
-def test_edit_backtest_approve_and_the_next_proof_is_scored_by_the_new_version(page, operators_app, tmp_path):  # noqa: F811
+def test_edit_backtest_approve_and_the_next_proof_is_scored_by_the_new_version(page, operators_app, tmp_path,  # noqa: F811
+                                                                                monkeypatch):
     live = operators_app
     _sign_in(page, live, "maker")
     expect(page.locator("#operating-point")).to_contain_text("0.3")
@@ -89,10 +92,34 @@ def test_edit_backtest_approve_and_the_next_proof_is_scored_by_the_new_version(p
     page.wait_for_url(re.compile(r".*/rules/backtests/\d+$"))
     expect(page.locator("#backtest-progress")).to_be_visible()
     expect(page.locator("#backtest-status")).to_have_text("queued")
-    with live.app.app_context():
-        [waiting] = live.app.extensions["jobs"].waiting
-        run_backtest(waiting)  # what a `backtest` worker does
-    expect(page.locator("#precision")).to_be_visible(timeout=15_000)  # the page refreshes itself
+    # what a `backtest` worker does, held after its first progress report until the page has shown it
+    reported, release = threading.Event(), threading.Event()
+    real = backtest_service.point_in_time_many
+
+    def held(context, configs, chunk_hours, progress, **options):  # noqa: ANN001, ANN202
+        def step(done: int, total: int) -> None:
+            progress(done, total)
+            reported.set()
+            release.wait(30)
+        return real(context, configs, chunk_hours, step, **options)
+
+    monkeypatch.setattr(backtest_service, "point_in_time_many", held)
+    [waiting] = live.app.extensions["jobs"].waiting
+
+    def work() -> None:
+        with live.app.app_context():
+            run_backtest(waiting)
+    worker = threading.Thread(target=work)
+    worker.start()
+    try:
+        assert reported.wait(30)
+        expect(page.locator("#backtest-status")).to_have_text("running", timeout=10_000)  # the page refreshes itself
+        expect(page.locator("#backtest-progress")).to_have_attribute("value", re.compile(r"^[1-9]\d*$"))
+        expect(page.locator("main")).to_contain_text("evaluating rules")
+    finally:
+        release.set()
+        worker.join(60)
+    expect(page.locator("#precision")).to_be_visible(timeout=15_000)
     expect(page.locator("#backtest-status")).to_have_text("done")
     assert page.locator("svg .operating-point").count() == 1
 
