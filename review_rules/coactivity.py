@@ -126,8 +126,9 @@ class PairLedger:
         self.pairs, self.shared, _, _ = _apply(self.pairs, self.shared, present // self.n_campaigns,
                                                absent // self.n_campaigns)
 
-    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(a, b, shared campaigns) of every pair present (a < b, worker codes)."""
-        present = self.shared > 0
+    def table(self, min_shared: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(a, b, shared campaigns) of every pair present that shares at least `min_shared` campaigns
+        (a < b, worker codes): a backtest's view holds millions of pairs that meet once."""
+        present = self.shared >= max(min_shared, 1)
         pairs = self.pairs[present]
         return pairs // self.n_workers, pairs % self.n_workers, self.shared[present]

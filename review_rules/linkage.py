@@ -120,12 +120,12 @@ Crowds = Callable[[np.ndarray, np.ndarray, np.ndarray], list[np.ndarray]]  # (ca
 def crowd_pairs(frame: ProofFrame, key: tuple, crowds: Crowds, max_group: int, min_shared: int = 1) -> pd.DataFrame:
     """pair_counts over the crowds `crowds` draws from each row's campaign code, activity time and
     account creation time. On a backtest chunk that is a prefix of the whole history, the pairs come
-    from a ledger kept across chunks under `key` (review_rules.coactivity): the same pairs and counts,
-    in another order, with pairs below `min_shared` left in."""
+    from a ledger kept across chunks under `key` (review_rules.coactivity): the pairs sharing at least
+    `min_shared` campaigns and their counts, in another order."""
     if frame.rows is not None and frame.rows.is_prefix:
         ledger = frame.rows.cache.values(("pair_ledger", *key), lambda _: _ledger(frame.rows.cache, crowds, max_group))
         ledger.advance(frame.n)
-        a, b, shared = ledger.table()
+        a, b, shared = ledger.table(min_shared)
         return pd.DataFrame({"a": a, "b": b, "shared": shared})
     return pair_counts(frame, crowds(frame.codes("campaign_id"), activity_time(frame), frame.worker_created),
                        max_group, min_shared)

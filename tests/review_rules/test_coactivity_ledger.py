@@ -52,6 +52,21 @@ def test_the_ledger_follows_growing_and_shrinking_prefixes(seed, window, crowd):
     assert len(fresh) > 0
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_with_a_minimum_the_ledger_lists_exactly_the_pairs_that_reach_it(seed):
+    """Below the minimum a pair may be missing (pair_counts prunes, the ledger filters); at or above it
+    both list it with the same count."""
+    history = _history(seed)
+    cache = RowCache(history.proofs)
+    n = len(history.proofs)
+    for upto in (n // 2, n):
+        view = ScoringContext(history.proofs.iloc[:upto], history.sessions, history.decisions, history.now)
+        kept = _pairs(co_activity(ProofFrame(view, RowSlice(cache, np.arange(upto))), 3600.0, 100, 2))
+        every = _pairs(co_activity(ProofFrame(view), 3600.0, 100))
+        assert kept == [p for p in every if p[2] >= 2]
+    assert kept and len(kept) < len(every)
+
+
 def test_a_crowd_that_outgrows_the_limit_drops_its_pairs():
     rows = [proof(i, worker_id=f"w{i}", campaign_id="c1", at=T0 + pd.Timedelta(minutes=i)) for i in range(4)]
     history = normalise(context(rows))
