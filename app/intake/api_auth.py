@@ -19,6 +19,12 @@ def _challenge(message: str, error: str | None = None) -> Response:
     return response
 
 
+# What a brand's own token (ApiClient.brand_id) may call, each on its brand's records only (routes.py):
+# a brand pays for proofs, so it never submits them, appeals for workers or reads workers' standing.
+BRAND_ENDPOINTS = frozenset({"api.post_campaign", "api.get_campaign", "api.patch_campaign", "api.get_proof",
+                             "api.post_dispute", "api.get_reject_reasons"})
+
+
 def require_client() -> Response | None:
     """Before each API request: set g.api_client from the bearer token, or answer 401."""
     header = request.authorization
@@ -37,6 +43,10 @@ def require_client() -> Response | None:
                                                         f"{needed!r}")
         response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{needed}"'
         return response
+    if client.brand_id is not None and request.endpoint not in BRAND_ENDPOINTS:
+        return api_error(403, "not_for_brand_clients",
+                         f"a brand's token (brand {client.brand_id}) manages its own campaigns, reads their proofs "
+                         "and files disputes; this endpoint is for the platform's own clients")
     g.api_client = client
     return None
 

@@ -118,6 +118,8 @@ def _queue_scoring(proof_ids: list[str], pending: bool = False) -> bool:
 def get_proof(proof_id: str) -> Response:
     """A proof's state, score summary and the decision in force."""
     status = intake.proof_status(proof_id)
+    if status is not None and not campaigns.visible_to(g.api_client, proof_id=proof_id):
+        status = None
     if status is None:
         return payload.api_error(404, "not_found", f"no proof with id {proof_id!r}")
     return jsonify(status)
@@ -130,8 +132,12 @@ def campaign_url(campaign_id: str) -> str:
 @bp.post("/campaigns")
 def post_campaign() -> Response:
     """Create one campaign; compliance screening decides whether it goes live now or waits."""
-    result = campaigns.create_campaign(payload.read_json(), current_app.config["DEFAULT_COMMISSION_RATE"],
-                                       g.api_client)
+    body, brand = payload.read_json(), g.api_client.brand_id
+    if brand is not None and isinstance(body, dict):
+        if body.get("brand_id") not in (None, brand):
+            return payload.api_error(403, "wrong_brand", f"this token creates campaigns for brand {brand} only")
+        body = {**body, "brand_id": brand}
+    result = campaigns.create_campaign(body, current_app.config["DEFAULT_COMMISSION_RATE"], g.api_client)
     db.session.commit()
     response = jsonify(result)
     response.status_code = 201
@@ -141,7 +147,7 @@ def post_campaign() -> Response:
 
 @bp.get("/campaigns/<path:campaign_id>")
 def get_campaign(campaign_id: str) -> Response:
-    status = campaigns.campaign_status(campaign_id)
+    status = campaigns.campaign_status(campaign_id) if campaigns.visible_to(g.api_client, campaign_id) else None
     if status is None:
         return payload.api_error(404, "not_found", f"no campaign with id {campaign_id!r}")
     return jsonify(status)
@@ -151,7 +157,7 @@ def get_campaign(campaign_id: str) -> Response:
 def patch_campaign(campaign_id: str) -> Response:
     """Change a campaign's brief; it is screened again."""
     body = payload.read_json()
-    if campaigns.campaign_status(campaign_id) is None:
+    if not campaigns.visible_to(g.api_client, campaign_id) or campaigns.campaign_status(campaign_id) is None:
         return payload.api_error(404, "not_found", f"no campaign with id {campaign_id!r}")
     result = campaigns.change_brief(campaign_id, body, g.api_client)
     db.session.commit()

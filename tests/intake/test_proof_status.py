@@ -70,3 +70,20 @@ def test_scrub_leaves_times_and_counts_alone():
     assert scrub_personal(text) == text
     assert scrub_personal("from 10.0.0.1 and 2409:8a00:1:2::77") == "from 10.0.0.x and 2409:8a00:1::/48"
     assert scrub_personal("Class::method at 20:05:00") == "Class::method at 20:05:00"
+
+
+def test_a_client_learns_why_its_proof_was_flagged_not_who_else_was(api, monkeypatch):
+    monkeypatch.setattr(routes, "enqueue_scoring", lambda ids: [])
+    api.post(f.proof(id="p1"))
+    db.session.add(ProofScore(proof_id="p1", risk_score=0.9, route="hold", reasons="device.shared_fingerprint",
+                              signals=[{"code": "device.shared_fingerprint", "score": 1.0,
+                                        "reason": "fingerprint seen on 5 accounts in 30 d: w1, w2, w3, w4, w5"},
+                                       {"code": "graph.ring", "score": 0.5,
+                                        "reason": "linked to a ring of 12 accounts: w7, w8, w9, w10, w11, …"},
+                                       {"code": "ip.geo_mismatch", "score": 0.3,
+                                        "reason": "IP in US, account region in CN, device time zone in unknown"}],
+                              degraded=False))
+    db.session.commit()
+    reasons = [s["reason"] for s in api.get("p1").get_json()["score"]["signals"]]
+    assert reasons == ["fingerprint seen on 5 accounts in 30 d", "linked to a ring of 12 accounts",
+                       "IP in US, account region in CN, device time zone in unknown"]

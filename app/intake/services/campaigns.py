@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from app.compliance.services.screening import edit_brief, latest, screen_new_campaigns
 from app.intake.services import records
 from app.intake.services.intake import BatchConflict, BatchInvalid, ItemProblem
 from app.money.services.funding import activate_campaign
 from app.platform.audit import record
-from models import ApiClient, Brand, Campaign, Room, db
+from models import ApiClient, Brand, Campaign, Proof, Room, db
 
 
 def _label(client: ApiClient | None) -> str:
@@ -60,6 +62,18 @@ def change_brief(campaign_id: str, obj: Any, client: ApiClient | None) -> dict:
         raise _invalid(obj, exc.field, exc.problem) from None
     edit_brief(campaign_id, brief, actor_label=_label(client), trigger="api")
     return campaign_status(campaign_id)
+
+
+def visible_to(client: ApiClient, campaign_id: str | None = None, proof_id: str | None = None) -> bool:
+    """Whether `client` may see the campaign (or the proof's campaign): the platform's own clients see
+    every one, a brand's token its brand's only. Callers answer "not found" otherwise, so a token
+    learns nothing of another brand's records."""
+    if client.brand_id is None:
+        return True
+    if proof_id is not None:
+        campaign_id = db.session.scalar(sa.select(Proof.campaign_id).where(Proof.id == proof_id))
+    owner = db.session.scalar(sa.select(Campaign.brand_id).where(Campaign.id == campaign_id)) if campaign_id else None
+    return owner == client.brand_id
 
 
 def campaign_status(campaign_id: str) -> dict | None:

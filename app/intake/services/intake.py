@@ -244,6 +244,17 @@ IPV6 = re.compile(r"(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){3,7}[0-9A-Fa-f]{1,4}"
 PHONE = re.compile(r"(?<!\d)\+?\d{11,15}(?!\d)")
 
 
+# The closing ": a, b, c, …" of a reason: the other accounts, proofs or countries a signal linked
+# this proof to (review_rules.groups.examples / listing). For a moderator; not for an API client.
+LISTING = re.compile(r":\s+[^\s,:]+(?:,\s+[^\s,:]+)*(?:,\s+…)?\s*$")
+
+
+def for_client(text: str | None) -> str | None:
+    """A signal's reason as it may leave the workbench: no list of other accounts or proofs, no raw IP
+    or phone number (a client learns why its proof was flagged, not who else was)."""
+    return scrub_personal(LISTING.sub("", text)) if text else text
+
+
 def scrub_personal(text: str | None) -> str | None:
     """Mask raw IPs and phone numbers in free text that leaves the workbench (signal reasons)."""
     if not text:
@@ -288,7 +299,7 @@ def proof_status(proof_id: str) -> dict[str, Any] | None:
 def _score_view(score: ProofScore) -> dict[str, Any]:
     signals = [{
         "code": str(s.get("code", "")), "score": _number(s.get("score")),
-        "reason": scrub_personal(str(s.get("reason") or "")),
+        "reason": for_client(str(s.get("reason") or "")),
     } for s in (score.signals or []) if isinstance(s, dict)]
     return {
         "risk_score": float(score.risk_score), "route": score.route,
