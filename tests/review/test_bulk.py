@@ -134,3 +134,18 @@ def test_a_proof_claimed_by_someone_else_is_left_to_them(client, login, staff, r
     assert asked.result == {"decided": 1, "skipped": 0, "claimed": 1}
     assert db.session.scalar(sa.select(ReviewDecision.proof_id).where(ReviewDecision.actor_kind == "human")) == "p1b"
 
+
+
+def test_a_senior_who_escalated_a_proof_cannot_decide_it_in_bulk(client, login, ring):
+    """Four eyes: the escalator is skipped in a bulk action, as claims.assert_may_decide refuses them directly."""
+    from tests.review.helpers import put_in_queue
+
+    put_in_queue("p1a", "hold", 0.9)
+    db.session.commit()
+    login("senior_moderator")
+    _act(client, "p1a", ["p1a"], decision="escalated", scope="selected")
+    assert db.session.scalar(sa.text("SELECT queue FROM review_items WHERE proof_id = 'p1a'")) == "senior"
+    _act(client, "p1a", ["p1a", "p1b"], decision="approved", scope="selected")
+    asked = db.session.scalars(sa.select(ModerationRequest).order_by(ModerationRequest.id.desc())).first()
+    assert asked.result == {"decided": 1, "skipped": 1, "claimed": 0}
+    assert _states("p1a", "p1b") == {"p1a": "in_review", "p1b": "approved"}

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.platform.i18n import _
+from app.review.services.claims import escalated_by
 from app.review.services.cluster import Preview
 from app.review.services.decisions import DECIDABLE, ReviewError, decide
 from app.review.services.queue import SENIOR_ROLES, claim_cutoff
@@ -76,14 +77,16 @@ def apply_bulk(request: ModerationRequest, now: datetime) -> dict:
     reviewer = db.session.get(StaffUser, request.reviewed_by) if request.reviewed_by else None
     senior_ok = requester.has_role(*SENIOR_ROLES) or bool(reviewer and reviewer.has_role(*SENIOR_ROLES))
     allowed = {requester.id} | ({reviewer.id} if reviewer else set())
+    # four eyes on escalated proofs: their escalator decides them only with another senior's approval
+    second_senior = bool(reviewer and reviewer.id != requester.id and reviewer.has_role(*SENIOR_ROLES))
     note = f"bulk #{request.id}" + (f": {payload['note']}" if payload.get("note") else "")
     counts = {"decided": 0, "skipped": 0, "claimed": 0}
     ids = list(payload["proof_ids"])
     done = set(db.session.scalars(sa.select(ReviewDecision.proof_id).where(
         ReviewDecision.idempotency_key.in_([f"bulk:{request.id}:{pid}" for pid in ids]))))
     for pid in ids:
-        outcome = _decide_one(pid, payload, requester, note, senior_ok, allowed, now) if pid not in done \
-            else "skipped"
+        outcome = "skipped" if pid in done else \
+            _decide_one(pid, payload, requester, note, senior_ok, allowed, now, second_senior)
         if outcome == "decided":
             db.session.flush()
             latest = db.session.scalar(sa.select(ReviewDecision).where(ReviewDecision.proof_id == pid)
@@ -95,7 +98,7 @@ def apply_bulk(request: ModerationRequest, now: datetime) -> dict:
 
 
 def _decide_one(proof_id: str, payload: dict, requester: StaffUser, note: str, senior_ok: bool,
-                allowed: set[int], now: datetime) -> str:
+                allowed: set[int], now: datetime, second_senior: bool = False) -> str:
     proof = db.session.get(Proof, proof_id)
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof_id))
     if proof is None or proof.state not in DECIDABLE or (item is not None and item.status == "decided"):
@@ -105,6 +108,10 @@ def _decide_one(proof_id: str, payload: dict, requester: StaffUser, note: str, s
         if held and item.claimed_by not in allowed:
             return "claimed"  # someone is deciding it right now; their decision stands
         if item.queue == "senior" and (payload["decision"] == "escalated" or not senior_ok):
+            return "skipped"
+        if item.queue == "senior" and not second_senior and db.session.scalar(
+                sa.select(sa.literal(True)).select_from(ReviewItem).where(ReviewItem.id == item.id,
+                                                                          escalated_by(requester.id))):
             return "skipped"
     decide(proof, payload["decision"], actor=requester, reason_code=payload.get("reason_code"), note=note)
     return "decided"
