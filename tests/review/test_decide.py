@@ -177,3 +177,29 @@ def test_qa_reopen_sends_it_back_to_review_with_a_note(client, policy_approved, 
     client.post(f"/queue/proofs/{policy_approved}/qa?q=auto", data={"reopen": "1", "note": "same phone as a ring"})
     assert state(policy_approved) == ("in_review", "review", "open", None)
     assert audit("proof.reopened", policy_approved).data["note"] == "same phone as a ring"
+    # a rescore that still finds it low-risk leaves it with a person: the QA reviewer sent it back
+    from app.scoring.services.rerouting import Scored, reroute
+
+    again = reroute([Scored(policy_approved, "auto_approve", 0.05, False)], utcnow())
+    db.session.commit()
+    assert again.auto_approved == [] and state(policy_approved)[0] == "in_review"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewDecision).where(
+        ReviewDecision.proof_id == policy_approved, ReviewDecision.actor_kind == "system")) == 1
+
+
+def test_qa_reopen_of_a_proof_settled_meanwhile_is_refused(policy_approved, staff, monkeypatch):
+    """The proof is read approved, then a settlement run pays it before the reopen writes: the reopen
+    reads the row again under its lock and refuses, so a paid proof never goes back to review."""
+    from app.review.services import claims
+
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == policy_approved))
+    proof = db.session.get(Proof, policy_approved)
+    real = claims.locked_proof
+
+    def settled_first(proof_id: str) -> Proof:  # what a settlement run committed just before the lock
+        db.session.execute(sa.text("UPDATE proofs SET state = 'settled' WHERE id = :id"), {"id": proof_id})
+        return real(proof_id)
+
+    monkeypatch.setattr(claims, "locked_proof", settled_first)
+    with pytest.raises(claims.QueueError, match="settled"):
+        claims.reopen_from_qa(item, proof, staff("moderator"), "same phone as a ring", utcnow())

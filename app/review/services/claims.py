@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from app.money.services.holds import locked_proof
 from app.platform.audit import record
 from app.platform.i18n import _
 from app.platform.vocabulary import state_label
@@ -222,6 +223,12 @@ def reopen_from_qa(item: ReviewItem | None, proof: Proof, user: StaffUser, note:
         record(QA_DISAGREED, "proof", proof.id, actor=user, data={"note": note, "decision_id": decision.id})
         db.session.flush()
         return False
+    # Hold the proof's row as settlement does (money.services.holds): a settlement run that took it
+    # meanwhile has paid it, and a settled proof does not go back to review.
+    proof = locked_proof(proof.id)
+    if proof.state != ProofState.APPROVED.value:
+        raise QueueError(_("proof %(proof)s is %(state)s now; it cannot go back to review",
+                           proof=proof.id, state=state_label(proof.state)))
     proof.transition(ProofState.IN_REVIEW)
     item.queue, item.status, item.claimed_by, item.claimed_at, item.updated_at = "review", "open", None, None, now
     record("proof.reopened", "proof", proof.id, actor=user, data={"note": note, "from": "qa_sample"})

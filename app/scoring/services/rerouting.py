@@ -21,12 +21,13 @@ from flask import current_app
 from app.platform.audit import record
 from app.platform.sql import among, per_dialect
 from app.scoring.services.staleness import policy_approval_in_hold
-from models import Proof, ProofState, ReviewDecision, ReviewItem, db
+from models import AuditEvent, Proof, ProofState, ReviewDecision, ReviewItem, db
 
 ROUTE_QUEUE = {"auto_approve": "auto", "review": "review", "hold": "hold"}
 _ITEMS = ReviewItem.__table__
 _PROOFS = Proof.__table__
 _DECISIONS = ReviewDecision.__table__
+_AUDIT = AuditEvent.__table__
 
 
 @dataclass
@@ -85,7 +86,11 @@ def _placement(dialect: str) -> sa.Select:
     """(id, state, free for a policy approval, approved by policy within the hold window) of :ids."""
     # Only the policy's own decisions before (a rescore may pull a policy approval back and approve it again).
     decided_by_person = sa.exists().where(_DECISIONS.c.proof_id == _PROOFS.c.id, _DECISIONS.c.actor_kind != "system")
-    free = sa.and_(_ITEMS.c.status == "open", _ITEMS.c.queue != "senior", ~decided_by_person)
+    # Sent back for a person to look at again (a QA disagreement, a fraud flag, a brand's dispute): a
+    # rescore must not approve it by policy behind their back.
+    sent_back = sa.exists().where(_AUDIT.c.object_type == "proof", _AUDIT.c.object_id == _PROOFS.c.id,
+                                  _AUDIT.c.action == "proof.reopened")
+    free = sa.and_(_ITEMS.c.status == "open", _ITEMS.c.queue != "senior", ~decided_by_person, ~sent_back)
     in_hold = policy_approval_in_hold(_PROOFS, sa.bindparam("cutoff"))
     return sa.select(_PROOFS.c.id, _PROOFS.c.state, free, in_hold) \
         .select_from(_PROOFS.outerjoin(_ITEMS, _ITEMS.c.proof_id == _PROOFS.c.id)) \
