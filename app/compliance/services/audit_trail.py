@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from app.platform.spreadsheet import safe_cell
 from models import AuditEvent, db
 
 CSV_COLUMNS = ("id", "at", "actor_label", "actor_id", "action", "object_type", "object_id", "reason", "before",
@@ -78,9 +79,11 @@ def csv_lines(where: AuditFilter, batch: int = 5000) -> Iterator[str]:
     query = (sa.select(AuditEvent).where(*where.where()).order_by(AuditEvent.id)
              .execution_options(yield_per=batch, stream_results=True))
     for n, event in enumerate(db.session.scalars(query), start=1):
-        writer.writerow([event.id, event.at.isoformat(), event.actor_label, event.actor_id or "", event.action,
-                         event.object_type, event.object_id, event.reason or "", _text(event.before),
-                         _text(event.after), _text(event.data), event.prev_hash, event.hash])
+        # labels and ids can be typed by anyone (a sign-in email lands in a throttling event)
+        writer.writerow([safe_cell(v) for v in (
+            event.id, event.at.isoformat(), event.actor_label, event.actor_id or "", event.action,
+            event.object_type, event.object_id, event.reason or "", _text(event.before), _text(event.after),
+            _text(event.data), event.prev_hash, event.hash)])
         if n % batch == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -22,6 +22,7 @@ from app.compliance.services.case_holds import worker_held
 from app.money.services import ledger
 from app.money.services.holds import open_flag_filter
 from app.platform.audit import record
+from app.platform.spreadsheet import safe_cell
 from app.platform.sql import is_postgres
 from models import DomainError, EntryKind, Payout, PayoutBatch, PayoutState, Worker, db, utcnow
 
@@ -157,8 +158,8 @@ def export_csv(handle: IO[str], batch_id: int | None = None, *, actor_label: str
     count = 0
     for payout in exportable(batch_id):
         mark_payout(payout.id, PayoutState.SENT.value, actor_label=actor_label)
-        writer.writerow([payout.reference, payout.id, payout.batch_id, payout.worker_id, payout.amount_cents,
-                         _money(payout.amount_cents), "CNY"])
+        writer.writerow([safe_cell(v) for v in (payout.reference, payout.id, payout.batch_id, payout.worker_id,
+                                                payout.amount_cents, _money(payout.amount_cents), "CNY")])
         count += 1
     return count
 

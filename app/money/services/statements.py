@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from app.money.services import ledger
 from app.money.services.funding import open_commitments
+from app.platform.spreadsheet import safe_cell
 from models import Brand, Campaign, Payout, db
 from models.ledger import PAYOUT_IN_FLIGHT
 
@@ -184,5 +185,5 @@ def write_csv(handle: IO[str], rows: Iterable[Any], columns: Iterable[str] | Non
     writer.writerow(columns)
     for row in rows:
         values = row if isinstance(row, dict) else {**asdict(row), **{c: getattr(row, c) for c in columns}}
-        writer.writerow([values.get(c) for c in columns])
+        writer.writerow([safe_cell(values.get(c)) for c in columns])
     return len(rows)
