@@ -78,6 +78,9 @@ class Config:
     SCORING_BATCH_SIZE = env_int("SCORING_BATCH_SIZE", 5000, 1)
     API_MAX_BATCH = env_int("API_MAX_BATCH", 1000, 1)
     API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 16 * 1024 * 1024, 1024)  # larger bodies get 413
+    # Every other request (pages, forms; the API raises it to API_MAX_BODY_BYTES for its own): a case
+    # file (10 MB) and its form fit, an anonymous 40 MB post gets 413 before anything parses it.
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 11 * 1024 * 1024, 1024)
     SETTLEMENT_HOLD_HOURS = env_int("SETTLEMENT_HOLD_HOURS", 24)
     PAYOUT_MINIMUM_CENTS = env_int("PAYOUT_MINIMUM_CENTS", 1000)
     NEW_WORKER_PAYOUT_HOLD_DAYS = env_int("NEW_WORKER_PAYOUT_HOLD_DAYS", 7)
