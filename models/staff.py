@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -58,6 +59,15 @@ class StaffUser(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    @property
+    def session_key(self) -> str:
+        """Changes with the password: a session or remember-me cookie made before a reset (of a
+        compromised account, say) no longer signs anyone in."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # what Flask-Login keeps in the session and the remember-me cookie
+        return f"{self.id}:{self.session_key}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role == Role.ADMIN.value or self.role in roles

@@ -1,6 +1,7 @@
 """Sign in and out."""
 from __future__ import annotations
 
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -51,7 +52,10 @@ def home_url(user: StaffUser) -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    return db.session.get(StaffUser, int(user_id))
+    """The signed-in person of a session, while their password is the one they signed in with."""
+    number, _, key = user_id.partition(":")
+    user = db.session.get(StaffUser, int(number)) if number.isdigit() else None
+    return user if user is not None and key and secrets.compare_digest(key, user.session_key) else None
 
 
 @bp.get("/")

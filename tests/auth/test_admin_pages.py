@@ -116,3 +116,26 @@ def test_a_token_made_in_the_browser_can_belong_to_a_brand(client, admin):
     token = page.get_data(as_text=True).split('<p class="mono">')[1].split("</p>")[0]
     assert token_client(token).brand_id == "b1"
     assert [e.data["brand_id"] for e in _actions("api_token.created")] == ["b1"]
+
+
+def test_a_password_reset_signs_out_every_session_of_that_account(client, admin, staff, app):
+    import flask
+
+    def get(who, path: str):  # noqa: ANN001, ANN202
+        # the test's app context outlives requests, and Flask-Login caches the signed-in user in it
+        flask.g.pop("_login_user", None)
+        return who.get(path)
+
+    mod = staff("moderator")
+    signed_in, remembered = app.test_client(), app.test_client()
+    assert signed_in.post("/login", data={"email": mod.email, "password": "correct-horse"}).status_code == 302
+    assert remembered.post("/login", data={"email": mod.email, "password": "correct-horse",
+                                           "remember": "y"}).status_code == 302
+    remembered.delete_cookie("session")  # only the remember-me cookie is left
+    assert get(signed_in, "/queue/").status_code == 200 and get(remembered, "/queue/").status_code == 200
+    flask.g.pop("_login_user", None)
+    reset = client.post(f"/admin/staff/{mod.id}", data={"role": "moderator", "reset": "1"})
+    assert reset.status_code == 200 and len(_actions("staff.password_reset")) == 1
+    for other in (signed_in, remembered):
+        after = get(other, "/queue/")
+        assert after.status_code == 302 and "/login" in after.headers["Location"]
