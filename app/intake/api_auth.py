@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, request
 
-from app.auth.services.api_tokens import DISPLAY_CHARS, authenticate_cached
+from app.auth.services.api_tokens import authenticate_cached
 from app.intake.payload import api_error
 from models import ApiClient, db
 
@@ -52,16 +52,19 @@ def require_client() -> Response | None:
 
 
 def client_key() -> str:
-    """Per-token rate limits: the token's public prefix (never the secret), else the address."""
-    header = request.authorization
-    if header is not None and header.token:
-        return "api-token:" + header.token[:DISPLAY_CHARS]
+    """Per-client rate limits once the token is verified (its client's id); before that, or for a
+    token that is not valid, the address. A token's public prefix is no key: whoever knows it (it
+    is shown to admins and in the audit trail) could spend the client's quota, and a made-up
+    prefix per request would never be counted."""
+    client = g.get("api_client")
+    if client is not None:
+        return f"api-client:{client.id}"
     return "api-address:" + (request.remote_addr or "unknown")
 
 
 def check_rate_limit() -> Response | None:
-    """Count this request against its token's limit (API_RATE_LIMIT, a fixed window per token,
-    app/platform/ratelimit.py); 429 past it. The verdict's headers go on every answer."""
+    """Count this request against its client's limit (API_RATE_LIMIT, a fixed window per client,
+    app/platform/ratelimit.py; client_key); 429 past it. The verdict's headers go on every answer."""
     limit = current_app.config["API_RATE_LIMIT"]
     verdict = current_app.extensions["api_limiter"].hit(client_key(), limit)
     g.rate_limit = verdict

@@ -32,11 +32,10 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})
 
 @bp.before_request
 def authenticate_client() -> Response | None:
-    # Rate limits per token (its public prefix), not per address: many clients may share a gateway.
-    refused = auth.check_rate_limit()
-    if refused is not None or request.endpoint in PUBLIC_ENDPOINTS:
-        return refused
-    return auth.require_client()
+    # Rate limits per verified client, not per address (many clients may share a gateway); a request
+    # whose token fails is counted against its address (auth.client_key).
+    refused = None if request.endpoint in PUBLIC_ENDPOINTS else auth.require_client()
+    return auth.check_rate_limit() or refused
 
 
 bp.after_request(auth.rate_limit_headers)

@@ -133,6 +133,16 @@ def test_each_token_has_its_own_rate_limit(client, seeded, app):
     assert client.get("/api/v1/proofs/p1", headers=_headers(quiet)).status_code == 404
 
 
+def test_a_known_prefix_cannot_spend_a_tokens_quota_and_bad_tokens_are_counted_by_address(client, seeded, app):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    _, real = create_token("partner")
+    db.session.commit()
+    forged = [real[:12] + f"garbage{i}" for i in range(4)]  # the public prefix, shown to admins
+    codes = [client.get("/api/v1/proofs/p1", headers=_headers(t)).status_code for t in forged]
+    assert codes == [401, 401, 401, 429]  # counted against the address, so guessing is throttled too
+    assert client.get("/api/v1/proofs/p1", headers=_headers(real)).status_code == 404  # its own quota
+
+
 def test_bad_scopes_and_expiry_are_named():
     with pytest.raises(ApiTokenError, match="scopes"):
         create_token("x", scopes=("delete",))
