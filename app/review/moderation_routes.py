@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from jinja2.filters import do_urlencode
 
+from app.money.services.funding import FundingError
 from app.platform.access import role_required
 from app.platform.i18n import _, money
 from app.review import charts
@@ -65,7 +66,7 @@ def reverse(proof_id: str):  # noqa: ANN201
                                  note=form.note.data.strip(), now=utcnow(), window_hours=_window())
     except NotFound as exc:
         abort(404, description=str(exc))
-    except (reversal.ReversalError, NotAllowed, ReviewError) as exc:
+    except (reversal.ReversalError, NotAllowed, ReviewError, FundingError) as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("queue.proof", proof_id=proof_id))
@@ -249,7 +250,7 @@ def decide_appeal(appeal_id: int):  # noqa: ANN201
     try:
         status = appeals.decide_appeal(appeal, _user(), uphold=bool(form.uphold.data), note=form.note.data,
                                        now=utcnow())
-    except (appeals.AppealError, NotAllowed, ReviewError) as exc:
+    except (appeals.AppealError, NotAllowed, ReviewError, FundingError) as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("moderation.appeals_index"))

@@ -60,6 +60,26 @@ def test_a_rejection_is_reversed_to_approved_and_then_settles(app, senior):
     assert h.state("p1") == "settled" and h.balance("worker_payable:w1") == 85
 
 
+def test_a_rejection_whose_reward_left_escrow_is_not_reversed_and_nobody_goes_unpaid(app, senior):
+    """Budget for two rewards: p1 rejected frees its slot, p2 approved takes it, closing the campaign
+    returns the rest to the brand. Approving p1 again would leave p2 unpaid: refused, p1 stays rejected."""
+    from app.money.services.funding import FundingError, close_campaign
+
+    h.world(campaigns={"c1": {"budget_cents": 200}})
+    h.proof("p1")
+    h.proof("p2", worker="w2")
+    h.reject("p1")
+    h.approve("p2")
+    db.session.commit()
+    assert close_campaign("c1", actor_label="test") == 100
+    db.session.commit()
+    with pytest.raises(FundingError, match="escrow no longer holds"):
+        reverse("p1", senior, reason_code=None, note="false positive after all", now=utcnow())
+    db.session.rollback()
+    run_settlement()
+    assert (h.state("p1"), h.state("p2")) == ("rejected", "settled") and verify().ok
+
+
 def test_refused_outside_the_window_to_its_author_and_to_a_moderator(app, senior, staff):
     h.world()
     h.proof("p1")

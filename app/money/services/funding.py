@@ -19,6 +19,7 @@ from app.compliance.services.case_holds import campaign_is_held
 from app.money.services import ledger
 from app.platform.audit import record
 from app.platform.bulk import existing_keys
+from app.platform.i18n import _
 from app.platform.sql import among, per_dialect
 from models import Campaign, DomainError, EntryKind, LedgerEntry, Proof, ProofState, StaffUser, db
 
@@ -251,6 +252,20 @@ def open_commitments(campaign_ids: list[str]) -> dict[str, int]:
         .where(Proof.campaign_id.in_(campaign_ids), Proof.state.in_(OPEN_STATES))
         .group_by(Proof.campaign_id, Campaign.reward_cents)).all()
     return {cid: int(cents) for cid, cents in rows}
+
+
+def reclaim_reward(campaign_id: str) -> None:
+    """A rejected proof approved again (a reversal, an upheld appeal) claims one reward from its
+    campaign's escrow again. The rejection released it: another completion may have taken the slot,
+    or a closed campaign returned it to the brand. So it is refused (FundingError) unless the escrow
+    still holds a reward beyond the other live proofs; approving anyway would leave one of them unpaid."""
+    campaign = _locked_campaign(campaign_id)  # a second restoration waits for this one's commit
+    held = escrow_balances([campaign_id]).get(campaign_id, 0)
+    free = held - open_commitments([campaign_id]).get(campaign_id, 0)
+    if free < campaign.reward_cents:
+        raise FundingError(_("campaign %(c)s's escrow no longer holds this proof's reward (%(free)s of %(reward)s "
+                             "cents free): fund the campaign again before approving it",
+                             c=campaign_id, free=max(free, 0), reward=campaign.reward_cents))
 
 
 def _refund(campaign: Campaign, key: str, actor_label: str) -> int:

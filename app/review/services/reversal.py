@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.money.services.clawback import claw_back
+from app.money.services.funding import reclaim_reward
 from app.money.services.holds import locked_proof
 from app.platform.audit import record
 from app.platform.i18n import _
@@ -73,6 +74,8 @@ def flip(proof: Proof, senior: StaffUser, to: str, *, reason_code: str | None, n
          reversed_decision: int | None, why: str = "reversal") -> str:
     """Record the opposite decision on a locked, decided proof, moving the money with it."""
     before = proof.state
+    if to == "approved" and before == ProofState.REJECTED.value:
+        reclaim_reward(proof.campaign_id)  # the rejection released the reward; it must still be in escrow
     if proof.state == ProofState.SETTLED.value:
         claw_back(proof.id, reason_code=reason_code, note=note, actor=senior)
     else:
