@@ -119,3 +119,25 @@ def test_the_importer_holds_new_proofs_of_banned_workers(runner, world, ring, st
     # Importing again changes nothing and holds nothing twice.
     again = runner.invoke(args=["import", str(world.write()), "--no-score"])
     assert again.exit_code == 0 and "held" not in again.output
+
+
+def test_rejecting_a_workers_pending_proofs_leaves_the_senior_queue_and_others_claims_alone(client, login, ring,
+                                                                                            staff):
+    """A sanction decides each pending proof with the checks a decision from the queue makes: a plain
+    moderator's order leaves the senior queue's proof and one another moderator is deciding."""
+    from app.review.services.claims import try_claim
+    from models import utcnow
+    from tests.review.helpers import put_in_queue
+
+    put_in_queue("p1a", "senior", 0.9)
+    put_in_queue("p1b", "hold", 0.9)
+    item = db.session.scalar(sa.select(ReviewItem.id).where(ReviewItem.proof_id == "p1b"))
+    assert try_claim(item, staff("moderator", "other@example.test"), utcnow())
+    db.session.commit()
+    login("moderator")
+    _sanction(client, "w1", pending_decision="rejected", reason_code="fraud_ring")
+    asked = db.session.scalar(sa.select(ModerationRequest))
+    assert (asked.result["decided"], asked.result["skipped"], asked.result["claimed"]) == (0, 1, 1)
+    db.session.expire_all()
+    assert {db.session.get(Proof, pid).state for pid in ("p1a", "p1b")} == {"in_review"}  # still waiting
+    assert db.session.scalar(sa.select(WorkerSanction.kind)) == "restrict"  # the sanction itself is in force

@@ -70,15 +70,29 @@ def bulk_payload(decision: str, reason_code: str | None, note: str | None, found
             "proof_ids": list(found.proof_ids), "cluster_of": cluster_of, "whole_ring": whole_ring}
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Who a request's decisions are made by, and what they may decide (the requester, and the second
+    reviewer when four eyes approved it)."""
+
+    requester: StaffUser
+    senior_ok: bool  # a senior is among them: the senior queue is theirs
+    allowed: frozenset[int]  # whose live claims do not stop them
+    second_senior: bool  # a senior other than the requester approved: four eyes on escalated proofs hold
+
+
+def reach_of(request: ModerationRequest) -> Reach:
+    requester = db.session.get(StaffUser, request.requested_by)
+    reviewer = db.session.get(StaffUser, request.reviewed_by) if request.reviewed_by else None
+    return Reach(requester, requester.has_role(*SENIOR_ROLES) or bool(reviewer and reviewer.has_role(*SENIOR_ROLES)),
+                 frozenset({requester.id} | ({reviewer.id} if reviewer else set())),
+                 bool(reviewer and reviewer.id != requester.id and reviewer.has_role(*SENIOR_ROLES)))
+
+
 def apply_bulk(request: ModerationRequest, now: datetime) -> dict:
     """Decide every proof of the request that still waits; returns counts by outcome."""
     payload = request.payload
-    requester = db.session.get(StaffUser, request.requested_by)
-    reviewer = db.session.get(StaffUser, request.reviewed_by) if request.reviewed_by else None
-    senior_ok = requester.has_role(*SENIOR_ROLES) or bool(reviewer and reviewer.has_role(*SENIOR_ROLES))
-    allowed = {requester.id} | ({reviewer.id} if reviewer else set())
-    # four eyes on escalated proofs: their escalator decides them only with another senior's approval
-    second_senior = bool(reviewer and reviewer.id != requester.id and reviewer.has_role(*SENIOR_ROLES))
+    reach = reach_of(request)
     note = f"bulk #{request.id}" + (f": {payload['note']}" if payload.get("note") else "")
     counts = {"decided": 0, "skipped": 0, "claimed": 0}
     ids = list(payload["proof_ids"])
@@ -86,7 +100,7 @@ def apply_bulk(request: ModerationRequest, now: datetime) -> dict:
         ReviewDecision.idempotency_key.in_([f"bulk:{request.id}:{pid}" for pid in ids]))))
     for pid in ids:
         outcome = "skipped" if pid in done else \
-            _decide_one(pid, payload, requester, note, senior_ok, allowed, now, second_senior)
+            decide_one(pid, payload["decision"], payload.get("reason_code"), reach, note, now)
         if outcome == "decided":
             db.session.flush()
             latest = db.session.scalar(sa.select(ReviewDecision).where(ReviewDecision.proof_id == pid)
@@ -97,23 +111,26 @@ def apply_bulk(request: ModerationRequest, now: datetime) -> dict:
     return counts
 
 
-def _decide_one(proof_id: str, payload: dict, requester: StaffUser, note: str, senior_ok: bool,
-                allowed: set[int], now: datetime, second_senior: bool = False) -> str:
+def decide_one(proof_id: str, decision: str, reason_code: str | None, reach: Reach, note: str,
+               now: datetime) -> str:
+    """One proof of a bulk action or a sanction, with the checks a decision from the queue makes:
+    "decided", "claimed" (someone else is deciding it now) or "skipped" (already decided, or the
+    senior queue's and not theirs)."""
     proof = db.session.get(Proof, proof_id)
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof_id))
     if proof is None or proof.state not in DECIDABLE or (item is not None and item.status == "decided"):
         return "skipped"
     if item is not None:
         held = item.status == "claimed" and item.claimed_at and item.claimed_at >= claim_cutoff(now)
-        if held and item.claimed_by not in allowed:
+        if held and item.claimed_by not in reach.allowed:
             return "claimed"  # someone is deciding it right now; their decision stands
-        if item.queue == "senior" and (payload["decision"] == "escalated" or not senior_ok):
+        if item.queue == "senior" and (decision == "escalated" or not reach.senior_ok):
             return "skipped"
-        if item.queue == "senior" and not second_senior and db.session.scalar(
+        if item.queue == "senior" and not reach.second_senior and db.session.scalar(
                 sa.select(sa.literal(True)).select_from(ReviewItem).where(ReviewItem.id == item.id,
-                                                                          escalated_by(requester.id))):
+                                                                          escalated_by(reach.requester.id))):
             return "skipped"
-    decide(proof, payload["decision"], actor=requester, reason_code=payload.get("reason_code"), note=note)
+    decide(proof, decision, actor=reach.requester, reason_code=reason_code, note=note)
     return "decided"
 
 

@@ -74,7 +74,7 @@ def four_eyes_reason(order: SanctionOrder) -> str | None:
 
 def apply_sanction(request: ModerationRequest, now: datetime) -> dict:
     """Put the sanction in force and, if asked, decide the worker's pending proofs in its scope."""
-    from app.review.services.bulk import pending_proofs_of
+    from app.review.services.bulk import decide_one, pending_proofs_of, reach_of
 
     order = SanctionOrder(**request.payload)
     sanction = WorkerSanction(worker_id=order.worker_id, kind=order.kind, scope=order.scope, scope_id=order.scope_id,
@@ -86,24 +86,15 @@ def apply_sanction(request: ModerationRequest, now: datetime) -> dict:
     record(f"worker.{order.kind}", "worker", order.worker_id, actor=db.session.get(StaffUser, request.requested_by),
            data={**order.as_payload(), "sanction_id": sanction.id, "request_id": request.id,
                  "approved_by": request.reviewed_by})
-    decided = 0
+    outcomes = {"decided": 0, "skipped": 0, "claimed": 0}
     if order.pending_decision:
-        actor = db.session.get(StaffUser, request.requested_by)
+        # each proof with the checks of a decision from the queue: the senior queue, live claims, four eyes
+        reach = reach_of(request)
         for pid in pending_proofs_of(order.worker_id, scope_campaigns(order.scope, order.scope_id)):
-            proof = db.session.get(Proof, pid)
-            if order.pending_decision == "escalated" and _in_senior(pid):
-                continue
-            decide(proof, order.pending_decision, actor=actor, reason_code=order.reason_code,
-                   note=f"worker {order.kind} #{sanction.id}")
-            decided += 1
+            outcomes[decide_one(pid, order.pending_decision, order.reason_code, reach,
+                                f"worker {order.kind} #{sanction.id}", now)] += 1
     db.session.flush()
-    return {"sanction_id": sanction.id, "decided": decided}
-
-
-def _in_senior(proof_id: str) -> bool:
-    from models import ReviewItem
-
-    return db.session.scalar(sa.select(ReviewItem.queue).where(ReviewItem.proof_id == proof_id)) == "senior"
+    return {"sanction_id": sanction.id, **outcomes}
 
 
 def revoke(sanction: WorkerSanction, user: StaffUser, reason: str, now: datetime) -> None:
