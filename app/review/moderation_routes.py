@@ -120,7 +120,7 @@ def cluster_preview(proof_id: str):  # noqa: ANN201
     except ReviewError as exc:
         flash(str(exc), "error")
         return _cluster_page(found, form, 422)
-    ring = whole and len(found.accounts) > 1
+    ring = bulk.whole_ring(found, chosen)
     policy = bulk.FourEyesPolicy.from_config(current_app.config)
     return render_template("review/bulk_preview.html", cluster=found, form=form, chosen=chosen, ring=ring,
                            four_eyes=bulk.four_eyes_reason(form.decision.data, chosen, ring, policy))
@@ -133,9 +133,8 @@ def cluster_act(proof_id: str):  # noqa: ANN201
     found, form, now = _cluster(proof_id), BulkForm(), utcnow()
     if not form.validate_on_submit() or not form.confirm.data:
         abort(400, description=_("the form expired; reload the page and try again"))
-    whole = form.scope.data != "selected"
     chosen = preview(found, request.form.getlist("proof_id"))
-    ring = whole and len(found.accounts) > 1
+    ring = bulk.whole_ring(found, chosen)  # from what the action reaches, not from the form's scope
     note = (form.note.data or "").strip() or None
     decision, reason_code = form.decision.data, form.reason_code.data or None
     try:

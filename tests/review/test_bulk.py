@@ -149,3 +149,15 @@ def test_a_senior_who_escalated_a_proof_cannot_decide_it_in_bulk(client, login, 
     asked = db.session.scalars(sa.select(ModerationRequest).order_by(ModerationRequest.id.desc())).first()
     assert asked.result == {"decided": 1, "skipped": 1, "claimed": 0}
     assert _states("p1a", "p1b") == {"p1a": "in_review", "p1b": "approved"}
+
+
+def test_ticking_every_proof_of_a_ring_is_rejecting_the_whole_ring(client, login, ring):
+    """The server reads the ring from what the action reaches, not from the form's scope field."""
+    login("moderator")
+    _act(client, "p1a", RING_PENDING, decision="rejected", scope="selected")
+    asked = db.session.scalar(sa.select(ModerationRequest))
+    assert asked.status == "pending" and "whole ring" in asked.four_eyes
+    assert set(_states(*RING_PENDING).values()) == {"received"}
+    _act(client, "p1a", RING_PENDING[:2], decision="rejected", scope="all")  # "all" but two proofs: not the ring
+    latest = db.session.scalars(sa.select(ModerationRequest).order_by(ModerationRequest.id.desc())).first()
+    assert latest.status == "applied" and latest.four_eyes is None

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.platform.i18n import _
 from app.review.services.claims import escalated_by
-from app.review.services.cluster import Preview
+from app.review.services.cluster import Cluster, Preview, preview
 from app.review.services.decisions import DECIDABLE, ReviewError, decide
 from app.review.services.queue import SENIOR_ROLES, claim_cutoff
 from app.review.services.reasons import usable
@@ -46,6 +46,13 @@ def check_bulk(decision: str, reason_code: str | None, note: str | None, found: 
         raise ReviewError(_("note: reason 'other' needs a note that explains it"))
     if not found.proofs:
         raise ReviewError(_("nothing to decide: none of the chosen proofs is waiting for a decision"))
+
+
+def whole_ring(cluster: Cluster, chosen: Preview) -> bool:
+    """The action reaches every waiting proof of a ring of several accounts, whatever the form said
+    its scope was: ticking each proof of a small ring is rejecting the whole ring (four eyes)."""
+    everything = preview(cluster).proof_ids
+    return len(cluster.accounts) > 1 and bool(everything) and set(chosen.proof_ids) >= set(everything)
 
 
 def four_eyes_reason(decision: str, found: Preview, whole_ring: bool, policy: FourEyesPolicy) -> str | None:
