@@ -155,3 +155,22 @@ def test_a_decision_without_a_time_is_dated_when_imported(runner, world):
     decision = db.session.scalar(sa.select(ReviewDecision).where(ReviewDecision.proof_id == "p1"))
     assert decision.decision == "approved" and decision.decided_at >= before
     assert db.session.get(Proof, "p1").state == "approved"
+
+
+def test_a_history_decision_never_replaces_one_made_here(app, runner, world, staff):
+    """p1 approved by a moderator here; a later import says rejected: the line is refused by name,
+    p1 keeps its decision in force (it would otherwise stay approved and never settle)."""
+    from app.review.services.decisions import current_decision, decide
+
+    assert runner.invoke(args=["import", str(world.basic(proofs=2).write()), "--no-score"]).exit_code == 0
+    decide(db.session.get(Proof, "p1"), "approved", actor=staff("moderator"))
+    db.session.commit()
+    later = world.__class__(world.directory.parent / "later")
+    later.add("decisions", f.decision(proof_id="p1", decision="rejected", reason="fraud_bot"),
+              f.decision(proof_id="p2", decision="rejected", reason="fraud_bot"))
+    result = runner.invoke(args=["import", str(later.write()), "--no-score"])
+    assert result.exit_code != 0
+    assert "decisions.jsonl:1: proof_id: 'p1' is already approved here; a history decision does not replace it" \
+        in result.output
+    assert (current_decision("p1").actor_kind, db.session.get(Proof, "p1").state) == ("human", "approved")
+    assert db.session.get(Proof, "p2").state == "rejected"  # the good line is stored

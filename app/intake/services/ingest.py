@@ -201,7 +201,11 @@ class WorldImporter:
                 rows.append(row)
             else:
                 report.errors.append(f"{filename}:{number}: proof_id: {row['proof_id']!r} is not a known proof")
-        inserted = apply_imported_decisions(rows)
+        inserted, refused = apply_imported_decisions(rows)
+        for number, row in batch:
+            if row["proof_id"] in refused:
+                report.errors.append(f"{filename}:{number}: proof_id: {row['proof_id']!r} is already "
+                                     f"{refused[row['proof_id']]} here; a history decision does not replace it")
         report.inserted += inserted
-        report.unchanged += len(rows) - inserted
+        report.unchanged += len(rows) - inserted - len(refused)
         db.session.flush()

@@ -72,21 +72,28 @@ def decide(proof: Proof, decision: str, *, actor: StaffUser | None, reason_code:
     return row
 
 
-def apply_imported_decisions(rows: list[dict]) -> int:
-    """Record history decisions in bulk (actor `import`); returns how many were new.
+def apply_imported_decisions(rows: list[dict]) -> tuple[int, dict[str, str]]:
+    """Record history decisions in bulk (actor `import`); returns (how many were new, {proof id: its
+    state} of the new ones refused because the proof was decided here already).
 
-    A repeated import finds each decision's idempotency key and changes nothing.
+    A repeated import finds each decision's idempotency key and changes nothing. A history decision
+    for a proof the workbench has decided (or paid) is refused: recorded, it would become the decision
+    in force over a settled proof or strand an approval that never settles.
     """
     if not rows:
-        return 0
+        return 0, {}
     keyed = {f"import:{r['proof_id']}": r for r in rows}
     present = set(db.session.scalars(
         sa.select(ReviewDecision.idempotency_key).where(ReviewDecision.idempotency_key.in_(list(keyed)))))
     fresh = [r for k, r in keyed.items() if k not in present]
     if not fresh:
-        return 0
+        return 0, {}
     proofs = {pid: (state, campaign) for pid, state, campaign in db.session.execute(
         sa.select(Proof.id, Proof.state, Proof.campaign_id).where(Proof.id.in_([r["proof_id"] for r in fresh])))}
+    refused = {r["proof_id"]: proofs[r["proof_id"]][0] for r in fresh if proofs[r["proof_id"]][0] not in DECIDABLE}
+    fresh = [r for r in fresh if r["proof_id"] not in refused]
+    if not fresh:
+        return 0, refused
     now = utcnow()
     db.session.execute(sa.insert(ReviewDecision), [{
         "proof_id": r["proof_id"], "decision": r["decision"], "reason_code": r["reason"],
@@ -95,18 +102,16 @@ def apply_imported_decisions(rows: list[dict]) -> int:
         # point-in-time features see a label before anyone had decided it.
         "decided_at": r["decided_at"] or now, "idempotency_key": f"import:{r['proof_id']}",
     } for r in fresh])
-    movable = [r for r in fresh if proofs[r["proof_id"]][0] in DECIDABLE]
-    if movable:
-        db.session.execute(
-            sa.update(Proof.__table__).where(Proof.__table__.c.id == sa.bindparam("pid")).values(
-                state=sa.bindparam("new_state"), state_changed_at=now),
-            [{"pid": r["proof_id"], "new_state": r["decision"]} for r in movable],
-        )
-        _close_items({r["proof_id"]: proofs[r["proof_id"]][1] for r in movable}, now)
+    db.session.execute(
+        sa.update(Proof.__table__).where(Proof.__table__.c.id == sa.bindparam("pid")).values(
+            state=sa.bindparam("new_state"), state_changed_at=now),
+        [{"pid": r["proof_id"], "new_state": r["decision"]} for r in fresh],
+    )
+    _close_items({r["proof_id"]: proofs[r["proof_id"]][1] for r in fresh}, now)
     record("decisions.import", "proof", f"{len(fresh)} proofs", actor_label="import",
            data={"approved": sum(r["decision"] == "approved" for r in fresh),
                  "rejected": sum(r["decision"] == "rejected" for r in fresh)})
-    return len(fresh)
+    return len(fresh), refused
 
 
 def _close_items(campaigns: dict[str, str], now: datetime) -> None:
