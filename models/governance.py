@@ -67,10 +67,10 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
-    actor_label: Mapped[str] = mapped_column(sa.String(120))  # "system", "import", staff email
+    actor_label: Mapped[str] = mapped_column(sa.String(256))  # "system", "import", staff email (audit.bounded)
     action: Mapped[str] = mapped_column(sa.String(64))
     object_type: Mapped[str] = mapped_column(sa.String(32))
-    object_id: Mapped[str] = mapped_column(sa.String(128))
+    object_id: Mapped[str] = mapped_column(sa.String(256))
     data: Mapped[dict | None] = mapped_column(CanonicalJSON)
     before: Mapped[Any] = mapped_column(CanonicalJSON, nullable=True)
     after: Mapped[Any] = mapped_column(CanonicalJSON, nullable=True)

@@ -73,15 +73,26 @@ def _lock_tail() -> str:
     return last
 
 
+LABEL_CHARS = 256  # audit_events.actor_label and object_id
+
+
+def bounded(value: object) -> str:
+    """An id or label as stored (and hashed): at most LABEL_CHARS characters. Some come from outside
+    (an email typed at the sign-in form, an API client's name); a longer one must not fail the action
+    it records."""
+    text = str(value)
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
+
+
 def record(action: str, object_type: str, object_id: str, *, actor: StaffUser | None = None,
            actor_label: str | None = None, data: dict[str, Any] | None = None, before: Any = None,
            after: Any = None, reason: str | None = None) -> AuditEvent:
     """Append one event to the chain in the caller's transaction (flushed, never committed)."""
     prev = _lock_tail()
     event = AuditEvent(
-        at=utcnow(), action=action, object_type=object_type, object_id=str(object_id),
+        at=utcnow(), action=action, object_type=object_type, object_id=bounded(object_id),
         actor_id=actor.id if actor else None,
-        actor_label=actor.email if actor else (actor_label or "system"),
+        actor_label=bounded(actor.email if actor else (actor_label or "system")),
         data=data, before=before, after=after, reason=reason, prev_hash=prev,
     )
     event.hash = event_hash(event.at, event.actor_id, event.actor_label, action, object_type, event.object_id,
@@ -121,7 +132,7 @@ def chained_append_sql(when: str) -> str:
 def chained_append_params(action: str, object_type: str, object_id: str, *, actor_label: str,
                           data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Parameters of `chained_append_sql` for one event (no staff actor, no before/after/reason)."""
-    at, object_id, stored = utcnow(), str(object_id), canonical_json(data)
+    at, object_id, actor_label, stored = utcnow(), bounded(object_id), bounded(actor_label), canonical_json(data)
     # canonical() of the event with the previous hash left out: the array's text up to that last element.
     text = json.dumps([ENCODING, at_text(at), None, actor_label, action, object_type, object_id, stored, None,
                        None, None], ensure_ascii=False, separators=(",", ":"))

@@ -126,3 +126,20 @@ def test_verify_reports_progress_on_long_runs(staff):
     seen = []
     assert verify_chain(batch=2, progress=seen.append, every=3).ok
     assert seen == [3, 6]
+
+
+def test_labels_and_ids_from_outside_are_bounded_and_the_chain_still_verifies(app):
+    """A 300-character email typed at the sign-in form, a client name at its longest: recorded cut to
+    LABEL_CHARS (on PostgreSQL the column would refuse more), hashed as stored."""
+    from app.platform.audit import LABEL_CHARS, bounded
+
+    typed = "x" * 300 + "@example.test"
+    client_label = "api:" + "n" * 120
+    record("staff.login_throttled", "staff", typed, actor_label=client_label)
+    record("staff.login_throttled", "staff", "short@example.test", actor_label=typed)
+    db.session.commit()
+    first, second = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2)).all()[::-1]
+    assert len(first.object_id) == LABEL_CHARS and first.object_id == bounded(typed) and first.object_id.endswith("…")
+    assert first.actor_label == client_label  # 124 characters: kept whole
+    assert second.actor_label == bounded(typed)
+    assert verify_chain().ok
