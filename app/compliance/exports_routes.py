@@ -40,7 +40,7 @@ def brand_exports(brand_id: str):  # noqa: ANN201
 @role_required(*ROLES)
 def request_export(brand_id: str):  # noqa: ANN201
     if not ExportForm().validate_on_submit():
-        abort(400, description="the form expired; reload the page")
+        abort(400, description=_("the form expired; reload the page"))
     try:
         export = exports.request_export(brand_id, actor=current_user._get_current_object(), locale=select_locale())
     except NotFound:

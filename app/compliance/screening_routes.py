@@ -43,7 +43,7 @@ def screening_labels() -> dict[str, Any]:
 def _campaign_or_404(campaign_id: str) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        abort(404, description=f"campaign {campaign_id} does not exist")
+        abort(404, description=_("campaign %(id)s does not exist", id=campaign_id))
     return campaign
 
 
@@ -70,7 +70,7 @@ def screening_decide(campaign_id: str):  # noqa: ANN201
     _campaign_or_404(campaign_id)
     form = DecisionForm()
     if not form.validate_on_submit():
-        abort(400, description="the form expired or was incomplete; reload the page")
+        abort(400, description=_("the form expired or was incomplete; reload the page"))
     decision = next((d for d in screening.DECISIONS if form[d].data), None)
     try:
         screening.decide(campaign_id, decision or "", form.reason.data, current_user)
@@ -90,7 +90,7 @@ def screening_edit_brief(campaign_id: str):  # noqa: ANN201
     _campaign_or_404(campaign_id)
     form = BriefForm()
     if not form.validate_on_submit():
-        abort(400, description="the form expired or was incomplete; reload the page")
+        abort(400, description=_("the form expired or was incomplete; reload the page"))
     try:
         result = screening.edit_brief(campaign_id, form.brief.data or None, actor=current_user)
     except DomainError as exc:
@@ -117,7 +117,7 @@ def screening_rule_sets():  # noqa: ANN201
 @role_required(*ROLES)
 def screening_open_draft():  # noqa: ANN201
     if not EmptyForm().validate_on_submit():
-        abort(400, description="the form expired; reload the page")
+        abort(400, description=_("the form expired; reload the page"))
     draft = screening_rules.open_draft(current_user)
     db.session.commit()
     return redirect(url_for("compliance.screening_rule_set", version=draft.version))
@@ -200,7 +200,7 @@ def screening_save_rule(version: int, code: str | None = None):  # noqa: ANN201
     rule_set = screening_rules.get_version(version)
     existing = next((r for r in rule_set.document["rules"] if r.get("code") == code), None) if code else None
     if code and existing is None:
-        abort(404, description=f"no rule {code} in version {version}")
+        abort(404, description=_("no rule %(code)s in version %(v)s", code=code, v=version))
     form_class = RewardRuleForm if existing and existing.get("kind") == "reward" else TextRuleForm
     form = form_class(formdata=request.form or MultiDict(), prefix=code or "new")
     if not form.validate_on_submit():
@@ -233,7 +233,7 @@ def screening_try(version: int):  # noqa: ANN201
 @role_required(*ROLES)
 def screening_publish(version: int):  # noqa: ANN201
     if not EmptyForm().validate_on_submit():
-        abort(400, description="the form expired; reload the page")
+        abort(400, description=_("the form expired; reload the page"))
     try:
         screening_rules.publish(version, current_user)
     except (RuleSetError, screening_rules.ScreeningRulesError) as exc:
@@ -253,7 +253,7 @@ def screening_publish(version: int):  # noqa: ANN201
 @role_required(*ROLES)
 def screening_discard(version: int):  # noqa: ANN201
     if not EmptyForm().validate_on_submit():
-        abort(400, description="the form expired; reload the page")
+        abort(400, description=_("the form expired; reload the page"))
     screening_rules.discard(version, current_user)
     db.session.commit()
     flash(_("Draft %(version)s discarded.", version=version), "ok")

@@ -53,6 +53,15 @@ def test_invite_errors_name_the_field(client, admin):
     assert twice.status_code == 422 and b"is already a staff account" in twice.data
 
 
+def test_invite_errors_read_in_the_readers_language(client, admin):
+    import flask_babel
+
+    client.post("/preferences/language", data={"locale": "zh_CN", "next": "/admin/"})
+    flask_babel.refresh()
+    twice = client.post("/admin/staff", data={"email": admin.email, "role": "moderator"}).data.decode()
+    assert f"邮箱 {admin.email} 已是员工账号" in twice and "is already a staff account" not in twice
+
+
 def test_role_change_disable_enable_and_reset_are_audited(client, admin, staff, app):
     mod = staff("moderator")
     client.post(f"/admin/staff/{mod.id}", data={"role": "senior_moderator", "reason": "promoted", "change_role": "1"})

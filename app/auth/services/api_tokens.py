@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.platform.audit import record
+from app.platform.i18n import _
 from models import ApiClient, Brand, DomainError, NotFound, db, utcnow
 
 TOKEN_PREFIX = "wb_"
@@ -43,16 +44,17 @@ def create_token(name: str, *, actor_label: str = "cli", scopes: tuple[str, ...]
     `brand_id` makes it that brand's own client: it may file disputes about the brand's completions."""
     name = name.strip()
     if not name:
-        raise ApiTokenError("name: is required")
+        raise ApiTokenError(_("name: is required"))
     if len(name) > NAME_MAX:
-        raise ApiTokenError(f"name: is longer than {NAME_MAX} characters")
+        raise ApiTokenError(_("name: is longer than %(n)d characters", n=NAME_MAX))
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
-        raise ApiTokenError(f"scopes: choose from {', '.join(SCOPES)} (got {', '.join(unknown) or 'none'})")
+        raise ApiTokenError(_("scopes: choose from %(choices)s (got %(got)s)", choices=", ".join(SCOPES),
+                                got=", ".join(unknown) or "none"))
     if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRY_DAYS:
-        raise ApiTokenError(f"expires_days: between 1 and {MAX_EXPIRY_DAYS}")
+        raise ApiTokenError(_("expires_days: between 1 and %(max)d", max=MAX_EXPIRY_DAYS))
     if brand_id is not None and db.session.get(Brand, brand_id) is None:
-        raise ApiTokenError(f"brand: no brand with id {brand_id!r}")
+        raise ApiTokenError(_("brand: no brand with id %(id)r", id=brand_id))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient(name=name, token_hash=hash_token(token), token_prefix=token[:DISPLAY_CHARS],
                        scopes=" ".join(s for s in SCOPES if s in scopes),
@@ -70,10 +72,10 @@ def revoke_token(client_id: int, *, actor_label: str = "cli") -> ApiClient:
     """Revoke a client's token; revoking twice is refused so the operator notices the typo."""
     client = db.session.get(ApiClient, client_id)
     if client is None:
-        raise NotFound(f"no API client with id {client_id}")
+        raise NotFound(_("no API client with id %(id)s", id=client_id))
     if client.revoked_at is not None:
-        raise ApiTokenError(f"API client {client_id} ({client.name}) was already revoked at "
-                            f"{client.revoked_at:%Y-%m-%d %H:%M} UTC")
+        raise ApiTokenError(_("API client %(id)s (%(name)s) was already revoked at %(at)s UTC", id=client_id,
+                              name=client.name, at=client.revoked_at.strftime("%Y-%m-%d %H:%M")))
     client.revoked_at = utcnow()
     forget_cached_clients()  # this process at once; the others within API_TOKEN_CACHE_SECONDS
     record("api_token.revoked", "api_client", str(client.id), actor_label=actor_label,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.platform.i18n import _
 from models import DomainError, Role, StaffUser, db
 
 
@@ -13,12 +14,12 @@ class StaffError(DomainError):
 def create_staff(email: str, name: str, role: str, password: str) -> StaffUser:
     roles = [r.value for r in Role]
     if role not in roles:
-        raise StaffError(f"role {role!r} is not one of {', '.join(roles)}")
+        raise StaffError(_("role %(role)r is not one of %(roles)s", role=role, roles=", ".join(roles)))
     if len(password) < 8:
-        raise StaffError("password: at least 8 characters")
+        raise StaffError(_("password: at least 8 characters"))
     email = email.strip().lower()
     if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == email)):
-        raise StaffError(f"email {email} is already a staff account")
+        raise StaffError(_("email %(email)s is already a staff account", email=email))
     user = StaffUser(email=email, name=name, role=role)
     user.set_password(password)
     db.session.add(user)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.compliance.services.scorecard import Week, weekly_trend
 from app.money.services.statements import BrandStatement, CampaignStatement, brand_statements, campaign_statements
 from app.platform.audit import record
+from app.platform.i18n import _
 from app.platform.pii import PiiKeyError, PiiVault, mask_licence
 from models import (
     AuditEvent,
@@ -99,7 +100,7 @@ class BrandFile:
 def get_brand(brand_id: str) -> Brand:
     brand = db.session.get(Brand, brand_id)
     if brand is None:
-        raise NotFound(f"brand {brand_id} does not exist")
+        raise NotFound(_("brand %(id)s does not exist", id=brand_id))
     return brand
 
 
@@ -163,13 +164,13 @@ def change_kyc(brand_id: str, target: str, *, reason: str, actor: StaffUser) -> 
     """Move a brand's KYC state, with the reason in the audit trail (flushed, not committed)."""
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
-        raise KycError(f"a KYC change needs a reason of at least {MIN_REASON} characters")
+        raise KycError(_("a KYC change needs a reason of at least %(n)d characters", n=MIN_REASON))
     brand = db.session.execute(sa.select(Brand).where(Brand.id == brand_id).with_for_update()).scalar()
     if brand is None:
-        raise NotFound(f"brand {brand_id} does not exist")
+        raise NotFound(_("brand %(id)s does not exist", id=brand_id))
     current = brand.kyc_status
     if target not in KYC_TRANSITIONS.get(current, ()):
-        raise IllegalTransition(f"a brand's KYC cannot go from {current} to {target}")
+        raise IllegalTransition(_("a brand's KYC cannot go from %(before)s to %(after)s", before=current, after=target))
     brand.kyc_status = target
     record(KYC_ACTION, "brand", brand_id, actor=actor, before={"kyc_status": current},
            after={"kyc_status": target}, reason=reason)
