@@ -86,7 +86,7 @@ class Config:
     NEW_WORKER_PAYOUT_HOLD_DAYS = env_int("NEW_WORKER_PAYOUT_HOLD_DAYS", 7)
     MODEL_DIR = Path(env_str("MODEL_DIR", str(BASE_DIR / "instance" / "models")))
     # a backtest evaluates its later days in a forked child, on a second core (ml/history.py)
-    BACKTEST_PROCESSES = env_int("BACKTEST_PROCESSES", 2, 1)  # 1: all in the job's process; more count as 2
+    BACKTEST_PROCESSES = env_int("BACKTEST_PROCESSES", min(2, os.cpu_count() or 1), 1)  # 1: in the job's process
     MODEL_TIMEOUT_SECONDS = env_float("MODEL_TIMEOUT_SECONDS", 5.0, 0.01, 600.0)
     WTF_CSRF_TIME_LIMIT = None
     WTF_I18N_ENABLED = True  # WTForms' own messages ("This field is required.") in the page's language
