@@ -56,6 +56,17 @@ def test_an_operator_lands_on_the_overview(client, staff, auth):
     assert response.status_code == 302 and response.location.endswith("/rules/")
 
 
+def test_an_imported_backlog_shows_its_last_days_not_empty_ones(client, login, labelled_world):
+    """The world was submitted on 2026-10-01; weeks later the default 30 days still end at its newest proof."""
+    from datetime import UTC, datetime
+
+    later = overview_service.overview(days=30, now=datetime(2026, 12, 7, tzinfo=UTC))
+    assert later["proofs"] == HONEST + FARM and later["until"] == "2026-10-01"
+    assert overview_service.overview(days=30, now=datetime(2026, 10, 1, 18, tzinfo=UTC))["until"] is None
+    login("operator")
+    assert 'id="period-end"' in client.get("/rules/").data.decode()
+
+
 def test_overview_counts_routes_labels_and_agreement(client, login, labelled_world):
     login("operator")
     data = overview_service.overview(days=365)

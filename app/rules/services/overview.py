@@ -117,8 +117,14 @@ def operating_point(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def overview(days: int = 30, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the operators' home page shows, for the last `days` days of submissions."""
-    frame = scored_frame((now or utcnow()) - timedelta(days=days))
+    """Everything the operators' home page shows, for the last `days` days of submissions: up to now,
+    or up to the newest scored proof when that is older (an imported backlog shows its last days,
+    not empty ones)."""
+    now = now or utcnow()
+    newest = db.session.scalar(sa.select(sa.func.max(Proof.submitted_at))
+                               .join(ProofScore, ProofScore.proof_id == Proof.id))
+    until = min(now, newest) if newest is not None else now
+    frame = scored_frame(until - timedelta(days=days))
     behaviour = signal_behaviour(frame)
     rows = [{"code": code, **figures} for code, figures in behaviour.items()]
     agreed = [r for r in rows if r["fires_rejected"] + r["fires_approved"]]
@@ -130,6 +136,7 @@ def overview(days: int = 30, now: datetime | None = None) -> dict[str, Any]:
         "top_firing": sorted(rows, key=lambda r: (-r["fires"], r["code"]))[:8],
         "top_agreed": sorted(agreed, key=lambda r: (-(r["precision"] or 0), -r["fires"], r["code"]))[:8],
         "operating_point": operating_point(frame),
+        "until": until.date().isoformat() if now - until > timedelta(days=1) else None,
     }
 
 
