@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from app.platform.i18n import _
+from app.platform.vocabulary import route_label
 
 ROUTE_COLOURS = {"auto_approve": "#12b76a", "review": "#f79009", "hold": "#d92d20"}
 SERIES_COLOURS = ("#2e90fa", "#d92d20", "#7a5af8", "#12b76a")
@@ -34,7 +35,7 @@ def stacked_days(days: list[dict], keys: Sequence[str], label: str, width: int =
             y -= h
             body.append(f'<rect x="{i * bar_w + 1:.1f}" y="{y:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" '
                         f'fill="{ROUTE_COLOURS.get(key, "#98a2b3")}"><title>{escape(day["day"])} · '
-                        f'{escape(key)}: {n}</title></rect>')
+                        f'{escape(route_label(key))}: {n}</title></rect>')
     body += _day_ticks(days, bar_w, height)
     body.append(f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="baseline"/>')
     return _svg(width, height, label, body)

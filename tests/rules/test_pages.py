@@ -80,6 +80,7 @@ def test_overview_counts_routes_labels_and_agreement(client, login, labelled_wor
     assert point["fraud_flagged_share"] == 1.0 and point["version"] == 1
     page = client.get("/rules/?days=365")
     assert b"Current operating point" in page.data and b"<svg" in page.data
+    assert f"2026-10-01 · auto-approve: {routes['auto_approve']}<".encode() in page.data  # route words, not codes
     assert farm_signal["code"].encode() in page.data
 
 
