@@ -68,6 +68,13 @@ def operating_thresholds(operating: dict | None, config: dict) -> dict:
     return config["thresholds"]
 
 
+def thresholds_in_force(operating: dict | None, config: dict) -> tuple[dict, str]:
+    """(the thresholds that route a model-backed score, "model" or "rules"): operating_thresholds and
+    where they came from, for the pages that say so."""
+    thresholds = operating_thresholds(operating, config)
+    return dict(thresholds), "rules" if thresholds is config["thresholds"] else "model"
+
+
 def blend(rule: np.ndarray, model: np.ndarray, weight: float) -> np.ndarray:
     """w * model + (1 - w) * rule; a proof the model could not score keeps its rule score."""
     return np.where(np.isnan(model), rule, weight * model + (1.0 - weight) * rule)

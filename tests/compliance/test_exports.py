@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.compliance.services import export_sections, exports
 from app.compliance.services.brands import change_kyc
 from app.compliance.services.scorecard import refresh_scorecards
+from app.platform.spreadsheet import safe_cell
 from models import AuditEvent, BrandExport, StaffUser, Task, db
 from tests.compliance.conftest import DECEPTIVE_BRIEF
 from tests.factories import brand, campaign
@@ -172,8 +173,8 @@ def test_the_brands_cases_and_disputes_are_sections(imported, app, staff):
 
 
 def test_spreadsheet_formulas_are_quoted():
-    assert export_sections.cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert export_sections.cell("好评") == "好评" and export_sections.cell(None) == ""
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert safe_cell("好评") == "好评" and safe_cell(None) == ""
 
 
 def test_export_pages_and_report_speak_chinese(client, login, imported, app):

@@ -14,7 +14,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.compliance.services.brands import BrandFile
-from app.platform.spreadsheet import safe_cell
 from models import (
     AuditEvent,
     Campaign,
@@ -45,7 +44,6 @@ class Section:
 SectionProvider = Callable[[BrandFile], "Section | list[Section]"]
 
 
-cell = safe_cell  # kept under its old name: the sections' rows go through it
 
 
 def _streamed(query: sa.Select) -> Iterator[sa.Row]:

@@ -21,9 +21,10 @@ from typing import IO
 import sqlalchemy as sa
 
 from app.compliance.services.brands import BrandFile, brand_file, get_brand
-from app.compliance.services.export_sections import Section, cell, sections
+from app.compliance.services.export_sections import Section, sections
 from app.platform.audit import record
 from app.platform.pii import PiiVault
+from app.platform.spreadsheet import safe_cell
 from models import EXPORT_KINDS, BrandExport, DomainError, NotFound, StaffUser, Task, db, utcnow
 
 Progress = Callable[[int, str], None]  # (percent, stage)
@@ -122,7 +123,7 @@ def write_csv(section: Section, out: IO[bytes], batch: int = 2000) -> dict:
         buffer.truncate()
 
     for row in section.rows:
-        writer.writerow([cell(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
         count += 1
         if count % batch == 0:
             flush()

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.platform.i18n import _
-from app.review.services.claims import escalated_by
+from app.review.services.claims import escalated_item
 from app.review.services.cluster import Cluster, Preview, preview
 from app.review.services.decisions import DECIDABLE, ReviewError, decide
 from app.review.services.queue import SENIOR_ROLES, claim_cutoff
@@ -133,9 +133,7 @@ def decide_one(proof_id: str, decision: str, reason_code: str | None, reach: Rea
             return "claimed"  # someone is deciding it right now; their decision stands
         if item.queue == "senior" and (decision == "escalated" or not reach.senior_ok):
             return "skipped"
-        if item.queue == "senior" and not reach.second_senior and db.session.scalar(
-                sa.select(sa.literal(True)).select_from(ReviewItem).where(ReviewItem.id == item.id,
-                                                                          escalated_by(reach.requester.id))):
+        if item.queue == "senior" and not reach.second_senior and escalated_item(item.id, reach.requester.id):
             return "skipped"
     decide(proof, decision, actor=reach.requester, reason_code=reason_code, note=note)
     return "decided"

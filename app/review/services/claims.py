@@ -66,6 +66,12 @@ def escalated_by(user_id: int) -> sa.Exists:
                              ReviewDecision.decision == "escalated", ReviewDecision.actor_id == user_id)
 
 
+def escalated_item(item_id: int, user_id: int) -> bool:
+    """Whether this user escalated the item's proof."""
+    return bool(db.session.scalar(sa.select(sa.literal(True)).select_from(ReviewItem)
+                                  .where(ReviewItem.id == item_id, escalated_by(user_id))))
+
+
 def held_claim(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int = CLAIM_MINUTES,
                skip_item_id: int | None = None) -> int | None:
     """The first item of this view (in queue order) that `user` already holds, if any."""
@@ -136,9 +142,7 @@ def assert_may_decide(item: ReviewItem, user: StaffUser) -> None:
         return
     if not user.has_role(*SENIOR_ROLES):
         raise NotAllowed(_("escalated proofs are decided by a senior moderator"))
-    escalated = db.session.scalar(sa.select(sa.literal(True)).where(escalated_by(user.id))
-                                  .select_from(ReviewItem).where(ReviewItem.id == item.id))
-    if escalated:
+    if escalated_item(item.id, user.id):
         raise NotAllowed(_("four eyes: you escalated this proof, so another senior moderator must decide it"))
 
 

@@ -16,7 +16,7 @@ from app.rules.services.versions import checked, resolve
 from app.scoring.services.model_training import labelled_decisions
 from app.scoring.services.models_registry import active_version
 from models import Proof, ProofScore, db, utcnow
-from review_rules.combine import operating_thresholds
+from review_rules.combine import thresholds_in_force
 from review_rules.registry import all_signals
 
 ROUTES = ("auto_approve", "review", "hold")
@@ -101,16 +101,15 @@ def operating_point(frame: pd.DataFrame) -> dict[str, Any]:
     config = checked(active)
     model = active_version()
     point = (model.meta or {}).get("operating_point") if model else None
-    # while a model scores, its own operating point routes (review_rules.combine.operating_thresholds)
-    thresholds = operating_thresholds(point, config) if model else config["thresholds"]
-    from_model = thresholds is not config["thresholds"]
+    # while a model scores, its own operating point routes
+    thresholds, source = thresholds_in_force(point, config) if model else (dict(config["thresholds"]), "rules")
     labelled = frame[frame["label"].notna()]
     flagged = labelled["route"].isin(("review", "hold")).to_numpy()
     fraud = (labelled["label"] == 1).to_numpy()
     honest = ~fraud
-    return {"version": active.version, "model": model.version if model else None, "thresholds": dict(thresholds),
-            "thresholds_from": "model" if from_model else "rules",
-            "target_honest_share": point.get("target", {}).get("honest_share") if from_model else None,
+    return {"version": active.version, "model": model.version if model else None, "thresholds": thresholds,
+            "thresholds_from": source,
+            "target_honest_share": point.get("target", {}).get("honest_share") if source == "model" else None,
             "model_weight": config["combine"]["model_weight"], "labelled": int(len(labelled)),
             "honest_flagged_share": round(float(flagged[honest].mean()), 4) if honest.any() else None,
             "fraud_flagged_share": round(float(flagged[fraud].mean()), 4) if fraud.any() else None}

@@ -24,7 +24,7 @@ from ml.novelty import novel_mask
 from ml.predict import ModelTimeout, predict_within, run_within
 from ml.registry import ModelBundle
 from ml.weights import learned_reading
-from review_rules.combine import combine, operating_thresholds
+from review_rules.combine import combine, thresholds_in_force
 
 log = logging.getLogger(__name__)
 STACKED_EXPLANATIONS = 64  # up to this many proofs, scores and explanation shifts come from one prediction
@@ -59,8 +59,7 @@ def routing_thresholds(model: ModelOutcome, config: dict) -> tuple[dict, str]:
     else the rule set's own."""
     if model.probabilities is None:
         return dict(config["thresholds"]), "rules"
-    thresholds = operating_thresholds(model.operating, config)
-    return dict(thresholds), "rules" if thresholds is config["thresholds"] else "model"
+    return thresholds_in_force(model.operating, config)
 
 
 def model_outcome(rule_output, model_dir: Path, timeout: float | None) -> ModelOutcome:  # noqa: ANN001
