@@ -73,6 +73,13 @@ def _lock_tail() -> str:
     return last
 
 
+def serialise() -> None:
+    """Take the chain's lock now, before reading what the action depends on: an action that must see
+    every earlier one committed (one active rule set or model at a time) then waits for them, as its
+    audit row would make it wait anyway, only later."""
+    _lock_tail()
+
+
 LABEL_CHARS = 256  # audit_events.actor_label and object_id
 
 

@@ -14,7 +14,7 @@ from app.review.moderation_forms import BulkForm
 from app.review.services import bulk, info, reasons, requests
 from app.review.services.claims import NotAllowed
 from app.review.services.decisions import ReviewError
-from app.review.services.queue import CLAIM_MINUTES, SENIOR_ROLES
+from app.review.services.queue import SENIOR_ROLES
 from models import Proof, db, utcnow
 
 bp = Blueprint("casework", __name__, url_prefix="/queue")
@@ -112,8 +112,7 @@ def ask_worker(proof_id: str):  # noqa: ANN201
         flash(_("Write the question, and an answer time between 1 and %(n)d hours.", n=info.MAX_HOURS), "error")
         return redirect(url_for("queue.proof", proof_id=proof_id))
     try:
-        asked = info.ask(proof, _user(), form.question.data, form.hours.data, utcnow(),
-                         int(current_app.config.get("QUEUE_CLAIM_MINUTES", CLAIM_MINUTES)))
+        asked = info.ask(proof, _user(), form.question.data, form.hours.data, utcnow())
     except (info.InfoConflict, NotAllowed, ReviewError) as exc:
         db.session.rollback()
         flash(str(exc), "error")

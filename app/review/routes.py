@@ -30,7 +30,7 @@ from app.review.services.claims import (
 )
 from app.review.services.decisions import ReviewError
 from app.review.services.evidence import proof_evidence
-from app.review.services.queue import CLAIM_MINUTES, PAGE_SIZE, QueueError, QueueFilters, parse_filters, tabs_for
+from app.review.services.queue import PAGE_SIZE, QueueError, QueueFilters, parse_filters, tabs_for
 from app.review.services.reasons import label as reason_label
 from app.scoring.jobs import enqueue_linked_rescore, enqueue_scoring
 from app.scoring.services import relief
@@ -45,10 +45,6 @@ TAB_PREFERENCE = ("hold", "review", "senior", "auto")
 
 def _user():  # noqa: ANN202 - the StaffUser behind the proxy, for services that take explicit arguments
     return current_user._get_current_object()
-
-
-def _claim_minutes() -> int:
-    return int(current_app.config.get("QUEUE_CLAIM_MINUTES", CLAIM_MINUTES))
 
 
 def _filters(default_tab: str | None = None) -> QueueFilters:
@@ -112,7 +108,7 @@ def claim_next_view():  # noqa: ANN201
 def _go_next(filters: QueueFilters, skip_item_id: int | None = None):  # noqa: ANN202
     """Claim the next item of this view (or the next QA sample) and open it; else back to the list."""
     user, now = _user(), utcnow()
-    item = claim_next(user, filters, now, _claim_minutes(), skip_item_id=skip_item_id)
+    item = claim_next(user, filters, now, skip_item_id=skip_item_id)
     proof_id = item.proof_id if item is not None else None  # read before the commit expires the row
     db.session.commit()
     if proof_id is not None:
@@ -168,7 +164,7 @@ def decide_view(proof_id: str):  # noqa: ANN201
         return _render_proof(proof_id, filters, form, 422)
     try:
         decide_from_queue(target, _user(), form.decision, now=utcnow(), reason_code=form.reason_code.data or None,
-                          note=(form.note.data or "").strip() or None, minutes=_claim_minutes())
+                          note=(form.note.data or "").strip() or None)
     except (ClaimConflict, NotAllowed, QueueError, ReviewError) as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -69,7 +69,9 @@ def show_command(version: str) -> None:
 @click.option("--from", "source", default="active", show_default=True, help="Version to start from.")
 @click.option("--set", "settings", multiple=True, required=True, metavar="SIGNAL.PARAM=VALUE",
               help="A change, e.g. ip.shared_address.min_accounts=5, thresholds.hold_at_or_above=0.8.")
-@click.option("--by", "author", default=None, metavar="EMAIL", help="The operator who authors the draft.")
+@click.option("--by", "author", default=None, metavar="EMAIL",
+              help="The operator who authors the draft (without it the draft can be tried, backtested and "
+                   "shadowed but never published: no approval could be shown to be a second operator's).")
 @click.option("--note", default="", help="Why.")
 @domain_errors
 def draft_command(source: str, settings: tuple[str, ...], author: str | None, note: str) -> None:

@@ -102,7 +102,8 @@ def version(number: int):  # noqa: ANN201
     tests = [t for t in backtests.recent(200) if t.ruleset_version == row.version][:10]
     return render_template("rules/version.html", row=row, changes=changes, form=ActionForm(), tests=tests,
                            backtest_form=BacktestForm(formdata=None), entry=_entry(row.version),
-                           own_draft=row.created_by == current_user.id)
+                           own_draft=row.created_by == current_user.id, unattributed=versions.unattributed(row),
+                           active_version=versions.resolve("active").version)
 
 
 def _entry(number: int) -> dict:
@@ -114,7 +115,8 @@ def _entry(number: int) -> dict:
 def publish(number: int):  # noqa: ANN201
     if not ActionForm().validate_on_submit():
         abort(400)
-    row = versions.publish(versions.resolve(number), _user())  # ApprovalRefused is a 403
+    # ApprovalRefused is a 403; seen_active: the version the page's diff was against
+    row = versions.publish(versions.resolve(number), _user(), request.form.get("seen_active", type=int))
     db.session.commit()
     task = after_activation(row.version, "published")
     flash(_("Version %(v)s is active. %(m)s", v=row.version, m=task.message), "ok")

@@ -34,6 +34,20 @@ def test_expired_claims_are_released_and_live_ones_kept(imported, staff):  # noq
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "review.claims_expired")) == 1
 
 
+def test_the_release_job_honours_the_configured_claim_length(app, imported, staff):  # noqa: F811
+    """QUEUE_CLAIM_MINUTES set to an hour: the queue lets a moderator hold a claim that long, so the
+    periodic job must not hand it back after the default quarter of an hour."""
+    imported(2)
+    items = {pid: put_in_queue(pid, "review", 0.5).id for pid in ("p1", "p2")}
+    ann = staff("moderator", "ann@example.test")
+    app.config["QUEUE_CLAIM_MINUTES"] = 60
+    try_claim(items["p1"], ann, utcnow() - timedelta(minutes=CLAIM_MINUTES + 5))  # live for an hour
+    try_claim(items["p2"], ann, utcnow() - timedelta(minutes=65))  # expired even so
+    db.session.commit()
+    assert release_claims() == 1
+    assert _status("p1") == ("claimed", ann.id) and _status("p2") == ("open", None)
+
+
 def test_brand_scorecards_refresh_is_audited(imported):  # noqa: F811
     imported(3)
     assert refresh_brand_scorecards() >= 1

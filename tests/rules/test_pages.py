@@ -116,6 +116,17 @@ def test_editor_makes_a_draft_and_shows_its_diff(client, login):
     assert "Approve and publish" not in shown
 
 
+def test_a_draft_without_an_author_offers_no_approval(client, login, labelled_world):
+    login("operator")
+    versions.create_draft(versions.resolve("active"), {"thresholds.auto_approve_below": 0.0}, None)
+    db.session.commit()
+    page = client.get("/rules/versions/2")
+    assert b'id="no-author"' in page.data and b"Approve and publish" not in page.data
+    refused = client.post("/rules/versions/2/publish", data={"csrf_token": _csrf(page.data), "submit": "1"})
+    assert refused.status_code == 403 and b"no recorded author" in refused.data
+    assert versions.resolve("active").version == 1
+
+
 def test_a_second_operator_publishes_in_the_browser_and_the_author_cannot(client, auth, login, labelled_world):
     maker = login("operator", "maker@example.test")
     draft = versions.create_draft(versions.resolve("active"), {"thresholds.auto_approve_below": 0.0}, maker)

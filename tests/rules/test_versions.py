@@ -78,6 +78,16 @@ def test_a_draft_that_changes_nothing_is_refused(app, operators):
         versions.create_draft(versions.resolve("active"), {"ip.shared_accounts.min_accounts": 3}, operators[0])
 
 
+def test_a_draft_without_a_recorded_author_is_never_published(app, operators):
+    """A command-line draft made without --by: its maker may be any operator, so no approval counts."""
+    draft = versions.create_draft(versions.resolve("active"), {"thresholds.hold_at_or_above": 0.8}, None)
+    for operator in operators:
+        with pytest.raises(versions.ApprovalRefused, match="no recorded author"):
+            versions.publish(draft, operator)
+    assert _status() == {1: "active", 2: "draft"}
+    assert _events("ruleset.published") == []
+
+
 def test_the_author_cannot_approve_their_own_draft(app, operators, staff):
     maker, checker = operators
     draft = versions.create_draft(versions.resolve("active"), {"thresholds.hold_at_or_above": 0.8}, maker)
@@ -112,6 +122,43 @@ def test_rollback_reactivates_a_published_version_only(app, operators):
     assert versions.resolve("active").version == 1
     [event] = _events("ruleset.rolled_back")
     assert (event.object_id, event.actor_id, event.data["previous_active"]) == ("1", maker.id, 2)
+
+
+def test_a_draft_the_training_job_made_is_published_by_any_operator(app, operators):
+    """Learned weights: no person typed them, so the first operator who approves them is the checker."""
+    from app.scoring.services.rulesets import draft_learned, load_active_rules
+
+    config = json.loads(json.dumps(load_active_rules().config))
+    config["signals"]["account.new"]["weight"] = round(config["signals"]["account.new"]["weight"] / 2, 3)
+    learned = draft_learned(config, "learned weights", {"model": "m1"})
+    assert learned is not None and learned.created_by is None and not versions.unattributed(learned)
+    versions.publish(learned, operators[0])
+    assert _status() == {1: "retired", 2: "active"}
+
+
+def test_an_approval_given_against_another_active_version_is_refused(app, operators):
+    """The approver saw the draft's diff against v1; v2 went live meanwhile, so the draft now undoes it."""
+    maker, checker = operators
+    first = versions.create_draft(versions.resolve("active"), {"thresholds.hold_at_or_above": 0.8}, maker)
+    second = versions.create_draft(versions.resolve("active"), {"ip.shared_accounts.min_accounts": 5}, maker)
+    versions.publish(first, checker, seen_active=1)
+    with pytest.raises(versions.ApprovalRefused, match="became active after you compared"):
+        versions.publish(second, checker, seen_active=1)
+    assert _status() == {1: "retired", 2: "active", 3: "draft"}
+    versions.publish(second, checker, seen_active=2)  # compared again, against what is live
+    assert _status() == {1: "retired", 2: "retired", 3: "active"}
+
+
+def test_a_stored_version_that_no_longer_validates_is_never_reactivated(app, operators):
+    maker, checker = operators
+    draft = versions.create_draft(versions.resolve("active"), {"thresholds.hold_at_or_above": 0.8}, maker)
+    versions.publish(draft, checker)
+    old = versions.resolve("1")
+    old.config = {**old.config, "signals": {**old.config["signals"], "signal.dropped_since": {"enabled": True}}}
+    db.session.flush()
+    with pytest.raises(versions.DraftError, match="version 1 no longer validates.*signal.dropped_since"):
+        versions.rollback(old, maker)
+    assert _status() == {1: "retired", 2: "active"}
 
 
 def test_cli_draft_publish_rescores_and_rollback(app, runner, world, operators):

@@ -55,6 +55,41 @@ def test_a_model_that_does_not_beat_the_active_one_stays_candidate_unless_forced
     assert _statuses() == {first.version: "retired", again.version: "candidate", forced.version: "active"}
 
 
+def test_training_does_not_overwrite_a_promotion_made_while_it_trained(app, labelled, monkeypatch):
+    """Training compared its candidate with the model active when it started; an operator rolled
+    back meanwhile, so the candidate was never compared with what it would replace."""
+    from app.scoring.services import models_registry
+
+    first = _train(app)
+    labelled["data"] = labelled_set(900, strength=6.0)
+    compared = models_registry.active_version
+    rolled_back = {}
+
+    def operator_rolls_back_after_the_comparison():  # noqa: ANN202
+        row = compared()
+        if row is not None and not rolled_back:  # the comparison has read it: now the operator acts
+            rolled_back["done"] = True
+            row.status = "retired"
+            db.session.flush()
+        return row
+    monkeypatch.setattr(models_registry, "active_version", operator_rolls_back_after_the_comparison)
+    report = model_training.train_and_register(app.config["MODEL_DIR"], force=True)
+    monkeypatch.undo()
+    assert not report.promoted and "became active after" in report.reason
+    assert _statuses()[report.version] == "candidate" and _statuses()[first.version] == "retired"
+
+
+def test_a_promotion_retires_every_active_model(app, labelled):
+    from app.scoring.services import models_registry
+
+    first, second = _train(app), _train(app)
+    db.session.get(ModelVersion, db.session.scalar(sa.select(ModelVersion.id).where(
+        ModelVersion.version == second.version))).status = "active"  # left by a race before this fix
+    third = _train(app, force=True)
+    assert models_registry.active_version().version == third.version
+    assert _statuses() == {first.version: "retired", second.version: "retired", third.version: "active"}
+
+
 def test_a_better_model_replaces_a_useless_one(app, labelled):
     labelled["data"] = labelled_set(900, strength=0.0)  # features carry no signal
     weak = _train(app)

@@ -18,7 +18,6 @@ from app.platform.vocabulary import state_label
 from app.review.services import priority
 from app.review.services.decisions import DECIDABLE, current_decision, decide
 from app.review.services.queue import (
-    CLAIM_MINUTES,
     KEY_ORDER,
     PENDING,
     QA_CONFIRMED,
@@ -28,6 +27,7 @@ from app.review.services.queue import (
     QueueError,
     QueueFilters,
     claim_cutoff,
+    claim_minutes,
     filtered_items,
     sorted_query,
 )
@@ -51,7 +51,7 @@ def _claimable(cutoff: datetime, user_id: int) -> sa.ColumnElement[bool]:
                 sa.or_(ReviewItem.claimed_at < cutoff, ReviewItem.claimed_by == user_id)))
 
 
-def try_claim(item_id: int, user: StaffUser, now: datetime, minutes: int = CLAIM_MINUTES) -> bool:
+def try_claim(item_id: int, user: StaffUser, now: datetime, minutes: int | None = None) -> bool:
     """Claim (or renew) one item for `user`; False if someone else holds a live claim or it was decided."""
     result = db.session.execute(
         sa.update(ReviewItem).where(ReviewItem.id == item_id, _claimable(claim_cutoff(now, minutes), user.id))
@@ -72,7 +72,7 @@ def escalated_item(item_id: int, user_id: int) -> bool:
                                   .where(ReviewItem.id == item_id, escalated_by(user_id))))
 
 
-def held_claim(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int = CLAIM_MINUTES,
+def held_claim(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int | None = None,
                skip_item_id: int | None = None) -> int | None:
     """The first item of this view (in queue order) that `user` already holds, if any."""
     query = filtered_items([ReviewItem.id], filters, user.id, now).where(
@@ -83,7 +83,7 @@ def held_claim(user: StaffUser, filters: QueueFilters, now: datetime, minutes: i
     return db.session.scalar(sorted_query(query, KEY_ORDER, True).limit(1))
 
 
-def claim_next(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int = CLAIM_MINUTES,
+def claim_next(user: StaffUser, filters: QueueFilters, now: datetime, minutes: int | None = None,
                skip_item_id: int | None = None) -> ReviewItem | None:
     """Return the item `user` holds in this view, else atomically claim the first claimable one in queue order."""
     item_id = held_claim(user, filters, now, minutes, skip_item_id)
@@ -147,7 +147,7 @@ def assert_may_decide(item: ReviewItem, user: StaffUser) -> None:
 
 
 def decide_from_queue(proof: Proof, user: StaffUser, decision: str, *, now: datetime, reason_code: str | None = None,
-                      note: str | None = None, minutes: int = CLAIM_MINUTES) -> ReviewDecision:
+                      note: str | None = None, minutes: int | None = None) -> ReviewDecision:
     """Take (or keep) the claim, check who may decide, then record the decision through review.decide."""
     item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == proof.id))
     if item is not None:
@@ -156,6 +156,7 @@ def decide_from_queue(proof: Proof, user: StaffUser, decision: str, *, now: date
         assert_may_decide(item, user)
         if decision == "escalated" and item.queue == "senior":
             raise QueueError(_("this proof is already with the senior queue; approve or reject it"))
+        minutes = claim_minutes(minutes)
         if not try_claim(item.id, user, now, minutes):
             db.session.refresh(item)
             holder = db.session.get(StaffUser, item.claimed_by) if item.claimed_by else None
@@ -256,9 +257,10 @@ def decision_block(item: ReviewItem | None, proof: Proof, user: StaffUser) -> st
     return None
 
 
-def release_expired_claims(now: datetime, minutes: int = CLAIM_MINUTES) -> list[int]:
+def release_expired_claims(now: datetime, minutes: int | None = None) -> list[int]:
     """Give every expired claim back to the queue (the periodic job): an expired claim is already
     claimable, but the queue and its counts should stop showing it as held. Returns the item ids."""
+    minutes = claim_minutes(minutes)
     expired = sa.and_(ReviewItem.status == "claimed", ReviewItem.claimed_at < claim_cutoff(now, minutes))
     ids = list(db.session.scalars(sa.select(ReviewItem.id).where(expired).order_by(ReviewItem.id)))
     if not ids:

@@ -30,7 +30,7 @@ class InfoConflict(DomainError):
 
 
 def ask(proof: Proof, user: StaffUser, question: str, hours: int, now: datetime,
-        claim_minutes: int) -> InfoRequest:
+        claim_minutes: int | None = None) -> InfoRequest:
     """Put the question to the worker and take the proof out of the queue until it is answered or due."""
     question = (question or "").strip()
     if not question or len(question) > MAX_QUESTION:

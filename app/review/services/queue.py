@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from app.platform.i18n import _
 from app.review.services import priority, sla
@@ -178,9 +179,17 @@ def filtered_items(columns: list, filters: QueueFilters, viewer_id: int, now: da
     return query
 
 
-def claim_cutoff(now: datetime, minutes: int = CLAIM_MINUTES) -> datetime:
+def claim_minutes(minutes: int | None = None) -> int:
+    """How long a claim lasts: `minutes` when given, else the app's QUEUE_CLAIM_MINUTES (CLAIM_MINUTES
+    outside an app), so the queue, the claim checks and the job that releases claims agree."""
+    if minutes is not None:
+        return minutes
+    return int(current_app.config.get("QUEUE_CLAIM_MINUTES", CLAIM_MINUTES)) if has_app_context() else CLAIM_MINUTES
+
+
+def claim_cutoff(now: datetime, minutes: int | None = None) -> datetime:
     """Claims taken before this moment have expired and may be taken by someone else."""
-    return now - timedelta(minutes=minutes)
+    return now - timedelta(minutes=claim_minutes(minutes))
 
 
 # -- one page of the list --------------------------------------------------------------------------

@@ -15,10 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.platform.audit import record
+from app.platform.audit import record, serialise
 from app.platform.i18n import _
 from app.scoring.services.rulesets import ensure_default_ruleset
-from models import DomainError, NotFound, RuleSet, StaffUser, db, utcnow
+from models import AuditEvent, DomainError, NotFound, RuleSet, StaffUser, db, utcnow
 from review_rules.engine import RuleConfigError, validate_config
 from review_rules.registry import all_signals
 
@@ -74,8 +74,12 @@ def all_versions() -> list[RuleSet]:
 
 
 def checked(row: RuleSet) -> dict:
-    """The complete, validated config of a stored version (defaults filled in)."""
-    return validate_config(copy.deepcopy(row.config))
+    """The complete, validated config of a stored version (defaults filled in); DraftError names the
+    entry of a stored version that no longer validates (a signal the catalogue has since dropped)."""
+    try:
+        return validate_config(copy.deepcopy(row.config))
+    except RuleConfigError as exc:
+        raise DraftError(_("version %(v)s no longer validates: %(error)s", v=row.version, error=str(exc))) from exc
 
 
 def parse_setting(text: str) -> tuple[str, Any]:
@@ -196,16 +200,39 @@ def diff_against_active(row: RuleSet) -> list[Change]:
     return diff(checked(resolve("active")), checked(row))
 
 
-def publish(row: RuleSet, approver: StaffUser) -> RuleSet:
-    """Make the draft `row` active (maker-checker: `approver` is an operator and not its author)."""
+def unattributed(row: RuleSet) -> bool:
+    """Nobody is on record as its maker: neither a staff author nor the training job (whose drafts
+    hold learned weights no person typed). Such a draft is never published."""
+    if row.created_by is not None:
+        return False
+    return not db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "ruleset.created", AuditEvent.object_type == "ruleset",
+        AuditEvent.object_id == str(row.version), AuditEvent.actor_label == "training"))
+
+
+def publish(row: RuleSet, approver: StaffUser, seen_active: int | None = None) -> RuleSet:
+    """Make the draft `row` active (maker-checker: `approver` is an operator and not its author).
+    `seen_active`: the active version the approver compared the draft with (the page's diff); when
+    another version became active since, the approval is refused, as it approved other changes."""
+    serialise()  # a publication or rollback committing meanwhile is seen below, not overwritten
+    db.session.refresh(row)
     if row.status not in ("draft", "shadow"):
         raise DomainError(_("version %(v)s is %(s)s; only a draft can be published", v=row.version, s=row.status))
     if not approver.has_role(*OPERATOR_ROLES):
         raise ApprovalRefused(_("only an operator may approve a rule set"))
+    if unattributed(row):  # nobody can be shown to be a second person
+        raise ApprovalRefused(_("version %(v)s has no recorded author (drafted on the command line without --by), "
+                                "so no approval can be a second operator's; draft it again with --by or in the "
+                                "rule editor", v=row.version))
     if row.created_by is not None and row.created_by == approver.id:
         raise ApprovalRefused(_("the author of version %(v)s cannot approve it; a second operator must",
                                 v=row.version))
     checked(row)  # a stored draft that no longer validates is never made active
+    active = db.session.scalar(_ACTIVE_VERSION)
+    if seen_active is not None and active != seen_active:
+        raise ApprovalRefused(_("version %(now)s became active after you compared version %(v)s with version "
+                                "%(seen)s; review its changes against the active version again",
+                                now=active, v=row.version, seen=seen_active))
     previous = _activate(row)
     record("ruleset.published", "ruleset", str(row.version), actor=approver, data={
         "author_id": row.created_by, "approved_by": approver.email, "previous_active": previous,
@@ -215,21 +242,26 @@ def publish(row: RuleSet, approver: StaffUser) -> RuleSet:
 
 def rollback(row: RuleSet, actor: StaffUser | None) -> RuleSet:
     """Make an earlier published (now retired) version active again: one audited action."""
+    serialise()
+    db.session.refresh(row)
     if row.status == "active":
         raise DomainError(_("version %(v)s is already active", v=row.version))
     if row.status != "retired":
         raise DomainError(_("version %(v)s was never published; publish a draft with a second operator's "
                             "approval instead", v=row.version))
+    checked(row)  # scoring refuses a config that no longer validates: it is never made active again
     previous = _activate(row)
     record("ruleset.rolled_back", "ruleset", str(row.version), actor=actor, actor_label="cli",
            data={"previous_active": previous})
     return row
 
 
+_ACTIVE_VERSION = sa.select(RuleSet.version).where(RuleSet.status == "active").order_by(RuleSet.version.desc()).limit(1)
+
+
 def _activate(row: RuleSet) -> int | None:
     """Retire every active version and make `row` active; the version that was active before."""
-    before = db.session.scalar(sa.select(RuleSet.version).where(RuleSet.status == "active")
-                               .order_by(RuleSet.version.desc()).limit(1))
+    before = db.session.scalar(_ACTIVE_VERSION)
     db.session.execute(sa.update(RuleSet).where(RuleSet.status == "active", RuleSet.id != row.id)
                        .values(status="retired"))
     row.status = "active"
@@ -245,8 +277,6 @@ def _config_of(version: int | None) -> dict:
 
 def history() -> list[dict]:
     """Every version with who made it and the audit of its publications and rollbacks, newest first."""
-    from models import AuditEvent
-
     events: dict[str, list[AuditEvent]] = {}
     for event in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "ruleset")
                                     .order_by(AuditEvent.at)):

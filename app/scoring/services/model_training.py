@@ -127,10 +127,15 @@ def train_and_register(model_dir: Path, *, force: bool = False, config: Training
     learned_draft = _draft_learned(result.bundle.meta.get("learned_weights"), rule_config, row.version, ruleset)
     better = beats(result.metrics, active_metrics)
     reason = _promotion_reason(active, active_metrics, active_error, better, force)
-    if better or force:
-        registry.promote(row, actor=actor, actor_label="training", reason=reason,
-                         comparison={"candidate": result.metrics, "active": active_metrics})
-    return TrainingReport(version=row.version, metrics=result.metrics, promoted=better or force, reason=reason,
+    promoted = better or force
+    if promoted:
+        try:
+            registry.promote(row, actor=actor, actor_label="training", reason=reason,
+                             comparison={"candidate": result.metrics, "active": active_metrics},
+                             replacing=active.version if active else None)
+        except registry.ModelVersionError as exc:  # an operator promoted or rolled back while this trained
+            promoted, reason = False, str(exc)
+    return TrainingReport(version=row.version, metrics=result.metrics, promoted=promoted, reason=reason,
                           active_before=active.version if active else None, active_metrics=active_metrics,
                           operating_point=result.bundle.meta.get("operating_point"),
                           learned_ruleset=learned_draft.version if learned_draft is not None else None)

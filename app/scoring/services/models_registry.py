@@ -11,7 +11,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.platform.audit import record
+from app.platform.audit import record, serialise
+from app.platform.i18n import _
 from ml.registry import ArtifactError, ModelBundle, load_cached
 from models import DomainError, ModelVersion, StaffUser, db
 
@@ -54,7 +55,7 @@ _ACTIVE_ARTIFACT = _newest_active(sa.select(ModelVersion.id, ModelVersion.versio
 def get_version(version: str) -> ModelVersion:
     row = db.session.scalar(sa.select(ModelVersion).where(ModelVersion.version == version))
     if row is None:
-        raise ModelVersionError(f"no model version {version!r}")
+        raise ModelVersionError(_("no model version %(v)s", v=version))
     return row
 
 
@@ -94,14 +95,25 @@ def register_candidate(bundle: ModelBundle, artifact_path: Path, sha256: str, me
     return row
 
 
+ANY_ACTIVE = object()  # promote(replacing=...): whichever model is active
+
+
 def promote(row: ModelVersion, *, actor: StaffUser | None = None, actor_label: str = "training",
-            reason: str, comparison: dict | None = None) -> ModelVersion | None:
-    """Make `row` the active model, retiring the previous one; returns the retired row (if any)."""
+            reason: str, comparison: dict | None = None, replacing: object = ANY_ACTIVE) -> ModelVersion | None:
+    """Make `row` the active model, retiring every other active one; returns the one it replaced (if any).
+    `replacing`: the version (or None) the caller compared `row` with; ModelVersionError when another
+    one became active meanwhile (training must not overwrite an operator's promotion or rollback)."""
+    serialise()  # a promotion committing meanwhile is seen below, not left active beside this one
+    db.session.refresh(row)
     if row.status == "active":
-        raise ModelVersionError(f"model {row.version} is already active")
+        raise ModelVersionError(_("model %(v)s is already active", v=row.version))
     previous = active_version()
-    if previous is not None:
-        previous.status = "retired"
+    if replacing is not ANY_ACTIVE and (previous.version if previous else None) != replacing:
+        raise ModelVersionError(_("model %(now)s became active after model %(v)s was compared with %(then)s",
+                                  now=previous.version if previous else "-", v=row.version,
+                                  then=replacing or "-"))
+    db.session.execute(sa.update(ModelVersion).where(ModelVersion.status == "active", ModelVersion.id != row.id)
+                       .values(status="retired").execution_options(synchronize_session="fetch"))
     row.status = "active"
     record("model.promoted", "model_version", row.version, actor=actor, actor_label=actor_label, data={
         "reason": reason, "previous": previous.version if previous else None, "comparison": comparison,
