@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.platform.access import role_required
+from app.platform.forms import form_errors
 from app.platform.i18n import _
 from app.rules import charts
 from app.rules.forms import ActionForm, BacktestForm, DraftForm, editor_settings
@@ -80,7 +81,7 @@ def editor():  # noqa: ANN201
             flash(_("Draft version %(v)s saved; a second operator must approve it.", v=draft.version), "ok")
             return redirect(url_for("rules.version", number=draft.version))
     elif request.method == "POST":
-        error, status = _("The form expired; try again."), 400
+        error, status = form_errors(form), 400
     specs = all_signals()
     return render_template("rules/editor.html", source=source, config=config, specs=specs, form=form,
                            error=error, posted=request.form if request.method == "POST" else None), status
@@ -162,7 +163,7 @@ def _tasks(tests: list[Backtest]) -> dict[int, Task]:
 def start_backtest(number: int):  # noqa: ANN201
     form = BacktestForm()
     if not form.validate_on_submit():
-        abort(400, description="; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+        abort(400, description=form_errors(form))
     since = datetime.combine(form.since.data, time(), tzinfo=UTC)
     until = datetime.combine(form.until.data, time(), tzinfo=UTC)
     test = backtests.start(versions.resolve(number), since, until, _user())

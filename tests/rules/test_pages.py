@@ -94,6 +94,15 @@ def test_catalogue_lists_every_signal_with_measured_behaviour(client, login, lab
         assert f'id="sig-{row["spec"].code}"' in page
 
 
+def test_the_editor_names_a_field_the_form_refused(client, login):
+    login("operator")
+    page = client.get("/rules/editor")
+    refused = client.post("/rules/editor", data={"csrf_token": _csrf(page.data), "note": "x" * 501,
+                                                 "thresholds.hold_at_or_above": "0.8"})
+    assert refused.status_code == 400 and b"Why: " in refused.data and b"expired" not in refused.data
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSet)) == 1
+
+
 def test_editor_makes_a_draft_and_shows_its_diff(client, login):
     login("operator", "maker@example.test")
     page = client.get("/rules/editor")

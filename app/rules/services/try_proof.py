@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.platform.i18n import _
 from app.rules.services.versions import checked, resolve
 from app.scoring.services.context import build_context
 from app.scoring.services.model_scoring import combine_as_scoring, model_outcome
@@ -37,7 +38,7 @@ def score_with(proof_id: str, row: RuleSet, contexts: dict | None = None) -> dic
     context = contexts[key]
     output = relieve(evaluate(context, config), context, config)  # the mutes in force count for every version
     if proof_id not in output.rule_score.index:
-        raise NotFound(f"proof {proof_id} could not be evaluated")
+        raise NotFound(_("proof %(proof)s could not be evaluated", proof=proof_id))
     model = model_outcome(output, Path(current_app.config["MODEL_DIR"]), current_app.config["MODEL_TIMEOUT_SECONDS"])
     combined = combine_as_scoring(output, model, config)
     result = combined.loc[proof_id]
@@ -53,7 +54,7 @@ def score_with(proof_id: str, row: RuleSet, contexts: dict | None = None) -> dic
 def compare(proof_id: str, version: str) -> dict[str, Any]:
     """The active version and `version` side by side on one proof, one row per signal either fired."""
     if db.session.get(Proof, proof_id) is None:
-        raise NotFound(f"proof {proof_id} does not exist")
+        raise NotFound(_("proof %(proof)s does not exist", proof=proof_id))
     active, other = resolve("active"), resolve(version)
     contexts: dict = {}
     left, right = score_with(proof_id, active, contexts), score_with(proof_id, other, contexts)
