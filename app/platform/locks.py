@@ -66,3 +66,11 @@ def _acquire(attempt, name: str, wait_seconds: float) -> None:  # noqa: ANN001 -
             raise LockTimeout(f"{name} is held by another process (waited {wait_seconds:g} s)")
         time.sleep(pause)
         pause = min(pause * 2, 1.0)
+
+
+def for_this_transaction(name: str) -> None:
+    """Wait for, then hold until commit or rollback, the lock `name` in the session's own transaction:
+    for work that replaces rows wholesale (delete, insert), where two runs at once would collide. On
+    SQLite the database's single writer already serialises them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _key(name)})

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.platform.access import role_required
-from app.platform.forms import form_errors
+from app.platform.form_errors import form_errors
 from app.platform.i18n import _
 from app.rules import charts
 from app.rules.forms import ActionForm, BacktestForm, DraftForm, editor_settings

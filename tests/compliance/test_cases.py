@@ -230,6 +230,24 @@ def test_close_with_outcomes_suspends_refunds_and_keeps_money_balanced(app, offi
         cases.add_note(case.id, "too late", actor=officer)
 
 
+def test_a_suspended_brand_runs_no_campaign_until_restored(app, officer):
+    from app.money.services.funding import FundingError
+
+    h.world(campaigns={"c1": {}, "c2": {}})
+    case = cases.open_case("brand", "b1", actor=officer)
+    db.session.commit()
+    case_outcomes.close_case(case.id, [("suspend_brand", "colluded with a ring")], actor=officer,
+                             reason="collusion proven")
+    db.session.commit()
+    assert {db.session.get(Campaign, c).status for c in ("c1", "c2")} == {"draft"}
+    [outcome] = case_outcomes.outcomes_of(case.id)
+    assert outcome.result["campaigns"] == ["c1", "c2"]
+    with pytest.raises(FundingError, match="b1 is suspended"):
+        funding.activate_campaign("c1", actor_label="test")
+    db.session.rollback()
+    assert db.session.get(Campaign, "c1").status == "draft"
+
+
 def test_case_list_filters_and_pages(app, officer):
     from datetime import date
 

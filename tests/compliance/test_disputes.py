@@ -73,6 +73,7 @@ def test_foreign_unknown_and_empty_disputes_are_refused(app, money_world):
     with pytest.raises(DisputeError) as refused:
         disputes.file_dispute("b1", ["p1", "p9", "ghost"], "these are fake", source="api")
     assert set(refused.value.problems) == {"p9", "ghost"}
+    assert refused.value.problems["p9"] == refused.value.problems["ghost"]  # nothing said of b2's proof
     for bad in ([], "p1", [1], None):
         with pytest.raises(DisputeError):
             disputes.file_dispute("b1", bad, "these are fake", source="api")
@@ -112,6 +113,18 @@ def test_rejected_dispute_leaves_money_and_proofs_to_the_moderators(app, money_w
     db.session.commit()
     assert h.state("p1") == "settled" and h.state("p2b") == "in_review"
     assert db.session.get(Dispute, filed.dispute.id).status == "rejected"
+
+
+def test_a_refund_leaves_completions_a_rejected_dispute_found_genuine(app, money_world, officer):
+    filed = disputes.file_dispute("b1", ["p1"], "we think this one is fake", source="api")
+    disputes.decide_dispute(filed.dispute.id, False, actor=officer, note="real customer, checked")
+    case_outcomes.close_case(filed.case.id, [("refund", "refund what was fake")], actor=officer,
+                             reason="the dispute was unfounded")
+    db.session.commit()
+    assert h.state("p1") == "settled"
+    [outcome] = case_outcomes.outcomes_of(filed.case.id)
+    assert outcome.result["clawed_back"] == 0 and outcome.result["kept"] == ["p1"]
+    assert verify().ok
 
 
 def test_api_dispute_needs_a_brand_token_for_its_own_brand(client, app, money_world):

@@ -28,6 +28,18 @@ def test_clean_campaign_goes_live_and_is_funded(client, screened_world):
     assert response.headers["Location"].endswith("/api/v1/campaigns/c10")
 
 
+def test_a_suspended_brand_cannot_start_a_campaign(client, screened_world):
+    from models import Brand
+
+    call = _api(client, screened_world)
+    body = f.campaign(id="c10", brief="Watch 5 minutes and ask the host a question.")
+    db.session.get(Brand, body["brand_id"]).kyc_status = "suspended"
+    db.session.commit()
+    response = call("post", "/campaigns", body)
+    assert response.status_code == 422 and "is suspended" in response.get_data(as_text=True)
+    assert db.session.get(Campaign, "c10") is None and escrow_balances(["c10"]) == {}
+
+
 def test_deceptive_campaign_waits_unfunded_and_takes_no_proofs(client, screened_world):
     call = _api(client, screened_world)
     brief = "Post a 5-star review and we'll refund your order in full. Don't mention it's sponsored."

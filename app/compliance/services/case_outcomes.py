@@ -1,11 +1,14 @@
 """Closing a case with its outcomes, each with its reason.
 
 - warning: on the record of the subject (brand, campaign or worker), nothing else changes;
-- suspend_brand: the brand's KYC moves to suspended (brands.change_kyc, so its history shows it);
+- suspend_brand: the brand's KYC moves to suspended (brands.change_kyc, so its history shows it) and
+  its live campaigns go back to draft as below: a suspended brand's campaign never goes live
+  (funding.activate_campaign refuses it) until compliance restores the brand;
 - suspend_campaigns: the brand's live campaigns (or the case's campaign) go back to draft: no new
   completions, escrow kept for the ones already made;
 - refund: the honest parties get their money back through the ledger: every settled proof attached
-  to the case is clawed back (escrow gets the reward back, the worker's payable and the commission
+  to the case, but those of a dispute compliance rejected (found genuine), is clawed back (escrow
+  gets the reward back, the worker's payable and the commission
   give it up), then closed campaigns concerned return their unused escrow to the brand. Honest workers'
   approved proofs were only held by the open case: they settle in the next settlement run;
 - referral: handed to someone outside (a regulator, the police), on the record.
@@ -23,7 +26,18 @@ from app.money.services.clawback import claw_back_many
 from app.money.services.funding import refund_unused
 from app.platform.audit import record
 from app.platform.i18n import _
-from models import CASE_OUTCOMES, Campaign, CaseOutcome, ComplianceCase, Dispute, Proof, StaffUser, db, utcnow
+from models import (
+    CASE_OUTCOMES,
+    Campaign,
+    CaseOutcome,
+    ComplianceCase,
+    Dispute,
+    DisputeProof,
+    Proof,
+    StaffUser,
+    db,
+    utcnow,
+)
 
 MIN_REASON = 5
 
@@ -52,13 +66,19 @@ def _suspend_brand(case: ComplianceCase, reason: str, actor: StaffUser) -> dict:
         return {"brand": brand.id, "already": "suspended"}
     brands.change_kyc(brand.id, "suspended", reason=f"case {case.id}: {reason}",
                       actor=actor)
-    return {"brand": brand.id, "kyc": "suspended"}
+    ids = list(db.session.scalars(sa.select(Campaign.id).where(Campaign.brand_id == brand.id).order_by(Campaign.id)))
+    return {"brand": brand.id, "kyc": "suspended", **_to_draft(ids, case, reason, actor)}
 
 
 def _suspend_campaigns(case: ComplianceCase, reason: str, actor: StaffUser) -> dict:
     ids = _campaigns_of(case)
     if not ids:
         raise CaseError(_("only a case on a brand or a campaign can suspend campaigns"))
+    return _to_draft(ids, case, reason, actor)
+
+
+def _to_draft(ids: list[str], case: ComplianceCase, reason: str, actor: StaffUser) -> dict:
+    """The live campaigns among `ids` back to draft, each audited: no new completions."""
     suspended = []
     for campaign in db.session.scalars(sa.select(Campaign).where(Campaign.id.in_(ids), Campaign.status == "active")
                                        .order_by(Campaign.id).with_for_update()):
@@ -70,7 +90,9 @@ def _suspend_campaigns(case: ComplianceCase, reason: str, actor: StaffUser) -> d
 
 
 def _refund(case: ComplianceCase, reason: str, actor: StaffUser) -> dict:
-    proof_ids = sorted({i.ref for i in items_of(case.id) if i.kind == "proof" and i.ref})
+    genuine = set(db.session.scalars(sa.select(DisputeProof.proof_id).join(Dispute).where(
+        Dispute.case_id == case.id, Dispute.status == "rejected")))
+    proof_ids = sorted({i.ref for i in items_of(case.id) if i.kind == "proof" and i.ref} - genuine)
     settled = list(db.session.scalars(sa.select(Proof.id).where(Proof.id.in_(proof_ids), Proof.state == "settled")))
     summary = claw_back_many(settled, reason_code="other", note=f"case {case.id}: {reason}", actor=actor)
     campaigns = set(_campaigns_of(case)) | set(db.session.scalars(
@@ -78,6 +100,7 @@ def _refund(case: ComplianceCase, reason: str, actor: StaffUser) -> dict:
     refunded = {cid: cents for cid in sorted(campaigns)
                 if (cents := refund_unused(cid, actor_label=actor.email)) > 0}
     return {"clawed_back": summary.proofs, "escrow_cents": summary.cents, "refused": summary.refused,
+            "kept": sorted(genuine),
             "refunded_to_brand_cents": sum(refunded.values()), "refunded": refunded}
 
 

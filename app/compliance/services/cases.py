@@ -113,8 +113,9 @@ def open_case(subject_type: str, subject_id: str, *, actor: StaffUser | None = N
               due_on: date | None = None, reason: str | None = None) -> ComplianceCase:
     """Open a case on a subject; an object already under an open case gets no second one."""
     subject_id = (subject_id or "").strip()
-    if subject_type in ("brand", "campaign"):  # two staff (or a dispute) opening at once: one waits, then sees it
-        model = Brand if subject_type == "brand" else CampaignModel
+    # two staff (or a dispute, or a double click) opening at once: one waits, then sees the other's case
+    model = {"brand": Brand, "campaign": CampaignModel, "worker": Worker, "ring": Proof}.get(subject_type)
+    if model is not None:
         db.session.execute(sa.select(model.id).where(model.id == subject_id).with_for_update())
     existing = find_open_case(subject_type, subject_id)
     if existing is not None:

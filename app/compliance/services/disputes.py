@@ -74,8 +74,9 @@ def _check(brand_id: str, proof_ids: list, reason: str) -> list[str]:
     owners = dict(db.session.execute(sa.select(Proof.id, Campaign.brand_id)
                                      .join(Campaign, Campaign.id == Proof.campaign_id)
                                      .where(Proof.id.in_(ids))).all())
-    problems = {p: _("unknown proof") for p in ids if p not in owners}
-    problems.update({p: _("not a completion of this brand's campaigns") for p, b in owners.items() if b != brand_id})
+    # One answer for both: a brand's token must not learn which ids name another brand's proofs.
+    problems = {p: _("unknown proof, or not a completion of this brand's campaigns") for p in ids
+                if owners.get(p) != brand_id}
     if problems:
         raise DisputeError(_("%(n)s of the disputed proofs are unknown or not this brand's", n=len(problems)),
                            problems)

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from app.compliance.services.cases import note_finding, risk_rank
 from app.compliance.services.disputes import dispute_counts
+from app.platform.locks import for_this_transaction
 from app.platform.sql import dialect_name
 from app.scoring.services.context import load_all_context
 from app.scoring.services.rulesets import active_ruleset
@@ -177,6 +178,7 @@ def risk_of(shares: dict[str, float]) -> float:
 
 def refresh_scorecards(now: datetime | None = None) -> int:
     """Recompute rings, brand groups and every brand's scorecard (flushed, not committed); returns the brands scored."""
+    for_this_transaction("brand-scorecards")  # the button, the command and the scheduled job may overlap
     now = now or utcnow()
     rings = compute_rings()
     _store_rings(rings)

@@ -130,7 +130,8 @@ def screen_new_campaigns(campaign_ids: list[str], *, trigger: str, actor_label: 
 def edit_brief(campaign_id: str, brief: str | None, *, actor: StaffUser | None = None,
                actor_label: str = "system", trigger: str = "edit") -> CampaignScreening:
     """Change a campaign's brief and screen it again; a live campaign with findings goes back to draft."""
-    campaign = db.session.get(Campaign, campaign_id)
+    # locked: an officer's decision on the screening before waits, then finds this newer one (decide)
+    campaign = db.session.get(Campaign, campaign_id, with_for_update=True, populate_existing=True)
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} does not exist")
     if campaign.status == "closed":
@@ -162,10 +163,12 @@ def decide(campaign_id: str, decision: str, reason: str | None, actor: StaffUser
     reason = (reason or "").strip() or None
     if decision in REASON_REQUIRED and not reason:
         raise ScreeningDecisionError("reason: a reason is required to request changes or reject")
+    # Two officers answering at once, or a brief edited meanwhile (edit_brief): the campaign's lock makes
+    # this wait, and the screening read after it is the newest, with the first answer on it.
+    db.session.execute(sa.select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
     current = latest([campaign_id]).get(campaign_id)
     if current is None:
         raise NotFound(f"campaign {campaign_id} was never screened")
-    # Two officers answering at once: the second waits here (PostgreSQL) and then sees the first's answer.
     current = db.session.get(CampaignScreening, current.id, with_for_update=True, populate_existing=True)
     if current.status not in DECIDABLE[decision]:
         raise ScreeningDecisionError(f"campaign {campaign_id} is {current.status}; cannot {decision.replace('_', ' ')}")

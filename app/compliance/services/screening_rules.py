@@ -65,8 +65,12 @@ def versions() -> list[ScreeningRuleSet]:
     return list(db.session.scalars(sa.select(ScreeningRuleSet).order_by(ScreeningRuleSet.version.desc())))
 
 
-def get_version(version: int) -> ScreeningRuleSet:
-    found = db.session.scalar(sa.select(ScreeningRuleSet).where(ScreeningRuleSet.version == version))
+def get_version(version: int, lock: bool = False) -> ScreeningRuleSet:
+    """`lock`: hold the row until commit and read it afresh (a save or publish that waited sees the first's)."""
+    query = sa.select(ScreeningRuleSet).where(ScreeningRuleSet.version == version)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = db.session.scalar(query)
     if found is None:
         raise NotFound(f"no screening rule set version {version}")
     return found
@@ -109,7 +113,9 @@ def draft_from_defaults(*, actor_label: str = "cli") -> ScreeningRuleSet:
 
 
 def _draft(version: int) -> ScreeningRuleSet:
-    rule_set = get_version(version)
+    """The draft, locked: two officers saving rules at once must not write over each other's, nor
+    write into a set published meanwhile."""
+    rule_set = get_version(version, lock=True)
     if rule_set.status != "draft":
         raise ScreeningRulesError(f"version {version} is {rule_set.status}; only a draft can be edited")
     return rule_set

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.compliance.services.screening import edit_brief, latest, screen_new_campaigns
 from app.intake.services import records
 from app.intake.services.intake import BatchConflict, BatchInvalid, ItemProblem
-from app.money.services.funding import activate_campaign
+from app.money.services.funding import BARRED_KYC, activate_campaign
 from app.platform.audit import record
 from models import ApiClient, Brand, Campaign, Proof, Room, db
 
@@ -40,6 +40,8 @@ def create_campaign(obj: Any, default_commission: float, client: ApiClient | Non
     for field, model in (("brand_id", Brand), ("room_id", Room)):
         if db.session.get(model, row[field]) is None:
             raise _invalid(obj, field, f"{row[field]!r} is not a known {model.__tablename__[:-1]}")
+    if (kyc := db.session.get(Brand, row["brand_id"]).kyc_status) in BARRED_KYC:
+        raise _invalid(obj, "brand_id", f"brand {row['brand_id']} is {kyc}: it cannot start campaigns")
     if db.session.get(Campaign, row["id"]) is not None:
         raise BatchConflict(f"campaign {row['id']} exists; change its brief with PATCH /api/v1/campaigns/{row['id']}",
                             [ItemProblem(0, row["id"], "id", "already stored")])

@@ -21,8 +21,9 @@ from app.platform.audit import record
 from app.platform.bulk import existing_keys
 from app.platform.i18n import _
 from app.platform.sql import among, per_dialect
-from models import Campaign, DomainError, EntryKind, LedgerEntry, Proof, ProofState, StaffUser, db
+from models import Brand, Campaign, DomainError, EntryKind, LedgerEntry, Proof, ProofState, StaffUser, db
 
+BARRED_KYC = ("suspended", "rejected")  # a brand compliance stopped: none of its campaigns goes live
 # Proof states that no longer hold a claim on the campaign's budget.
 RELEASED_STATES = (ProofState.REJECTED.value, ProofState.CLAWED_BACK.value)
 # Proof states whose reward must stay in escrow until they settle or are rejected.
@@ -227,6 +228,10 @@ def activate_campaign(campaign_id: str, *, actor: StaffUser | None = None, actor
     campaign = _locked_campaign(campaign_id)
     if campaign.status == "closed":
         raise FundingError(f"campaign {campaign_id} is closed; a closed campaign cannot go live again")
+    kyc = db.session.scalar(sa.select(Brand.kyc_status).where(Brand.id == campaign.brand_id))
+    if kyc in BARRED_KYC:
+        raise FundingError(_("brand %(brand)s is %(kyc)s: its campaigns cannot go live until compliance restores it",
+                             brand=campaign.brand_id, kyc=kyc))
     if campaign.status == "active" and campaign_id not in unfunded_campaign_ids():
         raise FundingError(f"campaign {campaign_id} is already active and funded")
     campaign.status = "active"

@@ -1,0 +1,50 @@
+"""Two operators publishing different drafts at the same moment on PostgreSQL: one active version after."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from app.rules.services import versions
+from models import AuditEvent, RuleSet, StaffUser, db
+
+ROUNDS = 4
+
+
+def test_concurrent_publications_leave_one_active_version(app, staff):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time by construction; the lock matters on PostgreSQL")
+    maker = staff("operator", "maker@example.test")
+    checkers = [staff("operator", f"checker{n}@example.test").id for n in range(2)]
+    for round_ in range(ROUNDS):
+        drafts = [versions.create_draft(versions.resolve("active"),
+                                        {"thresholds.hold_at_or_above": 0.8 + 0.01 * (2 * round_ + n)}, maker).version
+                  for n in range(2)]
+        db.session.commit()
+        start, errors = threading.Barrier(2), []
+
+        def publish(n: int) -> None:
+            with app.app_context():
+                try:
+                    start.wait()
+                    versions.publish(versions.resolve(drafts[n]), db.session.get(StaffUser, checkers[n]))
+                    db.session.commit()
+                except Exception as exc:  # noqa: BLE001 - reported by the main thread
+                    errors.append(exc)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=publish, args=(n,)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors
+        db.session.expire_all()
+        active = db.session.scalars(sa.select(RuleSet.version).where(RuleSet.status == "active")).all()
+        assert len(active) == 1 and active[0] in drafts, active
+        # the second publication names the first as the version it replaced: nothing retired unaudited
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "ruleset.published")
+                                    .order_by(AuditEvent.id.desc()).limit(2)).all()
+        assert events[0].data["previous_active"] == int(events[1].object_id)
