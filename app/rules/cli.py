@@ -93,8 +93,11 @@ def draft_command(source: str, settings: tuple[str, ...], author: str | None, no
 def publish_command(version: str, approver: str) -> None:
     """Make a draft the active rule set with a second operator's approval; stale scores are rescored."""
     row = _resolve(version)
+    changes = versions.diff_against_active(row)  # what the approval made live, said before the message
     versions.publish(row, _staff(approver))
     db.session.commit()
+    for change in changes:
+        click.echo(f"  {change.path}: {change.before} -> {change.after}")
     task = after_activation(row.version, "published")
     click.echo(_("version %(version)s is active (approved by %(approver)s); %(message)s", version=row.version,
                  approver=approver, message=task.message))

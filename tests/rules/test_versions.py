@@ -180,6 +180,7 @@ def test_cli_draft_publish_rescores_and_rollback(app, runner, world, operators):
     assert own.exit_code != 0 and "cannot approve" in own.output
     published = runner.invoke(args=["rules", "publish", "draft", "--by", "checker@example.test"])
     assert published.exit_code == 0, published.output
+    assert "thresholds.auto_approve_below: 0.3 -> 0.0" in published.output  # what the approval made live
     # every policy approval still in its hold window was rescored with version 2
     assert set(db.session.scalars(sa.select(ProofScore.ruleset_version))) == {2}
     assert set(db.session.scalars(sa.select(ProofScore.route))) == {"review"}
