@@ -138,6 +138,8 @@ class ProductionConfig(Config):
             raise ConfigError("production needs " + ", ".join(missing))
         if env_str("DATABASE_URL") is None:
             raise ConfigError("production needs DATABASE_URL")
+        if env_str("REDIS_URL") is None:  # else each web worker counts failed sign-ins on its own
+            raise ConfigError("production needs REDIS_URL (the job queues and the sign-in limits every worker shares)")
 
 
 CONFIGS = {

@@ -17,6 +17,7 @@ from models.base import UTCDateTime, db, utcnow
 # argon2id with the library's current parameters; hashes made before it (werkzeug's scrypt/pbkdf2)
 # still verify and are replaced at the next successful sign-in.
 PASSWORDS = PasswordHasher()
+_UNUSABLE_HASH = PASSWORDS.hash("no account has this password: it only spends a check's time")
 
 
 class Role(str, enum.Enum):
@@ -40,9 +41,21 @@ class StaffUser(UserMixin, db.Model):
     # The workbench's language and time zone for this person (None: the browser's language, Asia/Shanghai).
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    # Raised by sign-out, disabling, enabling and a role change: ends every session made before.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
         self.password_hash = PASSWORDS.hash(password)
+
+    @staticmethod
+    def check_no_password(password: str) -> bool:
+        """The work of a password check, for a sign-in with no account behind it: the answer takes
+        as long as a wrong password does, so its timing does not say which emails are staff."""
+        try:
+            PASSWORDS.verify(_UNUSABLE_HASH, password)
+        except (VerificationError, InvalidHashError):
+            pass
+        return False
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash.startswith("$argon2"):
@@ -62,9 +75,14 @@ class StaffUser(UserMixin, db.Model):
 
     @property
     def session_key(self) -> str:
-        """Changes with the password: a session or remember-me cookie made before a reset (of a
-        compromised account, say) no longer signs anyone in."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Changes with the password and the session epoch: a session or remember-me cookie made
+        before a reset, a sign-out, or the account being disabled (a compromised one, say) no longer
+        signs anyone in, even once the account is enabled again."""
+        return hashlib.sha256(f"{self.password_hash}:{self.session_epoch or 0}".encode()).hexdigest()[:16]
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie of this person stops working."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def get_id(self) -> str:  # what Flask-Login keeps in the session and the remember-me cookie
         return f"{self.id}:{self.session_key}"

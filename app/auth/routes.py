@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -24,7 +25,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth.forms import EmptyForm, LanguageForm, LoginForm, PreferencesForm
 from app.auth.services.staff import authenticate
 from app.extensions import db, limiter, login_manager
-from app.platform.audit import record
+from app.platform.audit import bounded, recent_event, record
 from app.platform.i18n import DEFAULT_TIMEZONE, LOCALES, _, select_locale
 from models import StaffUser, utcnow
 
@@ -77,9 +78,14 @@ def _locked_out(limit: RequestLimit) -> Response:
     """Too many failed sign-ins for this account or from this address: say so, and until when."""
     minutes = max(1, round((limit.reset_at - time.time()) / 60))  # the store rounds reset_at up a second
     email = (request.form.get("email") or "").strip().lower()
-    record("staff.login_throttled", "staff_user", email or "-", actor_label=request.remote_addr or "unknown",
-           data={"scope": "account" if _account_key() in limit.key else "address", "minutes": minutes})
-    db.session.commit()
+    scope = "account" if _account_key() in limit.key else "address"
+    # One audit row per account (or address) and pause: a client hammering the page must not fill
+    # the chain, whose lock every decision and payout also takes.
+    if not recent_event("staff.login_throttled", bounded(email or "-"), bounded(request.remote_addr or "unknown"),
+                        since=utcnow() - timedelta(seconds=max(1.0, limit.reset_at - time.time()) + 60)):
+        record("staff.login_throttled", "staff_user", email or "-", actor_label=request.remote_addr or "unknown",
+               data={"scope": scope, "minutes": minutes})
+        db.session.commit()
     flash(_("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes), "error")
     return make_response(render_template("auth/login.html", form=LoginForm()), 429)
 
@@ -106,6 +112,9 @@ def login():  # noqa: ANN201
 @bp.post("/logout")
 def logout():  # noqa: ANN201
     if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated:  # server-side: a copy of the cookie dies with this one
+            current_user.end_sessions()
+            db.session.commit()
         logout_user()
     return redirect(url_for("auth.login"))
 

@@ -91,6 +91,13 @@ def bounded(value: object) -> str:
     return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
 
 
+def recent_event(action: str, object_id: str, actor_label: str, since: datetime) -> bool:
+    """Whether `action` was recorded on `object_id` by `actor_label` at or after `since`."""
+    return db.session.scalar(sa.select(AuditEvent.id).where(
+        AuditEvent.action == action, AuditEvent.object_id == object_id, AuditEvent.actor_label == actor_label,
+        AuditEvent.at >= since).limit(1)) is not None
+
+
 def record(action: str, object_type: str, object_id: str, *, actor: StaffUser | None = None,
            actor_label: str | None = None, data: dict[str, Any] | None = None, before: Any = None,
            after: Any = None, reason: str | None = None) -> AuditEvent:

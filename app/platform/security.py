@@ -7,7 +7,7 @@ Pages draw bar widths with classes (`w-35`) and charts as server-side SVG for th
 """
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 
 from app.platform.ratelimit import WindowLimiter
 
@@ -58,6 +58,8 @@ def security_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         if name.lower() not in present:
             headers.add(name, value)
+    if current_app.config.get("SESSION_COOKIE_SECURE"):  # served over HTTPS only: browsers must never fall back
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")  # pages hold personal data: keep them off disk
     return response

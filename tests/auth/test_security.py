@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from app.platform.security import CONTENT_SECURITY_POLICY
-from config import ProductionConfig
+from config import ConfigError, ProductionConfig
 from models import AuditEvent, StaffUser, db
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "app" / "templates"
@@ -87,3 +88,29 @@ def test_session_cookie_is_httponly_samesite_and_secure_in_production(client, st
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SECURE
+
+
+def test_https_only_deployments_tell_browsers_never_to_use_plain_http(client, app):
+    assert "Strict-Transport-Security" not in client.get("/login").headers  # the demo on plain http
+    app.config["SESSION_COOKIE_SECURE"] = True
+    assert client.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_production_needs_a_shared_limit_store(monkeypatch):
+    for name in ("SECRET_KEY", "PII_KEYS", "PII_HMAC_KEY"):
+        monkeypatch.setattr(ProductionConfig, name, "set")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/workbench")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        ProductionConfig.check()
+
+
+def test_gunicorns_entry_point_runs_the_production_configuration_unless_told_otherwise(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin", "INSTANCE_DIR": str(tmp_path)}  # no WORKBENCH_ENV, no keys
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode != 0 and "production needs SECRET_KEY" in done.stderr

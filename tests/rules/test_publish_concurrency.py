@@ -24,7 +24,8 @@ def test_concurrent_publications_leave_one_active_version(app, staff):
         db.session.commit()
         start, errors = threading.Barrier(2), []
 
-        def publish(n: int) -> None:
+        def publish(n: int, start: threading.Barrier = start, drafts: list[int] = drafts,
+                    errors: list = errors) -> None:
             with app.app_context():
                 try:
                     start.wait()

@@ -11,7 +11,7 @@ import secrets
 import sqlalchemy as sa
 
 from app.auth.services.staff import StaffError, create_staff
-from app.platform.audit import record
+from app.platform.audit import record, serialise
 from app.platform.i18n import _
 from models import NotFound, Role, StaffUser, db
 
@@ -23,7 +23,7 @@ def staff_accounts() -> list[StaffUser]:
 
 
 def _account(user_id: int) -> StaffUser:
-    user = db.session.get(StaffUser, user_id)
+    user = db.session.get(StaffUser, user_id, populate_existing=True)  # as it is now, after serialise()
     if user is None:
         raise NotFound(_("no staff account %(id)s", id=user_id))
     return user
@@ -43,6 +43,7 @@ def invite(email: str, name: str, role: str, *, actor: StaffUser) -> tuple[Staff
 
 
 def change_role(user_id: int, role: str, *, actor: StaffUser, reason: str) -> StaffUser:
+    serialise()  # two admins demoting each other at once: the second sees the first's change
     user = _account(user_id)
     if role not in {r.value for r in Role}:
         raise StaffError(_("role: %(role)r is not a role", role=role))
@@ -50,6 +51,7 @@ def change_role(user_id: int, role: str, *, actor: StaffUser, reason: str) -> St
         raise StaffError(_("role: %(email)s is the last active admin", email=user.email))
     before = user.role
     user.role = role
+    user.end_sessions()  # the person signs in again under the new role
     record("staff.role_changed", "staff_user", str(user.id), actor=actor,
            data={"before": before, "after": role, "reason": reason})
     db.session.flush()
@@ -57,12 +59,14 @@ def change_role(user_id: int, role: str, *, actor: StaffUser, reason: str) -> St
 
 
 def set_active(user_id: int, active: bool, *, actor: StaffUser, reason: str) -> StaffUser:
+    serialise()  # as change_role: the last active admin is never disabled by two admins at once
     user = _account(user_id)
     if not active and user.id == actor.id:
         raise StaffError(_("you cannot disable your own account"))
     if not active and user.role == Role.ADMIN.value and not _other_active_admins(user):
         raise StaffError(_("%(email)s is the last active admin", email=user.email))
     user.active = active
+    user.end_sessions()  # a cookie taken before the account was disabled never works again
     record("staff.enabled" if active else "staff.disabled", "staff_user", str(user.id), actor=actor,
            data={"reason": reason})
     db.session.flush()

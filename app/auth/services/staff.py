@@ -29,7 +29,9 @@ def create_staff(email: str, name: str, role: str, password: str) -> StaffUser:
 
 def authenticate(email: str, password: str) -> StaffUser | None:
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.active:
+        return StaffUser.check_no_password(password) or None  # as slow as a wrong password
+    if not user.check_password(password):
         return None
     if user.password_needs_upgrade:  # an older hash, or argon2 parameters since raised
         user.set_password(password)
