@@ -19,6 +19,7 @@ OUTCOME_LABELS = {"warning": _l("Warning"), "suspend_brand": _l("Suspend the bra
 ITEM_LABELS = {"proof": _l("Proof"), "decision": _l("Review decision"), "note": _l("Note"), "file": _l("File"),
                "worker": _l("Worker"), "campaign": _l("Campaign")}
 DISPUTE_LABELS = {"open": _l("Waiting for a decision"), "upheld": _l("Upheld"), "rejected": _l("Rejected")}
+DISPUTE_SOURCE_LABELS = {"api": _l("API"), "browser": _l("in the workbench")}
 DISPUTE_ACTION_LABELS = {"reopened": _l("Back in review"), "queued": _l("Queued for review"),
                          "clawback": _l("Settled: clawback decision"), "unchanged": _l("Unchanged")}
 

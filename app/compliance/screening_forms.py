@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.compliance.screening.ruleset import SEVERITIES
 from app.platform.i18n import _l
+from app.platform.vocabulary import SEVERITIES as SEVERITY_LABELS
 
-SEVERITY_CHOICES = list(SEVERITIES)
+SEVERITY_CHOICES = [SelectChoice(s, SEVERITY_LABELS[s]) for s in SEVERITIES]
 
 
 class EmptyForm(FlaskForm):

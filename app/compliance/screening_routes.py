@@ -31,14 +31,6 @@ ROLES = ("compliance",)  # admin passes every role check
 DECISION_DONE = {"approve": _l("approved, now live and funded"), "request_changes": _l("changes requested"),
                  "reject": _l("rejected and closed")}
 
-STATE_LABELS = {"clear": _l("clear"), "held": _l("held"), "resubmitted": _l("resubmitted"),
-                "changes_requested": _l("changes requested"), "approved": _l("approved"), "rejected": _l("rejected")}
-
-
-@bp.context_processor
-def screening_labels() -> dict[str, Any]:
-    return {"screening_state": lambda status: STATE_LABELS.get(status, status)}
-
 
 def _campaign_or_404(campaign_id: str) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)

@@ -32,6 +32,11 @@ RULESETS = {"draft": _l("draft"), "shadow": _l("in shadow"), "active": _l("activ
 MODELS = {"candidate": _l("candidate"), "active": _l("active"), "retired": _l("retired")}
 TASKS = {"queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed")}
 DRIFT = {"stable": _l("stable"), "moderate": _l("moderate"), "shift": _l("shift")}
+SEVERITIES = {"low": _l("low"), "medium": _l("medium"), "high": _l("high")}
+SCREENING = {"clear": _l("clear"), "held": _l("held"), "resubmitted": _l("resubmitted"),
+             "changes_requested": _l("changes requested"), "approved": _l("approved"), "rejected": _l("rejected")}
+TRIGGERS = {"import": _l("import"), "api": _l("API"), "edit": _l("brief edited"), "rescreen": _l("new rule set")}
+RULE_CHANGES = {"added": _l("added"), "removed": _l("removed"), "changed": _l("changed")}
 QUEUES = {"hold": _l("Hold"), "review": _l("Review"), "senior": _l("Senior"), "auto": _l("Auto · QA")}
 
 
@@ -65,14 +70,25 @@ def kyc_label(value: str | None) -> str:
     return _label(KYC, value)
 
 
+def severity_label(value: str | None) -> str:
+    return _label(SEVERITIES, value)
+
+
+def screening_state(value: str | None) -> str:
+    return _label(SCREENING, value)
+
+
 TERMS = {"account": ACCOUNTS, "entry": ENTRIES, "payout": PAYOUTS, "campaign": CAMPAIGNS, "flag": FLAGS,
-         "ruleset": RULESETS, "model": MODELS, "task": TASKS, "drift": DRIFT}
+         "ruleset": RULESETS, "model": MODELS, "task": TASKS, "drift": DRIFT, "trigger": TRIGGERS,
+         "rule_change": RULE_CHANGES}
 
 
 def term(kind: str, value: str | None) -> str:
-    """The label of a ledger, payout, campaign, flag, rule-set, model, task or drift value: term('payout', 'sent')."""
+    """The label of a ledger, payout, campaign, flag, rule-set, model, task, drift, screening-trigger or
+    rule-change value: term('payout', 'sent')."""
     return _label(TERMS[kind], value)
 
 
 TEMPLATE_GLOBALS = {"term": term, "action_label": action_label, "kyc_label": kyc_label, "state_label": state_label,
-                    "route_label": route_label, "decision_label": decision_label, "queue_label": queue_label}
+                    "route_label": route_label, "decision_label": decision_label, "queue_label": queue_label,
+                    "severity_label": severity_label, "screening_state": screening_state}

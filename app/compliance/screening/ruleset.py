@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.platform.i18n import _
 from models import ACTIONS
 
 SEVERITIES = ("low", "medium", "high")
@@ -70,23 +71,23 @@ class CompiledRules:
 
 def _regex(value: Any, where: str) -> re.Pattern[str]:
     if not isinstance(value, str) or not value.strip():
-        raise RuleSetError(where, "must be a non-empty regular expression")
+        raise RuleSetError(where, _("must be a non-empty regular expression"))
     if len(value) > MAX_PATTERN:
-        raise RuleSetError(where, f"longer than {MAX_PATTERN} characters")
+        raise RuleSetError(where, _("longer than %(n)s characters", n=MAX_PATTERN))
     try:
         compiled = re.compile(value)
     except re.error as exc:
-        raise RuleSetError(where, f"not a valid regular expression ({exc})") from None
+        raise RuleSetError(where, _("not a valid regular expression (%(error)s)", error=str(exc))) from None
     if compiled.search(""):
-        raise RuleSetError(where, "matches empty text, so it would flag every brief")
+        raise RuleSetError(where, _("matches empty text, so it would flag every brief"))
     return compiled
 
 
 def _regex_list(rule: dict, key: str, where: str, *, required: bool) -> tuple[re.Pattern[str], ...]:
     values = rule.get(key, [])
     if not isinstance(values, list) or (required and not values):
-        raise RuleSetError(f"{where}.{key}", "must be a list of at least one regular expression" if required
-                           else "must be a list of regular expressions")
+        raise RuleSetError(f"{where}.{key}", _("must be a list of at least one regular expression") if required
+                           else _("must be a list of regular expressions"))
     return tuple(_regex(v, f"{where}.{key}[{i}]") for i, v in enumerate(values))
 
 
@@ -95,30 +96,30 @@ def _number(rule: dict, key: str, where: str, *, low: float, optional: bool = Fa
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
-        raise RuleSetError(f"{where}.{key}", f"must be a number of at least {low}")
+        raise RuleSetError(f"{where}.{key}", _("must be a number of at least %(low)s", low=low))
     return float(value)
 
 
 def validate_rule(rule: Any, where: str) -> TextRule | RewardRule:
     if not isinstance(rule, dict):
-        raise RuleSetError(where, "must be an object")
+        raise RuleSetError(where, _("must be an object"))
     code = rule.get("code")
     if not isinstance(code, str) or not CODE.match(code):
-        raise RuleSetError(f"{where}.code", "must be lower-case words joined by dots, like review.cashback")
+        raise RuleSetError(f"{where}.code", _("must be lower-case words joined by dots, like review.cashback"))
     if rule.get("severity") not in SEVERITIES:
-        raise RuleSetError(f"{where}.severity", f"must be one of {', '.join(SEVERITIES)}")
+        raise RuleSetError(f"{where}.severity", _("must be one of %(choices)s", choices=", ".join(SEVERITIES)))
     if not isinstance(rule.get("enabled", True), bool):
-        raise RuleSetError(f"{where}.enabled", "must be true or false")
+        raise RuleSetError(f"{where}.enabled", _("must be true or false"))
     title = rule.get("title") or {}
     if not isinstance(title, dict) or not all(isinstance(v, str) for v in title.values()):
-        raise RuleSetError(f"{where}.title", "must map a language (en, zh) to text")
+        raise RuleSetError(f"{where}.title", _("must map a language (en, zh) to text"))
     kind = rule.get("kind")
     if kind == "text":
         fields = rule.get("fields", ["brief"])
         if not isinstance(fields, list) or not fields or any(f not in TEXT_FIELDS for f in fields):
-            raise RuleSetError(f"{where}.fields", f"must list some of {', '.join(TEXT_FIELDS)}")
+            raise RuleSetError(f"{where}.fields", _("must list some of %(fields)s", fields=", ".join(TEXT_FIELDS)))
         if not isinstance(rule.get("skip_if_negated", True), bool):
-            raise RuleSetError(f"{where}.skip_if_negated", "must be true or false")
+            raise RuleSetError(f"{where}.skip_if_negated", _("must be true or false"))
         return TextRule(code, rule["severity"], title, _regex_list(rule, "patterns", where, required=True),
                         _regex_list(rule, "unless", where, required=False),
                         rule.get("skip_if_negated", True), tuple(fields))
@@ -126,23 +127,24 @@ def validate_rule(rule: Any, where: str) -> TextRule | RewardRule:
         typical = rule.get("typical_cents", {})
         if not isinstance(typical, dict) or any(k not in ACTIONS or isinstance(v, bool) or not isinstance(v, int)
                                                 or v < 1 for k, v in typical.items()):
-            raise RuleSetError(f"{where}.typical_cents", f"must map actions ({', '.join(ACTIONS)}) to whole cents ≥ 1")
+            raise RuleSetError(f"{where}.typical_cents",
+                               _("must map actions (%(actions)s) to whole cents ≥ 1", actions=", ".join(ACTIONS)))
         factor = _number(rule, "factor", where, low=1.0)
         high = _number(rule, "high_factor", where, low=factor, optional=True)
         samples = rule.get("min_samples", 20)
         if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-            raise RuleSetError(f"{where}.min_samples", "must be a whole number of at least 1")
+            raise RuleSetError(f"{where}.min_samples", _("must be a whole number of at least 1"))
         return RewardRule(code, rule["severity"], title, factor, high, samples, dict(typical))
-    raise RuleSetError(f"{where}.kind", f"must be one of {', '.join(KINDS)}")
+    raise RuleSetError(f"{where}.kind", _("must be one of %(choices)s", choices=", ".join(KINDS)))
 
 
 def compile_rules(document: Any) -> CompiledRules:
     """Validate a whole rule-set document; disabled rules are checked too, then left out."""
     if not isinstance(document, dict):
-        raise RuleSetError("document", "must be a JSON object")
+        raise RuleSetError("document", _("must be a JSON object"))
     rules = document.get("rules")
     if not isinstance(rules, list):
-        raise RuleSetError("rules", "must be a list")
+        raise RuleSetError("rules", _("must be a list"))
     negation = document.get("negation")
     compiled_negation = _regex(negation, "negation") if negation else None
     after = document.get("negation_after")
@@ -154,7 +156,8 @@ def compile_rules(document: Any) -> CompiledRules:
     for i, rule in enumerate(rules):
         checked = validate_rule(rule, f"rules[{i}]")
         if checked.code in seen:
-            raise RuleSetError(f"rules[{i}].code", f"{checked.code} repeats rules[{seen[checked.code]}]")
+            raise RuleSetError(f"rules[{i}].code",
+                               _("%(code)s repeats rules[%(n)s]", code=checked.code, n=seen[checked.code]))
         seen[checked.code] = i
         if rule.get("enabled", True):
             (text if isinstance(checked, TextRule) else reward).append(checked)

@@ -23,8 +23,10 @@ import sqlalchemy as sa
 from app.compliance.services.brands import BrandFile, brand_file, get_brand
 from app.compliance.services.export_sections import Section, sections
 from app.platform.audit import record
+from app.platform.i18n import _
 from app.platform.pii import PiiVault
 from app.platform.spreadsheet import safe_cell
+from app.platform.vocabulary import term
 from models import EXPORT_KINDS, BrandExport, DomainError, NotFound, StaffUser, Task, db, utcnow
 
 Progress = Callable[[int, str], None]  # (percent, stage)
@@ -91,7 +93,7 @@ def download(export_id: int, kind: str, *, root: Path, actor: StaffUser) -> tupl
         raise NotFound(f"an export has no {kind} file")
     entry = (export.files or {}).get(kind)
     if export.status != "done" or entry is None:
-        raise ExportNotReady(f"export {export_id} is {export.status}")
+        raise ExportNotReady(_("export %(id)s is %(status)s", id=export_id, status=term("task", export.status)))
     path = export_dir(root, export.id) / entry["name"]
     if not path.is_file():
         raise NotFound(f"the {kind} file of export {export_id} is no longer on disk")

@@ -24,6 +24,7 @@ from app.compliance.services import screening_rules
 from app.compliance.services.cases import SEVERITY_RANK, note_finding
 from app.money.services.funding import activate_campaign, close_campaign
 from app.platform.audit import record
+from app.platform.i18n import _, _l
 from models import (
     WAITING_STATES,
     Brand,
@@ -41,6 +42,7 @@ DECISIONS = {"approve": "approved", "request_changes": "changes_requested", "rej
 DECIDABLE = {"approve": ("held", "resubmitted"), "request_changes": ("held", "resubmitted"),
              "reject": ("held", "resubmitted", "changes_requested")}
 REASON_REQUIRED = ("request_changes", "reject")
+DECISION_VERBS = {"approve": _l("approve"), "request_changes": _l("request changes"), "reject": _l("reject")}
 
 
 class ScreeningDecisionError(IllegalTransition):
@@ -133,9 +135,9 @@ def edit_brief(campaign_id: str, brief: str | None, *, actor: StaffUser | None =
     # locked: an officer's decision on the screening before waits, then finds this newer one (decide)
     campaign = db.session.get(Campaign, campaign_id, with_for_update=True, populate_existing=True)
     if campaign is None:
-        raise NotFound(f"campaign {campaign_id} does not exist")
+        raise NotFound(_("campaign %(id)s does not exist", id=campaign_id))
     if campaign.status == "closed":
-        raise ScreeningDecisionError(f"campaign {campaign_id} is closed; its brief can no longer change")
+        raise ScreeningDecisionError(_("campaign %(id)s is closed; its brief can no longer change", id=campaign_id))
     before = campaign.brief
     campaign.brief = brief
     record("campaign.brief_edited", "campaign", campaign_id, actor=actor, actor_label=actor_label,
@@ -159,19 +161,20 @@ def edit_brief(campaign_id: str, brief: str | None, *, actor: StaffUser | None =
 def decide(campaign_id: str, decision: str, reason: str | None, actor: StaffUser) -> CampaignScreening:
     """Compliance's answer to a waiting campaign: approve (goes live, funded), request changes, reject."""
     if decision not in DECISIONS:
-        raise ScreeningDecisionError(f"decision must be one of {', '.join(DECISIONS)}")
+        raise ScreeningDecisionError(_("decision must be one of %(decisions)s", decisions=", ".join(DECISIONS)))
     reason = (reason or "").strip() or None
     if decision in REASON_REQUIRED and not reason:
-        raise ScreeningDecisionError("reason: a reason is required to request changes or reject")
+        raise ScreeningDecisionError(_("reason: a reason is required to request changes or reject"))
     # Two officers answering at once, or a brief edited meanwhile (edit_brief): the campaign's lock makes
     # this wait, and the screening read after it is the newest, with the first answer on it.
     db.session.execute(sa.select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
     current = latest([campaign_id]).get(campaign_id)
     if current is None:
-        raise NotFound(f"campaign {campaign_id} was never screened")
+        raise NotFound(_("campaign %(id)s was never screened", id=campaign_id))
     current = db.session.get(CampaignScreening, current.id, with_for_update=True, populate_existing=True)
     if current.status not in DECIDABLE[decision]:
-        raise ScreeningDecisionError(f"campaign {campaign_id} is {current.status}; cannot {decision.replace('_', ' ')}")
+        raise ScreeningDecisionError(_("campaign %(id)s is %(status)s; cannot %(decision)s", id=campaign_id,
+                                       status=current.status, decision=DECISION_VERBS[decision]))
     before = current.status
     current.status = DECISIONS[decision]
     current.decided_by = actor.id

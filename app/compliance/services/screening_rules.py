@@ -23,6 +23,8 @@ from app.compliance.screening.ruleset import (
     validate_rule,
 )
 from app.platform.audit import record
+from app.platform.i18n import _
+from app.platform.vocabulary import term
 from models import DomainError, NotFound, ScreeningRuleSet, StaffUser, db, utcnow
 
 # Compiled sets by the hash of their document: a published set never changes, and a key that
@@ -72,7 +74,7 @@ def get_version(version: int, lock: bool = False) -> ScreeningRuleSet:
         query = query.with_for_update().execution_options(populate_existing=True)
     found = db.session.scalar(query)
     if found is None:
-        raise NotFound(f"no screening rule set version {version}")
+        raise NotFound(_("no screening rule set version %(v)s", v=version))
     return found
 
 
@@ -101,7 +103,8 @@ def draft_from_defaults(*, actor_label: str = "cli") -> ScreeningRuleSet:
     A database keeps the rules it was given; a newer default file reaches it only this way.
     """
     if current_draft() is not None:
-        raise ScreeningRulesError(f"draft version {current_draft().version} is open; publish or discard it first")
+        raise ScreeningRulesError(_("draft version %(v)s is open; publish or discard it first",
+                                   v=current_draft().version))
     active = active_rule_set()
     draft = ScreeningRuleSet(version=_next_version(), status="draft", document=default_document(),
                              note="default_rules.json shipped with the workbench")
@@ -117,7 +120,8 @@ def _draft(version: int) -> ScreeningRuleSet:
     write into a set published meanwhile."""
     rule_set = get_version(version, lock=True)
     if rule_set.status != "draft":
-        raise ScreeningRulesError(f"version {version} is {rule_set.status}; only a draft can be edited")
+        raise ScreeningRulesError(_("version %(v)s is %(status)s; only a draft can be edited", v=version,
+                                   status=term("ruleset", rule_set.status)))
     return rule_set
 
 
@@ -131,12 +135,12 @@ def save_rule(version: int, rule: dict[str, Any], actor: StaffUser, *, replace_c
         rules.append(rule)
     else:
         if replace_code not in codes:
-            raise NotFound(f"no rule {replace_code} in version {version}")
+            raise NotFound(_("no rule %(code)s in version %(v)s", code=replace_code, v=version))
         position = codes.index(replace_code)
         rules[position] = rule
     validate_rule(rule, "rule")
     if rule["code"] in codes and codes.index(rule["code"]) != position:
-        raise RuleSetError("rule.code", f"{rule['code']} is already a rule of this set")
+        raise RuleSetError("rule.code", _("%(code)s is already a rule of this set", code=rule["code"]))
     document = {**draft.document, "rules": rules}
     compile_rules(document)
     before = draft.document["rules"][position] if replace_code is not None else None
@@ -151,7 +155,7 @@ def set_enabled(version: int, code: str, enabled: bool, actor: StaffUser) -> Non
     draft = _draft(version)
     rule = next((r for r in draft.document["rules"] if r.get("code") == code), None)
     if rule is None:
-        raise NotFound(f"no rule {code} in version {version}")
+        raise NotFound(_("no rule %(code)s in version %(v)s", code=code, v=version))
     save_rule(version, {**rule, "enabled": enabled}, actor, replace_code=code)
 
 
@@ -187,7 +191,8 @@ def publish(version: int, actor: StaffUser) -> ScreeningRuleSet:
     active = active_rule_set()
     changes = diff(active.document, draft.document)
     if not changes:
-        raise ScreeningRulesError(f"version {version} changes nothing in the active version {active.version}")
+        raise ScreeningRulesError(_("version %(v)s changes nothing in the active version %(active)s", v=version,
+                                   active=active.version))
     active.status = "retired"
     db.session.flush()  # one active set at a time, even between these two updates
     draft.status = "active"
