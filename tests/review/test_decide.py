@@ -187,6 +187,41 @@ def test_qa_reopen_sends_it_back_to_review_with_a_note(client, policy_approved, 
         ReviewDecision.proof_id == policy_approved, ReviewDecision.actor_kind == "system")) == 1
 
 
+def test_a_rescore_never_approves_what_a_flag_a_question_or_a_dispute_put_before_a_person(imported, staff):
+    """Each of these leaves the item open and unclaimed: only the rescore's own check keeps it with a person."""
+    from app.compliance.services.disputes import file_dispute
+    from app.money.services.holds import open_flag
+    from app.review.services.info import ask
+    from app.scoring.services.rerouting import Scored, reroute
+
+    imported(4)
+    for pid in ("p1", "p2", "p4"):
+        put_in_queue(pid, "review", 0.8)
+    moderator = staff("moderator")
+    open_flag("w1", kind="ring", reason="same canvas as a farm", proof_id="p1", actor=moderator)
+    ask(db.session.get(Proof, "p2"), moderator, "Which phone did you use?", 24, utcnow())
+    db.session.execute(sa.update(ReviewItem).where(ReviewItem.proof_id == "p2").values(status="open"))  # answered
+    file_dispute("b1", ["p3"], "these completions are fake", source="api")  # p3 was never scored: a hold item
+    db.session.commit()
+    again = reroute([Scored(pid, "auto_approve", 0.05, False) for pid in ("p1", "p2", "p3", "p4")], utcnow())
+    db.session.commit()
+    assert again.auto_approved == ["p4"]  # the only one no person is involved with
+    assert [state(pid)[0] for pid in ("p1", "p2", "p3")] == ["in_review"] * 3
+
+
+def test_a_fresh_proof_a_flag_names_goes_to_review_however_low_its_score(imported, staff):
+    from app.money.services.holds import open_flag
+
+    imported(2)
+    open_flag("w1", kind="ring", reason="same canvas as a farm", proof_id="p1", actor=staff("moderator"))
+    db.session.commit()
+    scores = pd.DataFrame({"proof_id": ["p1", "p2"], "route": ["auto_approve"] * 2, "risk_score": [0.05] * 2,
+                           "degraded": [False] * 2})
+    route_proofs(scores)
+    db.session.commit()
+    assert state("p1")[:3] == ("in_review", "review", "open") and state("p2")[0] == "approved"
+
+
 def test_qa_reopen_of_a_proof_settled_meanwhile_is_refused(policy_approved, staff, monkeypatch):
     """The proof is read approved, then a settlement run pays it before the reopen writes: the reopen
     reads the row again under its lock and refuses, so a paid proof never goes back to review."""

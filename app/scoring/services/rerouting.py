@@ -3,8 +3,9 @@
 A fresh proof is routed by `scoring.route_proofs`. A proof scored again (a new model or rule set,
 new evidence from a linked rejection, `flask score --all`) is somewhere already:
 - waiting in review: its item follows the new route and priority. One the new score would approve
-  by policy is approved by policy, unless a person is on it (claimed), escalated it, or decided
-  on it before; an escalated item stays with the seniors whatever the score says.
+  by policy is approved by policy, unless a person is on it (claimed), escalated it, decided on it
+  before, sent it back, flagged it (an open fraud flag), asked its worker a question, or a brand
+  disputed it; an escalated item stays with the seniors whatever the score says.
 - approved by policy and still inside the settlement hold window (not confirmed in QA): when the
   new route asks for a person, it is pulled back into review before it can settle.
 - anything else (decided by a person, imported history, settled) keeps its decision: only the
@@ -21,13 +22,16 @@ from flask import current_app
 from app.platform.audit import record
 from app.platform.sql import among, per_dialect
 from app.scoring.services.staleness import policy_approval_in_hold
-from models import AuditEvent, Proof, ProofState, ReviewDecision, ReviewItem, db
+from models import AuditEvent, DisputeProof, FraudFlag, InfoRequest, Proof, ProofState, ReviewDecision, ReviewItem, db
 
 ROUTE_QUEUE = {"auto_approve": "auto", "review": "review", "hold": "hold"}
 _ITEMS = ReviewItem.__table__
 _PROOFS = Proof.__table__
 _DECISIONS = ReviewDecision.__table__
 _AUDIT = AuditEvent.__table__
+_FLAGS = FraudFlag.__table__
+_QUESTIONS = InfoRequest.__table__
+_DISPUTED = DisputeProof.__table__
 
 
 @dataclass
@@ -90,7 +94,13 @@ def _placement(dialect: str) -> sa.Select:
     # rescore must not approve it by policy behind their back.
     sent_back = sa.exists().where(_AUDIT.c.object_type == "proof", _AUDIT.c.object_id == _PROOFS.c.id,
                                   _AUDIT.c.action == "proof.reopened")
-    free = sa.and_(_ITEMS.c.status == "open", _ITEMS.c.queue != "senior", ~decided_by_person, ~sent_back)
+    # A person is involved in other ways too: an open fraud flag on it, a question put to its worker,
+    # a brand's dispute naming it (a dispute puts a fresh proof in the hold queue without reopening it).
+    flagged = sa.exists().where(_FLAGS.c.proof_id == _PROOFS.c.id, _FLAGS.c.status == "open")
+    asked = sa.exists().where(_QUESTIONS.c.proof_id == _PROOFS.c.id)
+    disputed = sa.exists().where(_DISPUTED.c.proof_id == _PROOFS.c.id)
+    free = sa.and_(_ITEMS.c.status == "open", _ITEMS.c.queue != "senior", ~decided_by_person, ~sent_back,
+                   ~flagged, ~asked, ~disputed)
     in_hold = policy_approval_in_hold(_PROOFS, sa.bindparam("cutoff"))
     return sa.select(_PROOFS.c.id, _PROOFS.c.state, free, in_hold) \
         .select_from(_PROOFS.outerjoin(_ITEMS, _ITEMS.c.proof_id == _PROOFS.c.id)) \

@@ -26,7 +26,7 @@ from app.scoring.services.rerouting import ROUTE_QUEUE, Scored, approve_by_polic
 from app.scoring.services.rulesets import load_active_rules
 from app.scoring.services.staleness import active_versions, stale_ids
 from ml.predict import predict_proba
-from models import Proof, ProofScore, ProofState, ReviewItem, db, utcnow
+from models import FraudFlag, Proof, ProofScore, ProofState, ReviewItem, db, utcnow
 from review_rules.context import ScoringContext
 from review_rules.engine import evaluate
 
@@ -204,8 +204,11 @@ def route_proofs(scores: pd.DataFrame) -> Routed:
         scores["proof_id"].to_list(), scores["route"].to_list(), scores["risk_score"].to_list(),
         scores["degraded"].to_list(), strict=True)]
     approve, review = [], []
+    flagged = _flagged_among([s.proof_id for s in scored if s.route == "auto_approve"])
     for s in scored:
-        (approve if s.route == "auto_approve" and not s.degraded else review).append(s.proof_id)
+        # a proof a fraud flag names is a person's to decide, whatever its score
+        (approve if s.route == "auto_approve" and not s.degraded and s.proof_id not in flagged
+         else review).append(s.proof_id)
     campaigns = {}  # proof id -> campaign, of the fresh proofs this call moved
     for new_state, ids in ((ProofState.APPROVED.value, approve), (ProofState.IN_REVIEW.value, review)):
         for start in range(0, len(ids), 900):
@@ -215,7 +218,8 @@ def route_proofs(scores: pd.DataFrame) -> Routed:
     auto = set(auto_ids)
     if campaigns:
         insert_ignoring_conflicts(ReviewItem.__table__, [{
-            "proof_id": s.proof_id, "campaign_id": campaigns[s.proof_id], "queue": ROUTE_QUEUE[s.route],
+            "proof_id": s.proof_id, "campaign_id": campaigns[s.proof_id],
+            "queue": "review" if s.route == "auto_approve" and s.proof_id not in auto else ROUTE_QUEUE[s.route],
             "priority": s.risk, "status": "decided" if s.proof_id in auto else "open", "created_at": now,
             "updated_at": now,
         } for s in scored if s.proof_id in campaigns], key="proof_id")
@@ -232,6 +236,16 @@ class Routed:
 
 
 WAITING = (ProofState.RECEIVED.value, ProofState.SCORED.value)
+
+
+def _flagged_among(ids: list[str]) -> set[str]:
+    """The proofs among `ids` an open fraud flag names."""
+    flags = FraudFlag.__table__
+    found: set[str] = set()
+    for start in range(0, len(ids), 900):
+        found.update(db.session.scalars(sa.select(flags.c.proof_id).where(
+            flags.c.proof_id.in_(ids[start:start + 900]), flags.c.status == "open")))
+    return found
 
 
 @per_dialect
