@@ -16,7 +16,7 @@ from app.platform.audit import record
 from app.platform.jobs import DEFAULT, SCORING, JobSpec, dispatcher, job
 from app.platform.locks import LockTimeout, exclusive
 from app.review.services.claims import release_expired_claims
-from app.scoring.services.scoring import score_proofs
+from app.scoring.jobs import score_isolating_failures
 from models import StaffUser, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,13 @@ def reconcile(grace_minutes: int | None = None) -> str:
     if found.settleable:
         queued["settle_approved"] = dispatcher().enqueue_once(settle_approved, spec=SETTLE_RUN,
                                                               job_id=SETTLEMENT_JOB)
-    record("reconciler.requeued", "queue", ",".join(sorted(queued)), actor_label="reconciler", data={
-        "unscored": found.unscored, "settleable": found.settleable,
-        "already_queued": sorted(name for name, job_id in queued.items() if job_id is None)})
-    db.session.commit()
+    # Audited when it queued something: a proof that stays owed (a campaign short of escrow) would
+    # otherwise write a row every tick, each taking the chain's lock every decision also waits for.
+    if dispatcher().synchronous or any(job_id is not None for job_id in queued.values()):
+        record("reconciler.requeued", "queue", ",".join(sorted(queued)), actor_label="reconciler", data={
+            "unscored": found.unscored, "settleable": found.settleable,
+            "already_queued": sorted(name for name, job_id in queued.items() if job_id is None)})
+        db.session.commit()
     return f"unscored {found.unscored}, settleable {found.settleable}"
 
 
@@ -74,9 +77,8 @@ def _score_backlog(grace_minutes: int | None) -> int:
     cutoff, after, scored, failed = reconciling.grace_cutoff(utcnow(), grace_minutes), None, 0, []
     while ids := reconciling.unscored_ids(cutoff, limit=size, after=after):
         after = ids[-1]
-        try:
-            scored += score_proofs(ids, batch_size=size).scored
-            db.session.commit()
+        try:  # a proof scoring fails on alone goes to the hold queue; what fails here is the database
+            scored += score_isolating_failures(ids, size)
         except Exception:  # noqa: BLE001 - one bad batch must not keep the rest of the backlog waiting
             db.session.rollback()
             log.exception("could not score the backlog batch %s..%s; the next reconciliation retries it",

@@ -18,7 +18,7 @@ from app.platform.jobs import SCORING, TRAINING, JobSpec, dispatcher, job
 from app.platform.locks import exclusive
 from app.scoring.services.feedback import linked_pending_proofs
 from app.scoring.services.model_training import train_and_register
-from app.scoring.services.scoring import rescore_stale, score_proofs
+from app.scoring.services.scoring import rescore_stale, score_proofs, set_aside_unscorable
 from app.scoring.services.staleness import active_versions, stale_count
 from ml.train import NotEnoughLabels
 from models import Proof, ProofScore, ProofState, StaffUser, Task, db, utcnow
@@ -97,9 +97,53 @@ def score_pending() -> int:
     size, after, scored = current_app.config["SCORING_BATCH_SIZE"], None, 0
     while ids := pending_ids(size, after):
         after = ids[-1]
-        scored += score_proofs(ids, batch_size=size).scored
-        db.session.commit()
+        scored += score_isolating_failures(ids, size)
         emit(PROOFS_SCORED, ids)
+    return scored
+
+
+def score_isolating_failures(ids: list[str], size: int) -> int:
+    """Score `ids` (a commit per batch). A batch that fails is split in halves until the proofs it fails
+    on stand alone; each goes to the hold queue unscored (`set_aside_unscorable`), so one proof scoring
+    cannot handle does not keep thousands of others from review, run after run. Only while other proofs
+    of the batch do score: when the first SYSTEMIC_FAILURES alone fail with none scored, the fault is
+    not theirs (a database or model outage) and the batch's error is raised, to be retried whole."""
+    try:
+        scored = score_proofs(ids, batch_size=size).scored
+        db.session.commit()
+        return scored
+    except Exception:
+        db.session.rollback()
+        if len(ids) == 1:
+            raise
+    failed: list[tuple[str, Exception]] = []
+    scored = _bisect(ids, size, failed)
+    if not scored:  # nothing of the batch scores: not the proofs' fault
+        raise failed[-1][1]
+    for proof_id, exc in failed:
+        log.error("scoring failed on proof %s alone (%s); it goes to the hold queue unscored", proof_id, exc)
+        if set_aside_unscorable(proof_id, f"{type(exc).__name__}: {exc}"):
+            db.session.commit()
+    return scored
+
+
+SYSTEMIC_FAILURES = 3
+
+
+def _bisect(ids: list[str], size: int, failed: list[tuple[str, Exception]], scored: int = 0) -> int:
+    """Score the halves of `ids` (already failed together), collecting the proofs that fail alone."""
+    for half in (ids[:len(ids) // 2], ids[len(ids) // 2:]):
+        try:
+            scored += score_proofs(half, batch_size=size).scored
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            if len(half) > 1:
+                scored = _bisect(half, size, failed, scored)
+                continue
+            failed.append((half[0], exc))
+            if not scored and len(failed) >= SYSTEMIC_FAILURES:
+                raise
     return scored
 
 
@@ -234,7 +278,15 @@ def run_stale_rescore(task_id: int, progress: Callable[[int], None] | None = Non
             if progress:
                 progress(count)
 
-        run = rescore_stale(current_app.config["SCORING_BATCH_SIZE"], progress=batch_done)
+        try:
+            run = rescore_stale(current_app.config["SCORING_BATCH_SIZE"], progress=batch_done)
+        except Exception as exc:  # the task says so instead of "running" for ever; finished batches stay
+            db.session.rollback()
+            task = db.session.get(Task, task_id)
+            task.status, task.finished_at = "failed", utcnow()
+            task.message = f"{reason}: failed after {task.done} proofs ({type(exc).__name__}: {exc})"[:500]
+            db.session.commit()
+            raise
         record("proofs.rescored", "task", str(task_id), actor_label="system", data={
             "reason": reason, "rescored": run.rescored, "rounds": run.rounds,
             "pulled_back": run.pulled_back, "auto_approved": run.auto_approved})

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.admin.jobs import reconcile
 from app.admin.services import reconcile as reconciling
-from models import AuditEvent, LedgerEntry, Proof, ProofScore, db, utcnow
+from models import AuditEvent, LedgerEntry, Proof, ProofScore, ReviewItem, db, utcnow
 from tests.money import helpers as h
 
 
@@ -80,23 +80,49 @@ def test_the_grace_period_is_an_admin_setting(app, runner, world, staff):
 
 
 def test_a_batch_that_fails_to_score_does_not_hold_back_the_rest(app, runner, world, monkeypatch):
-    import pytest
 
     from app.admin import jobs
+    from app.scoring import jobs as scoring_jobs
 
     _imported_unscored(runner, world, proofs=5)
     app.config["SCORING_BATCH_SIZE"] = 2
-    real = jobs.score_proofs
+    real = scoring_jobs.score_proofs
 
     def flaky(ids, batch_size):  # noqa: ANN001, ANN202
         if "p3" in ids:
             raise RuntimeError("model server down")
         return real(ids, batch_size=batch_size)
 
-    monkeypatch.setattr(jobs, "score_proofs", flaky)
+    monkeypatch.setattr(scoring_jobs, "score_proofs", flaky)
+    assert jobs.score_backlog() == 4  # p4 scored alone once its batch failed
+    assert sorted(_scores()) == ["p1", "p2", "p4", "p5"]
+    # p3, which scoring fails on by itself, waits for a person in the hold queue instead of every tick
+    item = db.session.scalar(sa.select(ReviewItem).where(ReviewItem.proof_id == "p3"))
+    assert (item.queue, item.status, db.session.get(Proof, "p3").state) == ("hold", "open", "in_review")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "proof.scoring_failed"))
+    assert event.object_id == "p3" and "model server down" in event.data["error"]
+    assert jobs.score_backlog() == 0
+
+
+def test_a_batch_that_fails_whole_is_an_outage_and_waits_for_the_next_tick(app, runner, world, monkeypatch):
+    import pytest
+
+    from app.admin import jobs
+    from app.scoring import jobs as scoring_jobs
+
+    _imported_unscored(runner, world, proofs=5)
+    app.config["SCORING_BATCH_SIZE"] = 2
+    real = scoring_jobs.score_proofs
+
+    def down(ids, batch_size):  # noqa: ANN001, ANN202
+        if {"p3", "p4"} & set(ids):
+            raise RuntimeError("database went away")
+        return real(ids, batch_size=batch_size)
+
+    monkeypatch.setattr(scoring_jobs, "score_proofs", down)
     with pytest.raises(jobs.BacklogBatchesFailed, match="p3"):
         jobs.score_backlog()
-    assert sorted(_scores()) == ["p1", "p2", "p5"]  # the batch holding p3 (p3, p4) waits for the next tick
-    monkeypatch.setattr(jobs, "score_proofs", real)
+    assert sorted(_scores()) == ["p1", "p2", "p5"]  # p3 and p4 failed alike: nobody set aside
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "proof.scoring_failed")) == 0
+    monkeypatch.setattr(scoring_jobs, "score_proofs", real)
     assert jobs.score_backlog() == 2
-    assert sorted(_scores()) == ["p1", "p2", "p3", "p4", "p5"]

@@ -222,6 +222,19 @@ def test_a_fresh_proof_a_flag_names_goes_to_review_however_low_its_score(importe
     assert state("p1")[:3] == ("in_review", "review", "open") and state("p2")[0] == "approved"
 
 
+def test_every_proof_a_bulk_policy_approval_moves_is_named_in_the_audit_trail(imported, monkeypatch):
+    from app.scoring.services import rerouting
+
+    monkeypatch.setattr(rerouting, "AUDIT_IDS", 2)  # a scoring batch holds 5,000 against rows of 1,000
+    imported(5)
+    route_proofs(pd.DataFrame({"proof_id": [f"p{i}" for i in range(1, 6)], "route": ["auto_approve"] * 5,
+                               "risk_score": [0.05] * 5, "degraded": [False] * 5}))
+    db.session.commit()
+    rows = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "proof.approved")
+                              .order_by(AuditEvent.id)).all()
+    assert [r.data["proof_ids"] for r in rows] == [["p1", "p2"], ["p3", "p4"], ["p5"]]
+
+
 def test_qa_reopen_of_a_proof_settled_meanwhile_is_refused(policy_approved, staff, monkeypatch):
     """The proof is read approved, then a settlement run pays it before the reopen writes: the reopen
     reads the row again under its lock and refuses, so a paid proof never goes back to review."""

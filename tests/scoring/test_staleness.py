@@ -113,6 +113,21 @@ def test_publishing_rescores_the_backlog_pulls_back_policy_approvals_and_leaves_
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == 2
 
 
+def test_a_rescore_that_fails_ends_its_task_failed_not_running(app, scored_world, monkeypatch):
+    from app.scoring import jobs
+
+    publish(HOLD_EVERYTHING)
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("worker lost its database")
+    monkeypatch.setattr(jobs, "rescore_stale", broken)
+    with pytest.raises(RuntimeError):
+        enqueue_stale_rescore("rule set published")
+    task = db.session.scalar(sa.select(Task).order_by(Task.id.desc()))
+    assert task.status == "failed" and task.finished_at is not None
+    assert "worker lost its database" in task.message and task.message.startswith("rule set published")
+
+
 def test_a_rescore_that_now_approves_by_policy_takes_an_open_item_only(app, scored_world, staff):
     moderator = staff("moderator")
     publish(HOLD_EVERYTHING)

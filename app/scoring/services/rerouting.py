@@ -25,6 +25,7 @@ from app.scoring.services.staleness import policy_approval_in_hold
 from models import AuditEvent, DisputeProof, FraudFlag, InfoRequest, Proof, ProofState, ReviewDecision, ReviewItem, db
 
 ROUTE_QUEUE = {"auto_approve": "auto", "review": "review", "hold": "hold"}
+AUDIT_IDS = 1000  # proof ids per audit row of a bulk move (a scoring batch moves up to 5,000)
 _ITEMS = ReviewItem.__table__
 _PROOFS = Proof.__table__
 _DECISIONS = ReviewDecision.__table__
@@ -131,8 +132,10 @@ def approve_by_policy(ids: list[str], now: datetime) -> None:
         "proof_id": pid, "decision": "approved", "reason_code": "policy_low_risk", "note": None,
         "actor_kind": "system", "actor_id": None, "decided_at": now, "idempotency_key": None,
     } for pid in ids])
-    record("proof.approved", "proof", f"{len(ids)} proofs", actor_label="system",
-           data={"policy": "auto_approve", "proof_ids": ids[:1000]})
+    for start in range(0, len(ids), AUDIT_IDS):  # every approved proof named in some audit row
+        part = ids[start:start + AUDIT_IDS]
+        record("proof.approved", "proof", f"{len(part)} proofs", actor_label="system",
+               data={"policy": "auto_approve", "proof_ids": part})
 
 
 def _pull_back(scored: list[Scored], now: datetime) -> list[str]:
@@ -150,9 +153,12 @@ def _pull_back(scored: list[Scored], now: datetime) -> list[str]:
                                                                           else s.route],
                                       "p": float(s.risk), "now": now} for s in scored if s.proof_id in chosen])
         routes = {s.proof_id: s.route for s in scored}
-        record("proof.reopened", "proof", f"{len(moved)} proofs", actor_label="system", data={
-            "from": "rescore", "reason": "a new score asks for a person before the hold window ends",
-            "proof_ids": sorted(moved)[:1000], "routes": {pid: routes[pid] for pid in sorted(moved)[:1000]}})
+        ordered = sorted(moved)
+        for start in range(0, len(ordered), AUDIT_IDS):
+            part = ordered[start:start + AUDIT_IDS]
+            record("proof.reopened", "proof", f"{len(part)} proofs", actor_label="system", data={
+                "from": "rescore", "reason": "a new score asks for a person before the hold window ends",
+                "proof_ids": part, "routes": {pid: routes[pid] for pid in part}})
     return sorted(moved)
 
 

@@ -15,8 +15,10 @@ import pandas as pd
 import sqlalchemy as sa
 from flask import current_app
 
+from app.platform.audit import record
 from app.platform.bulk import insert_ignoring_conflicts, upsert
 from app.platform.sql import among, per_dialect
+from app.review.services.decisions import ensure_item
 from app.review.services.priority import rekey
 from app.scoring.services.context import build_context, load_all_context
 from app.scoring.services.model_scoring import active_model_outcome, combine_as_scoring, explanations
@@ -236,6 +238,20 @@ class Routed:
 
 
 WAITING = (ProofState.RECEIVED.value, ProofState.SCORED.value)
+
+
+def set_aside_unscorable(proof_id: str, error: str) -> bool:
+    """A received proof scoring fails on by itself (its batch was split down to it): into the hold
+    queue for a person, unscored, with an audit row saying why, so it neither waits unseen nor keeps
+    the proofs batched with it from being scored. False when it is no longer waiting to be scored."""
+    proof = db.session.get(Proof, proof_id, with_for_update=True, populate_existing=True)
+    if proof is None or proof.state != ProofState.RECEIVED.value:
+        return False
+    ensure_item(proof, "hold", 1.0)
+    record("proof.scoring_failed", "proof", proof_id, actor_label="system",
+           data={"error": error[:500], "queue": "hold"})
+    db.session.flush()
+    return True
 
 
 def _flagged_among(ids: list[str]) -> set[str]:
