@@ -10,13 +10,14 @@ from flask import current_app
 
 from app.admin.services import reconcile as reconciling
 from app.admin.services import retention
+from app.admin.services.lost_tasks import end_lost_tasks
 from app.compliance.services.scorecard import refresh_scorecards
 from app.money.jobs import SETTLE_RUN, settle_approved
 from app.platform.audit import record
 from app.platform.jobs import DEFAULT, SCORING, JobSpec, dispatcher, job
 from app.platform.locks import LockTimeout, exclusive
 from app.review.services.claims import release_expired_claims
-from app.scoring.jobs import score_isolating_failures
+from app.scoring.jobs import enqueue_stale_rescore, score_isolating_failures
 from models import StaffUser, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def reconcile(grace_minutes: int | None = None) -> str:
     """Read what is owed from the database and queue the work for it: the unscored backlog (one
     `score_backlog` job) and settlement (one `settle_approved` run). Audited when it found any."""
     now = utcnow()
+    if not dispatcher().synchronous and end_lost_tasks(dispatcher().job_state, now):
+        db.session.commit()
     found = reconciling.backlog(now, current_app.config["SETTLEMENT_HOLD_HOURS"], grace_minutes)
     db.session.rollback()  # reading only; a long-open transaction would hold back vacuum
     if found.empty:
@@ -47,14 +50,17 @@ def reconcile(grace_minutes: int | None = None) -> str:
     if found.settleable:
         queued["settle_approved"] = dispatcher().enqueue_once(settle_approved, spec=SETTLE_RUN,
                                                               job_id=SETTLEMENT_JOB)
+    if found.stale:  # its own Task (a progress bar on the operators' pages), as a publication's
+        queued["rescore_stale"] = enqueue_stale_rescore("reconciler: stale scores and no rescore under way").rq_job_id
     # Audited when it queued something: a proof that stays owed (a campaign short of escrow) would
     # otherwise write a row every tick, each taking the chain's lock every decision also waits for.
     if dispatcher().synchronous or any(job_id is not None for job_id in queued.values()):
         record("reconciler.requeued", "queue", ",".join(sorted(queued)), actor_label="reconciler", data={
-            "unscored": found.unscored, "settleable": found.settleable,
+            "unscored": found.unscored, "settleable": found.settleable, "stale": found.stale,
             "already_queued": sorted(name for name, job_id in queued.items() if job_id is None)})
         db.session.commit()
-    return f"unscored {found.unscored}, settleable {found.settleable}"
+    return f"unscored {found.unscored}, settleable {found.settleable}" + (", stale rescore queued" if found.stale
+                                                                         else "")
 
 
 @job

@@ -93,6 +93,18 @@ class JobDispatcher:
         return self.enqueue(func, *args, spec=spec, job_id=job_id)
 
 
+    def job_state(self, job_id: str) -> str | None:
+        """RQ's status of a job ("queued", "started", "finished", "failed", ...); None when Redis no
+        longer knows it (flushed, or expired after its result's time to live)."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+
+        try:
+            return str(Job.fetch(job_id, connection=self.redis()).get_status(refresh=False).value)
+        except NoSuchJobError:
+            return None
+
+
 def dispatcher() -> JobDispatcher:
     return current_app.extensions["jobs"]
 

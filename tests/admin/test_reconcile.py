@@ -126,3 +126,46 @@ def test_a_batch_that_fails_whole_is_an_outage_and_waits_for_the_next_tick(app, 
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "proof.scoring_failed")) == 0
     monkeypatch.setattr(scoring_jobs, "score_proofs", real)
     assert jobs.score_backlog() == 2
+
+
+def test_tasks_whose_job_died_end_failed_and_so_does_what_waits_on_them(app):
+    from datetime import UTC, datetime
+
+    from app.admin.services.lost_tasks import end_lost_tasks
+    from models import Backtest, Task
+
+    old = utcnow() - timedelta(minutes=10)
+    tasks = {name: Task(kind="backtest", status=status, rq_job_id=f"job-{name}", created_at=old, message="backtest")
+             for name, status in (("killed", "running"), ("flushed", "queued"), ("alive", "running"))}
+    db.session.add_all(tasks.values())
+    db.session.flush()
+    test = Backtest(ruleset_version=1, since=datetime(2026, 10, 1, tzinfo=UTC), until=datetime(2026, 10, 2, tzinfo=UTC), status="running",
+                    task_id=tasks["killed"].id)
+    db.session.add(test)
+    db.session.commit()
+    states = {"job-killed": "failed", "job-flushed": None, "job-alive": "started"}
+    ended = end_lost_tasks(states.get, utcnow())
+    db.session.commit()
+    assert ended == [tasks["killed"].id, tasks["flushed"].id]
+    assert [tasks[n].status for n in ("killed", "flushed", "alive")] == ["failed", "failed", "running"]
+    assert "job job-killed is failed" in tasks["killed"].message and "gone from Redis" in tasks["flushed"].message
+    assert db.session.get(Backtest, test.id).status == "failed"
+    assert end_lost_tasks(states.get, utcnow()) == []  # ended once
+
+
+def test_the_reconciler_rescores_stale_scores_a_lost_rescore_left(app, runner, world, staff):
+    from app.rules.services import versions
+    from models import Task
+
+    assert runner.invoke(args=["import", str(world.basic(proofs=3).write())]).exit_code == 0
+    maker, checker = staff("operator", "maker@example.test"), staff("operator", "checker@example.test")
+    draft = versions.create_draft(versions.resolve("active"), {"thresholds.hold_at_or_above": 0.8}, maker)
+    versions.publish(draft, checker)  # committed, and then the process died before queueing the rescore
+    db.session.commit()
+    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(ProofScore).where(
+        ProofScore.ruleset_version == 1))
+    assert waiting and reconciling.backlog(utcnow(), 24).stale
+    assert reconcile().endswith("stale rescore queued")
+    task = db.session.scalar(sa.select(Task).where(Task.kind == "rescore_stale"))
+    assert task.status == "done" and task.message.startswith("rescored")
+    assert not reconciling.backlog(utcnow(), 24).stale

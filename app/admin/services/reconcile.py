@@ -3,7 +3,8 @@
 The queue is a hint, the database is the truth. A proof accepted more than a grace period ago and
 still `received` without a score has lost its scoring job (Redis flushed or restarted without
 persistence, a worker killed mid-job); an approved proof past its hold window still `approved`
-has lost its settlement run. Both are read from the tables alone, so the reconciler heals them
+has lost its settlement run; a waiting proof scored by versions no longer active, with no rescore
+task under way, has lost its rescore. Both are read from the tables alone, so the reconciler heals them
 however the jobs were lost. Nothing here commits or queues.
 """
 from __future__ import annotations
@@ -15,17 +16,20 @@ import sqlalchemy as sa
 
 from app.admin.services.settings import RECONCILE_GRACE_MINUTES, current
 from app.money.services.settlement import eligible_query
-from models import Proof, ProofScore, ProofState, db
+from app.scoring.jobs import RESCORE_TASK_KIND
+from app.scoring.services.staleness import active_versions, any_stale
+from models import Proof, ProofScore, ProofState, Task, db
 
 
 @dataclass(frozen=True)
 class Backlog:
     unscored: int  # accepted, still unscored after the grace period
     settleable: bool  # at least one approved proof may settle now
+    stale: bool = False  # a score older than the active versions waits, and no rescore task is under way
 
     @property
     def empty(self) -> bool:
-        return not self.unscored and not self.settleable
+        return not self.unscored and not self.settleable and not self.stale
 
 
 def grace_cutoff(now: datetime, grace_minutes: int | None = None) -> datetime:
@@ -52,4 +56,12 @@ def backlog(now: datetime, hold_hours: int, grace_minutes: int | None = None) ->
     unscored = db.session.scalar(sa.select(sa.func.count()).select_from(
         _unscored(grace_cutoff(now, grace_minutes)).subquery()))
     settleable = db.session.execute(eligible_query(now, hold_hours).limit(1)).first() is not None
-    return Backlog(unscored=unscored or 0, settleable=settleable)
+    return Backlog(unscored=unscored or 0, settleable=settleable, stale=_stale_unattended(now, hold_hours))
+
+
+def _stale_unattended(now: datetime, hold_hours: int) -> bool:
+    """Stale scores wait (a promotion's or publication's rescore was lost: its task failed, or it was
+    never queued) and no rescore task is queued or running to reach them."""
+    under_way = db.session.scalar(sa.select(Task.id).where(
+        Task.kind == RESCORE_TASK_KIND, Task.status.in_(("queued", "running"))).limit(1))
+    return under_way is None and any_stale(active_versions(), now, hold_hours)

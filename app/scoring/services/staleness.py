@@ -83,6 +83,11 @@ def stale_ids(versions: ActiveVersions, now: datetime, hold_hours: int) -> list[
     return list(db.session.scalars(query))
 
 
+def any_stale(versions: ActiveVersions, now: datetime, hold_hours: int) -> bool:
+    return db.session.execute(_stale_query([Proof.__table__.c.id], versions, now, hold_hours).limit(1)).first() \
+        is not None
+
+
 def stale_count(versions: ActiveVersions, now: datetime, hold_hours: int) -> int:
     query = _stale_query([sa.func.count()], versions, now, hold_hours)
     return int(db.session.scalar(query) or 0)
