@@ -139,8 +139,8 @@ def test_tasks_whose_job_died_end_failed_and_so_does_what_waits_on_them(app):
              for name, status in (("killed", "running"), ("flushed", "queued"), ("alive", "running"))}
     db.session.add_all(tasks.values())
     db.session.flush()
-    test = Backtest(ruleset_version=1, since=datetime(2026, 10, 1, tzinfo=UTC), until=datetime(2026, 10, 2, tzinfo=UTC), status="running",
-                    task_id=tasks["killed"].id)
+    test = Backtest(ruleset_version=1, since=datetime(2026, 10, 1, tzinfo=UTC), until=datetime(2026, 10, 2, tzinfo=UTC),
+                    status="running", task_id=tasks["killed"].id)
     db.session.add(test)
     db.session.commit()
     states = {"job-killed": "failed", "job-flushed": None, "job-alive": "started"}

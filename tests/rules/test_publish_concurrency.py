@@ -1,13 +1,12 @@
 """Two operators publishing different drafts at the same moment on PostgreSQL: one active version after."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
 from app.rules.services import versions
 from models import AuditEvent, RuleSet, StaffUser, db
+from tests.together import run_together
 
 ROUNDS = 4
 
@@ -22,26 +21,10 @@ def test_concurrent_publications_leave_one_active_version(app, staff):
                                         {"thresholds.hold_at_or_above": 0.8 + 0.01 * (2 * round_ + n)}, maker).version
                   for n in range(2)]
         db.session.commit()
-        start, errors = threading.Barrier(2), []
-
-        def publish(n: int, start: threading.Barrier = start, drafts: list[int] = drafts,
-                    errors: list = errors) -> None:
-            with app.app_context():
-                try:
-                    start.wait()
-                    versions.publish(versions.resolve(drafts[n]), db.session.get(StaffUser, checkers[n]))
-                    db.session.commit()
-                except Exception as exc:  # noqa: BLE001 - reported by the main thread
-                    errors.append(exc)
-                finally:
-                    db.session.remove()
-
-        threads = [threading.Thread(target=publish, args=(n,)) for n in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert not errors
+        assert not run_together(app, *(
+            lambda draft=draft, checker=checker: versions.publish(versions.resolve(draft),
+                                                                  db.session.get(StaffUser, checker))
+            for draft, checker in zip(drafts, checkers, strict=True)))
         db.session.expire_all()
         active = db.session.scalars(sa.select(RuleSet.version).where(RuleSet.status == "active")).all()
         assert len(active) == 1 and active[0] in drafts, active
