@@ -150,9 +150,10 @@ def list_preview():  # noqa: ANN201
         flash(str(exc), "error")
         return _back_to_list()
     policy = bulk.FourEyesPolicy.from_config(current_app.config)
-    return render_template("review/bulk_preview.html", cluster=None, form=form, chosen=chosen, ring=False,
+    ring = bulk.ring_in_selection(form.decision.data, chosen)
+    return render_template("review/bulk_preview.html", cluster=None, form=form, chosen=chosen, ring=ring,
                            back=_back(),
-                           four_eyes=bulk.four_eyes_reason(form.decision.data, chosen, False, policy))
+                           four_eyes=bulk.four_eyes_reason(form.decision.data, chosen, ring, policy))
 
 
 @bp.post("/bulk/act")
@@ -167,9 +168,10 @@ def list_act():  # noqa: ANN201
     decision, reason_code = form.decision.data, form.reason_code.data or None
     try:
         bulk.check_bulk(decision, reason_code, note, chosen)
-        four_eyes = bulk.four_eyes_reason(decision, chosen, False, bulk.FourEyesPolicy.from_config(current_app.config))
+        ring = bulk.ring_in_selection(decision, chosen)  # ticking a whole ring's rows is rejecting the ring
+        four_eyes = bulk.four_eyes_reason(decision, chosen, ring, bulk.FourEyesPolicy.from_config(current_app.config))
         asked = requests.submit("bulk_decision", bulk.bulk_payload(decision, reason_code, note, chosen,
-                                                                    cluster_of=None, whole_ring=False),
+                                                                    cluster_of=None, whole_ring=ring),
                                 chosen.as_dict(), _user(), four_eyes, utcnow())
     except (ReviewError, NotAllowed) as exc:
         db.session.rollback()

@@ -161,3 +161,19 @@ def test_ticking_every_proof_of_a_ring_is_rejecting_the_whole_ring(client, login
     _act(client, "p1a", RING_PENDING[:2], decision="rejected", scope="all")  # "all" but two proofs: not the ring
     latest = db.session.scalars(sa.select(ModerationRequest).order_by(ModerationRequest.id.desc())).first()
     assert latest.status == "applied" and latest.four_eyes is None
+
+
+def test_ticking_a_whole_ring_in_the_queue_list_needs_four_eyes_too(client, login, ring):
+    """The list has no cluster in its form: the server walks the ticked accounts' clusters itself."""
+    login("moderator")
+    form = {"decision": "rejected", "reason_code": "fraud_ring", "scope": "selected", "proof_id": RING_PENDING,
+            "back": "/queue/?q=review"}
+    preview = client.post("/queue/bulk/preview", data={**form, "preview": "1"}).get_data(as_text=True)
+    assert "rejects a whole ring of 5 accounts" in preview
+    client.post("/queue/bulk/act", data={**form, "confirm": "1"})
+    asked = db.session.scalar(sa.select(ModerationRequest))
+    assert asked.status == "pending" and "whole ring" in asked.four_eyes and asked.payload["whole_ring"]
+    assert set(_states(*RING_PENDING).values()) == {"received"}
+    client.post("/queue/bulk/act", data={**form, "proof_id": RING_PENDING[:2], "confirm": "1"})  # part of it
+    latest = db.session.scalars(sa.select(ModerationRequest).order_by(ModerationRequest.id.desc())).first()
+    assert latest.status == "applied" and latest.four_eyes is None

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.platform.i18n import _
 from app.review.services.claims import escalated_item
-from app.review.services.cluster import Cluster, Preview, preview
+from app.review.services.cluster import Cluster, Preview, build_cluster, preview
 from app.review.services.decisions import DECIDABLE, ReviewError, decide
 from app.review.services.queue import SENIOR_ROLES, claim_cutoff
 from app.review.services.reasons import usable
@@ -53,6 +53,30 @@ def whole_ring(cluster: Cluster, chosen: Preview) -> bool:
     its scope was: ticking each proof of a small ring is rejecting the whole ring (four eyes)."""
     everything = preview(cluster).proof_ids
     return len(cluster.accounts) > 1 and bool(everything) and set(chosen.proof_ids) >= set(everything)
+
+
+RING_CHECKS = 10  # clusters a list selection is walked for; past that many accounts, the size rules catch it
+
+
+def ring_in_selection(decision: str, chosen: Preview) -> bool:
+    """Rows ticked in a queue list that reject every waiting proof of a ring: the same four eyes as
+    rejecting it from the cluster view (each account's cluster is walked once; a cluster found
+    covers its accounts)."""
+    if decision != "rejected" or chosen.workers < 2:
+        return False
+    workers = dict(db.session.execute(sa.select(Proof.id, Proof.worker_id).where(Proof.id.in_(chosen.proof_ids))).all())
+    covered: set[str] = set()
+    walks = 0
+    for proof_id in chosen.proof_ids:
+        if workers.get(proof_id) in covered:
+            continue
+        if walks == RING_CHECKS:
+            break
+        cluster, walks = build_cluster(proof_id), walks + 1
+        if whole_ring(cluster, chosen):
+            return True
+        covered |= set(cluster.accounts)
+    return False
 
 
 def four_eyes_reason(decision: str, found: Preview, whole_ring: bool, policy: FourEyesPolicy) -> str | None:
