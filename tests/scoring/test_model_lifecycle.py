@@ -53,6 +53,8 @@ def test_a_model_that_does_not_beat_the_active_one_stays_candidate_unless_forced
     forced = _train(app, force=True)
     assert forced.promoted and forced.reason.startswith("forced")
     assert _statuses() == {first.version: "retired", again.version: "candidate", forced.version: "active"}
+    promoted = db.session.scalar(sa.select(ModelVersion).where(ModelVersion.version == forced.version))
+    assert promoted.meta["compared_with"]["version"] == first.version  # kept through the promotion
 
 
 def test_training_does_not_overwrite_a_promotion_made_while_it_trained(app, labelled, monkeypatch):
