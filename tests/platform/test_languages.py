@@ -210,3 +210,15 @@ def test_a_rules_command_error_speaks_chinese_only_when_told_to(runner, monkeypa
     refresh()
     chinese = runner.invoke(args=args)
     assert chinese.exit_code != 0 and "没有员工账号 nobody@example.test" in chinese.output
+
+
+def test_no_template_nests_an_expression_inside_a_string_of_another():
+    """`{{ f(title="{{ _('x') }}") }}` prints the inner braces as text instead of translating them."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "app" / "templates"
+    nested = re.compile(r"\{\{[^}]*[\"']\{\{")
+    offenders = [f"{path.relative_to(templates)}:{n}" for path in templates.rglob("*.html")
+                 for n, line in enumerate(path.read_text().splitlines(), 1) if nested.search(line)]
+    assert not offenders, offenders

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from models import db
+from models import ReviewItem, db
 from models.review import QUEUE_STATUS_STATISTICS
 from tests.review.cluster_world import ring_world
 from tests.review.helpers import put_in_queue
@@ -43,6 +43,28 @@ def test_group_by_ring_joins_linked_workers_but_not_a_shared_data_centre(client,
     rows = _rows(client, "ring")
     assert [(r[1].split()[0], r[2], r[3]) for r in rows] == [("w1", "4", "6"), ("w7", "1", "2"), ("w5", "1", "1")]
     assert rows[0][6].split() == ["device", "screenshot"]
+
+
+def test_the_qa_sample_groups_by_worker_and_ring_though_its_items_are_decided(client, login, runner, world):
+    """Policy approvals sampled for QA: decided items, which no longer carry their worker and money."""
+    import pandas as pd
+
+    from app.scoring.services.scoring import route_proofs
+
+    ring_world(world)
+    assert runner.invoke(args=["import", str(world.write()), "--no-score"]).exit_code == 0
+    ids = ["p1a", "p1b", "p2a"]
+    route_proofs(pd.DataFrame({"proof_id": ids, "route": ["auto_approve"] * 3, "risk_score": [0.1, 0.05, 0.2],
+                               "degraded": [False] * 3}))
+    db.session.execute(sa.update(ReviewItem).where(ReviewItem.proof_id.in_(ids)).values(qa_due=True))  # drawn
+    db.session.commit()
+    assert db.session.scalars(sa.select(ReviewItem.worker_id).where(ReviewItem.proof_id.in_(ids))).all() == [None] * 3
+    login("moderator")
+    html = client.get("/queue/groups?q=auto&by=worker").get_data(as_text=True)
+    assert client.get("/queue/groups?q=auto&by=worker").status_code == 200
+    assert client.get("/queue/groups?q=auto&by=ring").status_code == 200
+    sampled = html.count("<tr data-href=")
+    assert sampled >= 1 and "None" not in html.split('id="group-table"', 1)[1]
 
 
 def test_an_unknown_grouping_is_refused(client, login, holds):

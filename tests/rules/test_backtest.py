@@ -126,6 +126,21 @@ def test_cli_prints_the_figures(app, runner, labelled_world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Backtest)) == 1
     bad = runner.invoke(args=["rules", "backtest", "active", "--since", "yesterday"])
     assert bad.exit_code != 0 and "not a date" in bad.output
+    empty = runner.invoke(args=["rules", "backtest", "active", "--since", "2020-01-01", "--until", "2020-01-02"])
+    assert empty.exit_code != 0 and "no labelled proofs" in empty.output
+    kept = db.session.scalars(sa.select(Backtest).order_by(Backtest.id.desc())).first()
+    assert kept.status == "failed" and "no labelled proofs" in kept.error  # not "queued" for ever
+    assert db.session.get(Task, kept.task_id).status == "failed"
+
+
+def test_the_backtest_list_shows_unfinished_and_failed_backtests(client, login, labelled_world):
+    login("operator")
+    period = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC))
+    backtest.start(versions.resolve("active"), *period, None)  # queued, no figures yet
+    backtest.finish(backtest.start(versions.resolve("active"), *period, None), None, error="stopped")
+    db.session.commit()
+    page = client.get("/rules/backtests")
+    assert page.status_code == 200 and page.get_data(as_text=True).count("<td class=\"num\">–</td>") == 4
 
 
 def test_one_pass_and_point_in_time_agree_on_labels_and_both_flag_the_farm(app, labelled_world):

@@ -130,8 +130,10 @@ def test_a_draft_the_training_job_made_is_published_by_any_operator(app, operato
 
     config = json.loads(json.dumps(load_active_rules().config))
     config["signals"]["account.new"]["weight"] = round(config["signals"]["account.new"]["weight"] / 2, 3)
+    config["learned"] = {"model": "m1", "rows": 900}
     learned = draft_learned(config, "learned weights", {"model": "m1"})
     assert learned is not None and learned.created_by is None and not versions.unattributed(learned)
+    assert {c.path for c in versions.diff_against_active(learned)} == {"account.new.weight"}  # no `learned` row
     versions.publish(learned, operators[0])
     assert _status() == {1: "retired", 2: "active"}
 

@@ -60,7 +60,8 @@ class BrandPage:
 
 def brands_by_risk(page: int = 1, per_page: int = 50) -> BrandPage:
     """One page of brands, riskiest first (brands never scored last), with their campaign counts."""
-    page = max(page, 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Brand)) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))  # past the last page: the last page
     campaigns = (sa.select(Campaign.brand_id, sa.func.count().label("n")).group_by(Campaign.brand_id)
                  .subquery())
     query = (sa.select(Brand.id, Brand.name, Brand.kyc_status, sa.func.coalesce(campaigns.c.n, 0), BrandScorecard)
@@ -69,7 +70,6 @@ def brands_by_risk(page: int = 1, per_page: int = 50) -> BrandPage:
              .order_by(sa.func.coalesce(BrandScorecard.risk, -1.0).desc(), Brand.id)
              .limit(per_page).offset((page - 1) * per_page))
     rows = [BrandRow(*row) for row in db.session.execute(query)]
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Brand)) or 0
     return BrandPage(rows, total, page, per_page)
 
 

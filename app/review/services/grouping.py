@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.review.services.cluster import CARRIER_GATEWAY_ACCOUNTS, GATEWAY_ACCOUNTS
 from app.review.services.queue import PENDING, QueueFilters, filtered_items
-from models import Proof, ReviewItem, db
+from models import Campaign, Proof, ReviewItem, db
 from review_rules.ipintel import network_kinds
 from review_rules.linkage import SHARED_BY_DESIGN, components
 
@@ -35,16 +35,24 @@ class Group:
 
 
 VIEW_COLUMNS = (ReviewItem.proof_id, ReviewItem.priority, ReviewItem.worker_id, ReviewItem.money_cents)
+# The QA sample's items are decided, and a decided item no longer carries its worker and money (only a
+# waiting one is kept sorted by them): they are read from the proof and its campaign instead.
+DECIDED_COLUMNS = (ReviewItem.proof_id, ReviewItem.priority,
+                   sa.select(Proof.worker_id).where(Proof.id == ReviewItem.proof_id).scalar_subquery()
+                   .label("worker_id"),
+                   sa.select(Campaign.reward_cents).where(Campaign.id == ReviewItem.campaign_id).scalar_subquery()
+                   .label("money_cents"))
 
 
 def _view(filters: QueueFilters, viewer_id: int, now: datetime, limit: int | None = None) -> sa.Subquery:
     """The view's items, or its `limit` riskiest. Pending tabs read the riskiest of each status along
     the (queue, status, priority) index and merge them, instead of sorting the whole backlog."""
-    if not limit:
-        return filtered_items(list(VIEW_COLUMNS), filters, viewer_id, now).subquery()
     order = (ReviewItem.priority.desc(), ReviewItem.id)
     if filters.tab == "auto":  # the QA sample is decided: one branch
-        return filtered_items(list(VIEW_COLUMNS), filters, viewer_id, now).order_by(*order).limit(limit).subquery()
+        query = filtered_items(list(DECIDED_COLUMNS), filters, viewer_id, now)
+        return (query.order_by(*order).limit(limit) if limit else query).subquery()
+    if not limit:
+        return filtered_items(list(VIEW_COLUMNS), filters, viewer_id, now).subquery()
     branches = [sa.select(filtered_items([*VIEW_COLUMNS, ReviewItem.id], filters, viewer_id, now, status=status)
                           .order_by(*order).limit(limit).subquery()) for status in PENDING]
     merged = sa.union_all(*branches).subquery()

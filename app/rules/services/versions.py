@@ -176,9 +176,12 @@ def _plain(config: dict) -> dict:
 
 
 def diff(before: dict, after: dict, prefix: str = "") -> list[Change]:
-    """Every leaf that differs, as dotted paths (signal params flattened to `<code>.<param>`)."""
+    """Every leaf that differs, as dotted paths (signal params flattened to `<code>.<param>`). The
+    `learned` section says where learned weights came from; it changes no routing, so it is no change."""
     changes: list[Change] = []
     for key in sorted(set(before) | set(after), key=str):
+        if not prefix and key == "learned":
+            continue
         a, b = before.get(key), after.get(key)
         path = _path(prefix, key)
         if isinstance(a, dict) and isinstance(b, dict):
