@@ -7,21 +7,38 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from app.intake.services.ingest import FILE_TABLES, WORLD_FILES, WorldDirError, WorldImporter
+from app.intake.services.ingest import FILE_TABLES, WORLD_FILES, ImportReport, WorldDirError, WorldImporter
 from app.platform.bulk import ANALYZE_FROM, vacuum_after_bulk_load
 from app.platform.i18n import _
 from app.scoring.jobs import enqueue_scoring
 from models import db
+
+SHOWN_DIFFERING = 20  # per file: lines whose id is stored with other content, named on stderr
 
 
 def _count_lines(directory: Path) -> int:
     total = 0
     for name in WORLD_FILES:
         path = directory / f"{name}.jsonl"
-        if path.exists():
+        if path.is_file():  # anything else the importer refuses by name ("not a regular file")
             with path.open("rb") as handle:
                 total += sum(1 for line in handle if line.strip())
     return total
+
+
+def _echo_files(report: ImportReport) -> None:
+    """The refused lines and the lines left as stored on stderr, then one summary line per file."""
+    for error in report.errors:
+        click.echo(error, err=True)
+    for f in report.files:
+        for note in f.differing[:SHOWN_DIFFERING]:
+            click.echo(note, err=True)
+    for f in report.files:
+        click.echo(_("%(file)s: %(read)d lines, %(new)d new, %(unchanged)d already stored, %(rejected)d rejected",
+                     file=f.name, read=f.read, new=f.inserted, unchanged=f.unchanged, rejected=len(f.errors)))
+        if f.differing:
+            click.echo(_("%(file)s: %(n)d lines differ from the stored rows with their ids; left as stored",
+                         file=f.name, n=len(f.differing)))
 
 
 @click.command("import")
@@ -42,18 +59,14 @@ def import_command(directory: Path, no_score: bool) -> None:
         db.session.commit()
     loaded = [f.name for f in report.files if f.inserted >= ANALYZE_FROM]
     vacuum_after_bulk_load(*dict.fromkeys(model.__table__ for name in loaded for model in FILE_TABLES[name]))
-    for error in report.errors:
-        click.echo(error, err=True)
-    for f in report.files:
-        click.echo(_("%(file)s: %(read)d lines, %(new)d new, %(unchanged)d already stored, %(rejected)d rejected",
-                     file=f.name, read=f.read, new=f.inserted, unchanged=f.unchanged, rejected=len(f.errors)))
+    _echo_files(report)
     if report.held_campaign_ids:
         click.echo(_("campaigns: %(n)d held for compliance review (screening findings)",
                      n=len(report.held_campaign_ids)))
     if report.held_proof_ids:
         click.echo(_("proofs: %(n)d new proofs of banned workers held for a senior moderator",
                      n=len(report.held_proof_ids)))
-    if report.inserted == 0 and not report.errors:
+    if report.inserted == 0 and not report.errors and not any(f.differing for f in report.files):
         click.echo(_("nothing new: every row was already stored"))
     if report.new_proof_ids and not no_score:
         queued = enqueue_scoring(report.new_proof_ids)

@@ -11,6 +11,8 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.intake.services import records
+
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 # Slugs for the HTTP errors Werkzeug raises inside API views (its names have spaces).
 HTTP_CODES = {
@@ -65,10 +67,10 @@ def read_json() -> Any:
     except UnicodeDecodeError:
         raise BodyError(400, "malformed_json", "the body is not UTF-8") from None
     except json.JSONDecodeError as exc:
-        raise BodyError(400, "malformed_json",
-                        f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except ValueError as exc:
-        raise BodyError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+        raise BodyError(400, "malformed_json", f"the body is not valid JSON: {exc.msg.removesuffix(' at')} "
+                                               f"at line {exc.lineno} column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:  # NaN, nesting deeper than Python recurses, a 5000-digit number
+        raise BodyError(400, "malformed_json", f"the body is not valid JSON: {records.json_problem(exc)}") from None
 
 
 def proof_items(body: Any) -> tuple[list[Any], bool]:

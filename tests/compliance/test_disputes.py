@@ -151,6 +151,18 @@ def test_api_dispute_needs_a_brand_token_for_its_own_brand(client, app, money_wo
                        headers={"Authorization": f"Bearer {read_only}"}).status_code == 403
 
 
+@pytest.mark.parametrize("reason", [12345678, ["these are fake"], {"why": "fake"}, True])
+def test_a_reason_that_is_not_text_is_refused_naming_the_field(client, app, money_world, reason):
+    with pytest.raises(DisputeError, match="^reason: "):
+        disputes.file_dispute("b1", ["p2b"], reason, source="api")
+    db.session.rollback()
+    answer = client.post("/api/v1/disputes", json={"proof_ids": ["p2b"], "reason": reason}, headers=_brand_token())
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert answer.get_json()["error"] == "validation" and answer.get_json()["message"].startswith("reason: ")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Dispute)) == 0
+    assert h.state("p2b") == "approved"
+
+
 def test_browser_dispute_on_the_brands_behalf(client, auth, staff, app, money_world):
     staff("compliance")
     auth.login("compliance@example.test")

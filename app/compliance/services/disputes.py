@@ -63,7 +63,7 @@ class Filed:
 def _check(brand_id: str, proof_ids: list, reason: str) -> list[str]:
     if db.session.get(Brand, brand_id) is None:
         raise NotFound(_("brand %(id)s does not exist", id=brand_id))
-    if len((reason or "").strip()) < MIN_REASON:
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:  # a JSON number or list is no reason
         raise DisputeError(_("reason: say why these completions are fake (at least %(n)s characters)", n=MIN_REASON))
     if not isinstance(proof_ids, list) or not proof_ids or not all(isinstance(p, str) and p.strip()
                                                                        for p in proof_ids):

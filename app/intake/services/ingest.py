@@ -10,6 +10,9 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from app.compliance.services.screening import screen_new_campaigns
 from app.intake.services import evidence, records
@@ -22,6 +25,7 @@ from app.money.services.funding import (
 from app.platform.audit import record
 from app.platform.bulk import ANALYZE_FROM, existing_keys, insert_new, refresh_statistics
 from app.platform.pii import PiiVault
+from app.platform.sql import among, per_dialect
 from app.review.services.decisions import apply_imported_decisions
 from app.review.services.standing import hold_new_proofs
 from models import Brand, Campaign, LiveSession, Proof, ReviewDecision, ReviewItem, Room, Worker, db, utcnow
@@ -31,6 +35,20 @@ BATCH = 5000
 # What each file writes to (a decision also moves its proof and closes its review item).
 FILE_TABLES = {"brands": (Brand,), "rooms": (Room,), "sessions": (LiveSession,), "campaigns": (Campaign,),
                "workers": (Worker,), "proofs": (Proof,), "decisions": (ReviewDecision, ReviewItem, Proof)}
+
+# The fields a re-imported row is compared on with the stored row of its id: what the file says and
+# nothing in the workbench changes (not a brand's KYC state, a campaign's brief, a proof's user agent
+# the retention job purges, nor encrypted columns). A row that differs is left as stored, and counted.
+SAME_WHEN = {
+    Brand: ("name", "created_at"), Room: ("platform", "name", "category"),
+    LiveSession: ("room_id", "starts_at", "ends_at"),
+    Campaign: ("brand_id", "room_id", "action", "reward_cents", "budget_cents", "max_completions",
+               "min_watch_seconds", "starts_at", "ends_at"),
+    Worker: ("created_at", "region", "timezone", "language"),
+    Proof: ("campaign_id", "worker_id", "accepted_at", "submitted_at", "started_at", "watch_seconds",
+            "comment_text", "screenshot_sha256", "screenshot_phash"),
+}
+CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 Progress = Callable[[int], None]
 
@@ -42,6 +60,8 @@ class FileReport:
     inserted: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    # Rows whose id is stored with other content: left as stored, one `file:line: ...` note each.
+    differing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -72,12 +92,16 @@ def iter_lines(path: Path) -> Iterator[tuple[int, dict | str]]:
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw.decode("utf-8-sig"))  # tolerates the BOM some editors write
+                # Without its line end, a cut-off string reads "Unterminated string", not "Invalid control character".
+                obj = json.loads(raw.rstrip(b"\r\n").decode("utf-8-sig"))  # tolerates the BOM some editors write
             except UnicodeDecodeError:
                 yield number, "line: not valid UTF-8"
                 continue
-            except json.JSONDecodeError as exc:
-                yield number, f"line: not valid JSON ({exc.msg} at column {exc.colno})"
+            except RecursionError:
+                yield number, "line: not valid JSON (too deeply nested)"
+                continue
+            except ValueError as exc:  # JSONDecodeError, or a number of more digits than Python converts
+                yield number, f"line: not valid JSON ({records.json_problem(exc)})"
                 continue
             yield number, obj if isinstance(obj, dict) else "line: must be a JSON object"
 
@@ -95,6 +119,9 @@ class WorldImporter:
         present = [n for n in WORLD_FILES if (directory / f"{n}.jsonl").exists()]
         if not present:
             raise WorldDirError(f"{directory}: none of {', '.join(f + '.jsonl' for f in WORLD_FILES)} found")
+        for name in present:  # checked before anything is stored: the import is refused whole
+            if not (directory / f"{name}.jsonl").is_file():
+                raise WorldDirError(f"{directory / f'{name}.jsonl'}: not a regular file")
         for name in present:
             if name == "proofs":
                 defer_received_count()  # one sorted update after the file, not campaign locks taken row by row
@@ -111,7 +138,8 @@ class WorldImporter:
         # decisions.jsonl, so imported history that already decided a proof stays as it was).
         self.report.held_proof_ids = hold_new_proofs(self.report.new_proof_ids, utcnow())
         record("world.import", "world", str(directory), actor_label="import", data={
-            **{f.name: {"read": f.read, "inserted": f.inserted, "unchanged": f.unchanged, "errors": len(f.errors)}
+            **{f.name: {"read": f.read, "inserted": f.inserted, "unchanged": f.unchanged, "errors": len(f.errors),
+                        "differing": len(f.differing)}
                for f in self.report.files},
             "held_proofs": len(self.report.held_proof_ids),
         })
@@ -135,9 +163,10 @@ class WorldImporter:
             except records.RecordError as exc:
                 report.errors.append(f"{where}: {exc}")
                 continue
-            key = row.get("id") or row.get("proof_id")
+            key_field = "id" if "id" in row else "proof_id"
+            key = row[key_field]
             if key in seen:
-                report.errors.append(f"{where}: id: {key!r} repeats line {seen[key]}; kept the first")
+                report.errors.append(f"{where}: {key_field}: {key!r} repeats line {seen[key]}; kept the first")
                 continue
             seen[key] = number
             batch.append((number, row))
@@ -182,17 +211,22 @@ class WorldImporter:
                         report.errors.append(f"{filename}:{number}: {ref_field}: {row[ref_field]!r} is not a known "
                                              f"{ref_model.__tablename__[:-1]}")
                 batch = kept
-            present = existing_keys(model.__table__, "id", (row["id"] for _, row in batch))
+            present = _stored(model, [row["id"] for _, row in batch])
             # Transform (encrypt, hash, enrich) only rows not stored yet: a repeat import stays cheap.
             rows = [to_columns(row) for _, row in batch if row["id"] not in present]
             inserted = insert_new(model.__table__, rows)
             if new_ids is not None:
                 new_ids.extend(inserted)
+            differing = [f"{filename}:{number}: id {row['id']!r} is stored with a different {', '.join(fields)}; "
+                         "left as stored" for number, row in batch
+                         if row["id"] in present and (fields := _differing(model, row, present[row["id"]]))]
+            report.differing.extend(differing)
             report.inserted += len(inserted)
-            report.unchanged += len(batch) - len(inserted)
+            report.unchanged += len(batch) - len(inserted) - len(differing)
             db.session.flush()
 
         return store
+
     def _decisions(self, batch: list[tuple[int, dict]], report: FileReport, filename: str) -> None:
         known = existing_keys(Proof.__table__, "id", {row["proof_id"] for _, row in batch})
         rows = []
@@ -209,3 +243,25 @@ class WorldImporter:
         report.inserted += inserted
         report.unchanged += len(rows) - inserted - len(refused)
         db.session.flush()
+
+
+def _stored(model: type, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored rows among `ids`: id -> the SAME_WHEN fields."""
+    found: dict[str, dict[str, Any]] = {}
+    query = _stored_query(model)
+    for start in range(0, len(ids), CHUNK):
+        for row in db.session.execute(query, {"ids": ids[start:start + CHUNK]}).mappings():
+            found[row["id"]] = dict(row)
+    return found
+
+
+@per_dialect
+def _stored_query(dialect: str, model: type) -> sa.Select:
+    table = model.__table__
+    return sa.select(table.c.id, *(table.c[name] for name in SAME_WHEN[model])).where(among(table.c.id, "ids", dialect))
+
+
+def _differing(model: type, row: dict, stored: dict[str, Any]) -> list[str]:
+    """The fields the file gives with another value than the stored row (a field the file leaves out
+    is not compared: the stored value may be a default)."""
+    return [name for name in SAME_WHEN[model] if row.get(name) is not None and row[name] != stored[name]]

@@ -6,9 +6,11 @@ RecordError naming the field. Unknown keys are ignored.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
+import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from models import ACTIONS, KYC_STATES
@@ -21,15 +23,33 @@ class RecordError(ValueError):
         self.problem = problem
 
 
-HEX16 = re.compile(r"^[0-9a-fA-F]{16}$")
-HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
-SCREEN = re.compile(r"^\d{2,5}x\d{2,5}$")
+# Matched whole (fullmatch: no trailing newline) and ASCII only (no Arabic-Indic or full-width digits).
+HEX16 = re.compile(r"[0-9a-fA-F]{16}")
+HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+SCREEN = re.compile(r"[0-9]{2,5}x[0-9]{2,5}")
 ID_MAX = 64
+# Bounds of the integer fields: far above any real value, far below what a database column holds.
+MAX_CENTS = 10 ** 12  # ¥10 billion
+MAX_COUNT = 10 ** 9  # completions, seconds
+FLOAT_EXACT = 2 ** 53  # an integral float above this is not an exact integer (1e300 is not a count)
+# Times outside these years are typing errors or probes, and some do not convert to UTC at all.
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+
+def json_problem(exc: ValueError | RecursionError) -> str:
+    """Why a text is not JSON we read, in words (json's own messages, without its doubled "at")."""
+    if isinstance(exc, RecursionError):
+        return "too deeply nested"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+    if "integer string conversion" in str(exc):
+        return f"a number longer than {sys.get_int_max_str_digits()} digits"
+    return str(exc)
 
 
 def _get(obj: dict[str, Any], key: str, required: bool) -> Any:
     value = obj.get(key)
-    if value is None or value == "":
+    if value is None or value == "" or (required and isinstance(value, str) and not value.strip()):
         if required:
             raise RecordError(key, "is required")
         return None
@@ -63,6 +83,8 @@ def ident(obj: dict, key: str, *, required: bool = True) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # numeric ids are common in exports; keep them as text
         obj = {**obj, key: value}
+    elif isinstance(value, str) and not value.strip():
+        obj = {**obj, key: None}  # blank is missing
     return text(obj, key, required=required, max_len=ID_MAX)
 
 
@@ -75,9 +97,15 @@ def timestamp(obj: dict, key: str, *, required: bool = False) -> datetime | None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except ValueError:
-        raise RecordError(key, f"{value!r} is not an ISO 8601 time") from None
+        raise RecordError(key, f"{_shown(value)} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
-        raise RecordError(key, f"{value!r} has no UTC offset")
+        raise RecordError(key, f"{_shown(value)} has no UTC offset")
+    try:
+        year = parsed.astimezone(UTC).year  # as stored; 0001-01-01T00:00+05:00 has no UTC time at all
+    except OverflowError:
+        year = None
+    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
+        raise RecordError(key, f"{_shown(value)} is not a time between the years {YEAR_MIN} and {YEAR_MAX}")
     return parsed
 
 
@@ -86,15 +114,23 @@ def integer(obj: dict, key: str, *, required: bool = False, low: int | None = 0,
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
+        if isinstance(value, float) and value.is_integer() and abs(value) <= FLOAT_EXACT:
+            value = int(value)  # 100.0, as some exporters write counts
         else:
-            raise RecordError(key, f"must be an integer, got {value!r}")
+            raise RecordError(key, f"must be an integer, got {_shown(value)}")
     if low is not None and value < low:
-        raise RecordError(key, f"must be at least {low}, got {value}")
+        raise RecordError(key, f"must be at least {low}, got {_shown(value)}")
     if high is not None and value > high:
-        raise RecordError(key, f"must be at most {high}, got {value}")
+        raise RecordError(key, f"must be at most {high}, got {_shown(value)}")
     return value
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: a number of a thousand digits is named by its length, not written out."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 30:
+        return f"a number of {len(str(abs(value)))} digits"
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def fraction(obj: dict, key: str) -> float | None:
@@ -127,7 +163,7 @@ def choice(obj: dict, key: str, options: tuple[str, ...], *, required: bool = Fa
 
 def pattern(obj: dict, key: str, regex: re.Pattern[str], description: str) -> str | None:
     value = text(obj, key)
-    if value is not None and not regex.match(value):
+    if value is not None and not regex.fullmatch(value):
         raise RecordError(key, f"{value!r} is not {description}")
     return value.lower() if value is not None and regex in (HEX16, HEX64) else value
 
@@ -175,11 +211,11 @@ def parse_campaign(obj: dict, default_commission: float) -> dict:
     row = {
         "id": ident(obj, "id"), "brand_id": ident(obj, "brand_id"), "room_id": ident(obj, "room_id"),
         "action": choice(obj, "action", ACTIONS, required=True),
-        "reward_cents": integer(obj, "reward_cents", required=True, low=1),
-        "budget_cents": integer(obj, "budget_cents", required=True, low=0),
+        "reward_cents": integer(obj, "reward_cents", required=True, low=1, high=MAX_CENTS),
+        "budget_cents": integer(obj, "budget_cents", required=True, low=0, high=MAX_CENTS),
         "commission_rate": fraction(obj, "commission_rate"),
-        "max_completions": integer(obj, "max_completions", low=0),
-        "min_watch_seconds": integer(obj, "min_watch_seconds", low=0),
+        "max_completions": integer(obj, "max_completions", low=0, high=MAX_COUNT),
+        "min_watch_seconds": integer(obj, "min_watch_seconds", low=0, high=MAX_COUNT),
         "brief": text(obj, "brief", max_len=20000),
         "starts_at": timestamp(obj, "starts_at"), "ends_at": timestamp(obj, "ends_at"),
     }
