@@ -38,6 +38,14 @@ SCREENING = {"clear": _l("clear"), "held": _l("held"), "resubmitted": _l("resubm
 TRIGGERS = {"import": _l("import"), "api": _l("API"), "edit": _l("brief edited"), "rescreen": _l("new rule set")}
 RULE_CHANGES = {"added": _l("added"), "removed": _l("removed"), "changed": _l("changed")}
 QUEUES = {"hold": _l("Hold"), "review": _l("Review"), "senior": _l("Senior"), "auto": _l("Auto · QA")}
+LINKS = {"address": _l("address"), "hardware": _l("hardware"), "device": _l("device"), "screenshot": _l("screenshot")}
+RULESET_EVENTS = {"ruleset.created": _l("created"), "ruleset.drafted": _l("drafted"),
+                  "ruleset.published": _l("published"), "ruleset.rolled_back": _l("rolled back"),
+                  "ruleset.shadow_started": _l("shadow started"), "ruleset.shadow_stopped": _l("shadow stopped")}
+# Model metrics (ml/evaluate.py); recall is measured at TrainingConfig.max_fpr, 1 % unless configured.
+METRICS = {"pr_auc": "PR-AUC", "roc_auc": "ROC-AUC", "recall_at_fpr": _l("Recall at %(fpr)s FPR", fpr="1%"),
+           "ece": _l("Calibration error (ECE)"), "brier": _l("Brier score"), "rows": _l("Rows"),
+           "positives": _l("Fraud (positives)")}
 
 
 def _label(table: dict, value: str | None) -> str:
@@ -80,12 +88,12 @@ def screening_state(value: str | None) -> str:
 
 TERMS = {"account": ACCOUNTS, "entry": ENTRIES, "payout": PAYOUTS, "campaign": CAMPAIGNS, "flag": FLAGS,
          "ruleset": RULESETS, "model": MODELS, "task": TASKS, "drift": DRIFT, "trigger": TRIGGERS,
-         "rule_change": RULE_CHANGES}
+         "rule_change": RULE_CHANGES, "link": LINKS, "ruleset_event": RULESET_EVENTS, "metric": METRICS}
 
 
 def term(kind: str, value: str | None) -> str:
-    """The label of a ledger, payout, campaign, flag, rule-set, model, task, drift, screening-trigger or
-    rule-change value: term('payout', 'sent')."""
+    """The label of a ledger, payout, campaign, flag, rule-set, model, task, drift, screening-trigger,
+    rule-change, cluster-link, rule-set audit-action or model-metric value: term('payout', 'sent')."""
     return _label(TERMS[kind], value)
 
 

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from app.platform.i18n import _, _l
+from app.platform.vocabulary import queue_label
+
 # Risk bands share the colours of the risk bars in the table: low < 0.4 <= medium < 0.7 <= high.
-BANDS = (("high", range(7, 10), "#d92d20"), ("medium", range(4, 7), "#f79009"), ("low", range(0, 4), "#12b76a"))
+BANDS = ((_l("high risk"), range(7, 10), "#d92d20"), (_l("medium risk"), range(4, 7), "#f79009"),
+         (_l("low risk"), range(0, 4), "#12b76a"))
 
 
 def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
@@ -15,25 +19,27 @@ def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
 
 def queue_risk_chart(deciles: dict[str, list[int]], width: int = 360) -> Markup:
     """One stacked bar per queue: its pending items split into high, medium and low risk."""
-    label_w, bar_h, gap, count_w = 56, 16, 8, 52
+    label_w, bar_h, gap, count_w = 84, 16, 8, 52  # room for a translated queue name ("自动通过 · 质检")
     peak = max([sum(bins) for bins in deciles.values()] + [1])
     scale = (width - label_w - count_w) / peak
     body: list[str] = []
     for row, (queue, bins) in enumerate(deciles.items()):
         y = row * (bar_h + gap) + 4
-        body.append(f'<text x="0" y="{y + 12}" class="axis">{escape(queue)}</text>')
+        name = queue_label(queue)
+        body.append(f'<text x="0" y="{y + 12}" class="axis">{escape(name)}</text>')
         x = float(label_w)
         for band, indexes, colour in BANDS:
             n = sum(bins[i] for i in indexes)
             if not n:
                 continue
             w = max(n * scale, 1.5)
+            tip = _("%(queue)s · %(band)s: %(n)d", queue=name, band=band, n=n)
             body.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}">'
-                        f'<title>{escape(queue)} · {band} risk: {n}</title></rect>')
+                        f'<title>{escape(tip)}</title></rect>')
             x += w
         body.append(f'<text x="{x + 6:.1f}" y="{y + 12}" class="value">{sum(bins)}</text>')
     height = len(deciles) * (bar_h + gap) + 4
-    return _svg(width, max(height, 24), "Pending items per queue, split by risk", body)
+    return _svg(width, max(height, 24), _("Pending items per queue, split by risk"), body)
 
 
 def risk_histogram_chart(bins: list[int], width: int = 360, height: int = 110) -> Markup:
@@ -48,8 +54,9 @@ def risk_histogram_chart(bins: list[int], width: int = 360, height: int = 110) -
         x = i * bar_w
         lo, hi = i / len(bins), (i + 1) / len(bins)
         colour = _risk_colour(lo)
+        tip = _("risk %(low)s–%(high)s: %(n)d", low=format(lo, ".1f"), high=format(hi, ".1f"), n=n)
         body.append(f'<rect x="{x + 1:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
-                    f'fill="{colour}"><title>risk {lo:.1f}–{hi:.1f}: {n}</title></rect>')
+                    f'fill="{colour}"><title>{escape(tip)}</title></rect>')
         if n:
             body.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - h - 3:.1f}" class="value" '
                         f'text-anchor="middle">{n}</text>')
@@ -58,7 +65,7 @@ def risk_histogram_chart(bins: list[int], width: int = 360, height: int = 110) -
         body.append(f'<text x="{tick * width:.1f}" y="{height - 3}" class="axis" text-anchor="{anchor}">'
                     f'{tick:.1f}</text>')
     body.append(f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="baseline"/>')
-    return _svg(width, height, "Items in this view per risk decile", body)
+    return _svg(width, height, _("Items in this view per risk decile"), body)
 
 
 def _risk_colour(risk: float) -> str:
@@ -99,20 +106,23 @@ def cluster_graph(cluster, size: int = 420) -> Markup:  # noqa: ANN001 - app.rev
             x, y = spots[worker]
             body.append(f'<line x1="{tx:.1f}" y1="{ty:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{colour}" '
                         f'stroke-opacity="0.55"/>')
+        tip = _("%(trait)s: %(n)d accounts", trait=trait.label, n=len(trait.workers))
         body.append(f'<rect class="trait" x="{tx - 6:.1f}" y="{ty - 6:.1f}" width="12" height="12" fill="{colour}">'
-                    f'<title>{escape(trait.label)}: {len(trait.workers)} accounts</title></rect>')
+                    f'<title>{escape(tip)}</title></rect>')
     for account in accounts[:GRAPH_ACCOUNTS]:
         x, y = spots[account.worker_id]
         seed = account.worker_id == cluster.seed_worker
         fill = "#d92d20" if account.rejected else ("#f79009" if account.pending else "#12b76a")
+        tip = _("%(worker)s: %(pending)d pending, %(rejected)d rejected, %(approved)d approved",
+                worker=account.worker_id, pending=account.pending, rejected=account.rejected,
+                approved=account.approved)
         body.append(f'<circle class="account{" seed" if seed else ""}" cx="{x:.1f}" cy="{y:.1f}" '
                     f'r="{11 if seed else 8}" fill="{fill}" stroke="#101828" stroke-width="{2.5 if seed else 1}">'
-                    f'<title>{escape(account.worker_id)}: {account.pending} pending, {account.rejected} rejected, '
-                    f'{account.approved} approved</title></circle>')
+                    f'<title>{escape(tip)}</title></circle>')
         body.append(f'<text x="{x:.1f}" y="{y + (22 if y >= centre else -14):.1f}" class="axis" '
                     f'text-anchor="middle">{escape(account.worker_id)}</text>')
-    return _svg(size, size, f"Cluster of {cluster.seed_worker}: {len(cluster.accounts)} accounts, "
-                f"{len(cluster.traits)} linking traits", body)
+    return _svg(size, size, _("Cluster of %(worker)s: %(n)d accounts, %(k)d linking traits",
+                              worker=cluster.seed_worker, n=len(cluster.accounts), k=len(cluster.traits)), body)
 
 
 def hourly_chart(counts: list[int], width: int = 480, height: int = 120) -> Markup:
@@ -124,13 +134,14 @@ def hourly_chart(counts: list[int], width: int = 480, height: int = 120) -> Mark
     body: list[str] = []
     for i, n in enumerate(counts):
         h = plot_h * n / peak
-        ago = len(counts) - i
+        tip = _("%(h)d h ago: %(n)d", h=len(counts) - i, n=n)
         body.append(f'<rect x="{i * bar_w + 1:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" '
-                    f'height="{h:.1f}" fill="#2e90fa"><title>{ago} h ago: {n}</title></rect>')
-    body.append(f'<text x="0" y="{height - 3}" class="axis">-{len(counts)} h</text>')
-    body.append(f'<text x="{width}" y="{height - 3}" class="axis" text-anchor="end">now</text>')
+                    f'height="{h:.1f}" fill="#2e90fa"><title>{escape(tip)}</title></rect>')
+    first, now = "-" + _("%(h)d h", h=len(counts)), _("now")  # outside the f-strings: extraction reads no f-string
+    body.append(f'<text x="0" y="{height - 3}" class="axis">{escape(first)}</text>')
+    body.append(f'<text x="{width}" y="{height - 3}" class="axis" text-anchor="end">{escape(now)}</text>')
     body.append(f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="baseline"/>')
-    return _svg(width, height, "Decisions per hour", body)
+    return _svg(width, height, _("Decisions per hour"), body)
 
 
 QUEUE_COLOURS = {"hold": "#d92d20", "senior": "#7a5af8", "review": "#f79009", "auto": "#12b76a"}
@@ -138,26 +149,28 @@ QUEUE_COLOURS = {"hold": "#d92d20", "senior": "#7a5af8", "review": "#f79009", "a
 
 def depth_chart(depth: dict[str, list[int]], first_label: str, width: int = 480, height: int = 150) -> Markup:
     """One line per queue: pending items at the end of each bucket, oldest on the left."""
-    axis_h, top, right = 16, 10, 40
+    axis_h, top, right = 16, 10, 84  # room for the translated queue names at the lines' ends
     points = max((len(v) for v in depth.values()), default=0)
     peak = max([max(v, default=0) for v in depth.values()] + [1])
     plot_w, plot_h = width - right, height - axis_h - top
     step = plot_w / max(points - 1, 1)
     body: list[str] = []
     for queue, series in depth.items():
-        colour = QUEUE_COLOURS.get(queue, "#667085")
+        colour, name = QUEUE_COLOURS.get(queue, "#667085"), queue_label(queue)
         coords = " ".join(f"{i * step:.1f},{top + plot_h - plot_h * n / peak:.1f}" for i, n in enumerate(series))
+        tip = _("%(queue)s: %(now)d now, peak %(peak)d", queue=name, now=series[-1] if series else 0,
+                peak=max(series, default=0))
         body.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2">'
-                    f'<title>{escape(queue)}: {series[-1] if series else 0} now, peak {max(series, default=0)}'
-                    f'</title></polyline>')
+                    f'<title>{escape(tip)}</title></polyline>')
         if series:
             body.append(f'<text x="{plot_w + 4:.1f}" y="{top + plot_h - plot_h * series[-1] / peak + 4:.1f}" '
-                        f'class="axis" fill="{colour}">{escape(queue)}</text>')
+                        f'class="axis" fill="{colour}">{escape(name)}</text>')
     body.append(f'<text x="0" y="{height - 3}" class="axis">{escape(first_label)}</text>')
-    body.append(f'<text x="{plot_w}" y="{height - 3}" class="axis" text-anchor="end">now</text>')
+    now = _("now")
+    body.append(f'<text x="{plot_w}" y="{height - 3}" class="axis" text-anchor="end">{escape(now)}</text>')
     body.append(f'<text x="{plot_w}" y="{top + 8}" class="axis" text-anchor="end">{peak}</text>')
     body.append(f'<line x1="0" y1="{top + plot_h}" x2="{plot_w}" y2="{top + plot_h}" class="baseline"/>')
-    return _svg(width, height, "Pending items per queue over time", body)
+    return _svg(width, height, _("Pending items per queue over time"), body)
 
 
 def bucket_bars(counts: list[int], first_label: str, label: str, colour: str = "#d92d20",
@@ -173,7 +186,8 @@ def bucket_bars(counts: list[int], first_label: str, label: str, colour: str = "
         body.append(f'<rect x="{i * bar_w + 1:.1f}" y="{top + plot_h - h:.1f}" width="{max(bar_w - 2, 1):.1f}" '
                     f'height="{h:.1f}" fill="{colour}"><title>{n}</title></rect>')
     body.append(f'<text x="0" y="{height - 3}" class="axis">{escape(first_label)}</text>')
-    body.append(f'<text x="{width}" y="{height - 3}" class="axis" text-anchor="end">now</text>')
+    now = _("now")
+    body.append(f'<text x="{width}" y="{height - 3}" class="axis" text-anchor="end">{escape(now)}</text>')
     body.append(f'<line x1="0" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" class="baseline"/>')
     return _svg(width, height, label, body)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from app.platform.vocabulary import queue_label, state_label
 from app.review.services.cluster import ClusterProof
 
 
@@ -14,6 +15,13 @@ def proof_rows(proofs: list[ClusterProof], seed_proof: str, proof_href: str, wor
     """`proof_href` / `worker_href` hold `__ID__` where the (URL-quoted) id goes."""
     waiting = escape(waiting_label)
     out: list[str] = []
+    labels: dict[tuple[str, str | None], str] = {}  # a few queues and states, translated once per call
+
+    def label(kind: str, value: str | None) -> str:
+        if (kind, value) not in labels:
+            labels[kind, value] = escape(queue_label(value) if kind == "queue" else state_label(value))
+        return labels[kind, value]
+
     for p in proofs:
         pid, worker = escape(p.proof_id), escape(p.worker_id)
         tick = (f'<input type="checkbox" name="proof_id" value="{pid}" class="tick" aria-label="{pid}">'
@@ -21,9 +29,9 @@ def proof_rows(proofs: list[ClusterProof], seed_proof: str, proof_href: str, wor
         risk = f"{p.risk:.2f}" if p.risk is not None else "—"
         if p.pending:
             outcome = (f'<span class="pill route-{escape(p.queue or "review")}">{waiting} · '
-                       f'{escape(p.queue or "—")}</span>')
+                       f'{label("queue", p.queue)}</span>')
         else:
-            outcome = f'<span class="pill dec-{escape(p.state)}">{escape(p.state.replace("_", " "))}</span>'
+            outcome = f'<span class="pill dec-{escape(p.state)}">{label("state", p.state)}</span>'
             if p.reason_code:
                 outcome += f' <span class="mono muted">{escape(p.reason_code)}</span>'
         out.append(

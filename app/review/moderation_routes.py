@@ -215,7 +215,7 @@ def leads_index():  # noqa: ANN201
     by_hour = leads.decisions_by_hour(now)
     window = request.args.get("window", "48h")
     found = trends.trends(now, window if window in trends.WINDOWS else "48h")
-    first = "-48 h" if found.window == "48h" else "-14 d"
+    first = "-" + (_("%(h)d h", h=48) if found.window == "48h" else _("%(n)d d", n=14))
     moderators = leads.moderators(now)
     agreement = charts.agreement_chart(moderators, {
         "qa": _("agreement with QA"), "appeals": _("agreement with appeals"), "none": _("nothing to compare yet")})
@@ -224,7 +224,7 @@ def leads_index():  # noqa: ANN201
                            trends=found,
                            depth_chart=charts.depth_chart(found.depth, first),
                            late_chart=charts.bucket_bars(found.breached_decisions, first,
-                                                         "Decisions made after their due time"),
+                                                         _("Decisions made after their due time")),
                            sla_hours=sla.sla_hours(), waiting_for_workers=info.count_waiting(),
                            four_eyes_waiting=requests.count_pending(), appeals_waiting=len(appeals.open_appeals()))
 

@@ -49,7 +49,7 @@ def test_the_page_shows_waiting_queues_and_is_for_seniors(app, client, login, au
     login("senior_moderator")
     page = client.get("/queue/leads").get_data(as_text=True)
     assert 'id="queues-now"' in page and "<svg" in page
-    hold_row = page.split("<td>hold</td>", 1)[1].split("</tr>", 1)[0]
+    hold_row = page.split("<td>Hold</td>", 1)[1].split("</tr>", 1)[0]
     assert '<td class="num">1</td>' in hold_row
     assert db.session.get(Proof, "p1").state == "in_review"
 

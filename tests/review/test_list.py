@@ -104,8 +104,8 @@ def test_counts_per_tab_and_charts(client, queued, login):
     assert tab_counts(("hold", "review", "senior", "auto")) == {"hold": 3, "review": 5, "senior": 0, "auto": 0}
     page = client.get("/queue/?q=review").data
     assert page.count(b'<svg class="chart"') == 2
-    assert b"review \xc2\xb7 medium risk: 4</title>" in page  # stacked bar segment: p2, p4, p6, p8
-    assert b"review \xc2\xb7 low risk: 1</title>" in page
+    assert b"Review \xc2\xb7 medium risk: 4</title>" in page  # stacked bar segment: p2, p4, p6, p8
+    assert b"Review \xc2\xb7 low risk: 1</title>" in page
     assert b"risk 0.5\xe2\x80\x930.6: 3</title>" in page  # histogram bin of p2, p4, p6
 
 

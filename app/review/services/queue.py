@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from app.platform.i18n import _
+from app.platform.vocabulary import QUEUES, queue_label, route_label
 from app.review.services import priority, sla
 from app.review.services.qa_sample import (  # noqa: F401 - the QA names are imported from here too
     QA_CONFIRMED,
@@ -75,10 +76,13 @@ def parse_filters(args: Any, allowed_tabs: tuple[str, ...], default_tab: str) ->
     """Build filters from request args; unknown tabs and routes are refused, not ignored."""
     tab = args.get("q") or default_tab
     if tab not in allowed_tabs:
-        raise QueueError(_("queue %(tab)r is not one of yours: %(tabs)s", tab=tab, tabs=", ".join(allowed_tabs)))
+        shown = queue_label(tab) if tab in QUEUES else tab  # a mistyped ?q= is quoted as typed
+        raise QueueError(_("queue %(tab)r is not one of yours: %(tabs)s", tab=shown,
+                           tabs=", ".join(queue_label(t) for t in allowed_tabs)))
     route = args.get("route") or None
     if route is not None and route not in ROUTES:
-        raise QueueError(_("route %(route)r must be one of %(routes)s", route=route, routes=", ".join(ROUTES)))
+        raise QueueError(_("route %(route)r must be one of %(routes)s", route=route,
+                           routes=", ".join(route_label(r) for r in ROUTES)))
 
     def text(key: str) -> str | None:
         value = (args.get(key) or "").strip()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from app.platform.i18n import _
 from app.scoring.services import models_registry as registry
 from app.scoring.services.context import load_all_context
 from app.scoring.services.rulesets import draft_learned, load_active_rules
@@ -75,7 +76,7 @@ def labelled_set(config: TrainingConfig, progress: Progress | None = None) -> tu
     """Features of every labelled proof, computed by the rules engine in one pass; plus the ruleset facts."""
     labels = labelled_decisions()
     if labels.empty:
-        raise NotEnoughLabels("no labelled proofs: import decisions or review some proofs first")
+        raise NotEnoughLabels(_("no labelled proofs: import decisions or review some proofs first"))
     check_labels(labels["label"], config)  # before the expensive part
     if progress:
         progress(f"computing features for {len(labels)} labelled proofs", 10)
