@@ -51,6 +51,12 @@ def extract(area: str) -> Catalog:
     if area == "rules":
         for message, comment in signal_texts():
             template.add(message, None, [("review_rules/signals", 0)], auto_comments=[comment])
+    if area == "review":  # the signals' reasons, shown on the proof and queue pages (review_rules.reasons)
+        for filename, lineno, message, comments, context in extract_from_dir(
+                str(ROOT / "review_rules"), PYTHON, {}, {"said": None}, strip_comment_tags=True):
+            template.add(message, None, [(f"review_rules/{filename}", lineno)],
+                         auto_comments=["a signal's reason; keep every %(name)s placeholder", *comments],
+                         flags=("python-format",), context=context)
     return template
 
 

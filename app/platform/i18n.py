@@ -25,6 +25,8 @@ from flask_babel import Babel, LazyString, format_datetime, get_locale, get_tran
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from review_rules.reasons import translate as translate_reason
+
 LOCALES = {"zh_CN": "简体中文", "en": "English"}
 DEFAULT_LOCALE = "zh_CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -86,7 +88,7 @@ def init_i18n(app: Flask) -> None:
     # Our own callables: the same translation, plus a record of what the catalogue lacks (tests read it).
     app.jinja_env.install_gettext_callables(gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True)
     app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=lambda: str(get_locale()), role_label=role_label,
-                                 declared_text=_template_gettext)
+                                 declared_text=_template_gettext, reason_text=reason_text)
     from app.platform.vocabulary import TEMPLATE_GLOBALS
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
@@ -172,6 +174,18 @@ def _template_gettext(text: str) -> str:
     placeholder."""
     _note(text)
     return get_translations().ugettext(text)
+
+
+def reason_text(entry: object) -> str:
+    """A stored signal reason (`{code, score, reason}`) in the reader's language (review_rules.reasons);
+    as stored when no template made it, or the translation does not fit its values."""
+    text = str(entry.get("reason") or "") if isinstance(entry, dict) else ""
+    if not text or str(get_locale()) == "en":
+        return text
+    try:
+        return translate_reason(text, _template_gettext)
+    except (KeyError, TypeError, ValueError):
+        return text
 
 
 def _template_ngettext(singular: str, plural: str, num: int) -> str:

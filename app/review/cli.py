@@ -11,6 +11,7 @@ from app.platform.i18n import _
 from app.review.jobs import expire_info_requests
 from app.review.services.priority import rekey
 from models import db
+from review_rules.reasons import templates as reason_templates
 
 review_cli = AppGroup("review", help="Moderation housekeeping.")
 
@@ -31,5 +32,12 @@ def rekey_command() -> None:
     click.echo(_("%(n)d waiting items took their place in the queue's order", n=done))
 
 
+def _warm_reasons() -> str:
+    """The reason templates read from review_rules' source (a quarter of a second), before the first
+    proof page shows a reason in Chinese."""
+    return f"{len(reason_templates())} reason templates"
+
+
 def register(app: Flask) -> None:
+    app.extensions.setdefault("web_warm_ups", []).append(_warm_reasons)
     app.cli.add_command(review_cli)

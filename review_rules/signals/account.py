@@ -8,6 +8,7 @@ from review_rules.frame import DAY, HOUR, ProofFrame, to_seconds
 from review_rules.groups import bucket, dense, listing, ramp, windowed_size
 from review_rules.linkage import created_gap_days, crowd_pairs
 from review_rules.params import FloatParam, IntParam
+from review_rules.reasons import said
 from review_rules.registry import SignalResult, signal
 
 
@@ -21,8 +22,9 @@ def new_account(frame: ProofFrame, p: dict) -> SignalResult:
     age = (frame.submitted - frame.worker_created) / DAY
     score = np.where(np.isnan(age), 0.0, 1.0 - ramp(age, p["new_days"], p["settled_days"]))
     return SignalResult(score, lambda rows: [
-        "proof submitted before the account was created" if age[r] < 0 else
-        f"account {age[r] * 24:.0f} h old" if age[r] < 2 else f"account {age[r]:.1f} days old" for r in rows],
+        said("proof submitted before the account was created") if age[r] < 0 else
+        said("account %(hours).0f h old", hours=age[r] * 24) if age[r] < 2 else
+        said("account %(days).1f days old", days=age[r]) for r in rows],
         {"account_age_days": age})
 
 
@@ -90,8 +92,9 @@ def reputation(frame: ProofFrame, p: dict) -> SignalResult:
     rate = (bad + p["prior_rate"] * p["prior_weight"]) / np.maximum(total + p["prior_weight"], 1e-9)
     score = np.where(count > 0, ramp(rate, p["min_rate"], p["full_rate"]), 0.0)
     return SignalResult(score, lambda rows: [
-        f"{bad[r]:.1f} of {total[r]:.1f} decayed past decisions were rejections ({count[r]:.0f} decisions)"
-        for r in rows], {"worker_decisions": count, "worker_decayed_rejections": bad, "worker_reject_rate": rate})
+        said("%(bad).1f of %(total).1f decayed past decisions were rejections (%(count).0f decisions)",
+             bad=bad[r], total=total[r], count=count[r]) for r in rows],
+        {"worker_decisions": count, "worker_decayed_rejections": bad, "worker_reject_rate": rate})
 
 
 @signal("account.velocity", title="Too many tasks too fast", weight=0.3,
@@ -106,8 +109,9 @@ def velocity(frame: ProofFrame, p: dict) -> SignalResult:
     day = windowed_size(frame.worker, frame.submitted, DAY)
     score = np.maximum(ramp(hour, p["min_per_hour"] - 1, p["full_per_hour"]),
                        ramp(day, p["min_per_day"] - 1, p["full_per_day"]))
-    return SignalResult(score, lambda rows: [f"{hour[r]} proofs within an hour, {day[r]} within a day"
-                                             for r in rows], {"worker_proofs_hour": hour, "worker_proofs_day": day})
+    return SignalResult(score, lambda rows: [said("%(hour)s proofs within an hour, %(day)s within a day",
+                                                  hour=hour[r], day=day[r]) for r in rows],
+                        {"worker_proofs_hour": hour, "worker_proofs_day": day})
 
 
 def _creation_pairs(frame: ProofFrame, p: dict) -> pd.DataFrame:
@@ -154,6 +158,7 @@ def created_together(frame: ProofFrame, p: dict) -> SignalResult:
     count = np.where(frame.worker >= 0, partners[np.maximum(frame.worker, 0)] if len(partners) else 0, 0)
     score = ramp(count, p["min_partners"] - 1, p["full_partners"])
     return SignalResult(score, lambda rows: [
-        f"{count[r]} accounts created within {p['created_within_hours']} h of this one worked the same campaigns "
-        f"in the same hour: {t}" for r, t in zip(rows, partner_text(frame, a, b, rows), strict=True)],
+        said("%(count)s accounts created within %(hours)s h of this one worked the same campaigns in the same "
+             "hour: %(partners)s", count=count[r], hours=p["created_within_hours"], partners=t)
+        for r, t in zip(rows, partner_text(frame, a, b, rows), strict=True)],
         {"created_together_partners": count})

@@ -10,6 +10,7 @@ from review_rules import imagedup, ipintel, textdup
 from review_rules.frame import HOUR, ProofFrame, to_seconds
 from review_rules.groups import dense, examples, nunique_by, ramp, windowed_groups
 from review_rules.params import FloatParam, IntParam
+from review_rules.reasons import NOTHING, said
 from review_rules.registry import SignalResult, signal
 
 
@@ -51,8 +52,9 @@ def comment_duplicate(frame: ProofFrame, p: dict) -> SignalResult:
 
     def explain(rows: np.ndarray) -> list[str]:
         names = examples(group, frame.worker_ids, rows)
-        return [f"comment “{str(text[r])[:40]}” near-duplicated by {same_others[r]} other accounts on this "
-                f"campaign within {p['window_hours']} h (and {anywhere_others[r]} anywhere): {n}"
+        return [said("comment “%(comment)s” near-duplicated by %(others)s other accounts on this campaign within "
+                     "%(hours)s h (and %(anywhere)s anywhere): %(accounts)s", comment=str(text[r])[:40],
+                     others=same_others[r], hours=p["window_hours"], anywhere=anywhere_others[r], accounts=n)
                 for r, n in zip(rows, names, strict=True)]
 
     return SignalResult(score, explain, {"comment_length": length, "comment_dup_accounts_campaign": same_others,
@@ -75,15 +77,16 @@ def generic_comment(frame: ProofFrame, p: dict) -> SignalResult:
     generic = np.fromiter((c in stock for c in clean), dtype=bool, count=len(clean)) | (length < p["min_chars"])
     score = np.where(is_task & empty, 1.0, np.where(is_task & generic, p["generic_score"], 0.0))
     text = frame.text("comment_text")
-    return SignalResult(score, lambda rows: ["comment task submitted without a comment" if empty[r]
-                                             else f"generic comment “{text[r]}”" for r in rows])
+    return SignalResult(score, lambda rows: [said("comment task submitted without a comment") if empty[r]
+                                             else said("generic comment “%(comment)s”", comment=str(text[r]))
+                                             for r in rows])
 
 
 @signal("content.no_screenshot", row_local=True, title="No screenshot", weight=0.1)
 def no_screenshot(frame: ProofFrame, p: dict) -> SignalResult:
     """The proof carries no screenshot digest, so nothing shows the task was done."""
     score = (frame.codes("screenshot_sha256") < 0).astype(float)
-    return SignalResult(score, lambda rows: ["no screenshot with the proof"] * len(rows))
+    return SignalResult(score, lambda rows: [said("no screenshot with the proof")] * len(rows))
 
 
 @signal("content.screenshot_reuse", title="Screenshot file already used", weight=0.9,
@@ -106,8 +109,9 @@ def screenshot_reuse(frame: ProofFrame, p: dict) -> SignalResult:
 
     def explain(rows: np.ndarray) -> list[str]:
         others = examples(sha, frame.ids, rows, limit=4)
-        return [f"same screenshot file on {proofs_per_file[r]} proofs of {accounts[r]} accounts"
-                f"{', one already approved' if approved_elsewhere[r] else ''}: {o}"
+        return [said("same screenshot file on %(proofs)s proofs of %(accounts)s accounts%(approved)s: %(others)s",
+                     proofs=proofs_per_file[r], accounts=accounts[r], others=o,
+                     approved=said(", one already approved") if approved_elsewhere[r] else NOTHING)
                 for r, o in zip(rows, others, strict=True)]
 
     return SignalResult(score, explain, {"screenshot_file_proofs": proofs_per_file,
@@ -155,7 +159,8 @@ def screenshot_near(frame: ProofFrame, p: dict) -> SignalResult:
 
     def explain(rows: np.ndarray) -> list[str]:
         listed = examples(cluster, frame.ids, rows, limit=4)
-        return [f"{others[r]} other screenshot files look the same (perceptual hash within {p['max_distance']} "
-                f"bits), from {accounts[r]} accounts: {o}" for r, o in zip(rows, listed, strict=True)]
+        return [said("%(files)s other screenshot files look the same (perceptual hash within %(bits)s bits), from "
+                     "%(accounts)s accounts: %(proofs)s", files=others[r], bits=p["max_distance"],
+                     accounts=accounts[r], proofs=o) for r, o in zip(rows, listed, strict=True)]
 
     return SignalResult(score, explain, {"screenshot_near_files": others, "screenshot_near_accounts": accounts})

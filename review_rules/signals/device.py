@@ -7,6 +7,7 @@ import pandas as pd
 from review_rules.frame import DAY, HOUR, ProofFrame
 from review_rules.groups import dense, examples, nunique_by, ramp, windowed_groups, windowed_nunique
 from review_rules.params import FloatParam, IntParam
+from review_rules.reasons import said
 from review_rules.registry import SignalResult, signal
 
 
@@ -19,8 +20,8 @@ def missing(frame: ProofFrame, p: dict) -> SignalResult:
     present = frame.flag("device_present")
     no_fp = frame.codes("device_fp_hash") < 0
     score = np.where(~present, 1.0, np.where(no_fp, p["no_fingerprint_score"], 0.0))
-    return SignalResult(score, lambda rows: ["no device object with the proof" if not present[r]
-                                             else "device object without a visitor id" for r in rows])
+    return SignalResult(score, lambda rows: [said("no device object with the proof") if not present[r]
+                                             else said("device object without a visitor id") for r in rows])
 
 
 @signal("device.automation", row_local=True, title="Automation or bot client", weight=0.85)
@@ -32,12 +33,9 @@ def automation(frame: ProofFrame, p: dict) -> SignalResult:
     score = (webdriver | bot).astype(float)
 
     def explain(rows: np.ndarray) -> list[str]:
-        out = []
-        for r in rows:
-            parts = (["navigator.webdriver is true"] if webdriver[r] else []) + \
-                    ([f"user agent matches bot pattern '{match[r]}'"] if bot[r] else [])
-            out.append("; ".join(parts))
-        return out
+        return [said("navigator.webdriver is true; user agent matches bot pattern '%(pattern)s'", pattern=match[r])
+                if webdriver[r] and bot[r] else said("navigator.webdriver is true") if webdriver[r]
+                else said("user agent matches bot pattern '%(pattern)s'", pattern=match[r]) for r in rows]
 
     return SignalResult(score, explain)
 
@@ -48,8 +46,8 @@ def emulator(frame: ProofFrame, p: dict) -> SignalResult:
     one PC running many virtual phones is the usual device farm."""
     score = frame.flag("device_emulator").astype(float)
     platform = frame.text("device_platform")
-    return SignalResult(score, lambda rows: [f"emulator detected (platform {platform[r] or 'unknown'})"
-                                             for r in rows])
+    return SignalResult(score, lambda rows: [said("emulator detected (platform %(platform)s)",
+                                                  platform=platform[r] or said("unknown")) for r in rows])
 
 
 @signal("device.ua_mismatch", row_local=True, title="User agent contradicts the device", weight=0.55,
@@ -76,7 +74,8 @@ def shared_fingerprint(frame: ProofFrame, p: dict) -> SignalResult:
                                       p["window_days"] * DAY)
     score = ramp(accounts, p["min_accounts"] - 1, p["full_accounts"])
     return SignalResult(score, lambda rows: [
-        f"fingerprint seen on {accounts[r]} accounts in {p['window_days']} d: {n}"
+        said("fingerprint seen on %(accounts)s accounts in %(days)s d: %(names)s", accounts=accounts[r],
+             days=p["window_days"], names=n)
         for r, n in zip(rows, examples(group, frame.worker_ids, rows), strict=True)], {"fp_accounts_window": accounts})
 
 
@@ -104,8 +103,10 @@ def shared_hardware(frame: ProofFrame, p: dict) -> SignalResult:
 
     def explain(rows: np.ndarray) -> list[str]:
         names = examples(group, frame.worker_ids, rows)
-        return [f"{same[r]} of {all_accounts[r]} accounts on this /24 within {p['window_hours']} h have identical "
-                f"hardware ({fingerprints[r]} fingerprints): {n}" for r, n in zip(rows, names, strict=True)]
+        return [said("%(same)s of %(accounts)s accounts on this /24 within %(hours)s h have identical hardware "
+                     "(%(fingerprints)s fingerprints): %(names)s", same=same[r], accounts=all_accounts[r],
+                     hours=p["window_hours"], fingerprints=fingerprints[r], names=n)
+                for r, n in zip(rows, names, strict=True)]
 
     return SignalResult(score, explain, {"hw_accounts_prefix": same, "hw_share_prefix": share,
                                          "hw_global_accounts": nunique_by(frame.hardware, frame.worker)})
@@ -122,8 +123,9 @@ def many_fingerprints(frame: ProofFrame, p: dict) -> SignalResult:
     clear storage now and then; emulators and farms rotate ids per session."""
     fps, group = windowed_groups(frame.worker, frame.codes("device_fp_hash"), frame.submitted, p["window_days"] * DAY)
     score = ramp(fps, p["min_fingerprints"] - 1, p["full_fingerprints"])
-    return SignalResult(score, lambda rows: [f"{fps[r]} device fingerprints on this account in "
-                                             f"{p['window_days']} d" for r in rows],
+    return SignalResult(score, lambda rows: [said("%(fingerprints)s device fingerprints on this account in "
+                                                  "%(days)s d", fingerprints=fps[r], days=p["window_days"])
+                                             for r in rows],
                         {"worker_fingerprints_window": fps})
 
 
@@ -140,5 +142,5 @@ def timezone_mismatch(frame: ProofFrame, p: dict) -> SignalResult:
     score = np.where(off_region, np.where(tz_c == ip_c, p["traveller_score"], 1.0), 0.0)
     zone = frame.text("device_timezone")
     return SignalResult(score, lambda rows: [
-        f"device time zone {zone[r]} ({tz_c[r]}), account region in {region_c[r]}, IP in {ip_c[r] or 'unknown'}"
-        for r in rows])
+        said("device time zone %(zone)s (%(zone_country)s), account region in %(region)s, IP in %(ip)s",
+             zone=zone[r], zone_country=tz_c[r], region=region_c[r], ip=ip_c[r] or said("unknown")) for r in rows])

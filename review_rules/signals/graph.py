@@ -8,6 +8,7 @@ from review_rules.frame import DAY
 from review_rules.groups import bucket, dense, examples, nunique_by, ramp, size_by
 from review_rules.linkage import activity_time, co_activity, components, pair_counts, ring_labels, worker_campaigns
 from review_rules.params import FloatParam, IntParam
+from review_rules.reasons import said
 from review_rules.registry import SignalResult, signal
 from review_rules.signals.account import partner_text
 
@@ -40,8 +41,8 @@ def ring(frame, p: dict) -> SignalResult:  # noqa: ANN001 - ProofFrame
     size = nunique_by(label, frame.worker)
     score = ramp(size, p["min_accounts"] - 1, p["full_accounts"])
     return SignalResult(score, lambda rows: [
-        f"linked by devices, hardware or addresses to a ring of {size[r]} accounts: {n}"
-        for r, n in zip(rows, examples(label, frame.worker_ids, rows), strict=True)],
+        said("linked by devices, hardware or addresses to a ring of %(accounts)s accounts: %(names)s",
+             accounts=size[r], names=n) for r, n in zip(rows, examples(label, frame.worker_ids, rows), strict=True)],
         {"ring_accounts": size, "ring_proofs": size_by(label)})
 
 
@@ -70,8 +71,9 @@ def brand_concentration(frame, p: dict) -> SignalResult:  # noqa: ANN001 - Proof
     score = ramp(np.maximum(brand_share, campaign_share), p["min_share"], p["full_share"])
     brand = frame.text("brand_id")
     return SignalResult(score, lambda rows: [
-        f"this account's ring made {100 * brand_share[r]:.0f}% of brand {brand[r]}'s proofs and "
-        f"{100 * campaign_share[r]:.0f}% of the campaign's" for r in rows],
+        said("this account's ring made %(brand_share).0f%% of brand %(brand)s's proofs and %(campaign_share).0f%% "
+             "of the campaign's", brand_share=100 * brand_share[r], brand=brand[r],
+             campaign_share=100 * campaign_share[r]) for r in rows],
         {"ring_brand_share": brand_share, "ring_campaign_share": campaign_share})
 
 
@@ -107,8 +109,10 @@ def lockstep(frame, p: dict) -> SignalResult:  # noqa: ANN001 - ProofFrame
     size = np.where(valid & (count > 0), group_size[pick], 0) if n_workers else np.zeros(frame.n)
     score = ramp(count, p["min_partners"] - 1, p["full_partners"])
     return SignalResult(score, lambda rows: [
-        f"took {p['min_campaigns']}+ of the same campaigns within {p['window_minutes']} min as {count[r]} accounts "
-        f"(lockstep group of {size[r]}): {t}" for r, t in zip(rows, partner_text(frame, a, b, rows), strict=True)],
+        said("took %(campaigns)s+ of the same campaigns within %(minutes)s min as %(count)s accounts (lockstep "
+             "group of %(size)s): %(partners)s", campaigns=p["min_campaigns"], minutes=p["window_minutes"],
+             count=count[r], size=size[r], partners=t)
+        for r, t in zip(rows, partner_text(frame, a, b, rows), strict=True)],
         {"lockstep_partners": count, "lockstep_group": size})
 
 
@@ -176,6 +180,7 @@ def dormant_wake(frame, p: dict) -> SignalResult:  # noqa: ANN001 - ProofFrame
     count = np.where(waking & (frame.worker >= 0), partners[np.maximum(frame.worker, 0)] if len(partners) else 0, 0)
     score = ramp(count, p["min_partners"] - 1, p["full_partners"])
     return SignalResult(score, lambda rows: [
-        f"woke after {idle_days[r]:.0f} idle days together with {count[r]} other dormant accounts on the same "
-        f"campaigns: {n}" for r, n in zip(rows, partner_text(frame, a, b, rows), strict=True)],
+        said("woke after %(idle).0f idle days together with %(count)s other dormant accounts on the same "
+             "campaigns: %(partners)s", idle=idle_days[r], count=count[r], partners=n)
+        for r, n in zip(rows, partner_text(frame, a, b, rows), strict=True)],
         {"dormant_wake_partners": count, "dormant_idle_days": idle_days})

@@ -12,6 +12,7 @@ from review_rules.frame import DAY, HOUR, ProofFrame
 from review_rules.groups import dense, examples, factorize, ramp, windowed_groups, windowed_nunique
 from review_rules.linkage import public_addresses
 from review_rules.params import FloatParam, IntParam
+from review_rules.reasons import NOTHING, said
 from review_rules.registry import SignalResult, signal
 
 NON_CARRIER = ("hosting", "proxy", "tor", "isp")
@@ -22,8 +23,8 @@ CONSUMER = ("carrier", "isp")
 def _network_label(frame: ProofFrame, rows: np.ndarray) -> list[str]:
     names = frame.text("ip_asn_name")[rows]
     countries = frame.ip_country[rows]
-    return [f"{name or 'an unnamed network'} ({country or 'country unknown'})"
-            for name, country in zip(names, countries, strict=True)]
+    return [said("%(network)s (%(country)s)", network=name or said("an unnamed network"),
+                 country=country or said("country unknown")) for name, country in zip(names, countries, strict=True)]
 
 
 @signal("ip.hosting_asn", row_local=True, title="Data-centre or cloud network", weight=0.2)
@@ -32,8 +33,8 @@ def hosting_asn(frame: ProofFrame, p: dict) -> SignalResult:
     review_rules/data/asn_hosting.txt). People browse from phones and homes; a proof from a
     server came through a VPN, a proxy or a script. Honest VPN users exist, so alone this is weak."""
     score = (frame.network == "hosting").astype(float)
-    return SignalResult(score, lambda rows: [f"address on {label}, a data-centre / cloud network"
-                                             for label in _network_label(frame, rows)])
+    return SignalResult(score, lambda rows: [said("address on %(network)s, a data-centre / cloud network",
+                                                  network=label) for label in _network_label(frame, rows)])
 
 
 @signal("ip.tor_proxy", row_local=True, title="Tor exit or anonymising proxy", weight=0.5,
@@ -46,9 +47,10 @@ def tor_proxy(frame: ProofFrame, p: dict) -> SignalResult:
     score = np.where(kind == "tor", 1.0, np.where(kind == "proxy", p["proxy_score"], 0.0))
 
     def explain(rows: np.ndarray) -> list[str]:
-        what = {"tor": "a Tor exit operator", "proxy": "a VPN / proxy host"}
+        what = {"tor": said("a Tor exit operator"), "proxy": said("a VPN / proxy host")}
         labels = _network_label(frame, rows)
-        return [f"address on {label}: {what[k]}" for label, k in zip(labels, kind[rows], strict=True)]
+        return [said("address on %(network)s: %(kind)s", network=label, kind=what[k])
+                for label, k in zip(labels, kind[rows], strict=True)]
 
     return SignalResult(score, explain)
 
@@ -70,8 +72,8 @@ def geo_mismatch(frame: ProofFrame, p: dict) -> SignalResult:
     score = np.where(differs, np.where(tz_c == region_c, p["vpn_like_score"],
                                        np.where(tz_c == ip_c, p["traveller_score"], 1.0)), 0.0)
     return SignalResult(score, lambda rows: [
-        f"IP in {ip_c[r]}, account region in {region_c[r]}, device time zone in {tz_c[r] or 'unknown'}"
-        for r in rows])
+        said("IP in %(ip)s, account region in %(region)s, device time zone in %(zone)s", ip=ip_c[r],
+             region=region_c[r], zone=tz_c[r] or said("unknown")) for r in rows])
 
 
 def _address_counts(frame: ProofFrame, window: float) -> tuple[np.ndarray, ...]:
@@ -119,10 +121,12 @@ def shared_accounts(frame: ProofFrame, p: dict) -> SignalResult:
 
     def explain(rows: np.ndarray) -> list[str]:
         names = examples(group, frame.worker_ids, rows)
-        return [f"{'/24' if use_prefix[r] else 'address'} used by {accounts[r]} accounts within "
-                f"{p['window_hours']} h ({linked[r]} on this hardware or fingerprint)"
-                f"{' on a mobile-carrier network (NAT)' if kind[r] == 'carrier' else ''}"
-                f"{' (a public address: own devices, own timing)' if public[r] else ''}: {n}"
+        return [said("%(what)s used by %(accounts)s accounts within %(hours)s h (%(linked)s on this hardware or "
+                     "fingerprint)%(carrier)s%(public)s: %(names)s",
+                     what="/24" if use_prefix[r] else said("address"), accounts=accounts[r], hours=p["window_hours"],
+                     linked=linked[r], names=n,
+                     carrier=said(" on a mobile-carrier network (NAT)") if kind[r] == "carrier" else NOTHING,
+                     public=said(" (a public address: own devices, own timing)") if public[r] else NOTHING)
                 for r, n in zip(rows, names, strict=True)]
 
     return SignalResult(score, explain, {"ip_accounts_window": accounts, "ip_linked_accounts_window": linked})
@@ -152,7 +156,8 @@ def many_networks(frame: ProofFrame, p: dict) -> SignalResult:
 
     def explain(rows: np.ndarray) -> list[str]:
         listed = examples(group, frame.ip_country, rows, limit=6)
-        return [f"{addresses[r]} data-centre / proxy / foreign addresses and {countries[r]} home-network countries "
-                f"within {p['window_days']} d: {c}" for r, c in zip(rows, listed, strict=True)]
+        return [said("%(addresses)s data-centre / proxy / foreign addresses and %(countries)s home-network "
+                     "countries within %(days)s d: %(listed)s", addresses=addresses[r], countries=countries[r],
+                     days=p["window_days"], listed=c) for r, c in zip(rows, listed, strict=True)]
 
     return SignalResult(score, explain, {"worker_noncarrier_ips": addresses, "worker_ip_countries": countries})

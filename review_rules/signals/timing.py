@@ -6,9 +6,12 @@ import numpy as np
 from review_rules.frame import DAY, HOUR, ProofFrame, to_seconds
 from review_rules.groups import examples, factorize, group_median, ramp, running_max_by, windowed_groups
 from review_rules.params import ChoiceListParam, FloatParam, IntParam
+from review_rules.reasons import said
 from review_rules.registry import SignalResult, signal
 
 ACTIONS = ("like", "comment", "watch", "follow", "share")
+ACTION_WORDS = {"like": said("like"), "comment": said("comment"), "watch": said("watch"), "follow": said("follow"),
+                "share": said("share")}  # as a reason names them
 
 
 def _begin(frame: ProofFrame) -> np.ndarray:
@@ -30,8 +33,9 @@ def impossible_watch(frame: ProofFrame, p: dict) -> SignalResult:
     score = np.nan_to_num((too_long | disorder).astype(float))
 
     def explain(rows: np.ndarray) -> list[str]:
-        return [f"claims {watch[r]:.0f} s watched but submitted {elapsed[r]:.0f} s after starting" if too_long[r]
-                else "timestamps out of order (submitted or started before accepting)" for r in rows]
+        return [said("claims %(watch).0f s watched but submitted %(elapsed).0f s after starting", watch=watch[r],
+                     elapsed=elapsed[r]) if too_long[r]
+                else said("timestamps out of order (submitted or started before accepting)") for r in rows]
 
     return SignalResult(score, explain, {"elapsed_seconds": frame.submitted - frame.accepted,
                                          "watch_excess_seconds": np.nan_to_num(watch - elapsed, nan=0.0)})
@@ -56,9 +60,10 @@ def too_fast(frame: ProofFrame, p: dict) -> SignalResult:
     score = np.where(short_claim | rushed, 1.0, np.where(quick, p["quick_score"], 0.0))
 
     def explain(rows: np.ndarray) -> list[str]:
-        return [f"campaign requires {minimum[r]:.0f} s; claimed {watch[r]:.0f} s, submitted {elapsed[r]:.0f} s "
-                f"after accepting" if (short_claim[r] or rushed[r])
-                else f"submitted {elapsed[r]:.0f} s after accepting" for r in rows]
+        return [said("campaign requires %(minimum).0f s; claimed %(watch).0f s, submitted %(elapsed).0f s after "
+                     "accepting", minimum=minimum[r], watch=watch[r], elapsed=elapsed[r])
+                if (short_claim[r] or rushed[r])
+                else said("submitted %(elapsed).0f s after accepting", elapsed=elapsed[r]) for r in rows]
 
     return SignalResult(score, explain)
 
@@ -103,7 +108,9 @@ def outside_session(frame: ProofFrame, p: dict) -> SignalResult:
     live = np.isin(action, p["live_actions"])
     score = np.where(has_sessions & ~covered, np.where(live, 1.0, p["other_score"]), 0.0)
     room = frame.text("room_id")
-    return SignalResult(score, lambda rows: [f"{action[r]} done while room {room[r]} was not live" for r in rows])
+    return SignalResult(score, lambda rows: [said("%(action)s done while room %(room)s was not live",
+                                                  action=ACTION_WORDS.get(action[r], action[r]), room=room[r])
+                                             for r in rows])
 
 
 @signal("timing.campaign_burst", title="Burst of accounts on one campaign", weight=0.3,
@@ -125,8 +132,9 @@ def campaign_burst(frame: ProofFrame, p: dict) -> SignalResult:
     score = ramp(crowd, p["min_accounts"] - 1, p["full_accounts"]) * ramp(ratio, p["min_ratio"], p["full_ratio"])
     campaign_ids = frame.text("campaign_id")
     return SignalResult(score, lambda rows: [
-        f"{crowd[r]} accounts accepted campaign {campaign_ids[r]} within {p['window_seconds']} s "
-        f"(usually {usual[r]:.0f}): {n}" for r, n in zip(rows, examples(group, frame.worker_ids, rows), strict=True)],
+        said("%(crowd)s accounts accepted campaign %(campaign)s within %(seconds)s s (usually %(usual).0f): "
+             "%(names)s", crowd=crowd[r], campaign=campaign_ids[r], seconds=p["window_seconds"], usual=usual[r],
+             names=n) for r, n in zip(rows, examples(group, frame.worker_ids, rows), strict=True)],
         {"campaign_burst_accounts": crowd, "campaign_burst_ratio": ratio})
 
 
@@ -175,8 +183,9 @@ def regular_intervals(frame: ProofFrame, p: dict) -> SignalResult:
     judged = (count >= p["min_intervals"]) & (mean <= p["max_mean_gap_hours"] * HOUR)
     score = np.where(judged, ramp(p["human_cv"] - cv, 0.0, p["human_cv"] - p["regular_cv"]), 0.0)
     return SignalResult(score, lambda rows: [
-        f"{count[r]:.0f} gaps between submissions average {mean[r] / 60:.1f} min and vary by only "
-        f"{100 * cv[r]:.0f}%" for r in rows], {"worker_gap_count": count, "worker_gap_cv": cv})
+        said("%(gaps).0f gaps between submissions average %(minutes).1f min and vary by only %(spread).0f%%",
+             gaps=count[r], minutes=mean[r] / 60, spread=100 * cv[r]) for r in rows],
+        {"worker_gap_count": count, "worker_gap_cv": cv})
 
 
 def quiet_share(frame: ProofFrame, hours: int) -> tuple[np.ndarray, np.ndarray]:
@@ -214,5 +223,6 @@ def round_the_clock(frame: ProofFrame, p: dict) -> SignalResult:
     proofs, share = quiet_share(frame, p["quiet_hours"])
     score = np.where(proofs >= p["min_proofs"], ramp(share, p["min_share"], p["full_share"]), 0.0)
     return SignalResult(score, lambda rows: [
-        f"even its quietest {p['quiet_hours']} hours of the day hold {100 * share[r]:.0f}% of the account's "
-        f"{proofs[r]:.0f} proofs" for r in rows], {"worker_quiet_share": share, "worker_proofs": proofs})
+        said("even its quietest %(hours)s hours of the day hold %(share).0f%% of the account's %(proofs).0f proofs",
+             hours=p["quiet_hours"], share=100 * share[r], proofs=proofs[r]) for r in rows],
+        {"worker_quiet_share": share, "worker_proofs": proofs})

@@ -107,3 +107,24 @@ def test_unknown_proof_is_404(client, linked_world, login):
 ])
 def test_explanation_shapes(stored, expected):
     assert explanation_rows(stored) == expected
+
+
+def test_the_scorers_reasons_read_in_chinese_on_the_proof_page(app, client, linked_world, login):
+    """Reasons are stored in English; the page shows each through its translated template."""
+    import flask_babel
+
+    from app.scoring.services.scoring import score_proofs
+    from models import ProofScore, db
+
+    score_proofs(["p2", "p3"])
+    db.session.commit()
+    login("moderator")
+    assert client.post("/preferences/language", data={"locale": "zh_CN", "next": "/queue/"}).status_code == 302
+    flask_babel.refresh()
+    app.extensions["i18n_missing"].clear()
+    for pid in ("p2", "p3"):
+        stored = [s["reason"] for s in db.session.get(ProofScore, pid).signals if s.get("reason")]
+        assert stored, pid
+        shown = client.get(f"/queue/proofs/{pid}").get_data(as_text=True)
+        assert not [reason for reason in stored if reason in shown], pid  # none left in English
+    assert not app.extensions["i18n_missing"], sorted(app.extensions["i18n_missing"])

@@ -1,0 +1,72 @@
+"""Reasons a page can show in the reader's language.
+
+A signal explains a fired row in English (stored with the score, read by the API and logs), made
+by `said(template, **values)` from a gettext-style template (`%(name)s`, `%(n).1f`). The text is all
+that is stored: writing it costs a scoring run no more than an f-string would. To show a stored
+reason in another language, `translate` finds the template it was made from (every call to `said`
+in review_rules/, read from the source the way scripts/i18n.py extracts them for the catalogue),
+reads the values back out of the text, and fills the translated template with them; a value that is
+itself a phrase made by `said` (an optional clause, a word) is translated too. Text no template
+matches (stored before templates existed, or by a signal since changed) is shown as stored.
+This package stays free of Flask: the caller passes its gettext.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+NOTHING = ""  # an optional phrase that is not there
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdf]")
+
+
+def said(template: str, **values: Any) -> str:
+    """The reason `template % values` (values: numbers, identifiers, data, or other `said` phrases)."""
+    return template % values if values else template
+
+
+@cache
+def templates() -> tuple[str, ...]:
+    """Every template passed to `said` in this package, the most specific (most literal text) first."""
+    from babel.messages.extract import extract_from_dir
+
+    found = {message for _file, _line, message, _comments, _context in extract_from_dir(
+        str(Path(__file__).parent), [("**.py", "python")], {}, {"said": None}) if isinstance(message, str)}
+    return tuple(sorted(found, key=lambda t: (-len(_PLACEHOLDER.sub("", t)), t)))
+
+
+@cache
+def _matchers() -> tuple[tuple[str, re.Pattern], ...]:
+    out = []
+    for template in templates():
+        if "%(" not in template:
+            continue
+        pattern, at = [], 0
+        for match in _PLACEHOLDER.finditer(template):
+            pattern.append(re.escape(template[at:match.start()].replace("%%", "%")))
+            pattern.append(f"(?P<{match.group(1)}>.*?)")
+            at = match.end()
+        pattern.append(re.escape(template[at:].replace("%%", "%")))
+        out.append((template, re.compile("".join(pattern), re.DOTALL)))
+    return tuple(out)
+
+
+@cache
+def _phrases() -> frozenset[str]:
+    return frozenset(t for t in templates() if "%(" not in t)
+
+
+def translate(text: str, gettext: Callable[[str], str]) -> str:
+    """`text` (a stored reason) in the language of `gettext`, or as it is when no template made it."""
+    if text in _phrases():
+        return gettext(text)
+    for template, pattern in _matchers():
+        found = pattern.fullmatch(text)
+        if found is None:
+            continue
+        values = {name: gettext(value) if value in _phrases() else value for name, value in found.groupdict().items()}
+        # the values are read back as text, already formatted: every placeholder takes them as %s
+        return _PLACEHOLDER.sub(r"%(\1)s", gettext(template)) % values
+    return text

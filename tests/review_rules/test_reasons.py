@@ -1,0 +1,57 @@
+"""Reasons stored in English are shown in the reader's language: every template is found again from
+its text, its values read back, and the zh_CN catalogue fills the same placeholders."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from review_rules.reasons import NOTHING, said, templates, translate
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?([sdf])")
+CATALOGUE = Path(__file__).resolve().parents[2] / "app" / "review" / "translations" / "zh_CN" / "LC_MESSAGES" / \
+    "messages.po"
+
+
+def _sample(template: str) -> dict:
+    """Values that look like a signal's: numbers where the template formats numbers, a word elsewhere."""
+    return {name: 7 if kind == "d" else 2.5 if kind == "f" else f"v-{name}"
+            for name, kind in PLACEHOLDER.findall(template)}
+
+
+def test_every_template_is_found_again_from_its_text():
+    marked = {}  # a gettext that says which template it was asked for
+    for template in templates():
+        text = said(template, **_sample(template))
+
+        def gettext(t: str, template: str = template) -> str:
+            marked["asked"] = t
+            return t
+        marked.clear()
+        assert translate(text, gettext) == text, template
+        if "%(" in template:
+            assert marked["asked"] == template, (template, marked)
+
+
+def test_an_optional_phrase_is_translated_inside_its_sentence():
+    template = "same screenshot file on %(proofs)s proofs of %(accounts)s accounts%(approved)s: %(others)s"
+    words = {template: "同一截图文件出现在 %(accounts)s 个账号的 %(proofs)s 条凭证中%(approved)s：%(others)s",
+             ", one already approved": "，其中一条已通过"}
+    with_phrase = said(template, proofs=3, accounts=2, approved=said(", one already approved"), others="p1, p2")
+    without = said(template, proofs=3, accounts=2, approved=NOTHING, others="p1, p2")
+    assert translate(with_phrase, lambda t: words.get(t, t)) == \
+        "同一截图文件出现在 2 个账号的 3 条凭证中，其中一条已通过：p1, p2"
+    assert translate(without, lambda t: words.get(t, t)) == "同一截图文件出现在 2 个账号的 3 条凭证中：p1, p2"
+    assert translate("a reason stored before templates", lambda t: words.get(t, t)) == \
+        "a reason stored before templates"
+
+
+def test_the_chinese_catalogue_translates_every_reason_with_the_same_placeholders():
+    with CATALOGUE.open("rb") as handle:
+        catalogue = {m.id: m.string for m in read_po(handle) if m.id}
+    for template in templates():
+        translated = catalogue.get(template)
+        assert translated, f"no zh_CN translation of the reason {template!r}"
+        assert sorted(n for n, _ in PLACEHOLDER.findall(template)) == \
+            sorted(n for n, _ in PLACEHOLDER.findall(translated)), template
