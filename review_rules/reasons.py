@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 NOTHING = ""  # an optional phrase that is not there
+SEPARATOR = "; "  # between the findings of one signal that lists several
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdf]")
 
 
@@ -58,10 +59,20 @@ def _phrases() -> frozenset[str]:
     return frozenset(t for t in templates() if "%(" not in t)
 
 
+def _known(text: str) -> bool:
+    return text in _phrases() or any(pattern.fullmatch(text) for _, pattern in _matchers())
+
+
 def translate(text: str, gettext: Callable[[str], str]) -> str:
     """`text` (a stored reason) in the language of `gettext`, or as it is when no template made it."""
     if text in _phrases():
         return gettext(text)
+    parts = text.split(SEPARATOR)
+    # several findings of one signal, joined (a user agent's contradictions): each on its own, unless
+    # a template that itself holds the separator made the whole text
+    joined = any(SEPARATOR in template and pattern.fullmatch(text) for template, pattern in _matchers())
+    if len(parts) > 1 and not joined and all(_known(part) for part in parts):
+        return SEPARATOR.join(translate(part, gettext) for part in parts)
     for template, pattern in _matchers():
         found = pattern.fullmatch(text)
         if found is None:

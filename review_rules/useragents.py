@@ -17,6 +17,8 @@ from re import _parser as sre_parser  # type: ignore[attr-defined]
 import numpy as np
 import pandas as pd
 
+from review_rules.reasons import SEPARATOR, said
+
 UA_COLUMNS = ("ua_os", "ua_mobile", "ua_bot", "ua_bot_match")
 _VARIABLE = r"0x[0-9a-fA-F]+|\d+"
 
@@ -198,15 +200,15 @@ def mismatches(ua_os: str, mobile: bool, platform: str | None, device_os: str | 
         return found
     device_family = os_family(device_os)
     if device_family not in ("none", "other") and device_family != ua_os:
-        found.append(f"UA says {ua_os}, device OS says {device_os}")
+        found.append(said("UA says %(ua)s, device OS says %(os)s", ua=ua_os, os=device_os))
     if not _platform_fits(ua_os, platform, touch):
-        found.append(f"UA says {ua_os}, platform is {platform}")
+        found.append(said("UA says %(ua)s, platform is %(platform)s", ua=ua_os, platform=platform))
     if mobile and touch == 0:
-        found.append("phone UA without a touch screen")
+        found.append(said("phone UA without a touch screen"))
     gpu = gpu_class(renderer)
     if (mobile and gpu in ("software", "desktop")) or (ua_os == "ios" and gpu == "mobile") or \
             (ua_os == "android" and gpu == "apple"):
-        found.append(f"{ua_os} UA on GPU {renderer}")
+        found.append(said("%(ua)s UA on GPU %(renderer)s", ua=ua_os, renderer=renderer))
     return found
 
 
@@ -235,4 +237,4 @@ def _present(values: pd.Series, rows: np.ndarray) -> list:
 @functools.lru_cache(maxsize=100_000)
 def _judged(*traits: object) -> tuple[int, str]:
     found = mismatches(*traits)
-    return len(found), "; ".join(found)
+    return len(found), SEPARATOR.join(found)

@@ -55,3 +55,15 @@ def test_the_chinese_catalogue_translates_every_reason_with_the_same_placeholder
         assert translated, f"no zh_CN translation of the reason {template!r}"
         assert sorted(n for n, _ in PLACEHOLDER.findall(template)) == \
             sorted(n for n, _ in PLACEHOLDER.findall(translated)), template
+
+
+def test_a_signal_that_lists_several_findings_has_each_translated():
+    words = {"phone UA without a touch screen": "手机 UA 却没有触摸屏",
+             "UA says %(ua)s, platform is %(platform)s": "UA 显示为 %(ua)s，平台却是 %(platform)s"}
+    text = "; ".join([said("UA says %(ua)s, platform is %(platform)s", ua="ios", platform="Linux armv8l"),
+                      said("phone UA without a touch screen")])
+    assert translate(text, lambda t: words.get(t, t)) == "UA 显示为 ios，平台却是 Linux armv8l; 手机 UA 却没有触摸屏"
+    template = "campaign requires %(minimum).0f s; claimed %(watch).0f s, submitted %(elapsed).0f s after accepting"
+    one = said(template, minimum=60, watch=20, elapsed=15)  # one finding with "; " inside: not split
+    assert translate(one, lambda t: {template: "要求 %(minimum).0f 秒；%(watch).0f；%(elapsed).0f"}.get(t, t)) == \
+        "要求 60 秒；20；15"
