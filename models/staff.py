@@ -43,6 +43,8 @@ class StaffUser(UserMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     # Raised by sign-out, disabling, enabling and a role change: ends every session made before.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Handed over by an admin (an invitation, a reset): its owner must choose another before working.
+    password_temporary: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def set_password(self, password: str) -> None:
         self.password_hash = PASSWORDS.hash(password)

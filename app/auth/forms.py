@@ -2,7 +2,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.platform.i18n import LOCALES, _l
 
@@ -40,3 +40,11 @@ class PreferencesForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), choices=[SelectChoice(zone, zone) for zone in TIMEZONES],
                            validators=[DataRequired()])
     submit = SubmitField(_l("Save"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    again = PasswordField(_l("New password again"),
+                          validators=[DataRequired(), EqualTo("new", message=_l("the two new passwords differ"))])
+    submit = SubmitField(_l("Change password"))

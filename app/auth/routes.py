@@ -22,8 +22,9 @@ from flask_babel import refresh
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth.forms import EmptyForm, LanguageForm, LoginForm, PreferencesForm
-from app.auth.services.staff import authenticate
+from app.auth.forms import EmptyForm, LanguageForm, LoginForm, PasswordForm, PreferencesForm
+from app.auth.services import accounts
+from app.auth.services.staff import StaffError, authenticate
 from app.extensions import db, limiter, login_manager
 from app.platform.audit import bounded, recent_event, record
 from app.platform.i18n import DEFAULT_TIMEZONE, LOCALES, _, select_locale
@@ -154,3 +155,23 @@ def account():  # noqa: ANN201
                 language=LOCALES[form.locale.data], zone=form.timezone.data), "ok")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, now=utcnow())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():  # noqa: ANN201
+    """The signed-in person's own password; the first page after signing in with a handed-over one."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current.data, form.new.data)
+        except StaffError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("auth/password.html", form=form), 422
+        db.session.commit()
+        login_user(user)  # this session follows the new password; every other one ended with the old
+        flash(_("Your password is changed; other sessions were signed out."), "ok")
+        return redirect(home_url(user))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

@@ -11,13 +11,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from app.platform.i18n import _
 
 PUBLIC = "public"  # no sign-in: the sign-in page, static files, the OpenAPI document
 SIGNED_IN = "signed_in"  # any staff member
+PASSWORD_PAGE = "auth.change_password"
 API_TOKEN = "api_token"  # machine clients; the API blueprint checks the bearer token itself
 
 MODERATION = ("moderator", "senior_moderator")
@@ -27,7 +28,7 @@ SENIOR = ("senior_moderator",)
 MATRIX: dict[str, str | tuple[str, ...]] = {
     "static": PUBLIC,
     "auth.index": PUBLIC, "auth.login": PUBLIC, "auth.logout": PUBLIC, "auth.set_language": PUBLIC,
-    "auth.account": SIGNED_IN,
+    "auth.account": SIGNED_IN, "auth.change_password": SIGNED_IN,
     "api": API_TOKEN, "api.openapi_document": PUBLIC,
     "queue": MODERATION, "queue.reveal_ip": SENIOR,
     "queue.proof": (*MODERATION, "operator"),  # operators read a proof's evidence (from backtests), never act on it
@@ -72,6 +73,8 @@ def enforce_matrix() -> None:
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
+    if current_user.password_temporary and endpoint != PASSWORD_PAGE:
+        return redirect(url_for(PASSWORD_PAGE))  # the handed-over password is changed before anything else
     if not may_open(current_user, endpoint):
         roles = ", ".join(rule) if isinstance(rule, tuple) else rule
         abort(403, description=_("this page needs one of the roles: %(roles)s", roles=roles))

@@ -15,6 +15,7 @@ from app.platform.audit import record, serialise
 from app.platform.i18n import _
 from models import NotFound, Role, StaffUser, db
 
+MIN_PASSWORD = 8  # as create_staff asks
 TEMPORARY_PASSWORD_BYTES = 12  # 16 URL-safe characters, shown once to the admin who hands it over
 
 
@@ -38,6 +39,7 @@ def invite(email: str, name: str, role: str, *, actor: StaffUser) -> tuple[Staff
     """A new account with a one-time password for the admin to hand over; returns both."""
     password = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
     user = create_staff(email, name.strip() or email.split("@")[0], role, password)
+    user.password_temporary = True
     record("staff.invited", "staff_user", str(user.id), actor=actor, data={"email": user.email, "role": role})
     return user, password
 
@@ -77,6 +79,24 @@ def reset_password(user_id: int, *, actor: StaffUser) -> tuple[StaffUser, str]:
     user = _account(user_id)
     password = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
     user.set_password(password)
+    user.password_temporary = True
     record("staff.password_reset", "staff_user", str(user.id), actor=actor)
     db.session.flush()
     return user, password
+
+
+def change_password(user: StaffUser, current: str, new: str) -> StaffUser:
+    """The signed-in person's own new password: the current one must be given, the new one differ.
+    Every other session ends with the old password (StaffUser.session_key)."""
+    if not user.check_password(current or ""):
+        raise StaffError(_("current password: that is not your password"))
+    if len(new or "") < MIN_PASSWORD:
+        raise StaffError(_("new password: at least %(n)d characters", n=MIN_PASSWORD))
+    if user.check_password(new):
+        raise StaffError(_("new password: choose one you have not been using"))
+    was_temporary = user.password_temporary
+    user.set_password(new)
+    user.password_temporary = False
+    record("staff.password_changed", "staff_user", str(user.id), actor=user, data={"was_temporary": was_temporary})
+    db.session.flush()
+    return user
