@@ -38,6 +38,9 @@ SCREENING = {"clear": _l("clear"), "held": _l("held"), "resubmitted": _l("resubm
 TRIGGERS = {"import": _l("import"), "api": _l("API"), "edit": _l("brief edited"), "rescreen": _l("new rule set")}
 RULE_CHANGES = {"added": _l("added"), "removed": _l("removed"), "changed": _l("changed")}
 QUEUES = {"hold": _l("Hold"), "review": _l("Review"), "senior": _l("Senior"), "auto": _l("Auto · QA")}
+# Who did something when no person did (audit rows' actor label); a person's label is their email.
+ACTORS = {"system": _l("system"), "cli": _l("command line"), "training": _l("training"),
+          "scheduler": _l("scheduler"), "reconciler": _l("reconciler")}
 LINKS = {"address": _l("address"), "hardware": _l("hardware"), "device": _l("device"), "screenshot": _l("screenshot")}
 RULESET_EVENTS = {"ruleset.created": _l("created"), "ruleset.drafted": _l("drafted"),
                   "ruleset.published": _l("published"), "ruleset.rolled_back": _l("rolled back"),
@@ -46,6 +49,11 @@ RULESET_EVENTS = {"ruleset.created": _l("created"), "ruleset.drafted": _l("draft
 METRICS = {"pr_auc": "PR-AUC", "roc_auc": "ROC-AUC", "recall_at_fpr": _l("Recall at %(fpr)s FPR", fpr="1%"),
            "ece": _l("Calibration error (ECE)"), "brier": _l("Brier score"), "rows": _l("Rows"),
            "positives": _l("Fraud (positives)")}
+
+
+def actor_text(value: str | None) -> str:
+    """An audit row's actor: the system's own names in the reader's words, anyone else as recorded."""
+    return str(ACTORS.get(value, value or "—"))
 
 
 def _label(table: dict, value: str | None) -> str:
@@ -99,4 +107,4 @@ def term(kind: str, value: str | None) -> str:
 
 TEMPLATE_GLOBALS = {"term": term, "action_label": action_label, "kyc_label": kyc_label, "state_label": state_label,
                     "route_label": route_label, "decision_label": decision_label, "queue_label": queue_label,
-                    "severity_label": severity_label, "screening_state": screening_state}
+                    "severity_label": severity_label, "screening_state": screening_state, "actor_text": actor_text}
