@@ -99,6 +99,9 @@ class Config:
     # Failed sign-ins allowed before a pause (Flask-Limiter syntax), per account and per address.
     LOGIN_LIMIT_PER_ACCOUNT = env_str("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = env_str("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    # Every attempt, counted as it starts: a burst sent at once cannot outrun the failure counts above.
+    LOGIN_PACE_PER_ACCOUNT = env_str("LOGIN_PACE_PER_ACCOUNT", "1 per second")
+    LOGIN_PACE_PER_ADDRESS = env_str("LOGIN_PACE_PER_ADDRESS", "5 per second")
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: keep throttling in this process
     RATELIMIT_HEADERS_ENABLED = True
     # Per API token, a fixed window opened by the token's first request (Flask-Limiter syntax).
@@ -124,6 +127,7 @@ class TestingConfig(Config):
     DEV_KEYS_FILE = False
     SECRET_KEY = "test-secret"
     API_TOKEN_CACHE_SECONDS = 0.0  # tests change tokens in the database directly; the cache has its own tests
+    LOGIN_PACE_PER_ACCOUNT = LOGIN_PACE_PER_ADDRESS = "1000 per second"  # tests sign in at machine speed
 
 
 class ProductionConfig(Config):

@@ -91,7 +91,19 @@ def _locked_out(limit: RequestLimit) -> Response:
     return make_response(render_template("auth/login.html", form=LoginForm()), 429)
 
 
+def _too_fast(limit: RequestLimit) -> Response:
+    flash(_("Sign-in attempts are coming too fast; wait a moment and try again."), "error")
+    return make_response(render_template("auth/login.html", form=LoginForm()), 429)
+
+
+# Failures are counted once a sign-in has failed, so attempts sent at the same moment would all be
+# checked before any was counted: every attempt also takes its turn at a pace (one a second per
+# account, counted as it starts, atomically in the limit store), which leaves a burst nothing to win.
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_PACE_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
+               on_breach=_too_fast, scope="login-account-pace")
+@limiter.limit(lambda: current_app.config["LOGIN_PACE_PER_ADDRESS"], methods=["POST"], on_breach=_too_fast,
+               scope="login-address-pace")
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed,
                on_breach=_locked_out, scope="login-address")
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], deduct_when=_failed,

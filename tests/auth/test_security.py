@@ -114,3 +114,15 @@ def test_gunicorns_entry_point_runs_the_production_configuration_unless_told_oth
     done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode != 0 and "production needs SECRET_KEY" in done.stderr
+
+
+def test_sign_in_attempts_sent_at_once_take_turns(client, staff, app):
+    """The failure count lands after an attempt fails; the pace is counted as each one starts."""
+    app.config["LOGIN_PACE_PER_ACCOUNT"] = "1 per second"
+    user = staff("moderator")
+    statuses = [_sign_in(client, user.email, "guess").status_code for _ in range(3)]
+    assert statuses == [401, 429, 429]
+    refused = _sign_in(client, user.email, "guess")
+    assert b"coming too fast" in refused.data
+    other = staff("compliance")
+    assert _sign_in(client, other.email, "correct-horse").status_code == 302  # another account is not slowed
