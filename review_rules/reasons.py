@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 NOTHING = ""  # an optional phrase that is not there
+# The placeholders whose value may be a phrase made by `said` (translated with the sentence); every
+# other value is data (a comment, a name, a list of accounts) and is shown as it was, whatever it says.
+PHRASE_SLOTS = frozenset({"approved", "carrier", "public", "kind", "what", "action", "platform", "ip", "zone",
+                          "network", "country"})
 SEPARATOR = "; "  # between the findings of one signal that lists several
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdf]")
 
@@ -47,7 +51,10 @@ def _matchers() -> tuple[tuple[str, re.Pattern], ...]:
         pattern, at = [], 0
         for match in _PLACEHOLDER.finditer(template):
             pattern.append(re.escape(template[at:match.start()].replace("%%", "%")))
-            pattern.append(f"(?P<{match.group(1)}>.*?)")
+            name = match.group(1)
+            # a phrase is tried whole before any shorter text: " (a public address: own …)" holds ": "
+            phrases = "".join(f"{re.escape(p)}|" for p in _phrases_longest_first()) if name in PHRASE_SLOTS else ""
+            pattern.append(f"(?P<{name}>{phrases}.*?)")
             at = match.end()
         pattern.append(re.escape(template[at:].replace("%%", "%")))
         out.append((template, re.compile("".join(pattern), re.DOTALL)))
@@ -57,6 +64,11 @@ def _matchers() -> tuple[tuple[str, re.Pattern], ...]:
 @cache
 def _phrases() -> frozenset[str]:
     return frozenset(t for t in templates() if "%(" not in t)
+
+
+@cache
+def _phrases_longest_first() -> tuple[str, ...]:
+    return tuple(sorted((p for p in _phrases() if p), key=lambda p: (-len(p), p)))
 
 
 def _known(text: str) -> bool:
@@ -77,7 +89,8 @@ def translate(text: str, gettext: Callable[[str], str]) -> str:
         found = pattern.fullmatch(text)
         if found is None:
             continue
-        values = {name: gettext(value) if value in _phrases() else value for name, value in found.groupdict().items()}
+        values = {name: gettext(value) if name in PHRASE_SLOTS and value in _phrases() else value
+                  for name, value in found.groupdict().items()}
         # the values are read back as text, already formatted: every placeholder takes them as %s
         return _PLACEHOLDER.sub(r"%(\1)s", gettext(template)) % values
     return text

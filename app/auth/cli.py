@@ -49,6 +49,7 @@ def demo_logins_command() -> None:
         if user is None:
             user = create_staff(email, role.value.replace("_", " ").title(), role.value, password)
         user.set_password(password)
+        user.password_temporary = False  # the printed password keeps working
         click.echo(f"  {role.value:<17} {email:<32} password: {password}")
     db.session.commit()
 

@@ -125,9 +125,6 @@ def login():  # noqa: ANN201
 @bp.post("/logout")
 def logout():  # noqa: ANN201
     if EmptyForm().validate_on_submit():
-        if current_user.is_authenticated:  # server-side: a copy of the cookie dies with this one
-            current_user.end_sessions()
-            db.session.commit()
         logout_user()
     return redirect(url_for("auth.login"))
 
@@ -166,7 +163,7 @@ def account():  # noqa: ANN201
         flash(_("Saved: the workbench now speaks %(language)s and shows times in %(zone)s.",
                 language=LOCALES[form.locale.data], zone=form.timezone.data), "ok")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, now=utcnow())
+    return render_template("auth/account.html", form=form, now=utcnow(), signout_form=EmptyForm())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -183,7 +180,23 @@ def change_password():  # noqa: ANN201
             flash(str(exc), "error")
             return render_template("auth/password.html", form=form), 422
         db.session.commit()
-        login_user(user)  # this session follows the new password; every other one ended with the old
+        # this session follows the new password (every other one ended with the old), remembered if it was
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+        login_user(user, remember=remembered)
         flash(_("Your password is changed; other sessions were signed out."), "ok")
         return redirect(home_url(user))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():  # noqa: ANN201
+    """End every session and remembered sign-in of this person (a lost laptop, a shared computer):
+    each cookie's key changes on the server, so a copy of one signs nobody in either."""
+    if EmptyForm().validate_on_submit():
+        current_user.end_sessions()
+        record("staff.signed_out_everywhere", "staff_user", str(current_user.id), actor=current_user)
+        db.session.commit()
+        logout_user()
+        flash(_("Signed out on every device."), "ok")
+    return redirect(url_for("auth.login"))

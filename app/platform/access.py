@@ -28,7 +28,7 @@ SENIOR = ("senior_moderator",)
 MATRIX: dict[str, str | tuple[str, ...]] = {
     "static": PUBLIC,
     "auth.index": PUBLIC, "auth.login": PUBLIC, "auth.logout": PUBLIC, "auth.set_language": PUBLIC,
-    "auth.account": SIGNED_IN, "auth.change_password": SIGNED_IN,
+    "auth.account": SIGNED_IN, "auth.change_password": SIGNED_IN, "auth.sign_out_everywhere": SIGNED_IN,
     "api": API_TOKEN, "api.openapi_document": PUBLIC,
     "queue": MODERATION, "queue.reveal_ip": SENIOR,
     "queue.proof": (*MODERATION, "operator"),  # operators read a proof's evidence (from backtests), never act on it

@@ -151,6 +151,19 @@ def test_tasks_whose_job_died_end_failed_and_so_does_what_waits_on_them(app):
     assert "job job-killed is failed" in tasks["killed"].message and "gone from Redis" in tasks["flushed"].message
     assert db.session.get(Backtest, test.id).status == "failed"
     assert end_lost_tasks(states.get, utcnow()) == []  # ended once
+    # a job that finishes its task while the reconciler asks RQ about it keeps its "done"
+    late = Task(kind="backtest", status="running", rq_job_id="job-late", created_at=old, message="backtest")
+    db.session.add(late)
+    db.session.commit()
+
+    def finished_meanwhile(job_id: str) -> str:
+        if job_id != "job-late":
+            return "started"
+        db.session.execute(sa.update(Task).where(Task.id == late.id).values(status="done"))
+        return "finished"
+    assert end_lost_tasks(finished_meanwhile, utcnow()) == []
+    db.session.expire_all()
+    assert db.session.get(Task, late.id).status == "done"
 
 
 def test_the_reconciler_rescores_stale_scores_a_lost_rescore_left(app, runner, world, staff):
@@ -168,4 +181,16 @@ def test_the_reconciler_rescores_stale_scores_a_lost_rescore_left(app, runner, w
     assert reconcile().endswith("stale rescore queued")
     task = db.session.scalar(sa.select(Task).where(Task.kind == "rescore_stale"))
     assert task.status == "done" and task.message.startswith("rescored")
+    assert not reconciling.backlog(utcnow(), 24).stale
+    # what a finished rescore could not update (say the model was unusable) is not rescored every tick
+    db.session.execute(sa.update(ProofScore).values(ruleset_version=1))
+    db.session.commit()
+    assert not reconciling.backlog(utcnow(), 24).stale
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Task)) == 1
+    # a failed rescore is retried, a few times at most
+    task.status = "failed"
+    db.session.commit()
+    assert reconciling.backlog(utcnow(), 24).stale
+    db.session.add_all([Task(kind="rescore_stale", status="failed") for _ in range(2)])
+    db.session.commit()
     assert not reconciling.backlog(utcnow(), 24).stale

@@ -16,14 +16,18 @@ def _sign_in(client, email: str):  # noqa: ANN001, ANN202
     return client.post("/login", data={"email": email, "password": "correct-horse"})
 
 
-def test_a_cookie_copied_before_sign_out_signs_nobody_in(client, staff):
+def test_signing_out_everywhere_kills_every_copy_of_the_cookie(client, staff):
     user = staff("moderator")
     assert _sign_in(client, user.email).status_code == 302
     copied = user.get_id()  # what the session cookie carries
-    assert load_user(copied) is not None
-    client.post("/logout", data={"submit": "1"})
+    client.post("/logout", data={"submit": "1"})  # this browser only: the other devices stay signed in
     db.session.expire_all()
-    assert load_user(copied) is None
+    assert load_user(copied) is not None
+    assert _sign_in(client, user.email).status_code == 302
+    client.post("/account/sign-out-everywhere", data={"submit": "1"})
+    db.session.expire_all()
+    assert load_user(copied) is None and client.get("/queue/").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "staff.signed_out_everywhere")) == 1
     assert _sign_in(client, user.email).status_code == 302 and load_user(user.get_id()) is not None
 
 

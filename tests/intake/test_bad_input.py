@@ -97,13 +97,23 @@ def test_unreadable_json_bodies_are_400_not_500(api, raw, words):
 # 3. times that do not convert to UTC, or are centuries off
 
 @pytest.mark.parametrize("value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
-                                   "1899-12-31T00:00:00+00:00", "2101-06-01T00:00:00Z"])
+                                   "1899-12-31T00:00:00+00:00", "2201-06-01T00:00:00Z"])
 def test_times_outside_the_supported_years_are_field_errors(runner, world, value):
     world.add("workers", f.worker(id="ok"), f.worker(id="odd", created_at=value))
     result = runner.invoke(args=["import", "--no-score", str(world.write())])
     assert result.exit_code == 1, result.output
-    assert f"workers.jsonl:2: created_at: {value!r} is not a time between the years 2000 and 2100" in result.output
+    assert f"workers.jsonl:2: created_at: {value!r} is not a time between the years 1900 and 2200" in result.output
     assert _ids(Worker) == {"ok"}
+
+
+def test_real_exports_old_sign_ups_and_open_ended_campaigns_are_kept(runner, world):
+    """A 1970 placeholder is a time; a campaign ending 9999-12-31 never ends."""
+    world.basic(proofs=1)
+    world.add("workers", f.worker(id="w-old", created_at="1970-01-01T00:00:00Z"))
+    world.add("campaigns", f.campaign(id="c-open", ends_at="9999-12-31T23:59:59-05:00"))
+    result = runner.invoke(args=["import", "--no-score", str(world.write())])
+    assert result.exit_code == 0, result.output
+    assert "w-old" in _ids(Worker) and db.session.get(Campaign, "c-open").ends_at is None
 
 
 def test_times_outside_the_supported_years_are_422_in_the_api(api):

@@ -63,6 +63,7 @@ def test_the_qa_sample_groups_by_worker_and_ring_though_its_items_are_decided(cl
     html = client.get("/queue/groups?q=auto&by=worker").get_data(as_text=True)
     assert client.get("/queue/groups?q=auto&by=worker").status_code == 200
     assert client.get("/queue/groups?q=auto&by=ring").status_code == 200
+    assert client.get("/queue/groups?q=auto&by=worker&worker=w1").status_code == 200  # a filter joins proofs
     sampled = html.count("<tr data-href=")
     assert sampled >= 1 and "None" not in html.split('id="group-table"', 1)[1]
 

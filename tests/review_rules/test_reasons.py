@@ -67,3 +67,24 @@ def test_a_signal_that_lists_several_findings_has_each_translated():
     one = said(template, minimum=60, watch=20, elapsed=15)  # one finding with "; " inside: not split
     assert translate(one, lambda t: {template: "要求 %(minimum).0f 秒；%(watch).0f；%(elapsed).0f"}.get(t, t)) == \
         "要求 60 秒；20；15"
+
+
+def test_a_phrase_holding_the_sentences_own_punctuation_is_read_whole():
+    """" (a public address: own devices, own timing)" holds ": ", which also ends the sentence."""
+    template = ("%(what)s used by %(accounts)s accounts within %(hours)s h (%(linked)s on this hardware or "
+                "fingerprint)%(carrier)s%(public)s: %(names)s")
+    words = {template: "%(hours)s 小时 %(accounts)s 个账号用该%(what)s（%(linked)s 个）"
+                       "%(carrier)s%(public)s：%(names)s",
+             "address": "地址", " (a public address: own devices, own timing)": "（公共地址）",
+             " on a mobile-carrier network (NAT)": "，移动网络"}
+    text = said(template, what=said("address"), accounts=4, hours=72, linked=1, names="w1, w2",
+                carrier=said(" on a mobile-carrier network (NAT)"),
+                public=said(" (a public address: own devices, own timing)"))
+    assert translate(text, lambda t: words.get(t, t)) == \
+        "72 小时 4 个账号用该地址（1 个），移动网络（公共地址）：w1, w2"
+
+
+def test_data_that_reads_like_a_phrase_is_left_as_it_was():
+    template = "generic comment “%(comment)s”"
+    words = {template: "泛泛的评论“%(comment)s”", "like": "点赞"}
+    assert translate(said(template, comment="like"), lambda t: words.get(t, t)) == "泛泛的评论“like”"

@@ -15,6 +15,7 @@ from models import Backtest, BrandExport, Task, db
 # A job still running or waiting can finish its task; any other state (finished, failed, stopped,
 # canceled) or none at all (unknown to Redis) means nobody will.
 ALIVE = ("queued", "started", "deferred", "scheduled")
+UNFINISHED = ("queued", "running")
 SETTLE_SECONDS = 120  # a task's job id is written just after it is queued: leave young tasks alone
 OWNERS = (Backtest, BrandExport)  # rows that wait on a task and show its outcome themselves
 
@@ -22,7 +23,7 @@ OWNERS = (Backtest, BrandExport)  # rows that wait on a task and show its outcom
 def end_lost_tasks(job_state: Callable[[str], str | None], now: datetime) -> list[int]:
     """End every unfinished task whose RQ job can no longer finish it; returns their ids."""
     candidates = db.session.scalars(sa.select(Task).where(
-        Task.status.in_(("queued", "running")), Task.rq_job_id.is_not(None),
+        Task.status.in_(UNFINISHED), Task.rq_job_id.is_not(None),
         Task.created_at < now - timedelta(seconds=SETTLE_SECONDS)).order_by(Task.id)).all()
     ended = []
     for task in candidates:
@@ -30,11 +31,16 @@ def end_lost_tasks(job_state: Callable[[str], str | None], now: datetime) -> lis
         if state in ALIVE:
             continue
         said = f"its job {task.rq_job_id} is {state}" if state else f"its job {task.rq_job_id} is gone from Redis"
-        task.status, task.finished_at = "failed", now
-        task.message = f"{task.message or task.kind}: stopped unfinished ({said}); start it again"[:1000]
+        message = f"{task.message or task.kind}: stopped unfinished ({said}); start it again"[:1000]
+        # conditional: a job that finished its task between the read above and now keeps "done"
+        taken = db.session.execute(sa.update(Task).where(Task.id == task.id, Task.status.in_(UNFINISHED))
+                                   .values(status="failed", finished_at=now, message=message)
+                                   .execution_options(synchronize_session=False)).rowcount
+        if not taken:
+            continue
         for owner in OWNERS:
-            db.session.execute(sa.update(owner).where(owner.task_id == task.id, owner.status.in_(("queued", "running")))
-                               .values(status="failed", error=task.message, finished_at=now))
+            db.session.execute(sa.update(owner).where(owner.task_id == task.id, owner.status.in_(UNFINISHED))
+                               .values(status="failed", error=message, finished_at=now))
         ended.append(task.id)
     if ended:
         record("tasks.ended_lost", "task", ",".join(map(str, ended))[:200], actor_label="reconciler",

@@ -18,7 +18,7 @@ from app.admin.services.settings import RECONCILE_GRACE_MINUTES, current
 from app.money.services.settlement import eligible_query
 from app.scoring.jobs import RESCORE_TASK_KIND
 from app.scoring.services.staleness import active_versions, any_stale
-from models import Proof, ProofScore, ProofState, Task, db
+from models import AuditEvent, Proof, ProofScore, ProofState, Task, db
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,21 @@ def backlog(now: datetime, hold_hours: int, grace_minutes: int | None = None) ->
     return Backlog(unscored=unscored or 0, settleable=settleable, stale=_stale_unattended(now, hold_hours))
 
 
+ACTIVATIONS = ("ruleset.published", "ruleset.rolled_back", "model.promoted")
+RESCORE_RETRIES = 3  # failed rescores of one activation before the reconciler leaves it to a person
+
+
 def _stale_unattended(now: datetime, hold_hours: int) -> bool:
-    """Stale scores wait (a promotion's or publication's rescore was lost: its task failed, or it was
-    never queued) and no rescore task is queued or running to reach them."""
-    under_way = db.session.scalar(sa.select(Task.id).where(
-        Task.kind == RESCORE_TASK_KIND, Task.status.in_(("queued", "running"))).limit(1))
-    return under_way is None and any_stale(active_versions(), now, hold_hours)
+    """Stale scores wait and the newest activation (a publication, rollback or promotion) has no
+    rescore that ran to its end or is under way: it was never queued, or it failed (at most
+    RESCORE_RETRIES times: then the failed tasks say why, and a person decides). What a finished
+    rescore could not bring up to date (a score made while the model was unusable) is left alone."""
+    since = db.session.scalar(sa.select(sa.func.max(AuditEvent.at)).where(AuditEvent.action.in_(ACTIVATIONS)))
+    tasks = sa.select(Task.status, sa.func.count()).where(Task.kind == RESCORE_TASK_KIND).group_by(Task.status)
+    if since is not None:
+        tasks = tasks.where(Task.created_at >= since)
+    counts = dict(db.session.execute(tasks).all())
+    if counts.get("queued") or counts.get("running") or counts.get("done") or \
+            counts.get("failed", 0) >= RESCORE_RETRIES:
+        return False
+    return any_stale(active_versions(), now, hold_hours)

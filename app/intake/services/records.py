@@ -32,8 +32,10 @@ ID_MAX = 64
 MAX_CENTS = 10 ** 12  # ¥10 billion
 MAX_COUNT = 10 ** 9  # completions, seconds
 FLOAT_EXACT = 2 ** 53  # an integral float above this is not an exact integer (1e300 is not a count)
-# Times outside these years are typing errors or probes, and some do not convert to UTC at all.
-YEAR_MIN, YEAR_MAX = 2000, 2100
+# Times outside these years are typing errors or probes, and some do not convert to UTC at all
+# (the stack's own range ends in 2262). Real exports hold 1970 placeholders and old sign-ups, so the
+# floor is low; an open end written as 9999-12-31 is read as no end where a field may be open.
+YEAR_MIN, YEAR_MAX = 1900, 2200
 
 
 def json_problem(exc: ValueError | RecursionError) -> str:
@@ -88,7 +90,8 @@ def ident(obj: dict, key: str, *, required: bool = True) -> str | None:
     return text(obj, key, required=required, max_len=ID_MAX)
 
 
-def timestamp(obj: dict, key: str, *, required: bool = False) -> datetime | None:
+def timestamp(obj: dict, key: str, *, required: bool = False, open_end: bool = False) -> datetime | None:
+    """`open_end`: a time after YEAR_MAX (9999-12-31, say) means none (a campaign that never ends)."""
     value = _get(obj, key, required)
     if value is None:
         return None
@@ -104,6 +107,8 @@ def timestamp(obj: dict, key: str, *, required: bool = False) -> datetime | None
         year = parsed.astimezone(UTC).year  # as stored; 0001-01-01T00:00+05:00 has no UTC time at all
     except OverflowError:
         year = None
+    if open_end and parsed.year > YEAR_MAX:
+        return None
     if year is None or not YEAR_MIN <= year <= YEAR_MAX:
         raise RecordError(key, f"{_shown(value)} is not a time between the years {YEAR_MIN} and {YEAR_MAX}")
     return parsed
@@ -217,7 +222,7 @@ def parse_campaign(obj: dict, default_commission: float) -> dict:
         "max_completions": integer(obj, "max_completions", low=0, high=MAX_COUNT),
         "min_watch_seconds": integer(obj, "min_watch_seconds", low=0, high=MAX_COUNT),
         "brief": text(obj, "brief", max_len=20000),
-        "starts_at": timestamp(obj, "starts_at"), "ends_at": timestamp(obj, "ends_at"),
+        "starts_at": timestamp(obj, "starts_at"), "ends_at": timestamp(obj, "ends_at", open_end=True),
     }
     if row["commission_rate"] is None:
         row["commission_rate"] = default_commission

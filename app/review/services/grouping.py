@@ -38,10 +38,11 @@ VIEW_COLUMNS = (ReviewItem.proof_id, ReviewItem.priority, ReviewItem.worker_id, 
 # The QA sample's items are decided, and a decided item no longer carries its worker and money (only a
 # waiting one is kept sorted by them): they are read from the proof and its campaign instead.
 DECIDED_COLUMNS = (ReviewItem.proof_id, ReviewItem.priority,
-                   sa.select(Proof.worker_id).where(Proof.id == ReviewItem.proof_id).scalar_subquery()
-                   .label("worker_id"),
-                   sa.select(Campaign.reward_cents).where(Campaign.id == ReviewItem.campaign_id).scalar_subquery()
-                   .label("money_cents"))
+                   # correlated to the item only: a worker filter joins proofs into the outer query too
+                   sa.select(Proof.worker_id).where(Proof.id == ReviewItem.proof_id).correlate(ReviewItem)
+                   .scalar_subquery().label("worker_id"),
+                   sa.select(Campaign.reward_cents).where(Campaign.id == ReviewItem.campaign_id).correlate(ReviewItem)
+                   .scalar_subquery().label("money_cents"))
 
 
 def _view(filters: QueueFilters, viewer_id: int, now: datetime, limit: int | None = None) -> sa.Subquery:
