@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from app.platform.audit import at_text
 from app.platform.spreadsheet import safe_cell
 from models import AuditEvent, db
+from models.governance import canonical_json
 
 CSV_COLUMNS = ("id", "at", "actor_label", "actor_id", "action", "object_type", "object_id", "reason", "before",
                "after", "data", "prev_hash", "hash")
@@ -65,12 +66,6 @@ def known_actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def csv_lines(where: AuditFilter, batch: int = 5000) -> Iterator[str]:
     """The filtered events in chain order as CSV text, a chunk per `batch` rows, never all in memory."""
     buffer = io.StringIO()
@@ -80,10 +75,11 @@ def csv_lines(where: AuditFilter, batch: int = 5000) -> Iterator[str]:
              .execution_options(yield_per=batch, stream_results=True))
     for n, event in enumerate(db.session.scalars(query), start=1):
         # labels and ids can be typed by anyone (a sign-in email lands in a throttling event)
+        # the time and the JSON columns as the hash covers them, so the file can be checked on its own
         writer.writerow([safe_cell(v) for v in (
-            event.id, event.at.isoformat(), event.actor_label, event.actor_id or "", event.action,
-            event.object_type, event.object_id, event.reason or "", _text(event.before), _text(event.after),
-            _text(event.data), event.prev_hash, event.hash)])
+            event.id, at_text(event.at), event.actor_label, event.actor_id or "", event.action,
+            event.object_type, event.object_id, event.reason or "", canonical_json(event.before) or "",
+            canonical_json(event.after) or "", canonical_json(event.data) or "", event.prev_hash, event.hash)])
         if n % batch == 0:
             yield buffer.getvalue()
             buffer.seek(0)
