@@ -27,6 +27,12 @@ SEPARATOR = "; "  # between the findings of one signal that lists several
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdf]")
 
 
+def novelty_reason() -> str:
+    """The model's note (not a rule signal) on a proof whose signals it never saw in training."""
+    return said("this combination of signals was (almost) never seen in the labelled history, so the model cannot "
+                "judge it: the rules' reading stands")
+
+
 def said(template: str, **values: Any) -> str:
     """The reason `template % values` (values: numbers, identifiers, data, or other `said` phrases)."""
     return template % values if values else template

@@ -40,7 +40,7 @@ RULE_CHANGES = {"added": _l("added"), "removed": _l("removed"), "changed": _l("c
 QUEUES = {"hold": _l("Hold"), "review": _l("Review"), "senior": _l("Senior"), "auto": _l("Auto · QA")}
 # Who did something when no person did (audit rows' actor label); a person's label is their email.
 ACTORS = {"system": _l("system"), "cli": _l("command line"), "training": _l("training"),
-          "scheduler": _l("scheduler"), "reconciler": _l("reconciler")}
+          "scheduler": _l("scheduler"), "reconciler": _l("reconciler"), "import": _l("import")}
 LINKS = {"address": _l("address"), "hardware": _l("hardware"), "device": _l("device"), "screenshot": _l("screenshot")}
 RULESET_EVENTS = {"ruleset.created": _l("created"), "ruleset.drafted": _l("drafted"),
                   "ruleset.published": _l("published"), "ruleset.rolled_back": _l("rolled back"),

@@ -31,6 +31,7 @@ from ml.predict import predict_proba
 from models import FraudFlag, Proof, ProofScore, ProofState, ReviewItem, db, utcnow
 from review_rules.context import ScoringContext
 from review_rules.engine import evaluate
+from review_rules.reasons import novelty_reason
 
 SCORE_COLUMNS = ("proof_id", "risk_score", "rule_score", "model_score", "route", "reasons", "signals",
                  "explanation", "ruleset_version", "model_version", "degraded")
@@ -86,8 +87,7 @@ def _with_novelty(signals: np.ndarray, novel: np.ndarray, routes: np.ndarray) ->
     """Name the novelty floor among the reasons of the novel proofs a person will read."""
     out = signals.copy()
     for k in np.flatnonzero(novel & (routes != "auto_approve")).tolist():
-        out[k] = [*out[k], {"code": NOVEL, "score": 1.0, "reason": "this combination of signals was (almost) never "
-                            "seen in the labelled history, so the model cannot judge it: the rules' reading stands"}]
+        out[k] = [*out[k], {"code": NOVEL, "score": 1.0, "reason": novelty_reason()}]
     return out
 
 
