@@ -88,7 +88,7 @@ def test_rejecting_a_whole_ring_waits_for_a_second_senior(client, login, auth, s
                                   .where(ReviewDecision.actor_kind == "human")))
     assert keys == {f"bulk:{asked.id}:{pid}" for pid in RING_PENDING}
     actions = [e.action for e in db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.object_type == "moderation_request"))]
+        AuditEvent.object_type == "moderation_request").order_by(AuditEvent.id))]
     assert actions == ["moderation.requested", "moderation.approved"]
 
     again = client.post(f"/queue/requests/{asked.id}", data={"approve": "1"})
