@@ -88,8 +88,8 @@ def translate(text: str, gettext: Callable[[str], str]) -> str:
     parts = text.split(SEPARATOR)
     # several findings of one signal, joined (a user agent's contradictions): each on its own, unless
     # a template that itself holds the separator made the whole text
-    joined = any(SEPARATOR in template and pattern.fullmatch(text) for template, pattern in _matchers())
-    if len(parts) > 1 and not joined and all(_known(part) for part in parts):
+    if len(parts) > 1 and all(_known(part) for part in parts) and \
+            not any(SEPARATOR in template and pattern.fullmatch(text) for template, pattern in _matchers()):
         return SEPARATOR.join(translate(part, gettext) for part in parts)
     for template, pattern in _matchers():
         found = pattern.fullmatch(text)

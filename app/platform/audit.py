@@ -73,11 +73,16 @@ def _lock_tail() -> str:
     return last
 
 
-def serialise() -> None:
+def serialise(*rows: object) -> None:
     """Take the chain's lock now, before reading what the action depends on: an action that must see
     every earlier one committed (one active rule set or model at a time) then waits for them, as its
-    audit row would make it wait anyway, only later."""
+    audit row would make it wait anyway, only later. `rows` are read again once the lock is held
+    (their own pending changes flushed first, so the re-read keeps them)."""
+    if rows:
+        db.session.flush()
     _lock_tail()
+    for row in rows:
+        db.session.refresh(row)
 
 
 LABEL_CHARS = 256  # audit_events.actor_label and object_id

@@ -13,12 +13,12 @@ from flask.cli import AppGroup
 from app.platform.commands import domain_errors
 from app.platform.i18n import _
 from app.platform.warmup import run_warm_ups
-from app.rules.jobs import after_activation, enqueue_shadow_catch_up
+from app.rules.jobs import after_activation, enqueue_shadow_catch_up, kept_evaluation
 from app.rules.services import backtest as backtests
 from app.rules.services import shadow, try_proof, versions
 from app.scoring.jobs import enqueue_scoring
 from app.scoring.services import relief
-from models import Backtest, StaffUser, db, utcnow
+from models import StaffUser, db, utcnow
 from review_rules.relief import ENTITY_KINDS
 
 rules_cli = AppGroup("rules", help="Rule-set versions: list, show, draft, publish, roll back, backtest.")
@@ -150,15 +150,8 @@ def backtest_command(version: str, since: str, until: str | None, as_json: bool,
             bar.update(max(0, percent - seen[0]))
             seen[0] = max(seen[0], percent)
 
-        try:
-            results = backtests.run_backtest(row, start, end, progress=progress, chunk_hours=chunk_hours)
-        except Exception as exc:  # the kept row says it failed, not "waiting for a backtest worker" for ever
-            db.session.rollback()
-            backtests.finish(db.session.get(Backtest, test.id), None, error=str(exc))
-            db.session.commit()
-            raise
-    backtests.finish(test, results)
-    db.session.commit()
+        results = kept_evaluation(test.id, lambda: backtests.run_backtest(row, start, end, progress=progress,
+                                                                          chunk_hours=chunk_hours))
     click.echo(json.dumps(results, indent=2, ensure_ascii=False) if as_json else _summary(test.id, results))
 
 

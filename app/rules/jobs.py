@@ -6,6 +6,7 @@ running it twice does nothing the second time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
@@ -42,18 +43,27 @@ def run_backtest(backtest_id: int) -> str | None:
         task.status = "running"
     db.session.commit()
     try:
-        results = service.run_backtest(resolve(test.ruleset_version), test.since, test.until,
-                                       progress=_progress(test.task_id) if test.task_id else None)
+        kept_evaluation(backtest_id, lambda: service.run_backtest(
+            resolve(test.ruleset_version), test.since, test.until,
+            progress=_progress(test.task_id) if test.task_id else None))
+    except service.BacktestError:
+        return None  # kept as failed, with the reason (an empty period): nothing to retry
+    return "done"
+
+
+def kept_evaluation(backtest_id: int, evaluate: Callable[[], dict]) -> dict:
+    """Run `evaluate` and keep its figures on the Backtest row; when it raises, the row (and its task)
+    say it failed and why, instead of waiting for ever, and the error goes on. Commits either way."""
+    try:
+        results = evaluate()
     except Exception as exc:
         db.session.rollback()
         service.finish(db.session.get(Backtest, backtest_id), None, error=str(exc))
         db.session.commit()
-        if isinstance(exc, service.BacktestError):
-            return None
         raise
     service.finish(db.session.get(Backtest, backtest_id), results)
     db.session.commit()
-    return "done"
+    return results
 
 
 def enqueue_backtest(test: Backtest) -> Backtest:

@@ -217,9 +217,7 @@ def publish(row: RuleSet, approver: StaffUser, seen_active: int | None = None) -
     """Make the draft `row` active (maker-checker: `approver` is an operator and not its author).
     `seen_active`: the active version the approver compared the draft with (the page's diff); when
     another version became active since, the approval is refused, as it approved other changes."""
-    db.session.flush()  # pending changes of the row survive the refresh below
-    serialise()  # a publication or rollback committing meanwhile is seen below, not overwritten
-    db.session.refresh(row)
+    serialise(row)  # a publication or rollback committing meanwhile is seen below, not overwritten
     if row.status not in ("draft", "shadow"):
         raise DomainError(_("version %(v)s is %(s)s; only a draft can be published", v=row.version, s=row.status))
     if not approver.has_role(*OPERATOR_ROLES):
@@ -246,9 +244,7 @@ def publish(row: RuleSet, approver: StaffUser, seen_active: int | None = None) -
 
 def rollback(row: RuleSet, actor: StaffUser | None) -> RuleSet:
     """Make an earlier published (now retired) version active again: one audited action."""
-    db.session.flush()
-    serialise()
-    db.session.refresh(row)
+    serialise(row)
     if row.status == "active":
         raise DomainError(_("version %(v)s is already active", v=row.version))
     if row.status != "retired":

@@ -103,9 +103,7 @@ def promote(row: ModelVersion, *, actor: StaffUser | None = None, actor_label: s
     """Make `row` the active model, retiring every other active one; returns the one it replaced (if any).
     `replacing`: the version (or None) the caller compared `row` with; ModelVersionError when another
     one became active meanwhile (training must not overwrite an operator's promotion or rollback)."""
-    db.session.flush()  # the row's own pending changes (its comparison) are kept by the refresh below
-    serialise()  # a promotion committing meanwhile is seen below, not left active beside this one
-    db.session.refresh(row)
+    serialise(row)  # a promotion committing meanwhile is seen below, not left active beside this one
     if row.status == "active":
         raise ModelVersionError(_("model %(v)s is already active", v=row.version))
     previous = active_version()
