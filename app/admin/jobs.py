@@ -18,6 +18,7 @@ from app.platform.jobs import DEFAULT, SCORING, JobSpec, dispatcher, job
 from app.platform.locks import LockTimeout, exclusive
 from app.review.services.claims import release_expired_claims
 from app.scoring.jobs import enqueue_stale_rescore, score_isolating_failures
+from app.scoring.services.relief import ended_relief_ids
 from models import StaffUser, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ HOUSEKEEPING = JobSpec(DEFAULT, timeout=30 * 60)
 # Fixed job ids: however often the reconciler asks, one copy of each waits in the queue.
 SCORE_BACKLOG_JOB = "reconcile-score-backlog"
 SETTLEMENT_JOB = "reconcile-settlement"
+RELIEF_RESCORE_JOB = "reconcile-relief-rescore"
 RETENTION_JOB = "retention-run"
 
 
@@ -50,6 +52,9 @@ def reconcile(grace_minutes: int | None = None) -> str:
     if found.settleable:
         queued["settle_approved"] = dispatcher().enqueue_once(settle_approved, spec=SETTLE_RUN,
                                                               job_id=SETTLEMENT_JOB)
+    if found.relieved:
+        queued["rescore_relieved"] = dispatcher().enqueue_once(rescore_relieved, spec=SCORE_BACKLOG,
+                                                               job_id=RELIEF_RESCORE_JOB)
     if found.stale:  # its own Task (a progress bar on the operators' pages), as a publication's
         queued["rescore_stale"] = enqueue_stale_rescore("reconciler: stale scores and no rescore under way").rq_job_id
     # Audited when it queued something: a proof that stays owed (a campaign short of escrow) would
@@ -57,10 +62,11 @@ def reconcile(grace_minutes: int | None = None) -> str:
     if dispatcher().synchronous or any(job_id is not None for job_id in queued.values()):
         record("reconciler.requeued", "queue", ",".join(sorted(queued)), actor_label="reconciler", data={
             "unscored": found.unscored, "settleable": found.settleable, "stale": found.stale,
+            "relieved": found.relieved,
             "already_queued": sorted(name for name, job_id in queued.items() if job_id is None)})
         db.session.commit()
-    return f"unscored {found.unscored}, settleable {found.settleable}" + (", stale rescore queued" if found.stale
-                                                                         else "")
+    return f"unscored {found.unscored}, settleable {found.settleable}" + \
+        (", ended relief rescore queued" if found.relieved else "") + (", stale rescore queued" if found.stale else "")
 
 
 @job
@@ -72,6 +78,19 @@ def score_backlog(grace_minutes: int | None = None) -> int:
             return _score_backlog(grace_minutes)
     except LockTimeout:
         return 0  # another run is at it
+
+
+@job
+def rescore_relieved() -> int:
+    """Rescore the waiting proofs scored under a mute that has ended since (relief.ended_relief_ids),
+    batch by batch (a commit each): the muted signal counts again. Returns how many."""
+    size = current_app.config["SCORING_BATCH_SIZE"]
+    ids = ended_relief_ids(utcnow(), current_app.config["SETTLEMENT_HOLD_HOURS"])
+    db.session.rollback()  # reading only, before the batches' own transactions
+    rescored = sum(score_isolating_failures(ids[start:start + size], size) for start in range(0, len(ids), size))
+    if rescored:
+        log.info("rescored %d waiting proofs whose mute has ended", rescored)
+    return rescored
 
 
 class BacklogBatchesFailed(RuntimeError):

@@ -115,3 +115,46 @@ def test_lists_by_state(farm):
     assert [m.id for m in relief.list_mutes(relief.MuteFilters("expired"))] == [expired.id]
     assert {m.id for m in relief.list_mutes(relief.MuteFilters("all"))} == {active.id, expired.id}
     assert [m.id for m in relief.mutes_for_proof(db.session.get(Proof, "p1"))] == [active.id]
+
+
+def _muted_codes(pid: str) -> list[str]:
+    db.session.expire_all()
+    return [s["code"] for s in db.session.get(ProofScore, pid).signals if "muted" in s]
+
+
+def test_when_a_mute_expires_the_reconciler_rescores_the_waiting_proofs_it_shaped(farm):
+    from app.admin.jobs import reconcile
+    from app.admin.services import reconcile as reconciling
+
+    mute = _mute(FP, "worker", "w1", hours=1)
+    score_proofs(["p1"])  # scored while the mute is in force: the signal left out
+    db.session.commit()
+    assert _muted_codes("p1") == [FP] and db.session.get(Proof, "p1").state in relief.WAITING_STATES
+    assert relief.ended_relief_ids(utcnow(), 72) == []  # still in force: nothing owed
+    # two hours on: the mute ran out an hour ago, nobody lifted it
+    stored = db.session.get(ProofScore, "p1")
+    mute.created_at, mute.expires_at = mute.created_at - timedelta(hours=2), mute.expires_at - timedelta(hours=2)
+    stored.scored_at -= timedelta(hours=2)
+    db.session.commit()
+    untouched = db.session.get(ProofScore, "p2").scored_at
+    assert relief.ended_relief_ids(utcnow(), 72) == ["p1"]
+    assert reconciling.backlog(utcnow(), 72).relieved
+    assert "ended relief rescore queued" in reconcile()
+    assert _muted_codes("p1") == [] and FP in db.session.get(ProofScore, "p1").reasons.split(";")
+    assert db.session.get(ProofScore, "p2").scored_at == untouched  # another worker's proof is left alone
+    assert relief.ended_relief_ids(utcnow(), 72) == [] and not reconciling.backlog(utcnow(), 72).relieved
+
+
+def test_a_lift_whose_rescore_was_lost_is_found_and_decided_proofs_are_not(farm):
+    mute = _mute(FP, "device", db.session.get(Proof, "p1").device_fp_hash, hours=24)
+    score_proofs(list(farm))
+    db.session.commit()
+    relief.lift_mute(mute.id, actor=None, reason="a farm after all")
+    db.session.commit()  # and then the process died before queueing the rescore
+    db.session.execute(sa.update(Proof).where(Proof.id == "p5").values(state="rejected"))  # decided meanwhile
+    db.session.commit()
+    assert relief.ended_relief_ids(utcnow(), 72) == ["p1", "p2", "p3", "p4"]
+    assert relief.ended_relief_ids(utcnow(), 72, limit=1) == ["p1"]
+    # a mute that ended longer ago than the look-back is not read again
+    later = utcnow() + relief.ENDED_LOOKBACK + timedelta(hours=1)
+    assert relief.ended_relief_ids(later, 72) == []

@@ -4,7 +4,8 @@ The queue is a hint, the database is the truth. A proof accepted more than a gra
 still `received` without a score has lost its scoring job (Redis flushed or restarted without
 persistence, a worker killed mid-job); an approved proof past its hold window still `approved`
 has lost its settlement run; a waiting proof scored by versions no longer active, with no rescore
-task under way, has lost its rescore. Both are read from the tables alone, so the reconciler heals them
+task under way, has lost its rescore; a waiting proof scored under a mute that has ended since is
+owed one (app/scoring/services/relief.py). All are read from the tables alone, so the reconciler heals them
 however the jobs were lost. Nothing here commits or queues.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from app.admin.services.settings import RECONCILE_GRACE_MINUTES, current
 from app.money.services.settlement import eligible_query
 from app.scoring.jobs import RESCORE_TASK_KIND
+from app.scoring.services.relief import ended_relief_ids
 from app.scoring.services.staleness import active_versions, any_stale
 from models import AuditEvent, Proof, ProofScore, ProofState, Task, db
 
@@ -26,10 +28,11 @@ class Backlog:
     unscored: int  # accepted, still unscored after the grace period
     settleable: bool  # at least one approved proof may settle now
     stale: bool = False  # a score older than the active versions waits, and no rescore task is under way
+    relieved: bool = False  # a waiting proof was scored under a mute that has ended since
 
     @property
     def empty(self) -> bool:
-        return not self.unscored and not self.settleable and not self.stale
+        return not self.unscored and not self.settleable and not self.stale and not self.relieved
 
 
 def grace_cutoff(now: datetime, grace_minutes: int | None = None) -> datetime:
@@ -56,7 +59,8 @@ def backlog(now: datetime, hold_hours: int, grace_minutes: int | None = None) ->
     unscored = db.session.scalar(sa.select(sa.func.count()).select_from(
         _unscored(grace_cutoff(now, grace_minutes)).subquery()))
     settleable = db.session.execute(eligible_query(now, hold_hours).limit(1)).first() is not None
-    return Backlog(unscored=unscored or 0, settleable=settleable, stale=_stale_unattended(now, hold_hours))
+    return Backlog(unscored=unscored or 0, settleable=settleable, stale=_stale_unattended(now, hold_hours),
+                   relieved=bool(ended_relief_ids(now, hold_hours, limit=1)))
 
 
 ACTIVATIONS = ("ruleset.published", "ruleset.rolled_back", "model.promoted")

@@ -5,9 +5,11 @@ Moderators give relief from a proof (`mute_from_proof`: the entity is that proof
 device or campaign), operators from their list page or `flask relief mute`. Every change writes its
 audit row in the caller's transaction. After committing, the caller queues the rescoring of the
 entity's undecided proofs (`undecided_proof_ids`, then app.scoring.jobs.enqueue_scoring), so the
-queue reflects the relief at once; proofs already decided keep their score. A mute that simply
-expires changes nothing stored: the next score of a proof of that entity (a new proof, a rescoring)
-counts the signal again.
+queue reflects the relief at once; proofs already decided keep their score. When a mute ends (it
+expires, or is lifted and the rescore queued after the commit was lost), the proofs still waiting
+that were scored while it was in force are owed a rescore: `ended_relief_ids` reads them from the
+tables, and the reconciler rescores them, so the signal counts again before a person or settlement
+acts on a score it was left out of.
 """
 from __future__ import annotations
 
@@ -19,11 +21,14 @@ import sqlalchemy as sa
 from app.platform.audit import record
 from app.platform.i18n import _, ngettext
 from app.scoring.services.staleness import WAITING_STATES, policy_approval_in_hold
-from models import Campaign, DomainError, NotFound, Proof, SignalMute, StaffUser, Worker, db, utcnow
+from models import Campaign, DomainError, NotFound, Proof, ProofScore, SignalMute, StaffUser, Worker, db, utcnow
 from review_rules.registry import all_signals
 from review_rules.relief import ALLOWLIST, ENTITY_COLUMNS, ENTITY_KINDS
 
 MAX_HOURS = 24 * 365
+# How long after a mute ended its entity's waiting proofs are still looked at (bounds the reconciler's
+# reading; a proof waits in review days, not months).
+ENDED_LOOKBACK = timedelta(days=30)
 STATES = ("active", "expired", "lifted")
 
 
@@ -181,10 +186,32 @@ def undecided_proof_ids(mute: SignalMute, hold_hours: int, now: datetime | None 
     the settlement hold): the ones whose score the relief should change now."""
     proofs = Proof.__table__
     column = proofs.c[ENTITY_COLUMNS[mute.entity_kind]]
-    cutoff = (now or utcnow()) - timedelta(hours=hold_hours)
-    waiting = sa.or_(proofs.c.state.in_(WAITING_STATES), policy_approval_in_hold(proofs, cutoff))
-    return list(db.session.scalars(sa.select(proofs.c.id).where(column == mute.entity_value, waiting)
-                                   .order_by(proofs.c.id)))
+    return list(db.session.scalars(sa.select(proofs.c.id).where(
+        column == mute.entity_value, _waiting(proofs, now or utcnow(), hold_hours)).order_by(proofs.c.id)))
+
+
+def _waiting(proofs: sa.Table, now: datetime, hold_hours: int) -> sa.ColumnElement[bool]:
+    cutoff = now - timedelta(hours=hold_hours)
+    return sa.or_(proofs.c.state.in_(WAITING_STATES), policy_approval_in_hold(proofs, cutoff))
+
+
+def ended_relief_ids(now: datetime, hold_hours: int, limit: int | None = None) -> list[str]:
+    """Proofs still waiting (as `undecided_proof_ids` means it) whose score was made while a mute on one
+    of their entities was in force, that mute having ended since (expired or lifted, within
+    ENDED_LOOKBACK), in id order. A rescore takes a proof off the list: its score is then newer than
+    the mute's end."""
+    proofs, scores, mutes = Proof.__table__, ProofScore.__table__, SignalMute.__table__
+    ended = sa.func.coalesce(mutes.c.lifted_at, mutes.c.expires_at)
+    per_kind = [sa.select(proofs.c.id.label("id"))
+                .select_from(mutes.join(proofs, proofs.c[column] == mutes.c.entity_value)
+                             .join(scores, scores.c.proof_id == proofs.c.id))
+                .where(mutes.c.entity_kind == kind, ended <= now, ended > now - ENDED_LOOKBACK,
+                       scores.c.scored_at >= mutes.c.created_at, scores.c.scored_at < ended,
+                       _waiting(proofs, now, hold_hours))
+                for kind, column in ENTITY_COLUMNS.items()]
+    owed = sa.union(*per_kind).subquery()  # a proof under two ended mutes once
+    query = sa.select(owed.c.id).order_by(owed.c.id)
+    return list(db.session.scalars(query if limit is None else query.limit(limit)))
 
 
 def staff_names(mutes: list[SignalMute]) -> dict[int, str]:
