@@ -2,7 +2,7 @@
 
 usage: python scripts/i18n.py extract | compile | check
 
-- extract: read every marked string (`_()`, `_l()`, `ngettext()` in Python; `_()` in templates) of
+- extract: read every marked string (`_()`, `_l()`, `ngettext()`, `stated()` in Python; `_()` in templates) of
   each area (`app/<area>/**.py` and `app/templates/<area>/**.html`; the platform catalogue also takes
   `app/*.py` and `app/templates/*.html`) into `app/<area>/translations/messages.pot`, and merge it into
   that area's `zh_CN/LC_MESSAGES/messages.po` (new strings arrive untranslated, vanished ones are dropped).
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app"
 AREAS = ("platform", "auth", "intake", "scoring", "review", "money", "compliance", "rules", "admin")
 LOCALES = ("zh_CN",)
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "stated": None}
 PYTHON = [("**.py", "python")]
 TEMPLATES = [("**.html", "jinja2")]
 JINJA = {"**.html": {"extensions": "jinja2.ext.do", "newstyle_gettext": "true"}}

@@ -14,6 +14,7 @@ from app.admin.services.lost_tasks import end_lost_tasks
 from app.compliance.services.scorecard import refresh_scorecards
 from app.money.jobs import SETTLE_RUN, settle_approved
 from app.platform.audit import record
+from app.platform.i18n import stated
 from app.platform.jobs import DEFAULT, SCORING, JobSpec, dispatcher, job
 from app.platform.locks import LockTimeout, exclusive
 from app.review.services.claims import release_expired_claims
@@ -56,7 +57,8 @@ def reconcile(grace_minutes: int | None = None) -> str:
         queued["rescore_relieved"] = dispatcher().enqueue_once(rescore_relieved, spec=SCORE_BACKLOG,
                                                                job_id=RELIEF_RESCORE_JOB)
     if found.stale:  # its own Task (a progress bar on the operators' pages), as a publication's
-        queued["rescore_stale"] = enqueue_stale_rescore("reconciler: stale scores and no rescore under way").rq_job_id
+        why = stated("reconciler: stale scores and no rescore under way")
+        queued["rescore_stale"] = enqueue_stale_rescore(why).rq_job_id
     # Audited when it queued something: a proof that stays owed (a campaign short of escrow) would
     # otherwise write a row every tick, each taking the chain's lock every decision also waits for.
     if dispatcher().synchronous or any(job_id is not None for job_id in queued.values()):

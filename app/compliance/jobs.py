@@ -7,6 +7,7 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
+from app.platform.i18n import stated
 from app.platform.jobs import DEFAULT, JobSpec, dispatcher, job
 from models import BrandExport, Task, db, utcnow
 
@@ -56,7 +57,7 @@ def build_export(export_id: int) -> str | None:
         _finish_task(task_id, "failed", str(exc)[:500])
         db.session.commit()
         return None  # the row and its task say what failed; the page shows it
-    _finish_task(task_id, "done", f"export {export_id} ready")
+    _finish_task(task_id, "done", stated("export %(export)s ready", export=export_id))
     db.session.commit()
     return "done"
 
@@ -87,14 +88,15 @@ def rescreen_campaigns(version: int, task_id: int | None = None) -> dict | None:
 
     def progress(done: int, total: int) -> None:
         if task is not None:
-            task.done, task.total, task.message = done, total, f"{done}/{total} campaigns"
+            task.done, task.total = done, total
+            task.message = stated("%(done)s/%(total)s campaigns", done=done, total=total)
         db.session.commit()  # each batch of campaigns held is final on its own
 
     result = rescreen.rescreen(version, progress=progress)
     record("screening.rescreened", "screening_rule_set", str(version), actor_label="system",
            data={"screened": result.screened, "held": result.held, "updated": result.updated})
-    _finish_task(task_id, "done", f"{result.screened} screened, {len(result.held)} held, "
-                                  f"{len(result.updated)} waiting with new findings")
+    _finish_task(task_id, "done", stated("%(screened)s screened, %(held)s held, %(updated)s waiting with new findings",
+                                         screened=result.screened, held=len(result.held), updated=len(result.updated)))
     db.session.commit()
     return {"screened": result.screened, "held": len(result.held), "updated": len(result.updated)}
 

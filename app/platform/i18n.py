@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flask_babel
@@ -25,6 +26,7 @@ from flask_babel import Babel, LazyString, format_datetime, get_locale, get_tran
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from review_rules.reasons import Phrasebook
 from review_rules.reasons import translate as translate_reason
 
 LOCALES = {"zh_CN": "简体中文", "en": "English"}
@@ -35,6 +37,9 @@ AREAS_WITH_CATALOGUES = ("platform", "auth", "intake", "scoring", "review", "mon
 # Dates as a Chinese or an English reader writes them: 2026年12月3日 14:05 / Dec 3, 2026 14:05.
 DATETIME_FORMATS = {"zh": "y年M月d日 HH:mm", "en": "MMM d, y HH:mm"}
 DATE_FORMATS = {"zh": "y年M月d日", "en": "MMM d, y"}
+# The placeholders of `stated` messages whose value may itself be a stated message (what a task was
+# doing, why it stopped), translated along with the sentence; other values are data.
+STATED_SLOTS = frozenset({"before", "reason", "why", "model"})
 
 
 
@@ -88,7 +93,9 @@ def init_i18n(app: Flask) -> None:
     # Our own callables: the same translation, plus a record of what the catalogue lacks (tests read it).
     app.jinja_env.install_gettext_callables(gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True)
     app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=lambda: str(get_locale()), role_label=role_label,
-                                 declared_text=_template_gettext, reason_text=reason_text)
+                                 declared_text=_template_gettext, reason_text=reason_text,
+                                 stored_text=stored_text)
+    app.extensions.setdefault("web_warm_ups", []).append(stated_templates)
     from app.platform.vocabulary import TEMPLATE_GLOBALS
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
@@ -186,6 +193,35 @@ def reason_text(entry: object) -> str:
         return translate_reason(text, _template_gettext)
     except (KeyError, TypeError, ValueError):
         return text
+
+
+def stated(template: str, **values: object) -> str:
+    """A message stored for people to read later, in either language (a task's progress or outcome):
+    `template % values` in English, whoever's request or job made it. `stored_text` shows it in the
+    reader's language; scripts/i18n.py extracts the templates into the catalogues."""
+    return template % values if values else template
+
+
+@cache
+def _stated_messages() -> Phrasebook:
+    return Phrasebook(Path(__file__).resolve().parents[1], "stated", STATED_SLOTS)
+
+
+def stored_text(text: str | None) -> str:
+    """A message `stated` made, in the reader's language; as stored when no template made it (an
+    error's own words, text stored before) or the translation does not fit its values."""
+    text = text or ""
+    if not text or str(get_locale()) == "en":
+        return text
+    try:
+        return _stated_messages().translate(text, _template_gettext)
+    except (KeyError, TypeError, ValueError):
+        return text
+
+
+def stated_templates() -> str:
+    """The web warm-up's reading of the `stated` templates from the app's source."""
+    return f"{len(_stated_messages().templates)} stored-message templates"
 
 
 def _template_ngettext(singular: str, plural: str, num: int) -> str:

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.platform.commands import domain_errors
-from app.platform.i18n import _
+from app.platform.i18n import _, stored_text
 from app.platform.warmup import run_warm_ups
 from app.rules.jobs import after_activation, enqueue_shadow_catch_up, kept_evaluation
 from app.rules.services import backtest as backtests
@@ -98,9 +98,9 @@ def publish_command(version: str, approver: str) -> None:
     db.session.commit()
     for change in changes:
         click.echo(f"  {change.path}: {change.before} -> {change.after}")
-    task = after_activation(row.version, "published")
+    task = after_activation(row.version)
     click.echo(_("version %(version)s is active (approved by %(approver)s); %(message)s", version=row.version,
-                 approver=approver, message=task.message))
+                 approver=approver, message=stored_text(task.message)))
 
 
 @rules_cli.command("rollback")
@@ -112,8 +112,9 @@ def rollback_command(version: str, actor: str | None) -> None:
     row = _resolve(version)
     versions.rollback(row, _staff(actor))
     db.session.commit()
-    task = after_activation(row.version, "rolled back to")
-    click.echo(_("version %(version)s is active again; %(message)s", version=row.version, message=task.message))
+    task = after_activation(row.version, rolled_back=True)
+    click.echo(_("version %(version)s is active again; %(message)s", version=row.version,
+                 message=stored_text(task.message)))
 
 
 def _date(text: str | None, default: datetime) -> datetime:

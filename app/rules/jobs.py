@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from app.platform.i18n import stated
 from app.platform.jobs import BACKTEST, JobSpec, dispatcher, job
 from app.rules.services import backtest as service
 from app.rules.services import shadow
@@ -77,14 +78,16 @@ def enqueue_backtest(test: Backtest) -> Backtest:
     return test
 
 
-def after_activation(version: int, how: str) -> Task:
+def after_activation(version: int, rolled_back: bool = False) -> Task:
     """Call after committing a publication or rollback: every stale score is rescored with the new version."""
-    return enqueue_stale_rescore(f"rule set {version} {how}")
+    return enqueue_stale_rescore(stated("rolled back to rule set %(version)s", version=version) if rolled_back
+                                 else stated("rule set %(version)s published", version=version))
 
 
-def after_model_change(version: str, how: str) -> Task:
+def after_model_change(version: str, rolled_back: bool = False) -> Task:
     """Call after committing a model promotion or rollback: every stale score is rescored with it."""
-    return enqueue_stale_rescore(f"model {version} {how}")
+    return enqueue_stale_rescore(stated("rolled back to model %(version)s", version=version) if rolled_back
+                                 else stated("model %(version)s promoted", version=version))
 
 
 SHADOW_CATCH_UP = JobSpec(BACKTEST, timeout=2 * 3600)

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from app.platform.access import role_required
 from app.platform.form_errors import form_errors
-from app.platform.i18n import _
+from app.platform.i18n import _, stored_text
 from app.rules import charts
 from app.rules.forms import ActionForm, BacktestForm, DraftForm, editor_settings
 from app.rules.jobs import after_activation, after_model_change, enqueue_backtest, enqueue_shadow_catch_up
@@ -119,8 +119,8 @@ def publish(number: int):  # noqa: ANN201
     # ApprovalRefused is a 403; seen_active: the version the page's diff was against
     row = versions.publish(versions.resolve(number), _user(), request.form.get("seen_active", type=int))
     db.session.commit()
-    task = after_activation(row.version, "published")
-    flash(_("Version %(v)s is active. %(m)s", v=row.version, m=task.message), "ok")
+    task = after_activation(row.version)
+    flash(_("Version %(v)s is active. %(m)s", v=row.version, m=stored_text(task.message)), "ok")
     return redirect(url_for("rules.version", number=row.version))
 
 
@@ -131,8 +131,8 @@ def rollback(number: int):  # noqa: ANN201
         abort(400)
     row = versions.rollback(versions.resolve(number), _user())
     db.session.commit()
-    task = after_activation(row.version, "rolled back to")
-    flash(_("Rolled back: version %(v)s is active again. %(m)s", v=row.version, m=task.message), "ok")
+    task = after_activation(row.version, rolled_back=True)
+    flash(_("Rolled back: version %(v)s is active again. %(m)s", v=row.version, m=stored_text(task.message)), "ok")
     return redirect(url_for("rules.version_list"))
 
 
@@ -212,8 +212,8 @@ def models_promote(version: str):  # noqa: ANN201
     rollback = request.form.get("rollback") == "1"
     row = model_service.promote(version, _user(), rollback=rollback)
     db.session.commit()
-    task = after_model_change(row.version, "rolled back to" if rollback else "promoted")
-    flash(_("Model %(v)s is active. %(m)s", v=row.version, m=task.message), "ok")
+    task = after_model_change(row.version, rolled_back=rollback)
+    flash(_("Model %(v)s is active. %(m)s", v=row.version, m=stored_text(task.message)), "ok")
     return redirect(url_for("rules.models"))
 
 

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from app.platform.bulk import ANALYZE_FROM, vacuum_after_bulk_load
 from app.platform.hooks import PROOFS_SCORED, emit
-from app.platform.i18n import _
+from app.platform.i18n import _, stated, stored_text
 from app.platform.locks import LockTimeout, exclusive
 from app.scoring.jobs import RESCORE_LOCK, RESCORE_STALE, enqueue_stale_rescore
 from app.scoring.services import models_registry as registry
@@ -89,7 +89,7 @@ def rescore_after_change(reason: str) -> None:
     with click.progressbar(length=0, label=_("rescoring stale"), file=sys.stderr) as bar:
         task = enqueue_stale_rescore(reason, progress=bar.update)
     click.echo(_("rescoring task %(task)s: %(status)s — %(message)s", task=task.id, status=task.status,
-                 message=task.message))
+                 message=stored_text(task.message)))
 
 
 @click.command("export-scores")
@@ -183,9 +183,10 @@ def train_command(force: bool, queued: bool, honest_share: float | None, capacit
         from app.scoring.jobs import enqueue_training
 
         task = enqueue_training(force=force)
-        click.echo(_("task %(task)s: %(status)s — %(message)s", task=task.id, status=task.status, message=task.message))
+        click.echo(_("task %(task)s: %(status)s — %(message)s", task=task.id, status=task.status,
+                     message=stored_text(task.message)))
         if task.status == "failed":
-            raise click.ClickException(task.message or _("training failed"))
+            raise click.ClickException(stored_text(task.message) or _("training failed"))
         return
 
     def progress(stage: str, percent: int) -> None:
@@ -214,7 +215,7 @@ def train_command(force: bool, queued: bool, honest_share: float | None, capacit
     click.echo(_("promoted: %(reason)s", reason=report.reason) if report.promoted
                else _("not promoted: %(reason)s", reason=report.reason))
     if report.promoted:
-        rescore_after_change(f"model {report.version} promoted")
+        rescore_after_change(stated("model %(version)s promoted", version=report.version))
 
 
 def print_evaluation(report: EvaluationReport) -> None:
@@ -263,7 +264,7 @@ def promote_command(version: str, reason: str) -> None:
         raise click.ClickException(f"{version}: {exc}") from exc
     db.session.commit()
     click.echo(_("%(version)s is now the active model", version=version))
-    rescore_after_change(f"model {version} promoted")
+    rescore_after_change(stated("model %(version)s promoted", version=version))
 
 
 def register(app: Flask) -> None:

@@ -13,7 +13,7 @@ from flask import current_app
 
 from app.platform.audit import record
 from app.platform.hooks import PROOFS_SCORED, emit
-from app.platform.i18n import _
+from app.platform.i18n import stated
 from app.platform.jobs import SCORING, TRAINING, JobSpec, dispatcher, job
 from app.platform.locks import exclusive
 from app.scoring.services.feedback import linked_pending_proofs
@@ -208,19 +208,19 @@ def train_model(task_id: int, force: bool = False, actor_id: int | None = None) 
                                     progress=_progress(task_id))
     except NotEnoughLabels as exc:
         db.session.rollback()
-        _finish(task_id, "failed", _("not enough labels: %(why)s", why=str(exc)))
+        _finish(task_id, "failed", stated("not enough labels: %(why)s", why=str(exc)))
         return None
     except Exception as exc:
         db.session.rollback()
-        _finish(task_id, "failed", _("training failed: %(why)s", why=str(exc)))
+        _finish(task_id, "failed", stated("training failed: %(why)s", why=str(exc)))
         raise
     task = db.session.get(Task, task_id)
     task.status, task.done, task.finished_at = "done", 100, utcnow()
-    task.message = (_("%(v)s: promoted (%(why)s)", v=report.version, why=report.reason) if report.promoted else
-                    _("%(v)s: kept as candidate (%(why)s)", v=report.version, why=report.reason))
+    task.message = (stated("%(v)s: promoted (%(why)s)", v=report.version, why=report.reason) if report.promoted else
+                    stated("%(v)s: kept as candidate (%(why)s)", v=report.version, why=report.reason))
     db.session.commit()
     if report.promoted:
-        enqueue_stale_rescore(f"model {report.version} promoted")
+        enqueue_stale_rescore(stated("model %(version)s promoted", version=report.version))
     return report.version
 
 
@@ -232,7 +232,7 @@ def _finish(task_id: int, status: str, message: str) -> None:
 
 def enqueue_training(force: bool = False, actor: StaffUser | None = None) -> Task:
     """Create the Task row, commit it, then queue the job (runs at once without Redis)."""
-    task = Task(kind=TASK_KIND, status="queued", total=100, message=_("waiting for a training worker"))
+    task = Task(kind=TASK_KIND, status="queued", total=100, message=stated("waiting for a training worker"))
     db.session.add(task)
     db.session.flush()
     record("model.training_started", "task", str(task.id), actor=actor, actor_label=None if actor else "cli",
@@ -284,7 +284,9 @@ def run_stale_rescore(task_id: int, progress: Callable[[int], None] | None = Non
             db.session.rollback()
             task = db.session.get(Task, task_id)
             task.status, task.finished_at = "failed", utcnow()
-            task.message = f"{reason}: failed after {task.done} proofs ({type(exc).__name__}: {exc})"[:500]
+            error = f"{type(exc).__name__}: {exc}"
+            task.message = stated("%(reason)s: failed after %(done)s proofs (%(error)s)", reason=reason, done=task.done,
+                                  error=error)[:500]
             db.session.commit()
             raise
         record("proofs.rescored", "task", str(task_id), actor_label="system", data={
@@ -293,8 +295,9 @@ def run_stale_rescore(task_id: int, progress: Callable[[int], None] | None = Non
         task = db.session.get(Task, task_id)
         task.status, task.finished_at, task.total = "done", utcnow(), max(task.total, run.rescored)
         task.done = run.rescored
-        task.message = (f"rescored {run.rescored} stale proofs; {run.pulled_back} policy approvals pulled back "
-                        f"into review, {run.auto_approved} approved by policy")
+        task.message = stated("rescored %(rescored)s stale proofs; %(pulled_back)s policy approvals pulled back into "
+                              "review, %(approved)s approved by policy", rescored=run.rescored,
+                              pulled_back=run.pulled_back, approved=run.auto_approved)
         db.session.commit()
     return run.rescored
 
@@ -311,8 +314,9 @@ def enqueue_stale_rescore(reason: str, progress: Callable[[int], None] | None = 
     versions = active_versions()
     stale = stale_count(versions, utcnow(), current_app.config["SETTLEMENT_HOLD_HOURS"])
     task = Task(kind=RESCORE_TASK_KIND, status="queued", total=stale,
-                message=f"{reason}: {stale} stale proofs to rescore with rule set {versions.ruleset}, "
-                        f"model {versions.model or 'none'}")
+                message=stated("%(reason)s: %(stale)s stale proofs to rescore with rule set %(ruleset)s, "
+                               "model %(model)s", reason=reason, stale=stale, ruleset=versions.ruleset,
+                               model=versions.model or stated("none")))
     db.session.add(task)
     db.session.commit()
     task_id = task.id

@@ -222,3 +222,27 @@ def test_no_template_nests_an_expression_inside_a_string_of_another():
     offenders = [f"{path.relative_to(templates)}:{n}" for path in templates.rglob("*.html")
                  for n, line in enumerate(path.read_text().splitlines(), 1) if nested.search(line)]
     assert not offenders, offenders
+
+
+def test_stored_task_messages_are_shown_in_the_readers_language(app):
+    from app.scoring.jobs import enqueue_stale_rescore  # noqa: F401 - its templates are in the app's source
+
+    reason = i18n.stated("rolled back to rule set %(version)s", version=3)
+    queued = i18n.stated("%(reason)s: %(stale)s stale proofs to rescore with rule set %(ruleset)s, model %(model)s",
+                         reason=reason, stale=12, ruleset=3, model=i18n.stated("none"))
+    failed = i18n.stated("%(reason)s: failed after %(done)s proofs (%(error)s)", reason=queued, done=5,
+                         error="OperationalError: server closed the connection")
+    lost = i18n.stated("%(before)s: stopped unfinished (%(why)s); start it again", before=failed,
+                       why=i18n.stated("its job %(job)s is gone from Redis", job="rescore-stale-9"))
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        refresh()
+        assert i18n.stored_text(queued) == "已回滚到规则集 3：12 条过期评分待用规则集 3、模型 无 重新评分"
+        # nested three deep; the error's own words and the job id are data, shown as they were
+        assert i18n.stored_text(lost) == (
+            "已回滚到规则集 3：12 条过期评分待用规则集 3、模型 无 重新评分："
+            "处理 5 条凭证后失败（OperationalError: server closed the connection）："
+            "未完成即中止（其作业 rescore-stale-9 已不在 Redis 中）；请重新启动")
+        assert i18n.stored_text("KeyError: 'x'") == "KeyError: 'x'" and i18n.stored_text(None) == ""
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()
+        assert i18n.stored_text(lost) == lost and lost.startswith("rolled back to rule set 3: 12 stale proofs")

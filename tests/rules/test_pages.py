@@ -293,3 +293,21 @@ def test_new_ring_accounts_count_each_account_on_its_first_ring_day():
                                       "graph.ring_like", None]})
     assert overview_service.new_ring_accounts(frame) == {"d1": 1, "d2": 1}
     assert overview_service.new_ring_accounts(frame.iloc[3:]) == {}
+
+
+def test_a_task_page_shows_what_the_job_stored_in_the_readers_language(client, login):
+    from app.platform.i18n import stated
+    from models import Task, db
+
+    task = Task(kind="rescore_stale", status="running", total=10, done=4, message=stated(
+        "%(reason)s: %(stale)s stale proofs to rescore with rule set %(ruleset)s, model %(model)s",
+        reason=stated("rule set %(version)s published", version=7), stale=10, ruleset=7, model="m-20261208"))
+    db.session.add(task)
+    db.session.commit()
+    login("operator")
+    client.post("/preferences/language", data={"locale": "zh_CN", "next": "/rules/"})
+    assert "规则集 7 已发布：10 条过期评分待用规则集 7、模型 m-20261208 重新评分" in \
+        client.get(f"/rules/tasks/{task.id}").get_data(as_text=True)
+    client.post("/preferences/language", data={"locale": "en", "next": "/rules/"})
+    english = client.get(f"/rules/tasks/{task.id}").get_data(as_text=True)
+    assert "rule set 7 published: 10 stale proofs to rescore" in english

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.platform.audit import record
+from app.platform.i18n import stated
 from models import Backtest, BrandExport, Task, db
 
 # A job still running or waiting can finish its task; any other state (finished, failed, stopped,
@@ -30,8 +31,10 @@ def end_lost_tasks(job_state: Callable[[str], str | None], now: datetime) -> lis
         state = job_state(task.rq_job_id)
         if state in ALIVE:
             continue
-        said = f"its job {task.rq_job_id} is {state}" if state else f"its job {task.rq_job_id} is gone from Redis"
-        message = f"{task.message or task.kind}: stopped unfinished ({said}); start it again"[:1000]
+        why = stated("its job %(job)s is %(state)s", job=task.rq_job_id, state=state) if state else \
+            stated("its job %(job)s is gone from Redis", job=task.rq_job_id)
+        message = stated("%(before)s: stopped unfinished (%(why)s); start it again", before=task.message or task.kind,
+                         why=why)[:1000]
         # conditional: a job that finished its task between the read above and now keeps "done"
         taken = db.session.execute(sa.update(Task).where(Task.id == task.id, Task.status.in_(UNFINISHED))
                                    .values(status="failed", finished_at=now, message=message)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from app.admin.services.settings import RETENTION_BATCH, RETENTION_DAYS, current
 from app.platform.audit import record
+from app.platform.i18n import stated
 from models import Proof, ProofState, RetentionRun, StaffUser, db, utcnow
 
 PROOFS = Proof.__table__
@@ -35,7 +36,7 @@ def start_run(trigger: str, *, actor: StaffUser | None = None, now: datetime | N
     now = now or utcnow()
     for stale in db.session.scalars(sa.select(RetentionRun).where(RetentionRun.status == "running")):
         stale.status, stale.finished_at = "interrupted", now
-        stale.message = "stopped before it finished; a later run purged the rest"
+        stale.message = stated("stopped before it finished; a later run purged the rest")
     days = current(RETENTION_DAYS)
     run = RetentionRun(trigger=trigger, status="running", retention_days=days, cutoff=now - timedelta(days=days),
                        started_at=now, requested_by=actor.id if actor else None)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from app.compliance.services.brands import BrandFile, brand_file, get_brand
 from app.compliance.services.export_sections import Section, sections
 from app.platform.audit import record
-from app.platform.i18n import _
+from app.platform.i18n import _, stated
 from app.platform.pii import PiiVault
 from app.platform.spreadsheet import safe_cell
 from app.platform.vocabulary import term
@@ -50,7 +50,7 @@ def request_export(brand_id: str, *, actor: StaffUser, locale: str) -> BrandExpo
     """A queued export of the brand with its Task (flushed, audited); the caller commits, then enqueues."""
     brand = get_brand(brand_id)
     task = Task(kind="brand_export", status="queued", done=0, total=100,
-                message=f"export of brand {brand.id}")
+                message=stated("export of brand %(brand)s", brand=brand.id))
     db.session.add(task)
     db.session.flush()
     export = BrandExport(brand_id=brand.id, status="queued", locale=locale, task_id=task.id, created_by=actor.id)
@@ -173,7 +173,7 @@ def build(export_id: int, *, vault: PiiVault, root: Path, render: Renderer,
     stem = f"brand-{_safe(export.brand_id)}-export-{export.id}"
     manifest = write_bundle(file, export, folder / f"{stem}.zip", progress)
     if progress:
-        progress(65, "report")
+        progress(65, stated("report"))
     html, pdf = render(file, export, manifest)
     (folder / f"{stem}.html").write_text(html, encoding="utf-8")
     (folder / f"{stem}.pdf").write_bytes(pdf)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from app.compliance.screening.engine import Finding
 from app.compliance.services.screening import Screener, _store, _subject, latest
+from app.platform.i18n import stated
 from models import WAITING_STATES, Campaign, CampaignScreening, Room, Task, db
 
 TRIGGER = "rescreen"
@@ -40,7 +41,7 @@ def _keys(findings: list[dict] | list[Finding]) -> set[tuple[str, str]]:
 def start_task(version: int) -> Task:
     """The Task a re-screen reports its progress to (flushed); the caller commits, then enqueues."""
     task = Task(kind="screening_rescreen", status="queued", done=0, total=100,
-                message=f"re-screen campaigns under screening rules v{version}")
+                message=stated("re-screen campaigns under screening rules v%(version)s", version=version))
     db.session.add(task)
     db.session.flush()
     return task

@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from app.platform.audit import record
-from app.platform.i18n import _
+from app.platform.i18n import _, stated
 from app.platform.sql import is_postgres
 from app.rules.services.metrics import summarise
 from app.rules.services.versions import checked, resolve
@@ -146,7 +146,7 @@ def evaluate_configs(configs: list[dict], context: ScoringContext, progress: Pro
 
     def chunk_done(done: int, total: int) -> None:
         if progress:
-            progress(int(10 + 80 * done / max(total, 1)), _("evaluating rules"))
+            progress(int(10 + 80 * done / max(total, 1)), stated("evaluating rules"))
     # no reason texts: the figures read scores and routes only
     runs = point_in_time_many(context, distinct, chunk_hours, chunk_done, explain=False,
                               processes=current_app.config["BACKTEST_PROCESSES"]) if chunk_hours > 0 else \
@@ -208,7 +208,7 @@ def start(row: RuleSet, since: datetime, until: datetime, actor: StaffUser | Non
     """The Backtest row and its Task (queued), with the audit row; the caller commits and enqueues."""
     if not since < until:
         raise BacktestError(_("the period is empty: since must be before until"))
-    task = Task(kind=TASK_KIND, status="queued", total=100, message=_("waiting for a backtest worker"))
+    task = Task(kind=TASK_KIND, status="queued", total=100, message=stated("waiting for a backtest worker"))
     db.session.add(task)
     db.session.flush()
     active = resolve("active")
@@ -228,7 +228,7 @@ def finish(test: Backtest, results: dict | None, error: str | None = None) -> No
     if task is not None:
         task.status, task.finished_at = test.status, test.finished_at
         task.done = 100 if not error else task.done
-        task.message = error or _("done")
+        task.message = error or stated("done")
 
 
 def recent(limit: int = 50) -> list[Backtest]:

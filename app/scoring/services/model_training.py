@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from app.platform.i18n import _
+from app.platform.i18n import _, stated
 from app.scoring.services import models_registry as registry
 from app.scoring.services.context import load_all_context
 from app.scoring.services.rulesets import draft_learned, load_active_rules
@@ -79,7 +79,7 @@ def labelled_set(config: TrainingConfig, progress: Progress | None = None) -> tu
         raise NotEnoughLabels(_("no labelled proofs: import decisions or review some proofs first"))
     check_labels(labels["label"], config)  # before the expensive part
     if progress:
-        progress(f"computing features for {len(labels)} labelled proofs", 10)
+        progress(stated("computing features for %(n)s labelled proofs", n=len(labels)), 10)
     features, submitted_at, ruleset = rule_features(labels["proof_id"].tolist(), config.feature_chunk_hours)
     label_series = labels.set_index("proof_id")["label"].reindex(features.index)
     signals = tuple(ruleset.pop("signals"))
@@ -113,12 +113,12 @@ def train_and_register(model_dir: Path, *, force: bool = False, config: Training
     config = config.validate()
     data, ruleset = labelled_set(config, progress)
     if progress:
-        progress("training", 40)
+        progress(stated("training"), 40)
     rule_config = ruleset.pop("config", None)  # tests that stub labelled_set may leave it out
     result = train(data, config, rule_config=rule_config)
     result.bundle.meta["ruleset"] = ruleset
     if progress:
-        progress("comparing with the active model", 80)
+        progress(stated("comparing with the active model"), 80)
     active = registry.active_version()
     active_metrics, active_error = _score_active(active, model_dir, data.subset(result.validation_ids), config)
     path, digest = save_artifact(result.bundle, model_dir)
