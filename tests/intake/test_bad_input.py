@@ -204,3 +204,23 @@ def test_a_reimport_with_changed_rows_keeps_the_stored_ones_and_says_so(runner, 
     assert db.session.get(Campaign, "c1").budget_cents == 100_000
     again = runner.invoke(args=["import", "--no-score", str(world.write())])  # the same file again: all alike
     assert "nothing new" in again.output and "differ" not in again.output
+
+
+def test_a_reimported_decision_that_differs_keeps_the_first_and_says_so(runner, world, tmp_path):
+    from models import ReviewDecision
+
+    world.basic(proofs=3).add("decisions", f.decision(proof_id="p1"), f.decision(proof_id="p2", decision="rejected",
+                                                                                 reason="reused_screenshot"))
+    assert runner.invoke(args=["import", "--no-score", str(world.write())]).exit_code == 0
+    changed = f.WorldBuilder(tmp_path / "changed").basic(proofs=3).add(
+        "decisions", f.decision(proof_id="p1", decision="rejected"),  # flipped
+        f.decision(proof_id="p2", decision="rejected", reason="reused_screenshot", decided_at="2026-10-03T10:00:00Z"))
+    result = runner.invoke(args=["import", "--no-score", str(changed.write())])
+    assert result.exit_code == 0, result.output
+    assert "decisions.jsonl:1: proof_id 'p1' was imported with a different decision; left as imported" in result.output
+    assert "decisions.jsonl:2: proof_id 'p2' was imported with a different decided_at; left as imported" in result.output
+    assert "decisions: 2 lines, 0 new, 0 already stored, 0 rejected" in result.output
+    db.session.rollback()
+    assert db.session.scalar(sa.select(ReviewDecision.decision).where(ReviewDecision.proof_id == "p1")) == "approved"
+    again = runner.invoke(args=["import", "--no-score", str(world.write())])  # the first file again: all alike
+    assert "nothing new" in again.output and "differ" not in again.output

@@ -26,7 +26,7 @@ from app.platform.audit import record
 from app.platform.bulk import ANALYZE_FROM, existing_keys, insert_new, refresh_statistics
 from app.platform.pii import PiiVault
 from app.platform.sql import among, per_dialect
-from app.review.services.decisions import apply_imported_decisions
+from app.review.services.decisions import apply_imported_decisions, imported_differences
 from app.review.services.standing import hold_new_proofs
 from models import Brand, Campaign, LiveSession, Proof, ReviewDecision, ReviewItem, Room, Worker, db, utcnow
 
@@ -235,13 +235,17 @@ class WorldImporter:
                 rows.append(row)
             else:
                 report.errors.append(f"{filename}:{number}: proof_id: {row['proof_id']!r} is not a known proof")
+        differing = imported_differences(rows)
         inserted, refused = apply_imported_decisions(rows)
         for number, row in batch:
             if row["proof_id"] in refused:
                 report.errors.append(f"{filename}:{number}: proof_id: {row['proof_id']!r} is already "
                                      f"{refused[row['proof_id']]} here; a history decision does not replace it")
+            elif row["proof_id"] in differing:
+                report.differing.append(f"{filename}:{number}: proof_id {row['proof_id']!r} was imported with a "
+                                        f"different {', '.join(differing[row['proof_id']])}; left as imported")
         report.inserted += inserted
-        report.unchanged += len(rows) - inserted - len(refused)
+        report.unchanged += len(rows) - inserted - len(refused) - len(differing)
         db.session.flush()
 
 

@@ -2,7 +2,7 @@
 and every decision writes its audit row in the same transaction."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -112,6 +112,27 @@ def apply_imported_decisions(rows: list[dict]) -> tuple[int, dict[str, str]]:
            data={"approved": sum(r["decision"] == "approved" for r in fresh),
                  "rejected": sum(r["decision"] == "rejected" for r in fresh)})
     return len(fresh), refused
+
+
+def imported_differences(rows: list[dict]) -> dict[str, list[str]]:
+    """Proof id -> the fields (decision, reason, decided_at) in which a history decision differs from the
+    one an earlier import recorded for that proof; the recorded one stays (a file leaving decided_at
+    out is not compared on it: the first import dated it on arrival)."""
+    keyed = {f"import:{r['proof_id']}": r for r in rows}
+    stored = db.session.execute(sa.select(ReviewDecision.idempotency_key, ReviewDecision.decision,
+                                          ReviewDecision.reason_code, ReviewDecision.decided_at)
+                                .where(ReviewDecision.idempotency_key.in_(list(keyed)))).all()
+    found = {}
+    for key, decision, reason, decided_at in stored:
+        row = keyed[key]
+        fields = [name for name, given, kept in (("decision", row["decision"], decision),
+                                                 ("reason", row["reason"], reason)) if given != kept]
+        if row["decided_at"] is not None and decided_at is not None and \
+                row["decided_at"].astimezone(UTC) != decided_at.astimezone(UTC):
+            fields.append("decided_at")
+        if fields:
+            found[row["proof_id"]] = fields
+    return found
 
 
 def _close_items(campaigns: dict[str, str], now: datetime) -> None:
