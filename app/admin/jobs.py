@@ -19,7 +19,7 @@ from app.platform.jobs import DEFAULT, SCORING, JobSpec, dispatcher, job
 from app.platform.locks import LockTimeout, exclusive
 from app.review.services.claims import release_expired_claims
 from app.scoring.jobs import enqueue_stale_rescore, score_isolating_failures
-from app.scoring.services.relief import ended_relief_ids
+from app.scoring.services.relief import ended_relief_ids, rescore_failed
 from models import StaffUser, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,16 @@ def rescore_relieved() -> int:
     size = current_app.config["SCORING_BATCH_SIZE"]
     ids = ended_relief_ids(utcnow(), current_app.config["SETTLEMENT_HOLD_HOURS"])
     db.session.rollback()  # reading only, before the batches' own transactions
-    rescored = sum(score_isolating_failures(ids[start:start + size], size) for start in range(0, len(ids), size))
+    rescored = 0
+    for batch in (ids[start:start + size] for start in range(0, len(ids), size)):
+        try:
+            rescored += score_isolating_failures(batch, size, set_aside=rescore_failed)
+        except Exception as exc:
+            db.session.rollback()
+            if len(batch) > 1:  # nothing of the batch scored: an outage, retried whole at the next tick
+                raise
+            rescore_failed(batch[0], f"{type(exc).__name__}: {exc}")
+            db.session.commit()
     if rescored:
         log.info("rescored %d waiting proofs whose mute has ended", rescored)
     return rescored

@@ -102,12 +102,13 @@ def score_pending() -> int:
     return scored
 
 
-def score_isolating_failures(ids: list[str], size: int) -> int:
+def score_isolating_failures(ids: list[str], size: int,
+                             set_aside: Callable[[str, str], bool] = set_aside_unscorable) -> int:
     """Score `ids` (a commit per batch). A batch that fails is split in halves until the proofs it fails
-    on stand alone; each goes to the hold queue unscored (`set_aside_unscorable`), so one proof scoring
-    cannot handle does not keep thousands of others from review, run after run. Only while other proofs
-    of the batch do score: when the first SYSTEMIC_FAILURES alone fail with none scored, the fault is
-    not theirs (a database or model outage) and the batch's error is raised, to be retried whole."""
+    on stand alone; each is handed to `set_aside` (by default: to the hold queue unscored), so one proof
+    scoring cannot handle does not keep thousands of others from review, run after run. Only while other
+    proofs of the batch do score: when the first SYSTEMIC_FAILURES alone fail with none scored, the fault
+    is not theirs (a database or model outage) and the batch's error is raised, to be retried whole."""
     try:
         scored = score_proofs(ids, batch_size=size).scored
         db.session.commit()
@@ -121,8 +122,8 @@ def score_isolating_failures(ids: list[str], size: int) -> int:
     if not scored:  # nothing of the batch scores: not the proofs' fault
         raise failed[-1][1]
     for proof_id, exc in failed:
-        log.error("scoring failed on proof %s alone (%s); it goes to the hold queue unscored", proof_id, exc)
-        if set_aside_unscorable(proof_id, f"{type(exc).__name__}: {exc}"):
+        log.error("scoring failed on proof %s alone (%s); it is set aside", proof_id, exc)
+        if set_aside(proof_id, f"{type(exc).__name__}: {exc}"):
             db.session.commit()
     return scored
 

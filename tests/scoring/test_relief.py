@@ -158,3 +158,29 @@ def test_a_lift_whose_rescore_was_lost_is_found_and_decided_proofs_are_not(farm)
     # a mute that ended longer ago than the look-back is not read again
     later = utcnow() + relief.ENDED_LOOKBACK + timedelta(hours=1)
     assert relief.ended_relief_ids(later, 72) == []
+
+
+def test_a_proof_whose_rescore_fails_alone_is_audited_once_not_retried_every_tick(farm, monkeypatch):
+    from app.admin import jobs as admin_jobs
+    from app.admin.jobs import reconcile
+    from app.admin.services import reconcile as reconciling
+    from app.scoring import jobs as scoring_jobs
+
+    mute = _mute(FP, "worker", "w1", hours=24)
+    score_proofs(["p1"])
+    db.session.commit()
+    relief.lift_mute(mute.id, actor=None, reason="not family")
+    db.session.commit()
+    real = scoring_jobs.score_proofs
+
+    def failing(ids, **kw):  # noqa: ANN001, ANN003, ANN202 - this proof's data breaks scoring
+        if "p1" in ids:
+            raise ValueError("bad evidence")
+        return real(ids, **kw)
+    monkeypatch.setattr(scoring_jobs, "score_proofs", failing)
+    assert "ended relief rescore queued" in reconcile()
+    assert admin_jobs.rescore_relieved() == 0  # nothing left to try
+    events = list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == relief.RESCORE_FAILED)))
+    assert [(e.object_id, e.data["error"]) for e in events] == [("p1", "ValueError: bad evidence")]
+    assert _muted_codes("p1") == [FP]  # its score stays as it was; a person decides it
+    assert not reconciling.backlog(utcnow(), 72).relieved and reconcile() == "nothing owed"

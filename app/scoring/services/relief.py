@@ -21,7 +21,19 @@ import sqlalchemy as sa
 from app.platform.audit import record
 from app.platform.i18n import _, ngettext
 from app.scoring.services.staleness import WAITING_STATES, policy_approval_in_hold
-from models import Campaign, DomainError, NotFound, Proof, ProofScore, SignalMute, StaffUser, Worker, db, utcnow
+from models import (
+    AuditEvent,
+    Campaign,
+    DomainError,
+    NotFound,
+    Proof,
+    ProofScore,
+    SignalMute,
+    StaffUser,
+    Worker,
+    db,
+    utcnow,
+)
 from review_rules.registry import all_signals
 from review_rules.relief import ALLOWLIST, ENTITY_COLUMNS, ENTITY_KINDS
 
@@ -29,6 +41,7 @@ MAX_HOURS = 24 * 365
 # How long after a mute ended its entity's waiting proofs are still looked at (bounds the reconciler's
 # reading; a proof waits in review days, not months).
 ENDED_LOOKBACK = timedelta(days=30)
+RESCORE_FAILED = "proof.rescore_failed"
 STATES = ("active", "expired", "lifted")
 
 
@@ -202,16 +215,28 @@ def ended_relief_ids(now: datetime, hold_hours: int, limit: int | None = None) -
     the mute's end."""
     proofs, scores, mutes = Proof.__table__, ProofScore.__table__, SignalMute.__table__
     ended = sa.func.coalesce(mutes.c.lifted_at, mutes.c.expires_at)
+    audit = AuditEvent.__table__
+    gave_up = sa.exists().where(audit.c.object_type == "proof", audit.c.object_id == proofs.c.id,
+                                audit.c.action == RESCORE_FAILED, audit.c.at >= ended)
     per_kind = [sa.select(proofs.c.id.label("id"))
                 .select_from(mutes.join(proofs, proofs.c[column] == mutes.c.entity_value)
                              .join(scores, scores.c.proof_id == proofs.c.id))
                 .where(mutes.c.entity_kind == kind, ended <= now, ended > now - ENDED_LOOKBACK,
                        scores.c.scored_at >= mutes.c.created_at, scores.c.scored_at < ended,
-                       _waiting(proofs, now, hold_hours))
+                       _waiting(proofs, now, hold_hours), ~gave_up)
                 for kind, column in ENTITY_COLUMNS.items()]
     owed = sa.union(*per_kind).subquery()  # a proof under two ended mutes once
     query = sa.select(owed.c.id).order_by(owed.c.id)
     return list(db.session.scalars(query if limit is None else query.limit(limit)))
+
+
+def rescore_failed(proof_id: str, error: str) -> bool:
+    """A waiting proof whose rescore after a mute ended fails on it alone: audited (`proof.rescore_failed`),
+    and `ended_relief_ids` no longer lists it for that mute, so the reconciler does not retry it every
+    tick. It keeps its place in the queue and its score; a person decides it as it is."""
+    record(RESCORE_FAILED, "proof", proof_id, actor_label="system", data={"error": error[:500]})
+    db.session.flush()
+    return True
 
 
 def staff_names(mutes: list[SignalMute]) -> dict[int, str]:
