@@ -216,10 +216,11 @@ def test_a_reimported_decision_that_differs_keeps_the_first_and_says_so(runner, 
         "decisions", f.decision(proof_id="p1", decision="rejected"),  # flipped
         f.decision(proof_id="p2", decision="rejected", reason="reused_screenshot", decided_at="2026-10-03T10:00:00Z"))
     result = runner.invoke(args=["import", "--no-score", str(changed.write())])
-    assert result.exit_code == 0, result.output
-    assert "decisions.jsonl:1: proof_id 'p1' was imported with a different decision; left as imported" in result.output
-    assert "decisions.jsonl:2: proof_id 'p2' was imported with a different decided_at; left as imported" in result.output
-    assert "decisions: 2 lines, 0 new, 0 already stored, 0 rejected" in result.output
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "decisions.jsonl:1: proof_id 'p1' was imported with a different decision; left as imported" in out
+    assert "decisions.jsonl:2: proof_id 'p2' was imported with a different decided_at; left as imported" in out
+    assert "decisions: 2 lines, 0 new, 0 already stored, 0 rejected" in out
     db.session.rollback()
     assert db.session.scalar(sa.select(ReviewDecision.decision).where(ReviewDecision.proof_id == "p1")) == "approved"
     again = runner.invoke(args=["import", "--no-score", str(world.write())])  # the first file again: all alike

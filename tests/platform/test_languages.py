@@ -243,6 +243,7 @@ def test_stored_task_messages_are_shown_in_the_readers_language(app):
             "处理 5 条凭证后失败（OperationalError: server closed the connection）："
             "未完成即中止（其作业 rescore-stale-9 已不在 Redis 中）；请重新启动")
         assert i18n.stored_text("KeyError: 'x'") == "KeyError: 'x'" and i18n.stored_text(None) == ""
+        assert i18n.stored_text(i18n.stated("draft from version %(v)s", v=4)) == "基于版本 4 的草稿"  # a version's note
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         refresh()
         assert i18n.stored_text(lost) == lost and lost.startswith("rolled back to rule set 3: 12 stale proofs")

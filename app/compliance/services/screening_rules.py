@@ -23,7 +23,7 @@ from app.compliance.screening.ruleset import (
     validate_rule,
 )
 from app.platform.audit import record
-from app.platform.i18n import _
+from app.platform.i18n import _, stated
 from app.platform.vocabulary import term
 from models import DomainError, NotFound, ScreeningRuleSet, StaffUser, db, utcnow
 
@@ -41,7 +41,7 @@ def active_rule_set() -> ScreeningRuleSet:
     if active is not None:
         return active
     active = ScreeningRuleSet(version=_next_version(), status="active", document=default_document(),
-                              note="default rules shipped with the workbench", published_at=utcnow())
+                              note=stated("default rules shipped with the workbench"), published_at=utcnow())
     db.session.add(active)
     db.session.flush()
     record("screening.rules_loaded", "screening_rule_set", str(active.version), actor_label="system",
@@ -89,7 +89,7 @@ def open_draft(actor: StaffUser) -> ScreeningRuleSet:
         return draft
     active = active_rule_set()
     draft = ScreeningRuleSet(version=_next_version(), status="draft", document=copy.deepcopy(active.document),
-                             note=f"draft from version {active.version}", created_by=actor.id)
+                             note=stated("draft from version %(v)s", v=active.version), created_by=actor.id)
     db.session.add(draft)
     db.session.flush()
     record("screening.draft_opened", "screening_rule_set", str(draft.version), actor=actor,
@@ -107,7 +107,7 @@ def draft_from_defaults(*, actor_label: str = "cli") -> ScreeningRuleSet:
                                    v=current_draft().version))
     active = active_rule_set()
     draft = ScreeningRuleSet(version=_next_version(), status="draft", document=default_document(),
-                             note="default_rules.json shipped with the workbench")
+                             note=stated("default_rules.json shipped with the workbench"))
     db.session.add(draft)
     db.session.flush()
     record("screening.draft_opened", "screening_rule_set", str(draft.version), actor_label=actor_label,

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.platform.audit import record, serialise
-from app.platform.i18n import _
+from app.platform.i18n import _, stated
 from app.scoring.services.rulesets import ensure_default_ruleset
 from models import AuditEvent, DomainError, NotFound, RuleSet, StaffUser, db, utcnow
 from review_rules.engine import RuleConfigError, validate_config
@@ -161,7 +161,7 @@ def create_draft(source: RuleSet, settings: dict[str, Any], author: StaffUser | 
         raise DraftError(_("the draft would change nothing against version %(v)s", v=source.version))
     version = (db.session.scalar(sa.select(sa.func.max(RuleSet.version))) or 0) + 1
     row = RuleSet(version=version, status="draft", config=_plain(config), created_by=author.id if author else None,
-                  note=note or _("draft from version %(v)s", v=source.version), created_at=utcnow())
+                  note=note or stated("draft from version %(v)s", v=source.version), created_at=utcnow())
     db.session.add(row)
     db.session.flush()
     record("ruleset.drafted", "ruleset", str(version), actor=author, actor_label="cli", data={

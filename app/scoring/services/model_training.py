@@ -149,8 +149,9 @@ def _draft_learned(learned: dict | None, rule_config: dict | None, model_version
         return None
     source = {"model_version": model_version, "based_on": ruleset.get("version")}
     window = learned.get("window") or {}
-    note = (f"weights learned on {window.get('rows', '?')} labelled proofs submitted {window.get('from', '?')} "
-            f"to {window.get('to', '?')} (model {model_version}), from rule set {ruleset.get('version')}")
+    note = stated("weights learned on %(rows)s labelled proofs submitted %(since)s to %(until)s (model %(model)s), "
+                  "from rule set %(version)s", rows=window.get("rows", "?"), since=window.get("from", "?"),
+                  until=window.get("to", "?"), model=model_version, version=ruleset.get("version"))
     return draft_learned(with_learned_weights(rule_config, learned, source), note, source)
 
 

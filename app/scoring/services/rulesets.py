@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.platform.audit import record
 from app.platform.bulk import insert_new
+from app.platform.i18n import stated
 from models import DomainError, RuleSet, db, utcnow
 from review_rules.engine import CheckedConfig, RuleConfigError, default_config, validate_config
 
@@ -49,7 +50,7 @@ def ensure_default_ruleset() -> RuleSet:
     config = default_config()
     created = insert_new(RuleSet.__table__, [{
         "version": version, "status": "active", "config": config, "created_at": utcnow(),
-        "note": "default rule set: every signal at its catalogue weight and parameters",
+        "note": stated("default rule set: every signal at its catalogue weight and parameters"),
     }], key="version")
     row = active_ruleset()
     if row is None:
