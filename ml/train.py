@@ -24,6 +24,7 @@ from ml.pipeline import fit_calibrated
 from ml.predict import predict_proba
 from ml.registry import ModelBundle
 from ml.weights import learn_weights, learned_reading
+from review_rules.reasons import stated
 
 
 class NotEnoughLabels(ValueError):
@@ -59,24 +60,27 @@ class TrainResult:
 def time_split(submitted_at: pd.Series, newer_share: float) -> tuple[pd.Index, pd.Index, pd.Timestamp]:
     """(older ids, newer ids, cut): every older proof was submitted strictly before every newer one."""
     if submitted_at.empty:
-        raise NotEnoughLabels("no labelled proofs")
+        raise NotEnoughLabels(stated("no labelled proofs"))
     ordered = submitted_at.sort_values(kind="stable")
     cut = ordered.iloc[min(int(len(ordered) * (1 - newer_share)), len(ordered) - 1)]
     older = ordered.index[(ordered < cut).to_numpy()]
     newer = ordered.index[(ordered >= cut).to_numpy()]
     if older.empty:
-        raise NotEnoughLabels("every labelled proof has the same submission time; no older part to train on")
+        raise NotEnoughLabels(stated("every labelled proof has the same submission time; no older part to train on"))
     return older, newer, cut
 
 
-def check_labels(labels: pd.Series, config: TrainingConfig, part: str = "labelled history") -> None:
-    """Raise NotEnoughLabels with the counts when a part is too small or holds one class."""
+def check_labels(labels: pd.Series, config: TrainingConfig, part: str | None = None) -> None:
+    """Raise NotEnoughLabels with the counts when a part (default: the whole labelled history) is too
+    small or holds one class."""
     fraud, honest = int((labels == 1).sum()), int((labels == 0).sum())
-    if fraud + honest < config.min_labels and part == "labelled history":
-        raise NotEnoughLabels(f"{part}: {fraud + honest} labelled proofs, at least {config.min_labels} needed")
+    if fraud + honest < config.min_labels and part is None:
+        raise NotEnoughLabels(stated("%(part)s: %(n)s labelled proofs, at least %(needed)s needed",
+                                     part=stated("labelled history"), n=fraud + honest, needed=config.min_labels))
     if min(fraud, honest) < config.min_per_class:
-        raise NotEnoughLabels(f"{part}: {fraud} rejected and {honest} approved proofs; "
-                              f"each class needs at least {config.min_per_class}")
+        raise NotEnoughLabels(stated("%(part)s: %(fraud)s rejected and %(honest)s approved proofs; each class "
+                                     "needs at least %(needed)s", part=part or stated("labelled history"),
+                                     fraud=fraud, honest=honest, needed=config.min_per_class))
 
 
 def new_version(now: datetime | None = None) -> str:
@@ -94,7 +98,8 @@ def train(data: LabelledSet, config: TrainingConfig | None = None, version: str 
     check_labels(data.labels, config)
     older, newer, cut = time_split(data.submitted_at, config.validation_share)
     fit_ids, cal_ids, cal_cut = time_split(data.submitted_at.loc[older], config.calibration_share)
-    for part, ids in (("training slice", fit_ids), ("calibration slice", cal_ids), ("validation window", newer)):
+    for part, ids in ((stated("training slice"), fit_ids), (stated("calibration slice"), cal_ids),
+                      (stated("validation window"), newer)):
         check_labels(data.labels.loc[ids], config, part)
     fit, cal, valid = data.subset(fit_ids), data.subset(cal_ids), data.subset(newer)
     estimator = fit_calibrated(fit.features, fit.labels.to_numpy(), cal.features, cal.labels.to_numpy(), config)

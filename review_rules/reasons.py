@@ -39,14 +39,21 @@ def said(template: str, **values: Any) -> str:
     return template % values if values else template
 
 
+def stated(template: str, **values: Any) -> str:
+    """`said` for text stored outside the rules' reasons, for people to read later in either language
+    (a task's progress or outcome, a version's note, why a model could not be trained): English
+    `template % values`; app.platform.i18n.stored_text shows it in the reader's language."""
+    return template % values if values else template
+
+
 class Phrasebook:
     """The templates passed to `keyword(...)` in the Python files under `root`, and `translate`: a text
     made from one of them, read back and filled into its translation. `phrase_slots`: placeholders whose
     value may itself be a text made by one of these templates (translated along, a whole sentence
     too); every other value is data and shown as it was."""
 
-    def __init__(self, root: Path, keyword: str, phrase_slots: frozenset[str]):
-        self.root, self.keyword, self.phrase_slots = root, keyword, phrase_slots
+    def __init__(self, roots: tuple[Path, ...], keyword: str, phrase_slots: frozenset[str]):
+        self.roots, self.keyword, self.phrase_slots = roots, keyword, phrase_slots
 
     @cached_property
     def templates(self) -> tuple[str, ...]:
@@ -55,8 +62,8 @@ class Phrasebook:
         most literal text first."""
         from babel.messages.extract import extract_from_dir
 
-        found = {message for _file, _line, message, _comments, _context in extract_from_dir(
-            str(self.root), [("**.py", "python")], {}, {self.keyword: None}) if isinstance(message, str)}
+        found = {message for root in self.roots for _file, _line, message, _comments, _context in extract_from_dir(
+            str(root), [("**.py", "python")], {}, {self.keyword: None}) if isinstance(message, str)}
         return tuple(sorted(found, key=lambda t: (_ends_in_placeholder(t), -len(_PLACEHOLDER.sub("", t)), t)))
 
     @cached_property
@@ -114,7 +121,7 @@ def _ends_in_placeholder(template: str) -> bool:
     return any(match.end() == len(template) for match in _PLACEHOLDER.finditer(template))
 
 
-REASONS = Phrasebook(Path(__file__).parent, "said", PHRASE_SLOTS)
+REASONS = Phrasebook((Path(__file__).parent,), "said", PHRASE_SLOTS)
 
 
 def templates() -> tuple[str, ...]:

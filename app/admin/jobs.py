@@ -14,11 +14,12 @@ from app.admin.services.lost_tasks import end_lost_tasks
 from app.compliance.services.scorecard import refresh_scorecards
 from app.money.jobs import SETTLE_RUN, settle_approved
 from app.platform.audit import record
+from app.platform.hooks import PROOFS_SCORED, emit
 from app.platform.i18n import stated
 from app.platform.jobs import DEFAULT, SCORING, JobSpec, dispatcher, job
 from app.platform.locks import LockTimeout, exclusive
 from app.review.services.claims import release_expired_claims
-from app.scoring.jobs import enqueue_stale_rescore, score_isolating_failures
+from app.scoring.jobs import SYSTEMIC_FAILURES, enqueue_stale_rescore, score_isolating_failures
 from app.scoring.services.relief import ended_relief_ids, rescore_failed
 from models import StaffUser, db, utcnow
 
@@ -85,20 +86,32 @@ def score_backlog(grace_minutes: int | None = None) -> int:
 @job
 def rescore_relieved() -> int:
     """Rescore the waiting proofs scored under a mute that has ended since (relief.ended_relief_ids),
-    batch by batch (a commit each): the muted signal counts again. Returns how many."""
+    batch by batch (a commit each), one run at a time: the muted signal counts again. Returns how many."""
+    try:
+        with exclusive("relief-rescore", 1.0, current_app.config["INSTANCE_DIR"]):
+            return _rescore_relieved()
+    except LockTimeout:
+        return 0  # another run is at it
+
+
+def _rescore_relieved() -> int:
     size = current_app.config["SCORING_BATCH_SIZE"]
     ids = ended_relief_ids(utcnow(), current_app.config["SETTLEMENT_HOLD_HOURS"])
     db.session.rollback()  # reading only, before the batches' own transactions
     rescored = 0
     for batch in (ids[start:start + size] for start in range(0, len(ids), size)):
         try:
-            rescored += score_isolating_failures(batch, size, set_aside=rescore_failed)
+            done = score_isolating_failures(batch, size, set_aside=rescore_failed)
         except Exception as exc:
             db.session.rollback()
-            if len(batch) > 1:  # nothing of the batch scored: an outage, retried whole at the next tick
+            if len(batch) >= SYSTEMIC_FAILURES:  # nothing of a real batch scored: an outage, retried next tick
                 raise
-            rescore_failed(batch[0], f"{type(exc).__name__}: {exc}")
+            for proof_id in batch:  # too few to tell an outage from their own data: a person decides them
+                rescore_failed(proof_id, f"{type(exc).__name__}: {exc}")
             db.session.commit()
+            continue
+        rescored += done
+        emit(PROOFS_SCORED, batch)  # a version in shadow follows, as after any scoring
     if rescored:
         log.info("rescored %d waiting proofs whose mute has ended", rescored)
     return rescored

@@ -26,7 +26,7 @@ from flask_babel import Babel, LazyString, format_datetime, get_locale, get_tran
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from review_rules.reasons import Phrasebook
+from review_rules.reasons import Phrasebook, stated
 from review_rules.reasons import translate as translate_reason
 
 LOCALES = {"zh_CN": "简体中文", "en": "English"}
@@ -39,7 +39,7 @@ DATETIME_FORMATS = {"zh": "y年M月d日 HH:mm", "en": "MMM d, y HH:mm"}
 DATE_FORMATS = {"zh": "y年M月d日", "en": "MMM d, y"}
 # The placeholders of `stated` messages whose value may itself be a stated message (what a task was
 # doing, why it stopped), translated along with the sentence; other values are data.
-STATED_SLOTS = frozenset({"before", "reason", "why", "model"})
+STATED_SLOTS = frozenset({"before", "reason", "why", "model", "part"})
 
 
 
@@ -195,20 +195,17 @@ def reason_text(entry: object) -> str:
         return text
 
 
-def stated(template: str, **values: object) -> str:
-    """A message stored for people to read later, in either language (a task's progress or outcome):
-    `template % values` in English, whoever's request or job made it. `stored_text` shows it in the
-    reader's language; scripts/i18n.py extracts the templates into the catalogues."""
-    return template % values if values else template
-
-
 @cache
 def _stated_messages() -> Phrasebook:
-    return Phrasebook(Path(__file__).resolve().parents[1], "stated", STATED_SLOTS)
+    root = Path(__file__).resolve().parents[2]
+    return Phrasebook((root / "app", root / "ml"), "stated", STATED_SLOTS)
+
+
+__all__ = ["stated"]  # review_rules.reasons.stated, marked here for the app's modules
 
 
 def stored_text(text: str | None) -> str:
-    """A message `stated` made, in the reader's language; as stored when no template made it (an
+    """A message `stated` (review_rules.reasons) made, in the reader's language; as stored when no template made it (an
     error's own words, text stored before) or the translation does not fit its values."""
     text = text or ""
     if not text or str(get_locale()) == "en":

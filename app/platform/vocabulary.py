@@ -31,6 +31,9 @@ FLAGS = {"ring": _l("ring"), "linked_rejection": _l("linked rejection"), "charge
 RULESETS = {"draft": _l("draft"), "shadow": _l("in shadow"), "active": _l("active"), "retired": _l("retired")}
 MODELS = {"candidate": _l("candidate"), "active": _l("active"), "retired": _l("retired")}
 TASKS = {"queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed")}
+TASK_KINDS = {"train_model": _l("model training"), "rescore_stale": _l("rescoring stale scores"),
+              "backtest": _l("backtest"), "brand_export": _l("brand export"),
+              "screening_rescreen": _l("re-screening campaigns")}
 DRIFT = {"stable": _l("stable"), "moderate": _l("moderate"), "shift": _l("shift")}
 SEVERITIES = {"low": _l("low"), "medium": _l("medium"), "high": _l("high")}
 SCREENING = {"clear": _l("clear"), "held": _l("held"), "resubmitted": _l("resubmitted"),
@@ -95,12 +98,13 @@ def screening_state(value: str | None) -> str:
 
 
 TERMS = {"account": ACCOUNTS, "entry": ENTRIES, "payout": PAYOUTS, "campaign": CAMPAIGNS, "flag": FLAGS,
-         "ruleset": RULESETS, "model": MODELS, "task": TASKS, "drift": DRIFT, "trigger": TRIGGERS,
+         "ruleset": RULESETS, "model": MODELS, "task": TASKS, "task_kind": TASK_KINDS, "drift": DRIFT,
+         "trigger": TRIGGERS,
          "rule_change": RULE_CHANGES, "link": LINKS, "ruleset_event": RULESET_EVENTS, "metric": METRICS}
 
 
 def term(kind: str, value: str | None) -> str:
-    """The label of a ledger, payout, campaign, flag, rule-set, model, task, drift, screening-trigger,
+    """The label of a ledger, payout, campaign, flag, rule-set, model, task (status or kind), drift, screening-trigger,
     rule-change, cluster-link, rule-set audit-action or model-metric value: term('payout', 'sent')."""
     return _label(TERMS[kind], value)
 

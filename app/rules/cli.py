@@ -46,7 +46,7 @@ def list_command() -> None:
     for entry in rows:
         row = entry["row"]
         click.echo(f"{row.version:>4}  {row.status:<8} {row.created_at:%Y-%m-%d %H:%M}  "
-                   f"{entry['author'] or '-':<28} {row.note or ''}")
+                   f"{entry['author'] or '-':<28} {stored_text(row.note)}")
 
 
 @rules_cli.command("show")

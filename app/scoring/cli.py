@@ -199,7 +199,8 @@ def train_command(force: bool, queued: bool, honest_share: float | None, capacit
     except (NotEnoughLabels, DomainError) as exc:
         db.session.rollback()
         still = "" if registry.active_version() else f" {cold_start_line()}"
-        raise click.ClickException(_("cannot train: %(error)s. Nothing was stored or promoted.", error=exc)
+        why = stored_text(str(exc))
+        raise click.ClickException(_("cannot train: %(error)s. Nothing was stored or promoted.", error=why)
                                    + still) from exc
     db.session.commit()
     click.echo(f"{'model':<26}  " + "  ".join(f"{label:>9}" for _key, label in METRIC_COLUMNS))
@@ -212,8 +213,8 @@ def train_command(force: bool, queued: bool, honest_share: float | None, capacit
         click.echo(_("weights learned on the labelled history: draft rule set %(version)s "
                      "(`flask --app app rules show %(version)s`; publish it to use them)",
                      version=report.learned_ruleset))
-    click.echo(_("promoted: %(reason)s", reason=report.reason) if report.promoted
-               else _("not promoted: %(reason)s", reason=report.reason))
+    click.echo(_("promoted: %(reason)s", reason=stored_text(report.reason)) if report.promoted
+               else _("not promoted: %(reason)s", reason=stored_text(report.reason)))
     if report.promoted:
         rescore_after_change(stated("model %(version)s promoted", version=report.version))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from flask_babel import refresh  # the app fixture's context is shared: choose the language again
@@ -244,6 +245,12 @@ def test_stored_task_messages_are_shown_in_the_readers_language(app):
             "未完成即中止（其作业 rescore-stale-9 已不在 Redis 中）；请重新启动")
         assert i18n.stored_text("KeyError: 'x'") == "KeyError: 'x'" and i18n.stored_text(None) == ""
         assert i18n.stored_text(i18n.stated("draft from version %(v)s", v=4)) == "基于版本 4 的草稿"  # a version's note
+        from ml.config import TrainingConfig
+        from ml.train import NotEnoughLabels, check_labels
+
+        with pytest.raises(NotEnoughLabels) as refused:  # ml/ states why it cannot train
+            check_labels(pd.Series([1, 0, 0]), TrainingConfig().validate())
+        assert i18n.stored_text(str(refused.value)).startswith("已标注历史：3 条已标注凭证，至少需要")
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         refresh()
         assert i18n.stored_text(lost) == lost and lost.startswith("rolled back to rule set 3: 12 stale proofs")

@@ -125,6 +125,21 @@ def test_editor_makes_a_draft_and_shows_its_diff(client, login):
     assert "Approve and publish" not in shown
 
 
+def test_a_refused_save_keeps_the_ticked_choices_it_was_given(client, login):
+    login("operator")
+    page = client.get("/rules/editor")
+    assert b'name="timing.outside_session.live_actions" value="watch" checked' in page.data
+    form = {"csrf_token": _csrf(page.data), "timing.outside_session.shown": "1", "timing.outside_session.enabled": "1",
+            "timing.outside_session.live_actions.shown": "1", "timing.outside_session.live_actions": ["like", "follow"],
+            "ip.shared_accounts.shown": "1", "ip.shared_accounts.enabled": "1",
+            "ip.shared_accounts.min_accounts": "2000"}
+    refused = client.post("/rules/editor", data=form)
+    assert refused.status_code == 422
+    shown = refused.data.decode()
+    assert 'value="follow" checked' in shown and 'value="like" checked' in shown
+    assert 'value="watch" checked' not in shown  # the operator unticked it; the page must not tick it again
+
+
 def test_a_draft_without_an_author_offers_no_approval(client, login, labelled_world):
     login("operator")
     versions.create_draft(versions.resolve("active"), {"thresholds.auto_approve_below": 0.0}, None)

@@ -184,3 +184,25 @@ def test_a_proof_whose_rescore_fails_alone_is_audited_once_not_retried_every_tic
     assert [(e.object_id, e.data["error"]) for e in events] == [("p1", "ValueError: bad evidence")]
     assert _muted_codes("p1") == [FP]  # its score stays as it was; a person decides it
     assert not reconciling.backlog(utcnow(), 72).relieved and reconcile() == "nothing owed"
+
+
+def test_two_proofs_left_that_both_fail_are_set_aside_not_retried_for_ever(farm, monkeypatch):
+    from app.admin import jobs as admin_jobs
+    from app.admin.services import reconcile as reconciling
+    from app.scoring import jobs as scoring_jobs
+
+    mute = _mute(FP, "device", db.session.get(Proof, "p1").device_fp_hash, hours=24)
+    score_proofs(list(farm))
+    db.session.commit()
+    relief.lift_mute(mute.id, actor=None, reason="a farm after all")
+    db.session.execute(sa.update(Proof).where(Proof.id.in_(["p3", "p4", "p5"])).values(state="rejected"))
+    db.session.commit()
+    assert relief.ended_relief_ids(utcnow(), 72) == ["p1", "p2"]
+
+    def failing(ids, **kw):  # noqa: ANN001, ANN003, ANN202 - both proofs' data breaks scoring
+        raise ValueError("bad evidence")
+    monkeypatch.setattr(scoring_jobs, "score_proofs", failing)
+    assert admin_jobs.rescore_relieved() == 0
+    failed = sorted(db.session.scalars(sa.select(AuditEvent.object_id).where(
+        AuditEvent.action == relief.RESCORE_FAILED)))
+    assert failed == ["p1", "p2"] and not reconciling.backlog(utcnow(), 72).relieved

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from app.platform.i18n import _, stated
+from app.platform.i18n import stated
 from app.scoring.services import models_registry as registry
 from app.scoring.services.context import load_all_context
 from app.scoring.services.rulesets import draft_learned, load_active_rules
@@ -76,7 +76,7 @@ def labelled_set(config: TrainingConfig, progress: Progress | None = None) -> tu
     """Features of every labelled proof, computed by the rules engine in one pass; plus the ruleset facts."""
     labels = labelled_decisions()
     if labels.empty:
-        raise NotEnoughLabels(_("no labelled proofs: import decisions or review some proofs first"))
+        raise NotEnoughLabels(stated("no labelled proofs: import decisions or review some proofs first"))
     check_labels(labels["label"], config)  # before the expensive part
     if progress:
         progress(stated("computing features for %(n)s labelled proofs", n=len(labels)), 10)
@@ -169,14 +169,15 @@ def _score_active(active, model_dir: Path, window: LabelledSet,  # noqa: ANN001 
 def _promotion_reason(active, active_metrics: dict | None, active_error: str | None,  # noqa: ANN001
                       better: bool, force: bool) -> str:
     if active is None:
-        return "first model: no active model to beat"
+        return stated("first model: no active model to beat")
     if active_error:
-        return f"active model {active.version} is unusable ({active_error})"
+        return stated("active model %(version)s is unusable (%(error)s)", version=active.version, error=active_error)
     if better:
-        return f"beats {active.version} on the same validation window"
+        return stated("beats %(version)s on the same validation window", version=active.version)
     if force:
-        return f"forced: does not beat {active.version} on the same validation window"
-    return f"kept {active.version}: the candidate does not beat it on the same validation window"
+        return stated("forced: does not beat %(version)s on the same validation window", version=active.version)
+    return stated("kept %(version)s: the candidate does not beat it on the same validation window",
+                  version=active.version)
 
 
 def evaluate_versions(model_dir: Path, config: TrainingConfig | None = None) -> EvaluationReport:
