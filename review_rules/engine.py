@@ -20,6 +20,7 @@ import pandas as pd
 from review_rules.context import ScoringContext
 from review_rules.frame import ProofFrame
 from review_rules.params import RuleConfigError, check_params
+from review_rules.reasons import stated
 from review_rules.registry import SignalResult, SignalSpec, all_signals
 from review_rules.rows import RowSlice
 
@@ -134,10 +135,12 @@ def _check_signal(spec: SignalSpec, entry: Any) -> dict:
         raise RuleConfigError(f"{where}: unknown key(s) {extra}")
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise RuleConfigError(f"{where}.enabled: expected true or false, got {enabled!r}")
+        raise RuleConfigError(stated("%(where)s.enabled: expected true or false, got %(value)s", where=where,
+                                     value=repr(enabled)))
     weight = entry.get("weight", spec.weight)
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
-        raise RuleConfigError(f"{where}.weight: expected a number in [0, 1], got {weight!r}")
+        raise RuleConfigError(stated("%(where)s.weight: expected a number in [0, 1], got %(value)s", where=where,
+                                     value=repr(weight)))
     params = check_params(spec.params, entry.get("params"), where, spec.order)
     return {"enabled": enabled, "weight": float(weight), "params": params}
 
@@ -146,7 +149,7 @@ def _check_thresholds(given: Any) -> dict:
     values = _check_numbers("thresholds", given, DEFAULT_THRESHOLDS,
                             {k: (0, 1) for k in DEFAULT_THRESHOLDS})
     if not values["auto_approve_below"] <= values["hold_at_or_above"]:
-        raise RuleConfigError("thresholds: auto_approve_below must not exceed hold_at_or_above")
+        raise RuleConfigError(stated("thresholds: auto_approve_below must not exceed hold_at_or_above"))
     return values
 
 
@@ -175,7 +178,9 @@ def _check_numbers(section: str, given: Any, defaults: dict, bounds: dict) -> di
         value = given.get(key, default)
         low, high = bounds[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise RuleConfigError(f"{section}.{key}: expected a number in [{low}, {high}], got {value!r}")
+            where = f"{section}.{key}"
+            raise RuleConfigError(stated("%(where)s: expected a number in [%(low)s, %(high)s], got %(value)s",
+                                         where=where, low=low, high=high, value=repr(value)))
         out[key] = type(default)(value)
     return out
 

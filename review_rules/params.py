@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from review_rules.reasons import stated
+
 
 class RuleConfigError(ValueError):
     """A rule set configuration that cannot be used; the message names the signal and parameter."""
@@ -30,13 +32,14 @@ class Param:
 
 def _number(value: Any, where: str, integer: bool) -> float | int:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RuleConfigError(f"{where}: expected a number, got {value!r}")
+        raise RuleConfigError(stated("%(where)s: expected a number, got %(value)s", where=where, value=repr(value)))
     if integer:
         if isinstance(value, float) and not value.is_integer():
-            raise RuleConfigError(f"{where}: expected a whole number, got {value!r}")
+            raise RuleConfigError(stated("%(where)s: expected a whole number, got %(value)s", where=where,
+                                         value=repr(value)))
         return int(value)
     if value != value:  # NaN
-        raise RuleConfigError(f"{where}: expected a number, got NaN")
+        raise RuleConfigError(stated("%(where)s: expected a number, got NaN", where=where))
     return float(value)
 
 
@@ -48,7 +51,8 @@ class _Bounded(Param):
     def _bounded(self, value: Any, where: str, integer: bool) -> float | int:
         number = _number(value, where, integer)
         if not self.minimum <= number <= self.maximum:
-            raise RuleConfigError(f"{where}: {number} is outside [{self.minimum}, {self.maximum}]")
+            raise RuleConfigError(stated("%(where)s: %(number)s is outside [%(low)s, %(high)s]", where=where,
+                                         number=number, low=self.minimum, high=self.maximum))
         return number
 
     def describe(self) -> dict[str, Any]:
@@ -77,7 +81,8 @@ class BoolParam(Param):
 
     def check(self, value: Any, where: str) -> bool:
         if not isinstance(value, bool):
-            raise RuleConfigError(f"{where}: expected true or false, got {value!r}")
+            raise RuleConfigError(stated("%(where)s: expected true or false, got %(value)s", where=where,
+                                         value=repr(value)))
         return value
 
 
@@ -90,10 +95,12 @@ class ChoiceListParam(Param):
 
     def check(self, value: Any, where: str) -> list[str]:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise RuleConfigError(f"{where}: expected a list of strings, got {value!r}")
+            raise RuleConfigError(stated("%(where)s: expected a list of strings, got %(value)s", where=where,
+                                         value=repr(value)))
         unknown = sorted(set(value) - set(self.choices))
         if unknown:
-            raise RuleConfigError(f"{where}: unknown choice(s) {unknown}; allowed: {list(self.choices)}")
+            raise RuleConfigError(stated("%(where)s: unknown choice(s) %(unknown)s; allowed: %(allowed)s", where=where,
+                                         unknown=unknown, allowed=list(self.choices)))
         return [c for c in self.choices if c in value]
 
     def describe(self) -> dict[str, Any]:
@@ -114,5 +121,8 @@ def check_params(declared: tuple[Param, ...], given: Any, where: str,
     values = {name: p.check(given.get(name, p.default), f"{where}.params.{name}") for name, p in known.items()}
     for low, high in order:
         if not values[low] < values[high]:
-            raise RuleConfigError(f"{where}.params: {low} ({values[low]}) must be below {high} ({values[high]})")
+            raise RuleConfigError(stated("%(where)s.params: %(low)s (%(low_value)s) must be below %(high)s "
+                                         "(%(high_value)s)",
+                                         where=where, low=low, low_value=values[low], high=high,
+                                         high_value=values[high]))
     return values

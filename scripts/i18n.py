@@ -37,6 +37,8 @@ def sources(area: str) -> list[tuple[Path, list, dict]]:
         found.append((APP / "templates" / area, TEMPLATES, JINJA))
     if area == "scoring":  # why a model could not be trained (ml/ marks them with `stated`)
         found.append((ROOT / "ml", PYTHON, {}))
+    if area == "rules":  # why the rule editor refused a value (review_rules/ marks them with `stated`)
+        found.append((ROOT / "review_rules", PYTHON, {}))
     if area == "platform":  # the app's own modules and the shared templates (base, errors)
         found.append((APP, [("*.py", "python")], {}))
         found.append((APP / "templates", [("*.html", "jinja2")], JINJA))

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from app.platform.i18n import stored_text
 from models import DomainError, db
 
 
@@ -19,6 +20,6 @@ def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except DomainError as exc:
             db.session.rollback()
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(stored_text(str(exc))) from exc  # a stated() message in the command's language
 
     return run

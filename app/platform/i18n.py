@@ -198,7 +198,7 @@ def reason_text(entry: object) -> str:
 @cache
 def _stated_messages() -> Phrasebook:
     root = Path(__file__).resolve().parents[2]
-    return Phrasebook((root / "app", root / "ml"), "stated", STATED_SLOTS)
+    return Phrasebook((root / "app", root / "ml", root / "review_rules"), "stated", STATED_SLOTS)
 
 
 __all__ = ["stated"]  # review_rules.reasons.stated, marked here for the app's modules

@@ -125,6 +125,17 @@ def test_editor_makes_a_draft_and_shows_its_diff(client, login):
     assert "Approve and publish" not in shown
 
 
+def test_the_editor_names_the_refused_field_in_the_readers_language(client, login):
+    login("operator")
+    client.post("/preferences/language", data={"locale": "zh_CN", "next": "/rules/"})
+    page = client.get("/rules/editor")
+    form = {"csrf_token": _csrf(page.data), "ip.shared_accounts.shown": "1", "ip.shared_accounts.enabled": "1",
+            "ip.shared_accounts.min_accounts": "2000"}
+    refused = client.post("/rules/editor", data=form)
+    assert refused.status_code == 422
+    assert "signals.ip.shared_accounts.params.min_accounts：2000 超出范围 [1, 1000]" in refused.get_data(as_text=True)
+
+
 def test_a_refused_save_keeps_the_ticked_choices_it_was_given(client, login):
     login("operator")
     page = client.get("/rules/editor")
