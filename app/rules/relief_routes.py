@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.platform.access import role_required
 from app.platform.i18n import _
+from app.platform.paging import asked_before
 from app.rules.forms import LiftForm, MuteForm
 from app.scoring.jobs import enqueue_scoring
 from app.scoring.services import relief
@@ -37,8 +38,12 @@ def _filters() -> relief.MuteFilters:
 
 def _page(form: MuteForm | None = None, status: int = 200):  # noqa: ANN202
     filters, now = _filters(), utcnow()
-    mutes = relief.list_mutes(filters, now)
-    return render_template("rules/relief.html", mutes=mutes, filters=filters, now=now, form=form or MuteForm(),
+    page = relief.mute_page(filters, asked_before(), now)
+    mutes = page.rows
+    shown_filters = {"state": filters.state, "kind": filters.entity_kind, "signal": filters.signal_code,
+                     "entity": filters.entity}
+    return render_template("rules/relief.html", mutes=mutes, page=page, filters=filters, now=now,
+                           page_args={k: v for k, v in shown_filters.items() if v}, form=form or MuteForm(),
                            lift_form=LiftForm(formdata=None), names=relief.staff_names(mutes),
                            kinds=ENTITY_KINDS, signals=relief.signal_codes(), states=(*relief.STATES, "all"),
                            durations=dict(relief.duration_choices())), status

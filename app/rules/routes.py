@@ -14,6 +14,7 @@ from flask_login import current_user
 from app.platform.access import role_required
 from app.platform.form_errors import form_errors
 from app.platform.i18n import _, stored_text
+from app.platform.paging import asked_before
 from app.rules import charts
 from app.rules.forms import ActionForm, BacktestForm, DraftForm, editor_settings
 from app.rules.jobs import after_activation, after_model_change, enqueue_backtest, enqueue_shadow_catch_up
@@ -90,9 +91,10 @@ def editor():  # noqa: ANN201
 @bp.get("/versions")
 @role_required(*OPERATORS)
 def version_list():  # noqa: ANN201
-    entries = versions.history()
-    db.session.commit()
-    return render_template("rules/versions.html", entries=entries, form=ActionForm())
+    page = versions.version_page(asked_before())
+    entries = versions.history(page.rows)
+    db.session.commit()  # the default rule set, if this was the first look
+    return render_template("rules/versions.html", entries=entries, page=page, form=ActionForm())
 
 
 @bp.get("/versions/<int:number>")
@@ -100,7 +102,7 @@ def version_list():  # noqa: ANN201
 def version(number: int):  # noqa: ANN201
     row = versions.resolve(number)
     changes = versions.diff_against_active(row) if row.status != "active" else []
-    tests = [t for t in backtests.recent(200) if t.ruleset_version == row.version][:10]
+    tests = backtests.of_version(row.version)
     return render_template("rules/version.html", row=row, changes=changes, form=ActionForm(), tests=tests,
                            backtest_form=BacktestForm(formdata=None), entry=_entry(row.version),
                            own_draft=row.created_by == current_user.id, unattributed=versions.unattributed(row),
@@ -108,7 +110,7 @@ def version(number: int):  # noqa: ANN201
 
 
 def _entry(number: int) -> dict:
-    return next(e for e in versions.history() if e["row"].version == number)
+    return versions.history([versions.resolve(number)])[0]
 
 
 @bp.post("/versions/<int:number>/publish")
@@ -151,7 +153,8 @@ def try_one():  # noqa: ANN201
 @bp.get("/backtests")
 @role_required(*OPERATORS)
 def backtest_list():  # noqa: ANN201
-    return render_template("rules/backtests.html", tests=backtests.recent(), tasks=_tasks(backtests.recent()))
+    page = backtests.page(asked_before())
+    return render_template("rules/backtests.html", tests=page.rows, page=page, tasks=_tasks(page.rows))
 
 
 def _tasks(tests: list[Backtest]) -> dict[int, Task]:

@@ -337,3 +337,27 @@ def test_a_task_page_shows_what_the_job_stored_in_the_readers_language(client, l
     client.post("/preferences/language", data={"locale": "en", "next": "/rules/"})
     english = client.get(f"/rules/tasks/{task.id}").get_data(as_text=True)
     assert "rule set 7 published: 10 stale proofs to rescore" in english
+
+
+def test_long_lists_come_a_page_at_a_time_with_their_filters(client, login):
+    from app.scoring.services import relief
+    from models import SignalMute, utcnow
+
+    login("operator")
+    versions.resolve("active")  # v1, the default set
+    db.session.add_all([RuleSet(version=v, status="draft", config={}, note=f"draft {v}") for v in range(2, 56)])
+    db.session.add_all([SignalMute(signal_code="ip.hosting_asn", entity_kind="worker", entity_value=f"w{i}",
+                                   reason="r", created_at=utcnow(), expires_at=utcnow() + relief.ENDED_LOOKBACK)
+                        for i in range(105)])
+    db.session.commit()
+    first = client.get("/rules/versions").get_data(as_text=True)
+    assert 'id="v55"' in first and 'id="v6"' in first and 'id="v5"' not in first and "?before=6" in first
+    older = client.get("/rules/versions?before=6").get_data(as_text=True)
+    assert 'id="v5"' in older and 'id="v1"' in older and 'id="v6"' not in older
+    assert 'rel="next"' not in older and 'rel="first"' in older  # the last page links back, not further
+    mutes = client.get("/rules/relief/?state=active&kind=worker").get_data(as_text=True)
+    assert mutes.count('<tr id="mute-') == 100
+    link = re.search(r'href="([^"]*before=\d+[^"]*)" rel="next"', mutes).group(1).replace("&amp;", "&")
+    assert "state=active" in link and "kind=worker" in link
+    rest = client.get(link).get_data(as_text=True)
+    assert rest.count('<tr id="mute-') == 5 and 'rel="next"' not in rest

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 
 from app.platform.audit import record
 from app.platform.i18n import _, stated
+from app.platform.paging import NewestFirst, newest_first
 from app.platform.sql import is_postgres
 from app.rules.services.metrics import summarise
 from app.rules.services.versions import checked, resolve
@@ -233,3 +234,14 @@ def finish(test: Backtest, results: dict | None, error: str | None = None) -> No
 
 def recent(limit: int = 50) -> list[Backtest]:
     return list(db.session.scalars(sa.select(Backtest).order_by(Backtest.id.desc()).limit(limit)))
+
+
+def page(before: int | None, size: int = 50) -> NewestFirst:
+    """One page of every kept backtest, newest first."""
+    return newest_first(sa.select(Backtest), Backtest.id, before, size)
+
+
+def of_version(version: int, limit: int = 10) -> list[Backtest]:
+    """The newest backtests of one version."""
+    return list(db.session.scalars(sa.select(Backtest).where(Backtest.ruleset_version == version)
+                                   .order_by(Backtest.id.desc()).limit(limit)))

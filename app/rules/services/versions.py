@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app.platform.audit import record, serialise
 from app.platform.i18n import _, stated
+from app.platform.paging import NewestFirst, newest_first
 from app.scoring.services.rulesets import ensure_default_ruleset
 from models import AuditEvent, DomainError, NotFound, RuleSet, StaffUser, db, utcnow
 from review_rules.engine import RuleConfigError, validate_config
@@ -276,12 +277,24 @@ def _config_of(version: int | None) -> dict:
     return checked(db.session.scalar(sa.select(RuleSet).where(RuleSet.version == version)))
 
 
-def history() -> list[dict]:
-    """Every version with who made it and the audit of its publications and rollbacks, newest first."""
+def version_page(before: int | None, size: int = 50) -> NewestFirst:
+    """One page of the versions, newest first (the active one exists after this call)."""
+    ensure_default_ruleset()
+    return newest_first(sa.select(RuleSet), RuleSet.version, before, size)
+
+
+def history(rows: list[RuleSet] | None = None) -> list[dict]:
+    """Each version of `rows` (default: every version, newest first) with who made it and the audit of
+    its publications and rollbacks."""
+    rows = all_versions() if rows is None else rows
     events: dict[str, list[AuditEvent]] = {}
-    for event in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "ruleset")
-                                    .order_by(AuditEvent.at)):
-        events.setdefault(event.object_id, []).append(event)
-    authors = dict(db.session.execute(sa.select(StaffUser.id, StaffUser.email)).all())
+    query = sa.select(AuditEvent).where(AuditEvent.object_type == "ruleset").order_by(AuditEvent.at)
+    for start in range(0, len(rows), 500):  # the events of these versions only, in bounded IN lists
+        named = [str(row.version) for row in rows[start:start + 500]]
+        for event in db.session.scalars(query.where(AuditEvent.object_id.in_(named))):
+            events.setdefault(event.object_id, []).append(event)
+    made_by = {row.created_by for row in rows} - {None}
+    authors = dict(db.session.execute(sa.select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(made_by)))
+                   .all()) if made_by else {}
     return [{"row": row, "author": authors.get(row.created_by), "events": events.get(str(row.version), [])}
-            for row in all_versions()]
+            for row in rows]

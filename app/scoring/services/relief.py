@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from app.platform.audit import record
 from app.platform.i18n import _, ngettext
+from app.platform.paging import NewestFirst, newest_first
 from app.scoring.services.staleness import WAITING_STATES, policy_approval_in_hold
 from models import (
     AuditEvent,
@@ -166,9 +167,18 @@ class MuteFilters:
 
 def list_mutes(filters: MuteFilters, now: datetime | None = None, limit: int = 200) -> list[SignalMute]:
     """Mutes matching `filters`, newest first."""
-    now = now or utcnow()
+    query = _matching(filters, now or utcnow())
+    return list(db.session.scalars(query.order_by(SignalMute.created_at.desc(), SignalMute.id.desc()).limit(limit)))
+
+
+def mute_page(filters: MuteFilters, before: int | None, now: datetime | None = None, size: int = 100) -> NewestFirst:
+    """One page of the mutes matching `filters`, newest first."""
+    return newest_first(_matching(filters, now or utcnow()), SignalMute.id, before, size)
+
+
+def _matching(filters: MuteFilters, now: datetime) -> sa.Select:
     m = SignalMute
-    query = sa.select(m).order_by(m.created_at.desc(), m.id.desc()).limit(limit)
+    query = sa.select(m)
     if filters.state == "active":
         query = query.where(m.lifted_at.is_(None), m.expires_at > now)
     elif filters.state == "expired":
@@ -181,7 +191,7 @@ def list_mutes(filters: MuteFilters, now: datetime | None = None, limit: int = 2
         query = query.where(m.signal_code == filters.signal_code)
     if filters.entity:
         query = query.where(sa.or_(m.entity_value == filters.entity, m.source_proof_id == filters.entity))
-    return list(db.session.scalars(query))
+    return query
 
 
 def mutes_for_proof(proof: Proof, now: datetime | None = None) -> list[SignalMute]:
