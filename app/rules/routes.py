@@ -186,7 +186,8 @@ def backtest(test_id: int):  # noqa: ANN201
 @bp.get("/models")
 @role_required(*OPERATORS)
 def models():  # noqa: ANN201
-    return render_template("rules/models.html", versions=model_service.versions(), form=ActionForm(),
+    page = model_service.versions(asked_before())
+    return render_template("rules/models.html", versions=page.rows, page=page, form=ActionForm(),
                            tasks=model_service.training_tasks(), metrics=model_service.METRICS)
 
 

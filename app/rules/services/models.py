@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.platform.i18n import _
+from app.platform.paging import NewestFirst, newest_first
 from app.rules.services.metrics import pr_curve
 from app.rules.services.versions import checked, resolve
 from app.scoring.services import model_training
@@ -30,9 +31,9 @@ class ModelChangeError(DomainError):
     status_code = 422
 
 
-def versions() -> list[ModelVersion]:
-    """Every stored model, newest first."""
-    return sorted(registry.list_versions(), key=lambda row: row.trained_at, reverse=True)
+def versions(before: int | None = None, size: int = 50) -> NewestFirst:
+    """One page of the stored models, newest first (ids grow with each registration)."""
+    return newest_first(sa.select(ModelVersion), ModelVersion.id, before, size)
 
 
 def training_tasks(limit: int = 10) -> list[Task]:
