@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from app.platform.i18n import _, _l
+from app.platform.i18n import _, _l, stored_text
 from models.base import DomainError
 
 TITLES = {
@@ -51,4 +51,4 @@ def register(app: Flask) -> None:
         from models import db
 
         db.session.rollback()
-        return _respond(exc.status_code, type(exc).__name__, str(exc))
+        return _respond(exc.status_code, type(exc).__name__, stored_text(str(exc)))  # stated() ones translated

@@ -245,6 +245,11 @@ def test_stored_task_messages_are_shown_in_the_readers_language(app):
             "未完成即中止（其作业 rescore-stale-9 已不在 Redis 中）；请重新启动")
         assert i18n.stored_text("KeyError: 'x'") == "KeyError: 'x'" and i18n.stored_text(None) == ""
         assert i18n.stored_text(i18n.stated("draft from version %(v)s", v=4)) == "基于版本 4 的草稿"  # a version's note
+        from app.rules.services.backtest import BacktestError, Timings, labels_and_context
+
+        with pytest.raises(BacktestError) as empty:  # a backtest job keeps its refusal in English, shown translated
+            labels_and_context(datetime(2020, 1, 1, tzinfo=UTC), datetime(2020, 1, 2, tzinfo=UTC), Timings())
+        assert i18n.stored_text(str(empty.value)) == "该期间没有已标注的凭证"
         from ml.config import TrainingConfig
         from ml.train import NotEnoughLabels, check_labels
 

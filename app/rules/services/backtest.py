@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from app.platform.audit import record
-from app.platform.i18n import _, stated
+from app.platform.i18n import stated
 from app.platform.paging import NewestFirst, newest_first
 from app.platform.sql import is_postgres
 from app.rules.services.metrics import summarise
@@ -130,7 +130,7 @@ def labels_and_context(since: datetime, until: datetime, timings: Timings) -> tu
 
 def _refuse_empty(frame: pd.DataFrame) -> None:
     if frame.empty:
-        raise BacktestError(_("no labelled proofs were submitted in this period"))
+        raise BacktestError(stated("no labelled proofs were submitted in this period"))
 
 
 def evaluate_configs(configs: list[dict], context: ScoringContext, progress: Progress | None = None,
@@ -178,7 +178,7 @@ def run_backtest(row: RuleSet, since: datetime, until: datetime, progress: Progr
                  timings: Timings | None = None, chunk_hours: float = CHUNK_HOURS) -> dict[str, Any]:
     """Figures for `row` over the labelled proofs submitted in [since, until), compared with the active version."""
     if not since < until:
-        raise BacktestError(_("the period is empty: since must be before until"))
+        raise BacktestError(stated("the period is empty: since must be before until"))
     timings = timings or Timings()
     frame, context = labels_and_context(since, until, timings)
     active = resolve("active")
@@ -208,7 +208,7 @@ def run_backtest(row: RuleSet, since: datetime, until: datetime, progress: Progr
 def start(row: RuleSet, since: datetime, until: datetime, actor: StaffUser | None) -> Backtest:
     """The Backtest row and its Task (queued), with the audit row; the caller commits and enqueues."""
     if not since < until:
-        raise BacktestError(_("the period is empty: since must be before until"))
+        raise BacktestError(stated("the period is empty: since must be before until"))
     task = Task(kind=TASK_KIND, status="queued", total=100, message=stated("waiting for a backtest worker"))
     db.session.add(task)
     db.session.flush()
