@@ -107,6 +107,7 @@ def test_editor_makes_a_draft_and_shows_its_diff(client, login):
     login("operator", "maker@example.test")
     page = client.get("/rules/editor")
     assert b'name="ip.shared_accounts.min_accounts"' in page.data and b'max="1000"' in page.data
+    assert b"the history of the last 30 days" in page.data  # how far back every window can see
     form = {"csrf_token": _csrf(page.data), "ip.shared_accounts.shown": "1", "ip.shared_accounts.enabled": "1",
             "ip.shared_accounts.min_accounts": "2000", "thresholds.hold_at_or_above": "0.8"}
     refused = client.post("/rules/editor", data=form)
