@@ -101,7 +101,7 @@ def test_the_job_stores_results_and_progress(app, labelled_world, staff):
     assert test.results["proofs"] == HONEST + FARM and test.finished_at is not None
     assert db.session.scalar(sa.select(AuditEvent.actor_id).where(AuditEvent.action == "backtest.started")) == user.id
     assert enqueue_backtest(test).status == "done"  # a finished backtest is not rerun
-    assert backtest.recent()[0].id == test.id
+    assert backtest.page(None).rows[0].id == test.id and backtest.of_version(test.ruleset_version)[0].id == test.id
 
 
 def test_the_job_records_a_failure(app, labelled_world):

@@ -232,10 +232,6 @@ def finish(test: Backtest, results: dict | None, error: str | None = None) -> No
         task.message = error or stated("done")
 
 
-def recent(limit: int = 50) -> list[Backtest]:
-    return list(db.session.scalars(sa.select(Backtest).order_by(Backtest.id.desc()).limit(limit)))
-
-
 def page(before: int | None, size: int = 50) -> NewestFirst:
     """One page of every kept backtest, newest first."""
     return newest_first(sa.select(Backtest), Backtest.id, before, size)
