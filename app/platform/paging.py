@@ -25,7 +25,7 @@ class NewestFirst:
 def asked_before() -> int | None:
     """The page the request asks for (`?before=ID`; anything else is the newest page)."""
     given = request.args.get("before", "")
-    return int(given) if given.isdigit() and len(given) < 19 else None
+    return int(given) if given.isascii() and given.isdigit() and len(given) < 19 else None  # '²' is a digit too
 
 
 def newest_first(query: sa.Select, key: sa.ColumnElement, before: int | None, size: int) -> NewestFirst:

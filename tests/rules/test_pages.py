@@ -356,6 +356,8 @@ def test_long_lists_come_a_page_at_a_time_with_their_filters(client, login):
     older = client.get("/rules/versions?before=6").get_data(as_text=True)
     assert 'id="v5"' in older and 'id="v1"' in older and 'id="v6"' not in older
     assert 'rel="next"' not in older and 'rel="first"' in older  # the last page links back, not further
+    for odd in ("%C2%B2", "-1", "x", "9" * 30):  # anything but a plain id is the newest page
+        assert 'id="v55"' in client.get(f"/rules/versions?before={odd}").get_data(as_text=True)
     mutes = client.get("/rules/relief/?state=active&kind=worker").get_data(as_text=True)
     assert mutes.count('<tr id="mute-') == 100
     link = re.search(r'href="([^"]*before=\d+[^"]*)" rel="next"', mutes).group(1).replace("&amp;", "&")
