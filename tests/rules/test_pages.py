@@ -333,8 +333,9 @@ def test_a_task_page_shows_what_the_job_stored_in_the_readers_language(client, l
     db.session.commit()
     login("operator")
     client.post("/preferences/language", data={"locale": "zh_CN", "next": "/rules/"})
-    assert "规则集 7 已发布：10 条过期评分待用规则集 7、模型 m-20261208 重新评分" in \
-        client.get(f"/rules/tasks/{task.id}").get_data(as_text=True)
+    chinese = client.get(f"/rules/tasks/{task.id}").get_data(as_text=True)
+    assert "规则集 7 已发布：10 条过期评分待用规则集 7、模型 m-20261208 重新评分" in chinese
+    assert "重新评分过期评分" in chinese and "rescore_stale" not in chinese  # the task's kind in words
     client.post("/preferences/language", data={"locale": "en", "next": "/rules/"})
     english = client.get(f"/rules/tasks/{task.id}").get_data(as_text=True)
     assert "rule set 7 published: 10 stale proofs to rescore" in english

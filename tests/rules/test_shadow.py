@@ -130,6 +130,8 @@ def test_shadow_pages(client, login, runner, tmp_path, labelled_world):
     assert (asked.actor_id, asked.object_id) == (user.id, "2")
     page = client.get("/rules/shadow").data.decode()
     assert 'id="agreement"' in page and 'id="matrix"' in page and "/rules/try?proof=live" in page
+    disagreements = page[page.index('id="disagreements"'):]
+    assert "auto_approve (" not in disagreements and "auto-approve (" in disagreements  # routes in words
     assert client.post("/rules/shadow/stop", data={"submit": "1"}).status_code == 302
     assert shadow.current() is None
     assert client.post("/logout", data={"submit": "1"}).status_code == 302
