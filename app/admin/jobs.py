@@ -106,7 +106,9 @@ def _rescore_relieved() -> int:
             db.session.rollback()
             if len(batch) >= SYSTEMIC_FAILURES:  # nothing of a real batch scored: an outage, retried next tick
                 raise
-            for proof_id in batch:  # too few to tell an outage from their own data: a person decides them
+            # Too few to tell an outage from their own data. Unlike the backlog's unscored proofs, these
+            # already wait before a person, so ending the retries loses nothing.
+            for proof_id in batch:
                 rescore_failed(proof_id, f"{type(exc).__name__}: {exc}")
             db.session.commit()
             continue

@@ -26,8 +26,8 @@ from flask_babel import Babel, LazyString, format_datetime, get_locale, get_tran
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from review_rules.reasons import Phrasebook, stated
-from review_rules.reasons import translate as translate_reason
+from review_rules.reasons import REASONS, Phrasebook
+from review_rules.reasons import stated as stated  # re-exported: the app's modules mark stored messages with it
 
 LOCALES = {"zh_CN": "简体中文", "en": "English"}
 DEFAULT_LOCALE = "zh_CN"
@@ -186,13 +186,7 @@ def _template_gettext(text: str) -> str:
 def reason_text(entry: object) -> str:
     """A stored signal reason (`{code, score, reason}`) in the reader's language (review_rules.reasons);
     as stored when no template made it, or the translation does not fit its values."""
-    text = str(entry.get("reason") or "") if isinstance(entry, dict) else ""
-    if not text or str(get_locale()) == "en":
-        return text
-    try:
-        return translate_reason(text, _template_gettext)
-    except (KeyError, TypeError, ValueError):
-        return text
+    return _in_reader_language(str(entry.get("reason") or "") if isinstance(entry, dict) else "", REASONS)
 
 
 @cache
@@ -201,17 +195,17 @@ def _stated_messages() -> Phrasebook:
     return Phrasebook((root / "app", root / "ml", root / "review_rules"), "stated", STATED_SLOTS)
 
 
-__all__ = ["stated"]  # review_rules.reasons.stated, marked here for the app's modules
-
-
 def stored_text(text: str | None) -> str:
-    """A message `stated` (review_rules.reasons) made, in the reader's language; as stored when no template made it (an
-    error's own words, text stored before) or the translation does not fit its values."""
-    text = text or ""
+    """A message `stated` (review_rules.reasons) made, in the reader's language; as stored when no
+    template made it (an error's own words, text stored before) or the translation does not fit its values."""
+    return _in_reader_language(text or "", _stated_messages())
+
+
+def _in_reader_language(text: str, phrasebook: Phrasebook) -> str:
     if not text or str(get_locale()) == "en":
         return text
     try:
-        return _stated_messages().translate(text, _template_gettext)
+        return phrasebook.translate(text, _template_gettext)
     except (KeyError, TypeError, ValueError):
         return text
 

@@ -166,9 +166,8 @@ class MuteFilters:
 
 
 def list_mutes(filters: MuteFilters, now: datetime | None = None, limit: int = 200) -> list[SignalMute]:
-    """Mutes matching `filters`, newest first."""
-    query = _matching(filters, now or utcnow())
-    return list(db.session.scalars(query.order_by(SignalMute.created_at.desc(), SignalMute.id.desc()).limit(limit)))
+    """Mutes matching `filters`, newest first (the first `limit`)."""
+    return mute_page(filters, None, now, size=limit).rows
 
 
 def mute_page(filters: MuteFilters, before: int | None, now: datetime | None = None, size: int = 100) -> NewestFirst:
